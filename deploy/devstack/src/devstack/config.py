@@ -1,0 +1,69 @@
+"""Where the stack lives and which ports it uses.
+
+Two profiles so that the test suite never collides with a stack a developer has running: `dev` (./opencme up) and
+`test` (./opencme test). Everything is bound to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+SERVICES: tuple[str, ...] = ("identity", "catalog", "credit", "certificates", "board-reporting", "notifications")
+
+
+def package_of(service: str) -> str:
+    return service.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    profile: str
+    state_dir: Path
+    pg_port: int
+    kafka_port: int
+    kafka_controller_port: int
+    gateway_port: int
+    service_base_port: int
+    smtp_port: int
+    smtp_http_port: int
+    board_port: int
+
+    @classmethod
+    def for_profile(cls, profile: str) -> StackConfig:
+        offset = {"dev": 0, "test": 1000}[profile]
+        state = Path(os.environ.get("OPENCME_STATE_DIR", REPO_ROOT / ".local" / profile))
+        return cls(
+            profile=profile,
+            state_dir=state,
+            pg_port=55432 + offset,
+            kafka_port=19092 + offset,
+            kafka_controller_port=19093 + offset,
+            gateway_port=int(os.environ.get("OPENCME_GATEWAY_PORT", 8080 + offset)),
+            service_base_port=8101 + offset,
+            smtp_port=2525 + offset,
+            smtp_http_port=8125 + offset,
+            board_port=8126 + offset,
+        )
+
+    def service_port(self, service: str) -> int:
+        return self.service_base_port + SERVICES.index(service)
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"http://127.0.0.1:{self.service_port('identity')}/.well-known/jwks.json"

@@ -1,0 +1,49 @@
+"""Test helpers shared by the services' test suites (a development dependency, never imported at run time)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import FastAPI
+
+
+class TokenMint:
+    """Signs access tokens the way identity does (ES256, kid, issuer, audience) with a key of its own."""
+
+    def __init__(self) -> None:
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self.kid = f"test-{uuid.uuid4().hex[:8]}"
+
+    def jwks(self) -> dict[str, Any]:
+        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key()))
+        return {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "ES256"}]}
+
+    def token(self, user_id: uuid.UUID, *, roles: tuple[str, ...] = ("learner",), email: str | None = None,
+              ttl: int = 600) -> str:
+        now = int(time.time())
+        claims = {"iss": "opencme-identity", "aud": "opencme", "sub": str(user_id), "iat": now, "exp": now + ttl,
+                  "roles": list(roles), "email": email or f"{user_id.hex[:8]}@example.org"}
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
+
+    def headers(self, user_id: uuid.UUID, **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user_id, **kwargs)}"}
+
+
+@contextlib.asynccontextmanager
+async def running_app(app: FastAPI, *, jwks: dict[str, Any] | None = None,
+                      verifier_factory: Any = None) -> AsyncIterator[httpx.AsyncClient]:
+    """Runs `app`'s lifespan (real database) and yields a client talking to it in-process."""
+    async with app.router.lifespan_context(app):
+        if jwks is not None and verifier_factory is not None:
+            app.state.verifier = verifier_factory(jwks)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client

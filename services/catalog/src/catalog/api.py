@@ -1,0 +1,83 @@
+"""Catalog HTTP routes: parse, call one use case, answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from catalog import repository, schemas, service
+from catalog.kit.auth import CurrentUser, StaffOnly
+from catalog.kit.problems import not_found
+from catalog.kit.service import ConnDep
+from opencme_contracts.events import ActivityFormat
+
+router = APIRouter()
+
+
+def _provider(request: Request) -> str:
+    return request.app.state.settings.provider_name
+
+
+@router.get("/activities", response_model=list[schemas.Activity])
+async def list_activities(conn: ConnDep, request: Request, format: ActivityFormat | None = None,
+                          limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                          offset: Annotated[int, Query(ge=0, le=100000)] = 0) -> list[schemas.Activity]:
+    """The public catalog: published activities still available, soonest first."""
+    rows = await repository.list_published(conn, activity_format=format, now=service.utcnow(), limit=limit,
+                                           offset=offset)
+    return [service.to_activity(r, _provider(request)) for r in rows]
+
+
+@router.get("/activities/{activity_id}", response_model=schemas.Activity)
+async def get_activity(activity_id: uuid.UUID, conn: ConnDep, request: Request) -> schemas.Activity:
+    """One published activity."""
+    row = await repository.get_activity(conn, activity_id)
+    if row is None or row["status"] != "published":
+        raise not_found("activity")
+    return service.to_activity(row, _provider(request))
+
+
+@router.post("/activities", status_code=201, response_model=schemas.Activity)
+async def create_activity(body: schemas.ActivityCreate, conn: ConnDep, staff: StaffOnly,
+                          request: Request) -> schemas.Activity:
+    """Create a draft activity (staff)."""
+    return await service.create_activity(conn=conn, staff=staff, request=body, provider=_provider(request))
+
+
+@router.post("/activities/{activity_id}/publish", response_model=schemas.Activity)
+async def publish_activity(activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly,
+                           request: Request) -> schemas.Activity:
+    """Publish a draft activity to the catalog (staff)."""
+    return await service.publish_activity(conn=conn, activity_id=activity_id, provider=_provider(request))
+
+
+@router.post("/activities/{activity_id}/sessions", status_code=201, response_model=schemas.Session)
+async def add_session(activity_id: uuid.UUID, body: schemas.SessionCreate, conn: ConnDep,
+                      staff: StaffOnly) -> schemas.Session:
+    """Add a session with its event code (staff)."""
+    return await service.add_session(conn=conn, staff=staff, activity_id=activity_id, request=body)
+
+
+@router.post("/activities/{activity_id}/registrations", status_code=201, response_model=schemas.Registration)
+async def register(activity_id: uuid.UUID, body: schemas.RegistrationCreate, conn: ConnDep,
+                   learner: CurrentUser) -> schemas.Registration:
+    """Register the signed-in learner for an activity."""
+    return await service.register(conn=conn, learner=learner, activity_id=activity_id, request=body)
+
+
+@router.get("/registrations/mine", response_model=list[schemas.Registration])
+async def my_registrations(conn: ConnDep, learner: CurrentUser) -> list[schemas.Registration]:
+    """The signed-in learner's registrations."""
+    rows = await repository.registrations_of(conn, learner.id)
+    return [schemas.Registration(id=r["id"], number=r["number"], activity_id=r["activity_id"],
+                                 activity_title=r["activity_title"], attendee_category=r["attendee_category"],
+                                 fee_cents=r["fee_cents"], payment_status=r["payment_status"], status=r["status"],
+                                 created_at=r["created_at"]) for r in rows]
+
+
+@router.post("/attendance/event-code", response_model=schemas.Attendance)
+async def enter_event_code(body: schemas.EventCodeEntry, conn: ConnDep, learner: CurrentUser) -> schemas.Attendance:
+    """Enter the code given at a session: records attendance and unlocks claiming credit."""
+    return await service.enter_event_code(conn=conn, learner=learner, code=body.code)

@@ -1,0 +1,99 @@
+"""Catalog rules, free of I/O."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+CREDIT_LABELS = {
+    "AMA_PRA_1": "AMA PRA Category 1 Credits™",
+    "ANCC": "ANCC contact hours",
+    "ACPE": "ACPE contact hours",
+    "AAPA": "AAPA Category 1 CME credits",
+}
+
+FORMAT_WORDS = {
+    "live_course": "live activity",
+    "grand_rounds": "live activity",
+    "board_review": "live activity",
+    "webcast": "enduring material",
+    "text_based": "enduring material",
+    "journal_based": "journal-based CME activity",
+    "enduring": "enduring material",
+}
+
+# No 0/O or 1/I/L: codes are read off a slide and typed by hand.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class RegistrationRefused(Exception):
+    def __init__(self, field: str, reason: str, *, status: int = 409) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class RegistrationRules:
+    status: str
+    capacity: int | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+    ends_at: datetime | None
+    available_until: datetime | None
+    fees: dict[str, int]
+
+
+def credit_label(credit_type: str) -> str:
+    if credit_type.startswith("MOC_"):
+        return f"{credit_type.removeprefix('MOC_')} MOC points"
+    return CREDIT_LABELS.get(credit_type, credit_type.replace("_", " "))
+
+
+def designation_statement(provider: str, activity_format: str, credit_type: str, max_credits: Decimal) -> str:
+    """The accreditation wording printed on certificates, e.g. AMA's required designation statement."""
+    kind = FORMAT_WORDS.get(activity_format, "activity")
+    amount = f"{max_credits.normalize():f}"
+    if credit_type == "AMA_PRA_1":
+        return (f"{provider} designates this {kind} for a maximum of {amount} {credit_label(credit_type)}. "
+                "Physicians should claim only the credit commensurate with the extent of their participation "
+                "in the activity.")
+    return f"{provider} designates this {kind} for a maximum of {amount} {credit_label(credit_type)}."
+
+
+def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: datetime) -> int:
+    """The fee in cents for registering in `category` now; raises RegistrationRefused with the field at fault."""
+    if rules.status != "published":
+        raise RegistrationRefused("activity_id", "this activity is not open for registration", status=404)
+    if rules.opens_at and now < rules.opens_at:
+        raise RegistrationRefused("activity_id", f"registration opens {rules.opens_at.isoformat()}")
+    closes = rules.closes_at or rules.ends_at or rules.available_until
+    if closes and now > closes:
+        raise RegistrationRefused("activity_id", f"registration closed {closes.isoformat()}")
+    if rules.fees and category not in rules.fees:
+        offered = ", ".join(sorted(rules.fees))
+        raise RegistrationRefused("attendee_category", f"not offered for this activity; choose one of: {offered}",
+                                  status=422)
+    if rules.capacity is not None and taken_seats >= rules.capacity:
+        raise RegistrationRefused("activity_id", "the activity is full")
+    return rules.fees.get(category, 0)
+
+
+def listed(status: str, available_until: datetime | None, now: datetime) -> bool:
+    """Published activities stay in the catalog until their availability period ends."""
+    return status == "published" and (available_until is None or now <= available_until)
+
+
+def new_event_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def event_code_refusal(*, valid_from: datetime, valid_until: datetime, now: datetime) -> str | None:
+    if now < valid_from:
+        return f"this code becomes valid {valid_from.isoformat()}"
+    if now > valid_until:
+        return f"this code expired {valid_until.isoformat()}"
+    return None

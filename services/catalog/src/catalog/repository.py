@@ -1,0 +1,112 @@
+"""SQL of the catalog; every function takes the connection it runs on."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+ACTIVITY_COLUMNS = """a.id, a.title, a.format, a.description, a.starts_at, a.ends_at, a.location, a.available_until,
+    a.capacity, a.registration_opens_at, a.registration_closes_at, a.fees, a.credit_designations,
+    a.claim_window_days, a.moc_boards, a.requires_event_code, a.status, a.published_at,
+    (SELECT count(*) FROM registrations r WHERE r.activity_id = a.id AND r.status = 'confirmed') AS taken_seats"""
+
+
+async def insert_activity(conn: asyncpg.Connection, activity_id: uuid.UUID, created_by: uuid.UUID,
+                          fields: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO activities (id, title, format, description, starts_at, ends_at, location, available_until,
+               capacity, registration_opens_at, registration_closes_at, fees, credit_designations, claim_window_days,
+               moc_boards, requires_event_code, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
+        activity_id, fields["title"], fields["format"], fields["description"], fields["starts_at"],
+        fields["ends_at"], fields["location"], fields["available_until"], fields["capacity"],
+        fields["registration_opens_at"], fields["registration_closes_at"], fields["fees"],
+        fields["credit_designations"], fields["claim_window_days"], fields["moc_boards"],
+        fields["requires_event_code"], created_by)
+
+
+async def get_activity(conn: asyncpg.Connection, activity_id: uuid.UUID, *, for_update: bool = False
+                       ) -> asyncpg.Record | None:
+    if for_update:
+        # Serialises registrations of one activity so capacity cannot be oversold.
+        await conn.execute("SELECT 1 FROM activities WHERE id = $1 FOR UPDATE", activity_id)
+    return await conn.fetchrow(f"SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1", activity_id)
+
+
+async def list_published(conn: asyncpg.Connection, *, activity_format: str | None, now: datetime,
+                         limit: int, offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {ACTIVITY_COLUMNS} FROM activities a
+            WHERE a.status = 'published' AND (a.available_until IS NULL OR a.available_until >= $1)
+              AND ($2::text IS NULL OR a.format = $2)
+            ORDER BY a.starts_at NULLS LAST, a.title LIMIT $3 OFFSET $4""",
+        now, activity_format, limit, offset)
+
+
+async def mark_published(conn: asyncpg.Connection, activity_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute("UPDATE activities SET status = 'published', published_at = $2 WHERE id = $1",
+                       activity_id, at)
+
+
+async def live_registration(conn: asyncpg.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID
+                            ) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id FROM registrations WHERE activity_id = $1 AND learner_id = $2 AND status = 'confirmed'",
+        activity_id, learner_id)
+
+
+async def insert_registration(conn: asyncpg.Connection, *, registration_id: uuid.UUID, activity_id: uuid.UUID,
+                              learner_id: uuid.UUID, email: str, category: str, fee_cents: int,
+                              payment_status: str, at: datetime) -> str:
+    return await conn.fetchval(
+        """INSERT INTO registrations (id, number, activity_id, learner_id, email, attendee_category, fee_cents,
+               payment_status, created_at)
+           VALUES ($1, 'R-' || to_char($8::timestamptz, 'YYYY') || '-' || nextval('registration_numbers'),
+                   $2, $3, $4, $5, $6, $7, $8)
+           RETURNING number""",
+        registration_id, activity_id, learner_id, email, category, fee_cents, payment_status, at)
+
+
+async def registrations_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT r.*, a.title AS activity_title FROM registrations r JOIN activities a ON a.id = r.activity_id
+           WHERE r.learner_id = $1 ORDER BY r.created_at DESC""", learner_id)
+
+
+async def insert_session(conn: asyncpg.Connection, *, session_id: uuid.UUID, activity_id: uuid.UUID, title: str,
+                         starts_at: datetime, ends_at: datetime) -> None:
+    await conn.execute("INSERT INTO sessions (id, activity_id, title, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5)",
+                       session_id, activity_id, title, starts_at, ends_at)
+
+
+async def insert_event_code(conn: asyncpg.Connection, *, code: str, session_id: uuid.UUID, valid_from: datetime,
+                            valid_until: datetime, created_by: uuid.UUID) -> bool:
+    inserted = await conn.fetchval(
+        """INSERT INTO event_codes (code, session_id, valid_from, valid_until, created_by)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING RETURNING true""",
+        code, session_id, valid_from, valid_until, created_by)
+    return bool(inserted)
+
+
+async def find_event_code(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT c.code, c.valid_from, c.valid_until, s.id AS session_id, s.title AS session_title, s.starts_at,
+                  s.activity_id
+           FROM event_codes c JOIN sessions s ON s.id = c.session_id WHERE c.code = $1""", code)
+
+
+async def record_code_use(conn: asyncpg.Connection, *, code: str, learner_id: uuid.UUID, accepted: bool,
+                          reason: str | None) -> None:
+    await conn.execute("INSERT INTO event_code_uses (code, learner_id, accepted, reason) VALUES ($1, $2, $3, $4)",
+                       code, learner_id, accepted, reason)
+
+
+async def insert_attendance(conn: asyncpg.Connection, *, session_id: uuid.UUID, learner_id: uuid.UUID,
+                            method: str) -> asyncpg.Record | None:
+    """Returns the new row, or None when this learner's attendance at the session was already recorded."""
+    return await conn.fetchrow(
+        """INSERT INTO attendance (session_id, learner_id, method) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING RETURNING recorded_at""", session_id, learner_id, method)

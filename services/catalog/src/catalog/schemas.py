@@ -1,0 +1,142 @@
+"""HTTP request and response models of the catalog."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from opencme_contracts.events import ActivityFormat
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
+                                                pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Designation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    credit_type: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,30}$")] = Field(
+        examples=["AMA_PRA_1", "ANCC", "MOC_ABIM"])
+    max_credits: Decimal = Field(gt=0, le=100, multiple_of=Decimal("0.25"))
+
+
+class ActivityCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text
+    format: ActivityFormat
+    description: Annotated[str, StringConstraints(max_length=5000)] = ""
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    location: Annotated[str, StringConstraints(max_length=300)] | None = None
+    available_until: AwareDatetime | None = Field(default=None, description="enduring material leaves the catalog then")
+    capacity: int | None = Field(default=None, gt=0, le=100000)
+    registration_opens_at: AwareDatetime | None = None
+    registration_closes_at: AwareDatetime | None = None
+    fees: dict[CategoryName, int] = Field(default_factory=dict, description="fee in cents per attendee category")
+    credit_designations: list[Designation] = Field(min_length=1, max_length=12)
+    claim_window_days: int = Field(default=30, ge=1, le=3650)
+    moc_boards: list[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]] = Field(
+        default_factory=list, max_length=20)
+    requires_event_code: bool = False
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ActivityCreate:
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValueError("ends_at must not be before starts_at")
+        if (self.registration_opens_at and self.registration_closes_at
+                and self.registration_closes_at < self.registration_opens_at):
+            raise ValueError("registration_closes_at must not be before registration_opens_at")
+        if any(fee < 0 for fee in self.fees.values()):
+            raise ValueError("fees must not be negative")
+        if len({d.credit_type for d in self.credit_designations}) != len(self.credit_designations):
+            raise ValueError("each credit type may be designated once")
+        return self
+
+
+class DesignationOut(BaseModel):
+    credit_type: str
+    max_credits: Decimal
+    statement: str
+
+
+class Activity(BaseModel):
+    id: uuid.UUID
+    title: str
+    format: str
+    description: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    location: str | None
+    available_until: datetime | None
+    capacity: int | None
+    seats_left: int | None
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    fees: dict[str, int]
+    credit_designations: list[DesignationOut]
+    claim_window_days: int
+    moc_boards: list[str]
+    requires_event_code: bool
+    status: Literal["draft", "published"]
+
+
+class RegistrationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attendee_category: CategoryName = "physician"
+
+
+class Registration(BaseModel):
+    id: uuid.UUID
+    number: str
+    activity_id: uuid.UUID
+    activity_title: str
+    attendee_category: str
+    fee_cents: int
+    payment_status: str
+    status: str
+    created_at: datetime
+
+
+class SessionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    code_valid_days: int = Field(default=30, ge=1, le=365, description="the code works from the start for this long")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SessionCreate:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Session(BaseModel):
+    id: uuid.UUID
+    activity_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    event_code: str
+    code_valid_from: datetime
+    code_valid_until: datetime
+
+
+class EventCodeEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=4, max_length=20)]
+
+
+class Attendance(BaseModel):
+    activity_id: uuid.UUID
+    session_id: uuid.UUID
+    session_title: str
+    recorded_at: datetime

@@ -1,0 +1,126 @@
+"""The catalog's HTTP API against a real PostgreSQL; events are checked in the outbox they commit with."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from catalog.config import Settings
+from catalog.kit.auth import TokenVerifier
+from catalog.main import create_app
+from devstack.testing import TokenMint, running_app
+
+mint = TokenMint()
+STAFF = uuid.uuid4()
+
+
+@pytest.fixture(scope="module")
+async def client(make_database):
+    settings = Settings(database_url=await make_database("catalog"), provider_name="Acme Clinic")
+    app = create_app(settings)
+    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
+        client.app = app
+        yield client
+
+
+def activity_body(**overrides):
+    start = datetime.now(UTC) + timedelta(days=7)
+    body = {"title": "Cardiology Update 2026", "format": "live_course", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=8)).isoformat(), "location": "Main Campus, Room 1",
+            "fees": {"physician": 25000, "guest": 5000}, "capacity": 2,
+            "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}],
+            "moc_boards": ["ABIM"]}
+    return {**body, **overrides}
+
+
+async def published_activity(client, **overrides) -> dict:
+    staff = mint.headers(STAFF, roles=("staff",))
+    created = await client.post("/activities", json=activity_body(**overrides), headers=staff)
+    assert created.status_code == 201, created.text
+    published = await client.post(f"/activities/{created.json()['id']}/publish", headers=staff)
+    assert published.status_code == 200
+    return published.json()
+
+
+async def outbox_events(client, topic: str) -> list[dict]:
+    async with client.app.state.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 ORDER BY id", topic)
+    import json
+    return [json.loads(r["payload"]) for r in rows]
+
+
+async def test_a_learner_cannot_create_activities(client):
+    response = await client.post("/activities", json=activity_body(), headers=mint.headers(uuid.uuid4()))
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_bad_input_is_a_problem_naming_the_field(client):
+    body = activity_body(credit_designations=[{"credit_type": "AMA_PRA_1", "max_credits": "1.1"}])
+    response = await client.post("/activities", json=body, headers=mint.headers(STAFF, roles=("staff",)))
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "credit_designations.0.max_credits"
+    assert "0.25" in problem["errors"][0]["reason"]
+
+
+async def test_publishing_lists_the_activity_and_emits_activity_published_once(client):
+    activity = await published_activity(client, title="Published once")
+    again = await client.post(f"/activities/{activity['id']}/publish", headers=mint.headers(STAFF, roles=("staff",)))
+    assert again.status_code == 200
+    listed = await client.get("/activities", params={"format": "live_course"})
+    assert activity["id"] in [a["id"] for a in listed.json()]
+    published = [e for e in await outbox_events(client, "activity.published") if e["subject"] == activity["id"]]
+    assert len(published) == 1
+    designation = published[0]["data"]["credit_designations"][0]
+    assert designation["statement"].startswith("Acme Clinic designates this live activity for a maximum of 7.25")
+
+
+async def test_registration_confirms_with_the_category_fee_and_a_full_course_refuses(client):
+    activity = await published_activity(client, title="Small course")
+    learners = [uuid.uuid4() for _ in range(3)]
+    first = await client.post(f"/activities/{activity['id']}/registrations", json={"attendee_category": "guest"},
+                              headers=mint.headers(learners[0]))
+    assert first.status_code == 201, first.text
+    assert first.json()["fee_cents"] == 5000 and first.json()["number"].startswith("R-")
+    duplicate = await client.post(f"/activities/{activity['id']}/registrations", json={},
+                                  headers=mint.headers(learners[0]))
+    assert duplicate.status_code == 409
+    second = await client.post(f"/activities/{activity['id']}/registrations", json={},
+                               headers=mint.headers(learners[1]))
+    assert second.status_code == 201
+    full = await client.post(f"/activities/{activity['id']}/registrations", json={},
+                             headers=mint.headers(learners[2]))
+    assert full.status_code == 409 and "full" in full.json()["detail"]
+    confirmed = [e for e in await outbox_events(client, "registration.confirmed")
+                 if e["data"]["activity"]["activity_id"] == activity["id"]]
+    assert sorted(e["subject"] for e in confirmed) == sorted(str(x) for x in learners[:2])
+
+
+async def test_event_code_records_attendance_once_and_every_use_is_kept(client):
+    activity = await published_activity(client, title="Medicine Grand Rounds", format="grand_rounds",
+                                        requires_event_code=True, fees={}, capacity=None)
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    session = await client.post(
+        f"/activities/{activity['id']}/sessions",
+        json={"title": "Sepsis update", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
+        headers=mint.headers(STAFF, roles=("staff",)))
+    assert session.status_code == 201, session.text
+    code = session.json()["event_code"]
+    learner = uuid.uuid4()
+    for _ in range(2):
+        entered = await client.post("/attendance/event-code", json={"code": code.lower()}, headers=mint.headers(learner))
+        assert entered.status_code == 200, entered.text
+    wrong = await client.post("/attendance/event-code", json={"code": "ZZZZZZZZ"}, headers=mint.headers(learner))
+    assert wrong.status_code == 404 and wrong.json()["errors"][0]["field"] == "code"
+    recorded = [e for e in await outbox_events(client, "attendance.recorded") if e["subject"] == str(learner)]
+    assert len(recorded) == 1
+    async with client.app.state.pool.acquire() as conn:
+        uses = await conn.fetch("SELECT accepted FROM event_code_uses WHERE learner_id = $1 ORDER BY id", learner)
+    assert [u["accepted"] for u in uses] == [True, True, False]
+
+
+async def test_requests_without_a_token_are_unauthorized(client):
+    response = await client.get("/registrations/mine")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"

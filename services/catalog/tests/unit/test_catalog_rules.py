@@ -1,0 +1,73 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from catalog import domain
+
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+
+def rules(**overrides):
+    base = dict(status="published", capacity=None, opens_at=None, closes_at=None, ends_at=NOW + timedelta(days=10),
+                available_until=None, fees={"physician": 25000, "resident": 5000, "guest": 10000})
+    return domain.RegistrationRules(**{**base, **overrides})
+
+
+def test_fee_is_the_one_of_the_attendee_category():
+    assert domain.fee_for(rules(), "resident", taken_seats=0, now=NOW) == 5000
+
+
+def test_unknown_category_is_refused_naming_the_offered_ones():
+    with pytest.raises(domain.RegistrationRefused) as refused:
+        domain.fee_for(rules(), "student", taken_seats=0, now=NOW)
+    assert refused.value.field == "attendee_category"
+    assert "guest, physician, resident" in refused.value.reason
+
+
+def test_a_full_course_refuses_further_attendees_including_guests():
+    with pytest.raises(domain.RegistrationRefused, match="full"):
+        domain.fee_for(rules(capacity=2), "guest", taken_seats=2, now=NOW)
+
+
+def test_registration_is_refused_before_it_opens_and_after_it_closes():
+    with pytest.raises(domain.RegistrationRefused, match="opens"):
+        domain.fee_for(rules(opens_at=NOW + timedelta(hours=1)), "physician", taken_seats=0, now=NOW)
+    with pytest.raises(domain.RegistrationRefused, match="closed"):
+        domain.fee_for(rules(closes_at=NOW - timedelta(hours=1)), "physician", taken_seats=0, now=NOW)
+
+
+def test_free_activity_without_fee_table_costs_nothing():
+    assert domain.fee_for(rules(fees={}), "physician", taken_seats=0, now=NOW) == 0
+
+
+def test_draft_activity_cannot_be_registered_for():
+    with pytest.raises(domain.RegistrationRefused) as refused:
+        domain.fee_for(rules(status="draft"), "physician", taken_seats=0, now=NOW)
+    assert refused.value.status == 404
+
+
+def test_ama_designation_statement_uses_the_required_wording():
+    text = domain.designation_statement("Acme Clinic", "live_course", "AMA_PRA_1", Decimal("7.25"))
+    assert text.startswith("Acme Clinic designates this live activity for a maximum of 7.25 AMA PRA Category 1 Credits™.")
+    assert "commensurate with the extent of their participation" in text
+
+
+def test_enduring_material_leaves_the_catalog_after_its_availability_period():
+    assert domain.listed("published", NOW + timedelta(days=1), NOW)
+    assert not domain.listed("published", NOW - timedelta(seconds=1), NOW)
+    assert not domain.listed("draft", None, NOW)
+
+
+def test_event_codes_avoid_ambiguous_characters():
+    codes = {domain.new_event_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert not any(set(code) & set("01ILO") for code in codes)
+
+
+def test_event_code_validity_window():
+    start, end = NOW, NOW + timedelta(days=1)
+    assert domain.event_code_refusal(valid_from=start, valid_until=end, now=NOW) is None
+    assert "expired" in domain.event_code_refusal(valid_from=start, valid_until=end, now=end + timedelta(seconds=1))
+    assert "becomes valid" in domain.event_code_refusal(valid_from=start, valid_until=end,
+                                                        now=start - timedelta(seconds=1))
