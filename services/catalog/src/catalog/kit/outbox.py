@@ -23,13 +23,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "outbox"
 
 
-async def add(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-    """Queue `envelope` for publication; call inside the transaction that makes the change it reports."""
+async def add(conn: asyncpg.Connection, envelope: Envelope[Any], *, topic: str | None = None) -> None:
+    """Queue `envelope` for publication (on its event type's topic unless `topic` says otherwise); call inside
+    the transaction that makes the change it reports."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.add must run inside the transaction of the state change")
     await conn.execute(
         "INSERT INTO outbox (event_id, topic, message_key, payload, headers) VALUES ($1, $2, $3, $4, $5)",
-        envelope.event_id, envelope.topic, envelope.subject, envelope.model_dump_json(),
+        envelope.event_id, topic or envelope.topic, envelope.subject, envelope.model_dump_json(),
         {"event_type": envelope.event_type, "event_version": str(envelope.event_version),
          "correlation_id": envelope.correlation_id or ""},
     )

@@ -67,8 +67,9 @@ def _health_router() -> APIRouter:
 
 
 def build_api(*, service: str, settings: KitSettings, routers: Sequence[APIRouter], migrations: Path,
-              description: str = "", background: Sequence[BackgroundTask] = ()) -> FastAPI:
-    """The service's HTTP app; `background` tasks run for the app's lifetime with the pool."""
+              description: str = "", startup: Sequence[BackgroundTask] = (),
+              background: Sequence[BackgroundTask] = ()) -> FastAPI:
+    """The service's HTTP app; `startup` steps run once before it serves, `background` tasks for its lifetime."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +77,8 @@ def build_api(*, service: str, settings: KitSettings, routers: Sequence[APIRoute
         app.state.pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
         await db.apply_migrations(app.state.pool, migrations)
         app.state.verifier = TokenVerifier(settings.jwks_url)
+        for step in startup:
+            await step(app.state.pool)
         tasks = [asyncio.create_task(task(app.state.pool)) for task in background]
         try:
             yield

@@ -1,6 +1,6 @@
-"""Copies the canonical kit (kit/src/kit) into every service (services/<name>/src/<package>/kit).
+"""Copies the canonical kit (service-kit/src/kit) into every service (services/<name>/src/<package>/kit).
 
-Run after changing the kit: `python kit/sync.py`. tests/test_kit_copies.py fails when a copy drifts.
+Run after changing the kit: `python service-kit/sync.py`. tests/test_kit_copies.py fails when a copy drifts.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CANONICAL = ROOT / "kit" / "src" / "kit"
+CANONICAL = ROOT / "service-kit" / "src" / "kit"
 
 
 def service_copies() -> list[Path]:

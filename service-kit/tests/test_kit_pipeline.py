@@ -1,0 +1,135 @@
+"""The outbox relay and the idempotent consumer against a real PostgreSQL and a real Kafka broker."""
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from faststream import FastStream
+
+from kit import db, outbox
+from kit.messaging import InboxConsumer, Rejected, create_broker
+from kit.outbox import OutboxRelay
+from opencme_contracts import EmailVerified, new_envelope
+
+
+def email_event(learner: uuid.UUID, email: str):
+    return new_envelope(EmailVerified(user_id=learner, email=email, verified_at=datetime.now(UTC)),
+                        producer="kit-test", subject=learner)
+
+
+@pytest.fixture
+async def topic(infra):
+    """A fresh topic and its DLQ, so each test reads only its own messages."""
+    name = f"kit-test-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, 3, 1), NewTopic(f"{name}.dlq", 1, 1)])
+    finally:
+        await admin.close()
+    return name
+
+
+@pytest.fixture
+async def pool(make_database, tmp_path):
+    pool = await db.create_pool(await make_database("kit"))
+    (tmp_path / "001_applied.sql").write_text(
+        "CREATE TABLE applied (event_id uuid PRIMARY KEY, email text NOT NULL, at timestamptz DEFAULT now());")
+    await db.apply_migrations(pool, tmp_path)
+    yield pool
+    await pool.close()
+
+
+async def read(bootstrap: str, topic: str, count: int, timeout: float = 20.0):
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"reader-{uuid.uuid4().hex[:6]}")
+    await consumer.start()
+    got = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(got) < count:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    got.extend(records)
+    finally:
+        await consumer.stop()
+    return got
+
+
+async def test_relay_publishes_committed_events_in_order_and_never_rolled_back_ones(infra, pool, topic):
+    learner = uuid.uuid4()
+    envelopes = [email_event(learner, f"n{i}@example.org") for i in range(25)]
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            for envelope in envelopes:
+                await outbox.add(conn, envelope, topic=topic)
+        with pytest.raises(RuntimeError):
+            async with conn.transaction():
+                await outbox.add(conn, email_event(learner, "rolled-back@example.org"), topic=topic)
+                raise RuntimeError("the state change failed")
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    async with broker:
+        relay = OutboxRelay(pool, broker, lock_key=uuid.uuid4().int % 2**31, poll_interval=0.2, batch_size=10)
+        task = asyncio.create_task(relay.run())
+        records = await read(infra.kafka_bootstrap, topic, 25)
+        task.cancel()
+    emails = [json.loads(r.value)["data"]["email"] for r in records]
+    assert emails == [f"n{i}@example.org" for i in range(25)]  # one key, one partition, written order
+    assert {r.key for r in records} == {str(learner).encode()}
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 25
+
+
+async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carries_on(infra, pool, topic):
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    consumer = InboxConsumer(broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", retry_delay=0.01)
+    consumer.pool = pool
+
+    @consumer.handle(topic)
+    async def record_email(conn, envelope):
+        if envelope.data.email.startswith("poison"):
+            raise ValueError("this address breaks the handler")
+        if envelope.data.email.startswith("refused"):
+            raise Rejected("contradicts what we know")
+        await conn.execute("INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id,
+                           envelope.data.email)
+
+    learner = uuid.uuid4()
+    first, last = email_event(learner, "first@example.org"), email_event(learner, "last@example.org")
+    async with FastStream(broker):
+        for body in (first.to_bytes(), first.to_bytes(), b"{not json", email_event(learner, "poison@x.org").to_bytes(),
+                     email_event(learner, "refused@x.org").to_bytes(), last.to_bytes()):
+            await broker.publish(body, topic=topic, key=str(learner).encode())
+        async with asyncio.timeout(30):
+            while True:
+                async with pool.acquire() as conn:
+                    if await conn.fetchval("SELECT count(*) FROM applied WHERE email = 'last@example.org'"):
+                        break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # let the final ack land
+
+    async with pool.acquire() as conn:
+        applied = [r["email"] for r in await conn.fetch("SELECT email FROM applied ORDER BY at")]
+    assert applied == ["first@example.org", "last@example.org"]
+
+    dead = await read(infra.kafka_bootstrap, f"{topic}.dlq", 3)
+    headers = [dict((k, v.decode()) for k, v in r.headers) for r in dead]
+    assert [h["x-error-type"] for h in headers] == ["JSONDecodeError", "ValueError", "Rejected"]
+    assert all(h["x-original-topic"] == topic for h in headers)
+    assert "breaks the handler" in headers[1]["x-error"]
+    assert dead[0].value == b"{not json"
+
+    # Offsets were committed after processing: the group has consumed every message of the partition.
+    reader = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=f"{consumer.service}.{topic}")
+    await reader.start()
+    try:
+        partition = TopicPartition(topic, dead[0].headers and int(headers[0]["x-original-partition"]))
+        end = (await reader.end_offsets([partition]))[partition]
+        assert await reader.committed(partition) == end == 6
+    finally:
+        await reader.stop()

@@ -1,0 +1,152 @@
+"""Builds the emails OpenCME sends: text + HTML alternatives rendered from templates/, with the organisation's footer.
+
+Every kind has `<kind>.txt` and `<kind>.html` (autoescaped) in templates/, extending base.txt / base.html. Nothing here
+sends mail; the caller hands the EmailMessage to SMTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    address: str  # may span lines
+    phone: str
+    support_email: str
+    portal_url: str
+
+
+@dataclass(frozen=True)
+class _Kind:
+    subject: str  # a Jinja template, rendered without escaping: it is a header, not HTML
+    required: tuple[str, ...]
+
+
+KINDS: Mapping[str, _Kind] = {
+    "password_reset": _Kind(
+        "Reset your {{ org.name }} password", ("first_name", "reset_url", "expires_minutes")
+    ),
+    "password_reset_no_account": _Kind("Password reset request for {{ org.name }}", ("email",)),
+    "verify_email": _Kind("Confirm your email address for {{ org.name }}", ("first_name", "verify_url")),
+    "certificate_issued": _Kind(
+        "Your certificate for {{ activity_title }}",
+        ("first_name", "activity_title", "certificate_number", "certificate_url"),
+    ),
+    "board_report_action_needed": _Kind(
+        "Action needed: your {{ board_name }} report for {{ activity_title }}",
+        ("first_name", "board_name", "activity_title", "reason", "profile_url"),
+    ),
+    "board_self_report": _Kind(
+        "How to report {{ activity_title }} to {{ board_name }}",
+        ("first_name", "board_name", "activity_title", "instructions"),
+    ),
+    "registration_confirmed": _Kind(
+        "Registration confirmed: {{ activity_title }} ({{ registration_number }})",
+        (
+            "first_name", "activity_title", "dates", "location", "attendee_category", "fee", "payment_status",
+            "registration_number",
+        ),
+    ),
+}
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+    undefined=StrictUndefined,  # a misspelt variable fails the render instead of sending a blank
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def compose(
+    kind: str,
+    *,
+    to: str,
+    context: Mapping[str, Any],
+    org: Organisation,
+    sender: str,
+    message_id_domain: str = "opencme.local",
+) -> EmailMessage:
+    """The email of `kind` for `to`; raises ValueError for an unknown kind or missing/unsafe context."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown email kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+    missing = [key for key in spec.required if key not in context]
+    if missing:
+        raise ValueError(f"{kind} email needs {', '.join(missing)}")
+    _check_urls({**context, "portal_url": org.portal_url})
+
+    now = datetime.now(UTC)
+    calendar = None
+    if kind == "registration_confirmed":
+        calendar = _registration_calendar(context, uid_domain=message_id_domain, now=now)
+    values = {**context, "org": org, "recipient": to, "calendar_attached": calendar is not None}
+
+    message = EmailMessage()
+    # Collapsing whitespace keeps a title with a line break from breaking the header.
+    message["Subject"] = " ".join(_env.from_string(spec.subject).render(values).split())
+    message["From"] = Address(display_name=org.name, addr_spec=sender)
+    message["To"] = Address(addr_spec=to)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=message_id_domain)
+    message.set_content(_env.get_template(f"{kind}.txt").render(values))
+    message.add_alternative(_env.get_template(f"{kind}.html").render(values), subtype="html")
+    if calendar is not None:
+        message.add_attachment(
+            calendar,
+            maintype="text",
+            subtype="calendar",
+            filename=f"registration-{context['registration_number']}.ics",
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+    return message
+
+
+def _check_urls(values: Mapping[str, Any]) -> None:
+    # Links go into href attributes: only absolute http(s) URLs, never javascript: or relative ones.
+    for key, value in values.items():
+        if key.endswith("_url"):
+            parts = urlsplit(str(value))
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{key} must be an absolute http(s) URL, got {value!r}")
+
+
+def _registration_calendar(context: Mapping[str, Any], *, uid_domain: str, now: datetime) -> bytes | None:
+    """An .ics for a live course when the context has its start and end; None for courses without times."""
+    starts, ends = context.get("starts_at"), context.get("ends_at")
+    if starts is None and ends is None:
+        return None
+    for name, value in (("starts_at", starts), ("ends_at", ends)):
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    if ends <= starts:
+        raise ValueError("ends_at must be after starts_at")
+
+    event = Event()
+    event.add("uid", f"{context['registration_number']}@{uid_domain}")
+    event.add("dtstamp", now)
+    event.add("dtstart", starts.astimezone(UTC))
+    event.add("dtend", ends.astimezone(UTC))
+    event.add("summary", str(context["activity_title"]))
+    event.add("location", str(context["location"]))
+    event.add("description", f"Registration {context['registration_number']}")
+    calendar = Calendar()
+    calendar.add("prodid", "-//OpenCME//Registration//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    return calendar.to_ical()
