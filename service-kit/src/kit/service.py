@@ -14,6 +14,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import db, logs, problems
@@ -101,7 +102,7 @@ def build_api(*, service: str, settings: KitSettings, routers: Sequence[APIRoute
 def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, consumer: InboxConsumer | None,
                  migrations: Path, background: Sequence[BackgroundTask] = ()) -> FastStream:
     """The service's worker: its idempotent consumers, its outbox relay and any background loops."""
-    app = FastStream(broker, title=f"OpenCME {service}")
+    app = FastStream(broker, specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"))
     state: dict[str, Any] = {}
 
     @app.on_startup

@@ -44,8 +44,10 @@ class Rejected(Exception):
 
 
 def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
+    # Per-message "received/processed" lines go to DEBUG: the JSON logs carry what matters at INFO.
     return KafkaBroker(bootstrap_servers, client_id=client_id, acks="all", enable_idempotence=True,
-                       request_timeout_ms=15000)
+                       request_timeout_ms=15000, logger=logging.getLogger("faststream.access"),
+                       log_level=logging.DEBUG)
 
 
 async def _raw_body(message: StreamMessage[Any]) -> bytes:

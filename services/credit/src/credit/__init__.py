@@ -1,0 +1,1 @@
+"""OpenCME credit service."""

@@ -1,0 +1,105 @@
+"""Claim rules, free of I/O: who may claim, until when, and how much."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+STEP = Decimal("0.25")
+LIVE_FORMATS = frozenset({"live_course", "grand_rounds", "board_review"})
+
+
+class ClaimRefused(Exception):
+    def __init__(self, field: str, reason: str, *, status: int = 422) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ClaimableActivity:
+    format: str
+    ends_at: datetime | None
+    claim_window_days: int
+    designations: dict[str, tuple[Decimal, str]]  # credit type -> (maximum, designation statement)
+    moc_boards: frozenset[str]
+    requires_event_code: bool
+    available_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Participation:
+    registered: bool
+    attended_on: date | None
+    extension_until: date | None
+
+
+@dataclass(frozen=True)
+class DecidedCredit:
+    credit_type: str
+    amount: Decimal
+    statement: str
+
+
+def completion_date(activity: ClaimableActivity, participation: Participation, today: date) -> date:
+    """Live activities complete on the day attended (or their last day); enduring material when the learner finishes,
+    which is when they claim."""
+    if activity.format in LIVE_FORMATS:
+        if participation.attended_on:
+            return participation.attended_on
+        if activity.ends_at:
+            return activity.ends_at.date()
+    return today
+
+
+def window_closes(activity: ClaimableActivity, completed_on: date, extension_until: date | None) -> date:
+    closes = completed_on + timedelta(days=activity.claim_window_days)
+    return max(closes, extension_until) if extension_until else closes
+
+
+def decide_claim(activity: ClaimableActivity, participation: Participation, *, requested: dict[str, Decimal],
+                 moc_boards: set[str], share_permission: bool, today: date) -> tuple[date, list[DecidedCredit]]:
+    """Checks a claim; returns the completion date and the credits to record, or raises ClaimRefused."""
+    if activity.requires_event_code and participation.attended_on is None:
+        raise ClaimRefused("activity_id", "enter the session's event code first; it unlocks claiming credit",
+                           status=403)
+    if activity.format in LIVE_FORMATS and not (participation.registered or participation.attended_on):
+        raise ClaimRefused("activity_id", "no registration or attendance for this activity is recorded under your "
+                           "account; if you registered with another email, add and verify it in your profile",
+                           status=403)
+    completed_on = completion_date(activity, participation, today)
+    if today < completed_on:
+        raise ClaimRefused("activity_id", f"credit can be claimed from {completed_on.isoformat()}, after the activity")
+    closes = window_closes(activity, completed_on, participation.extension_until)
+    if today > closes:
+        raise ClaimRefused("activity_id", f"the claim window closed on {closes.isoformat()}; contact support if you "
+                           "need an exception")
+    if not requested:
+        raise ClaimRefused("credits", "claim at least one credit type")
+    decided = []
+    for credit_type, amount in sorted(requested.items()):
+        if credit_type not in activity.designations:
+            offered = ", ".join(sorted(activity.designations))
+            raise ClaimRefused(f"credits.{credit_type}", f"this activity does not offer it; it offers {offered}")
+        maximum, statement = activity.designations[credit_type]
+        if amount <= 0 or amount % STEP != 0:
+            raise ClaimRefused(f"credits.{credit_type}", "claim a positive amount in steps of 0.25")
+        if amount > maximum:
+            raise ClaimRefused(f"credits.{credit_type}", f"at most {maximum} can be claimed for this activity")
+        decided.append(DecidedCredit(credit_type, amount.quantize(Decimal("0.01")), statement))
+    unknown_boards = moc_boards - activity.moc_boards
+    if unknown_boards:
+        raise ClaimRefused("moc_boards", f"this activity is not approved for MOC with {', '.join(sorted(unknown_boards))}")
+    if moc_boards and not share_permission:
+        raise ClaimRefused("share_permission", "reporting to your board needs your permission to share your completion")
+    return completed_on, decided
+
+
+def totals(claims: list[dict[str, Decimal]]) -> dict[str, Decimal]:
+    summed: dict[str, Decimal] = {}
+    for credits in claims:
+        for credit_type, amount in credits.items():
+            summed[credit_type] = summed.get(credit_type, Decimal(0)) + amount
+    return dict(sorted(summed.items()))

@@ -1,0 +1,23 @@
+"""The credit service's worker (`python -m credit.worker`): catalog projections and the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream import FastStream
+
+from credit.config import MIGRATIONS, SERVICE, Settings
+from credit.consumers import register_consumers
+from credit.kit.messaging import create_broker
+from credit.kit.service import build_worker
+
+
+def create_worker(settings: Settings | None = None) -> FastStream:
+    settings = settings or Settings()
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    consumer = register_consumers(broker)
+    return build_worker(service=SERVICE, settings=settings, broker=broker, consumer=consumer, migrations=MIGRATIONS)
+
+
+if __name__ == "__main__":
+    asyncio.run(create_worker().run())

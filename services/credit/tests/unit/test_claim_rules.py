@@ -1,0 +1,105 @@
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from credit import domain
+
+AMA = "AMA_PRA_1"
+
+
+def activity(**overrides):
+    base = dict(format="live_course", ends_at=datetime(2026, 3, 4, 17, tzinfo=UTC), claim_window_days=30,
+                designations={AMA: (Decimal("7.25"), "designates ..."), "ANCC": (Decimal("6"), "ANCC ...")},
+                moc_boards=frozenset({"ABIM"}), requires_event_code=False, available_until=None)
+    return domain.ClaimableActivity(**{**base, **overrides})
+
+
+REGISTERED = domain.Participation(registered=True, attended_on=None, extension_until=None)
+
+
+def decide(act=None, participation=REGISTERED, today=date(2026, 3, 10), **kwargs):
+    params = dict(requested={AMA: Decimal("7")}, moc_boards=set(), share_permission=False)
+    return domain.decide_claim(act or activity(), participation, today=today, **{**params, **kwargs})
+
+
+def test_a_registered_learner_claims_within_the_window():
+    completed_on, credits = decide()
+    assert completed_on == date(2026, 3, 4)
+    assert [(c.credit_type, c.amount) for c in credits] == [(AMA, Decimal("7"))]
+
+
+def test_claim_after_window_is_refused_with_the_closing_date():
+    with pytest.raises(domain.ClaimRefused) as refused:
+        decide(today=date(2026, 4, 4))
+    assert "closed on 2026-04-03" in refused.value.reason
+
+
+def test_support_extension_reopens_the_window_for_that_learner():
+    extended = domain.Participation(registered=True, attended_on=None, extension_until=date(2026, 5, 1))
+    completed_on, _ = decide(participation=extended, today=date(2026, 4, 20))
+    assert completed_on == date(2026, 3, 4)
+
+
+def test_an_activity_may_set_a_longer_window():
+    decide(act=activity(claim_window_days=90), today=date(2026, 5, 30))
+
+
+@pytest.mark.parametrize("amount", ["0.1", "7.5", "0", "-1"])
+def test_amounts_must_be_positive_quarter_steps_up_to_the_maximum(amount):
+    with pytest.raises(domain.ClaimRefused) as refused:
+        decide(requested={AMA: Decimal(amount)})
+    assert refused.value.field == f"credits.{AMA}"
+
+
+def test_quarter_steps_up_to_the_maximum_are_accepted():
+    _, credits = decide(requested={AMA: Decimal("7.25"), "ANCC": Decimal("0.25")})
+    assert sorted(c.credit_type for c in credits) == [AMA, "ANCC"]
+
+
+def test_a_credit_type_the_activity_does_not_offer_is_refused():
+    with pytest.raises(domain.ClaimRefused, match="does not offer"):
+        decide(requested={"ACPE": Decimal("1")})
+
+
+def test_grand_rounds_need_the_event_code_first():
+    rounds = activity(format="grand_rounds", requires_event_code=True)
+    with pytest.raises(domain.ClaimRefused) as refused:
+        decide(act=rounds)
+    assert refused.value.status == 403 and "event code" in refused.value.reason
+    attended = domain.Participation(registered=False, attended_on=date(2026, 3, 6), extension_until=None)
+    completed_on, _ = decide(act=rounds, participation=attended)
+    assert completed_on == date(2026, 3, 6)
+
+
+def test_a_live_course_without_registration_points_to_the_email_used_to_register():
+    nobody = domain.Participation(registered=False, attended_on=None, extension_until=None)
+    with pytest.raises(domain.ClaimRefused, match="another email"):
+        decide(participation=nobody)
+
+
+def test_enduring_material_completes_when_claimed_and_needs_no_registration():
+    enduring = activity(format="enduring", ends_at=None)
+    nobody = domain.Participation(registered=False, attended_on=None, extension_until=None)
+    completed_on, _ = decide(act=enduring, participation=nobody, today=date(2026, 8, 1))
+    assert completed_on == date(2026, 8, 1)
+
+
+def test_credit_cannot_be_claimed_before_the_activity_ends():
+    with pytest.raises(domain.ClaimRefused, match="from 2026-03-04"):
+        decide(today=date(2026, 3, 3))
+
+
+def test_moc_reporting_needs_an_approved_board_and_permission():
+    with pytest.raises(domain.ClaimRefused) as refused:
+        decide(moc_boards={"ABP"}, share_permission=True)
+    assert refused.value.field == "moc_boards"
+    with pytest.raises(domain.ClaimRefused) as refused:
+        decide(moc_boards={"ABIM"}, share_permission=False)
+    assert refused.value.field == "share_permission"
+    decide(moc_boards={"ABIM"}, share_permission=True)
+
+
+def test_totals_add_up_per_credit_type():
+    assert domain.totals([{AMA: Decimal("1.5")}, {AMA: Decimal("2.25"), "ANCC": Decimal("1")}]) == {
+        AMA: Decimal("3.75"), "ANCC": Decimal("1")}
