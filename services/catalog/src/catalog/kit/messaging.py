@@ -65,10 +65,12 @@ class InboxConsumer:
         self.retry_delay = retry_delay
         self.pool: asyncpg.Pool | None = None
         self.dead_lettered = 0
+        self.handlers: dict[str, tuple[str, Handler]] = {}
 
     def handle(self, topic: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             consumer_name = f"{self.service}.{handler.__name__}"
+            self.handlers[topic] = (consumer_name, handler)
 
             @self.broker.subscriber(topic, group_id=f"{self.service}.{topic}", ack_policy=AckPolicy.MANUAL,
                                     auto_offset_reset="earliest", decoder=_raw_body,
@@ -110,6 +112,11 @@ class InboxConsumer:
                     await asyncio.sleep(self.retry_delay * 2 ** attempt * (0.5 + random.random()))
         finally:
             logs.correlation_id.reset(token)
+
+    async def deliver(self, envelope: Envelope[Any]) -> None:
+        """Apply `envelope` as a message from Kafka would be, inbox included (tests, replays from a DLQ)."""
+        consumer_name, handler = self.handlers[envelope.topic]
+        await self._apply_once(consumer_name, handler, envelope)
 
     async def _apply_once(self, consumer_name: str, handler: Handler, envelope: Envelope[Any]) -> None:
         assert self.pool is not None, "InboxConsumer.pool is set when the worker starts"

@@ -1,0 +1,126 @@
+"""The whole system as processes: infrastructure, every service's API and worker, dev tools, gateway."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.config import REPO_ROOT, SERVICES, StackConfig, package_of
+from devstack.gateway import Gateway
+from devstack.kafka import Kafka
+from devstack.postgres import Postgres
+from devstack.procs import spawn, stop, wait_until
+
+ADMIN_EMAIL = "admin@opencme.local"
+ADMIN_PASSWORD = "admin passphrase for the demo"
+
+
+@dataclass
+class Stack:
+    config: StackConfig
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.postgres = Postgres(self.config)
+        self.kafka = Kafka(self.config)
+        self.gateway = Gateway(self.config)
+
+    # --- infrastructure ---------------------------------------------------------------------------
+
+    def start_infra(self) -> None:
+        self.timings["postgres"] = self._timed(self.postgres.start)
+        self.timings["kafka"] = self.kafka.start()
+
+    def _timed(self, fn) -> float:  # noqa: ANN001
+        started = time.monotonic()
+        fn()
+        return time.monotonic() - started
+
+    # --- services ---------------------------------------------------------------------------------
+
+    def service_env(self, service: str, *, database_url: str, kafka_bootstrap: str) -> dict[str, str]:
+        c = self.config
+        env = {
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "JWKS_URL": c.jwks_url,
+            "OUTBOX_POLL_INTERVAL": "1.0",
+            "PYTHONUNBUFFERED": "1",
+        }
+        extra = {
+            "identity": {"PORTAL_URL": c.gateway_url, "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+                         "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD},
+            "certificates": {"PUBLIC_BASE_URL": c.gateway_url},
+            "board-reporting": {"BOARD_ENDPOINT_URL": f"http://127.0.0.1:{c.board_port}", "SUBMIT_INTERVAL": "1"},
+            "notifications": {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(c.smtp_port), "PORTAL_URL": c.gateway_url,
+                              "SEND_INTERVAL": "1"},
+        }
+        return {**env, **extra.get(service, {})}
+
+    def start_services(self, *, database_url_for=None, kafka_bootstrap: str | None = None) -> None:  # noqa: ANN001
+        """Start each service's API and worker; waits until every API answers /readyz."""
+        started = time.monotonic()
+        database_url_for = database_url_for or self.postgres.service_dsn
+        kafka_bootstrap = kafka_bootstrap or self.config.kafka_bootstrap
+        for service in SERVICES:
+            package = package_of(service)
+            env = self.service_env(service, database_url=database_url_for(service), kafka_bootstrap=kafka_bootstrap)
+            port = self.config.service_port(service)
+            self.processes[f"{service}-api"] = spawn(
+                f"{service}-api", [sys.executable, "-m", "uvicorn", f"{package}.main:create_app", "--factory",
+                                   "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                                   "--timeout-graceful-shutdown", "5"],
+                log_dir=self.config.logs_dir, env=env)
+            self.processes[f"{service}-worker"] = spawn(
+                f"{service}-worker", [sys.executable, "-m", f"{package}.worker"], log_dir=self.config.logs_dir,
+                env=env)
+        for service in SERVICES:
+            url = f"http://127.0.0.1:{self.config.service_port(service)}/readyz"
+            wait_until(lambda url=url: urllib.request.urlopen(url, timeout=2).status == 200,
+                       what=f"{service} API", timeout=90, log=self.config.logs_dir / f"{service}-api.log",
+                       proc=self.processes[f"{service}-api"])
+        self.timings["services"] = time.monotonic() - started
+
+    def start_tools(self) -> None:
+        """The SMTP sink (mail readable at its web page) and the fake certifying board."""
+        c = self.config
+        self.processes["smtp-sink"] = spawn(
+            "smtp-sink", [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(c.smtp_port),
+                          "--http-port", str(c.smtp_http_port), "--dir", str(c.state_dir / "mail")],
+            log_dir=c.logs_dir)
+        self.processes["fake-board"] = spawn(
+            "fake-board", [sys.executable, "-m", "devstack.fake_board", "--port", str(c.board_port)],
+            log_dir=c.logs_dir)
+        for name, port in (("smtp-sink", c.smtp_http_port), ("fake-board", c.board_port)):
+            wait_until(lambda port=port: urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/{'messages' if name == 'smtp-sink' else '_reports'}", timeout=2).status == 200,
+                what=name, timeout=30, log=c.logs_dir / f"{name}.log", proc=self.processes[name])
+
+    def start_gateway(self) -> None:
+        self.timings["gateway"] = self.gateway.start()
+
+    def failed(self) -> list[str]:
+        """Names of processes that have exited."""
+        return [name for name, proc in self.processes.items() if proc.poll() is not None]
+
+    def stop(self, *, infra: bool = True) -> None:
+        self.gateway.stop()
+        for proc in reversed(list(self.processes.values())):
+            stop(proc)
+        self.processes.clear()
+        if infra:
+            self.kafka.stop()
+            self.postgres.stop()
+
+    @property
+    def log_dir(self) -> Path:
+        return self.config.logs_dir
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO_ROOT.joinpath(*parts)
