@@ -244,11 +244,12 @@ def _interrupt(signum: int, frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.fake_board", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8126)
+    parser.add_argument("--host", default=HOST, help="address to bind (loopback unless in a container)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        uvicorn.Server(uvicorn.Config(create_app(), host=HOST, port=args.port)).run()
+        uvicorn.Server(uvicorn.Config(create_app(), host=args.host, port=args.port)).run()
     except KeyboardInterrupt:
         pass
     return 0

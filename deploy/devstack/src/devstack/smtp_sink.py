@@ -307,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smtp-port", type=int, default=2525)
     parser.add_argument("--http-port", type=int, default=8125)
     parser.add_argument("--dir", type=Path, required=True, help="where messages are stored")
+    parser.add_argument("--host", default=HOST, help="address to bind (loopback unless in a container)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
@@ -315,11 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     # they also end the process after uvicorn's graceful shutdown — through the `finally` that stops the SMTP side.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    controller = Controller(MaildirHandler(args.dir), hostname=HOST, port=args.smtp_port)
+    controller = Controller(MaildirHandler(args.dir), hostname=args.host, port=args.smtp_port)
     try:
         controller.start()
-        log.info("SMTP on %s:%d, storing in %s", HOST, args.smtp_port, args.dir)
-        server = uvicorn.Server(uvicorn.Config(create_http_app(args.dir), host=HOST, port=args.http_port))
+        log.info("SMTP on %s:%d, storing in %s", args.host, args.smtp_port, args.dir)
+        server = uvicorn.Server(uvicorn.Config(create_http_app(args.dir), host=args.host, port=args.http_port))
         server.run()
     except KeyboardInterrupt:
         pass
