@@ -1,0 +1,1 @@
+"""OpenCME board-reporting service: reports MOC completions to certifying boards (ACCME PARS-style)."""

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from board_reporting.kit.service import KitSettings
+
+SERVICE = "board-reporting"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class Settings(KitSettings):
+    database_url: str = "postgresql://opencme@127.0.0.1:5432/opencme_board_reporting"
+    provider_name: str = "OpenCME Demo Health System"
+    board_endpoint_url: str = "http://127.0.0.1:8126"
+    board_timeout: float = 10.0
+    submit_interval: float = 5.0
+    submit_batch_size: int = 20
+    # With these defaults a board that stays down is retried for two to three days before a report is marked failed.
+    max_attempts: int = 20
+    retry_base_seconds: float = 30.0
+    retry_cap_seconds: float = 6 * 3600.0

@@ -1,0 +1,47 @@
+"""HTTP response models of board reporting."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from opencme_contracts.events import BoardReportStatus
+
+
+class Board(BaseModel):
+    code: str
+    name: str
+    mode: Literal["report", "self_report"] = Field(
+        description="report: we send the completion to the board; self_report: the learner reports it")
+    deadline_days: int | None = Field(description="we report within this many days of the claim")
+    self_report_instructions: str | None
+
+
+class Report(BaseModel):
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    board_code: str
+    board_name: str
+    activity_id: uuid.UUID
+    activity_title: str
+    completed_on: date
+    credit_type: str | None = Field(description="the claim's credit reported as MOC points: MOC_<BOARD> or AMA_PRA_1")
+    credits: Decimal | None
+    status: BoardReportStatus
+    reason: str | None = Field(description="why it is held, rejected or failed; self-report instructions")
+    due_by: date | None
+    attempts: int
+    updated_at: datetime
+
+
+class SupportReport(Report):
+    """What the help desk sees besides: the last technical error and the board's own id of the report."""
+
+    learner_id: uuid.UUID
+    last_error: str | None
+    next_attempt_at: datetime | None
+    board_report_id: str | None

@@ -1,0 +1,77 @@
+"""The board-reporting HTTP API against a real PostgreSQL; reports are made through the consumer handlers."""
+
+import uuid
+
+import pytest
+
+from board_reporting.config import Settings
+from board_reporting.kit.auth import TokenVerifier
+from board_reporting.main import create_app
+from board_reporting_factories import claimed, deliver, registered
+from devstack.testing import TokenMint, running_app
+
+mint = TokenMint()
+
+
+@pytest.fixture(scope="module")
+async def client(make_database):
+    app = create_app(Settings(database_url=await make_database("board_api")))
+    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
+        client.app = app
+        yield client
+
+
+async def test_the_board_registry_is_public_with_the_faqs_policy(client):
+    response = await client.get("/boards")
+    assert response.status_code == 200
+    boards = {b["code"]: b for b in response.json()}
+    assert sorted(boards) == ["ABA", "ABIM", "ABO", "ABOHNS", "ABP", "ABPath", "ABS"]
+    assert {b["mode"] for code, b in boards.items() if code != "ABS"} == {"report"}
+    assert {b["deadline_days"] for code, b in boards.items() if code != "ABS"} == {60}
+    assert boards["ABS"]["mode"] == "self_report"
+    assert boards["ABS"]["self_report_instructions"].splitlines()[2].startswith("3. Keep your certificate")
+
+
+async def test_a_learner_sees_only_their_own_reports_with_status_reason_and_due_date(client):
+    ana, bo = uuid.uuid4(), uuid.uuid4()
+    await deliver(client.app.state.pool, registered(ana, board_ids={}), claimed(ana, boards=("ABIM", "ABS")),
+                  registered(bo), claimed(bo, title="Someone else's course"))
+    response = await client.get("/reports/mine", headers=mint.headers(ana))
+    assert response.status_code == 200
+    reports = {r["board_code"]: r for r in response.json()}
+    assert sorted(reports) == ["ABIM", "ABS"]
+    held = reports["ABIM"]
+    assert held["status"] == "held" and "ABIM board (diplomate) ID" in held["reason"]
+    assert held["activity_title"] == "Sepsis Update 2026" and held["due_by"] and held["attempts"] == 0
+    assert held["board_name"] == "American Board of Internal Medicine"
+    assert "last_error" not in held
+    assert reports["ABS"]["status"] == "self_report"
+
+
+async def test_support_sees_a_learners_reports_with_their_technical_details(client):
+    learner = uuid.uuid4()
+    await deliver(client.app.state.pool, registered(learner), claimed(learner))
+    response = await client.get("/reports", params={"learner_id": str(learner)},
+                                headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    assert response.status_code == 200
+    (report,) = response.json()
+    assert report["learner_id"] == str(learner) and report["status"] == "queued"
+    assert {"last_error", "next_attempt_at", "board_report_id"} <= set(report)
+
+
+async def test_a_learner_cannot_look_up_someone_elses_reports(client):
+    response = await client.get("/reports", params={"learner_id": str(uuid.uuid4())},
+                                headers=mint.headers(uuid.uuid4()))
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_support_must_name_the_learner(client):
+    response = await client.get("/reports", params={"learner_id": "nobody"},
+                                headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "learner_id"
+
+
+async def test_reports_need_a_signed_in_user(client):
+    response = await client.get("/reports/mine")
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
