@@ -226,3 +226,10 @@ def test_missing_context_is_a_value_error_naming_the_keys() -> None:
 def test_links_must_be_absolute_http_urls() -> None:
     with pytest.raises(ValueError, match="reset_url"):
         make_email("password_reset", reset_url="javascript:alert(1)")
+
+
+@pytest.mark.parametrize("kind", ["password_reset", "registration_confirmed"])
+def test_without_a_known_first_name_the_greeting_is_plain(kind: str) -> None:
+    text, html = parts(make_email(kind, first_name=None))
+    assert text.startswith("Hello,\n") and "<p>Hello,</p>" in html
+    assert "None" not in text

@@ -17,6 +17,8 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opencme_contracts import TOPICS, Envelope
+
 from . import db, logs, problems
 from .auth import TokenVerifier
 from .messaging import InboxConsumer
@@ -102,6 +104,11 @@ def build_api(*, service: str, settings: KitSettings, routers: Sequence[APIRoute
 def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, consumer: InboxConsumer | None,
                  migrations: Path, background: Sequence[BackgroundTask] = ()) -> FastStream:
     """The service's worker: its idempotent consumers, its outbox relay and any background loops."""
+    # The outbox relay publishes with broker.publish; declaring the service's topics documents them in AsyncAPI.
+    for topic in TOPICS.values():
+        if topic.producer == service:
+            broker.publisher(topic.name, schema=Envelope[topic.event], title=f"{service}:{topic.name}",
+                             description=f"key: {topic.key}; consumed by {', '.join(topic.consumers)}")
     app = FastStream(broker, specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"))
     state: dict[str, Any] = {}
 

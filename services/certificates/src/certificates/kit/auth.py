@@ -1,0 +1,115 @@
+"""Checking identity's access tokens locally: ES256 JWTs verified against the keys published at the JWKS URL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+
+from .problems import Problem
+
+ISSUER = "opencme-identity"
+AUDIENCE = "opencme"
+ALGORITHMS = ["ES256"]
+
+STAFF_ROLES = frozenset({"staff", "support", "admin"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: uuid.UUID
+    roles: frozenset[str]
+    email: str | None = None
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+
+class TokenVerifier:
+    """Caches the JWKS; an unknown key id triggers one refetch (at most every 10 s), which is how rotation works."""
+
+    def __init__(self, jwks_url: str, *, refetch_interval: float = 10.0) -> None:
+        self.jwks_url = jwks_url
+        self.refetch_interval = refetch_interval
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_jwks(cls, jwks: dict[str, Any]) -> TokenVerifier:
+        """A verifier that knows `jwks` already (tests; a deployment with keys provisioned out of band)."""
+        verifier = cls("", refetch_interval=float("inf"))
+        verifier._keys = {k["kid"]: jwt.PyJWK(k).key for k in jwks["keys"]}
+        verifier._fetched_at = time.monotonic()
+        return verifier
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self.refetch_interval and self._keys:
+                return
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self.jwks_url)
+                response.raise_for_status()
+            self._keys = {k["kid"]: jwt.PyJWK(k).key for k in response.json()["keys"]}
+            self._fetched_at = time.monotonic()
+
+    async def _key(self, kid: str) -> Any:
+        if kid not in self._keys:
+            try:
+                await self._refresh()
+            except httpx.HTTPError as exc:
+                raise Problem(503, "Service Unavailable", "token keys are not available right now",
+                              headers={"Retry-After": "5"}) from exc
+        if kid not in self._keys:
+            raise Problem(401, "Unauthorized", "token signed with an unknown key",
+                          headers={"WWW-Authenticate": "Bearer"})
+        return self._keys[kid]
+
+    async def verify(self, token: str) -> Principal:
+        unauthorized = Problem(401, "Unauthorized", "invalid or expired access token",
+                               headers={"WWW-Authenticate": "Bearer"})
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise unauthorized from exc
+        key = await self._key(str(header.get("kid", "")))
+        try:
+            claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=AUDIENCE, issuer=ISSUER,
+                                options={"require": ["exp", "sub", "iat"]})
+            return Principal(id=uuid.UUID(claims["sub"]), roles=frozenset(claims.get("roles", ())),
+                             email=claims.get("email"))
+        except (jwt.PyJWTError, ValueError, KeyError) as exc:
+            raise unauthorized from exc
+
+
+async def current_principal(request: Request) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "Unauthorized", "sign in first: send 'Authorization: Bearer <access token>'",
+                      headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.verifier
+    return await verifier.verify(token.strip())
+
+
+def require_roles(*roles: str):  # noqa: ANN201 - a FastAPI dependency
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.has_any(*roles):
+            raise Problem(403, "Forbidden", f"this action needs one of the roles: {', '.join(roles)}")
+        return principal
+
+    return dependency
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+StaffOnly = Annotated[Principal, Depends(require_roles("staff", "admin"))]
+SupportOnly = Annotated[Principal, Depends(require_roles("support", "admin"))]

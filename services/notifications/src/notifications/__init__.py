@@ -1,0 +1,1 @@
+"""OpenCME notifications: every email the portal sends, queued with the event that causes it and delivered by SMTP."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import model_validator
+
+from notifications.compose import Organisation
+from notifications.kit.service import KitSettings
+
+SERVICE = "notifications"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class Settings(KitSettings):
+    database_url: str = "postgresql://opencme@127.0.0.1:5432/opencme_notifications"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_starttls: bool = False  # True: STARTTLS is required (never falls back to plain text)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 30.0  # seconds per SMTP command
+    mail_from: str = "no-reply@opencme.local"  # From: address and SMTP envelope sender
+
+    org_name: str = "OpenCME Demo Health System"
+    org_address: str = "1 Main Street\nSpringfield, MA 01101"
+    org_phone: str = "+1 555 010 0100"
+    org_support_email: str = "cme-support@opencme.local"
+    portal_url: str = "http://127.0.0.1:8080"
+    # Dates and times in emails (registration confirmations) are shown in the organisation's time zone.
+    timezone: str = "UTC"
+
+    send_interval: float = 5.0  # idle poll of the sender; new messages wake it at once (LISTEN/NOTIFY)
+    send_batch_size: int = 50  # messages claimed per round, sent over one SMTP connection
+    claim_lease_seconds: float = 300.0  # a claimed message another sender may take over after a crash
+    retry_base_seconds: float = 5.0  # first retry after a transient failure; doubles per attempt ...
+    retry_cap_seconds: float = 300.0  # ... up to this, for as long as the failure stays transient
+    # Nothing gives up on a transient failure; past this many attempts each further failure is logged as an error.
+    alert_after_attempts: int = 12
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_slow_send(self) -> Settings:
+        # A round stops taking messages from its batch 4 command timeouts before the lease ends (see sender.py).
+        if self.claim_lease_seconds < 5 * self.smtp_timeout:
+            raise ValueError("claim_lease_seconds must be at least 5 x smtp_timeout")
+        return self
+
+    @property
+    def organisation(self) -> Organisation:
+        return Organisation(name=self.org_name, address=self.org_address, phone=self.org_phone,
+                            support_email=self.org_support_email, portal_url=self.portal_url.rstrip("/"))
+
+    @property
+    def message_id_domain(self) -> str:
+        return self.mail_from.rpartition("@")[2] or "opencme.local"

@@ -1,0 +1,148 @@
+"""The Kafka side of a service: the broker, idempotent consumers with a dead-letter topic, and the worker app.
+
+Consumers commit offsets only after the effect is in the database (AckPolicy.MANUAL; FastStream's default would
+commit before processing). Each effect is written in the same transaction as an inbox row keyed by the event id, so a
+redelivered event changes nothing. A message that keeps failing goes to `<topic>.dlq` with the error in its headers and
+the consumer carries on; an unreachable database is not the message's fault, so that is retried until it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+from pydantic import ValidationError
+
+from opencme_contracts import Envelope, dlq_topic, parse_envelope
+from opencme_contracts.envelope import UnknownEventError
+
+from . import logs
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[asyncpg.Connection, Envelope[Any]], Awaitable[None]]
+
+_INFRASTRUCTURE_ERRORS = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+class Rejected(Exception):
+    """The handler refuses this event for good (it contradicts what the service knows); retrying will not help."""
+
+
+def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
+    # Per-message "received/processed" lines go to DEBUG: the JSON logs carry what matters at INFO.
+    return KafkaBroker(bootstrap_servers, client_id=client_id, acks="all", enable_idempotence=True,
+                       request_timeout_ms=15000, logger=logging.getLogger("faststream.access"),
+                       log_level=logging.DEBUG)
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    # Decoding is ours (parse_envelope), so a malformed message reaches the handler and can go to the DLQ.
+    return message.body
+
+
+class InboxConsumer:
+    """Registers idempotent handlers for topics on a broker; `pool` is attached when the worker starts."""
+
+    def __init__(self, broker: KafkaBroker, *, service: str, max_attempts: int = 3, retry_delay: float = 0.2) -> None:
+        self.broker = broker
+        self.service = service
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.pool: asyncpg.Pool | None = None
+        self.dead_lettered = 0
+        self.handlers: dict[str, tuple[str, Handler]] = {}
+
+    def handle(self, topic: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            consumer_name = f"{self.service}.{handler.__name__}"
+            self.handlers[topic] = (consumer_name, handler)
+
+            @self.broker.subscriber(topic, group_id=f"{self.service}.{topic}", ack_policy=AckPolicy.MANUAL,
+                                    auto_offset_reset="earliest", decoder=_raw_body,
+                                    title=f"{self.service}:{topic}", description=handler.__doc__)
+            async def consume(body: bytes, msg: KafkaMessage) -> None:
+                await self._process(topic, consumer_name, handler, body, msg)
+                await msg.ack()
+
+            return handler
+
+        return register
+
+    async def _process(self, topic: str, consumer_name: str, handler: Handler, body: bytes, msg: Any) -> None:
+        try:
+            envelope = parse_envelope(body)
+        except (ValidationError, UnknownEventError, ValueError) as exc:
+            await self._dead_letter(topic, consumer_name, body, msg, exc)
+            return
+        token = logs.correlation_id.set(envelope.correlation_id)
+        try:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    await self._apply_once(consumer_name, handler, envelope)
+                    return
+                except _INFRASTRUCTURE_ERRORS:
+                    log.warning("database unavailable while handling %s; retrying", envelope.event_id, exc_info=True)
+                    attempt = 0
+                    await asyncio.sleep(min(5.0, self.retry_delay * 10))
+                except Rejected as exc:
+                    await self._dead_letter(topic, consumer_name, body, msg, exc)
+                    return
+                except Exception as exc:
+                    if attempt >= self.max_attempts:
+                        await self._dead_letter(topic, consumer_name, body, msg, exc)
+                        return
+                    log.warning("handling %s failed (attempt %d)", envelope.event_id, attempt, exc_info=True)
+                    await asyncio.sleep(self.retry_delay * 2 ** attempt * (0.5 + random.random()))
+        finally:
+            logs.correlation_id.reset(token)
+
+    async def deliver(self, envelope: Envelope[Any]) -> None:
+        """Apply `envelope` as a message from Kafka would be, inbox included (tests, replays from a DLQ)."""
+        consumer_name, handler = self.handlers[envelope.topic]
+        await self._apply_once(consumer_name, handler, envelope)
+
+    async def _apply_once(self, consumer_name: str, handler: Handler, envelope: Envelope[Any]) -> None:
+        assert self.pool is not None, "InboxConsumer.pool is set when the worker starts"
+        async with self.pool.acquire() as conn, conn.transaction():
+            first_time = await conn.fetchval(
+                "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING RETURNING true", consumer_name, envelope.event_id, envelope.topic)
+            if first_time:
+                await handler(conn, envelope)
+
+    async def _dead_letter(self, topic: str, consumer_name: str, body: bytes, msg: Any, exc: BaseException) -> None:
+        raw = msg.raw_message
+        headers = {
+            "x-error-type": type(exc).__name__,
+            "x-error": str(exc)[:2000],
+            "x-original-topic": topic,
+            "x-original-partition": str(raw.partition),
+            "x-original-offset": str(raw.offset),
+            "x-consumer": consumer_name,
+        }
+        log.error("dead-lettering message from %s[%s]@%s: %s", topic, raw.partition, raw.offset, exc)
+        while True:  # the offset is committed only once the message is safely in the DLQ
+            try:
+                await self.broker.publish(body, topic=dlq_topic(topic), key=raw.key, headers=headers)
+                self.dead_lettered += 1
+                return
+            except Exception:
+                log.exception("could not publish to %s; retrying", dlq_topic(topic))
+                await asyncio.sleep(1.0)

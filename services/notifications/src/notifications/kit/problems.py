@@ -1,0 +1,81 @@
+"""RFC 9457 problem details for every error a client can cause, naming the field and the reason."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise from a route or use case; becomes a problem+json response."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None, *, errors: list[dict[str, str]] | None = None,
+                 type_: str = "about:blank", headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.type = type_
+        self.headers = headers
+        self.extra = extra
+
+
+def field_problem(field: str, reason: str, *, status: int = 422, title: str = "Invalid request") -> Problem:
+    return Problem(status, title, f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, "Not Found", f"{what} not found")
+
+
+def _response(request: Request, status: int, title: str, detail: str | None, *, type_: str = "about:blank",
+              errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
+              **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "instance": request.url.path}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return _response(request, exc.status, exc.title, exc.detail, type_=exc.type, errors=exc.errors,
+                         headers=exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid")}
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return _response(request, 422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}.get(
+            exc.status_code, "Error")
+        return _response(request, exc.status_code, title, str(exc.detail) if exc.detail else None,
+                         headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _response(request, 500, "Internal Server Error", "an unexpected error occurred; it has been logged")

@@ -1,0 +1,203 @@
+"""Delivers queued emails over SMTP: a background loop of the worker process.
+
+Each round claims a batch of due messages in a short transaction (FOR UPDATE SKIP LOCKED, then a lease, so several
+workers can run side by side), sends them over one SMTP connection with no transaction open, and records each outcome.
+
+Retry policy: a transient failure (connection refused or timed out, 4xx, and 5xx answers about our server or
+configuration rather than the message) counts an attempt and schedules the next one after an exponentially growing,
+jittered delay capped at `retry_cap_seconds`; it never gives up, so an outage of any length loses nothing, and mail
+flows again at most one cap after the server is back. A permanent failure (5xx to the recipient or the content) is
+recorded as failed with the server's answer and not retried. A message is sent at least once: if the process dies
+between the server's acceptance and the database update, it is sent again when its lease ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosmtplib
+import asyncpg
+
+from notifications import domain, repository
+from notifications.config import Settings
+
+log = logging.getLogger(__name__)
+
+_CONNECTION_ERRORS = (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected,
+                      aiosmtplib.SMTPTimeoutError)
+
+
+class ConnectionLost(Exception):
+    """The SMTP connection failed mid-batch; the rest of the batch goes back to the queue."""
+
+
+@dataclass
+class Round:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    server_unavailable: bool = False
+
+
+class Sender:
+    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+        self.pool = pool
+        self.settings = settings
+        self._wake = asyncio.Event()
+        self._outage_rounds = 0
+        self.sent = 0
+
+    async def run(self) -> None:
+        """Deliver until cancelled; survives database outages by starting over."""
+        while True:
+            try:
+                await self._serve()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sender failed; restarting")
+                await asyncio.sleep(self.settings.send_interval)
+
+    async def _serve(self) -> None:
+        async with self.pool.acquire() as listen_conn:
+            listener = lambda *_: self._wake.set()  # noqa: E731
+            await listen_conn.add_listener(repository.QUEUED_CHANNEL, listener)
+            try:
+                while True:
+                    self._wake.clear()  # before claiming, so a message queued meanwhile is not slept through
+                    result = await self.deliver_due()
+                    if result.server_unavailable:
+                        # Every due message would fail the same way: back off as a whole rather than per batch.
+                        self._outage_rounds += 1
+                        await asyncio.sleep(self._delay(self._outage_rounds))
+                        continue
+                    self._outage_rounds = 0
+                    if result.claimed == self.settings.send_batch_size:
+                        continue
+                    await self._idle(listen_conn)
+            finally:
+                await listen_conn.remove_listener(repository.QUEUED_CHANNEL, listener)
+
+    async def _idle(self, conn: asyncpg.Connection) -> None:
+        timeout = self.settings.send_interval
+        next_due = await repository.seconds_until_next_due(conn)
+        if next_due is not None:
+            timeout = min(timeout, next_due)
+        if timeout <= 0:
+            return
+        try:
+            # Woken by NOTIFY when a message is queued; the timeout covers retries falling due and a missed notice.
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        except TimeoutError:
+            pass
+
+    def _delay(self, attempts: int) -> float:
+        return domain.retry_delay(attempts, base=self.settings.retry_base_seconds, cap=self.settings.retry_cap_seconds,
+                                  rand=random.random())
+
+    async def deliver_due(self) -> Round:
+        """One round: claim due messages, send them over one connection, record each outcome."""
+        settings = self.settings
+        async with self.pool.acquire() as conn:
+            batch = await repository.claim_due(conn, limit=settings.send_batch_size,
+                                               lease_seconds=settings.claim_lease_seconds)
+        result = Round(claimed=len(batch))
+        if not batch:
+            return result
+        # Stop early enough that the lease cannot run out while this round still sends from the batch.
+        deadline = time.monotonic() + settings.claim_lease_seconds - 4 * settings.smtp_timeout
+        pending = list(batch)
+        smtp = aiosmtplib.SMTP(hostname=settings.smtp_host, port=settings.smtp_port, timeout=settings.smtp_timeout,
+                               start_tls=settings.smtp_starttls, username=settings.smtp_username,
+                               password=settings.smtp_password)
+        try:
+            await smtp.connect()
+        except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException) as exc:
+            error = _describe(exc)
+            log.warning("mail server %s:%s unreachable: %s", settings.smtp_host, settings.smtp_port, error)
+            for row in pending:
+                await self._retry(row, error)
+            result.retried, result.server_unavailable = len(pending), True
+            return result
+        try:
+            while pending and time.monotonic() < deadline:
+                row = pending.pop(0)
+                outcome = await self._send_one(smtp, row)
+                setattr(result, outcome, getattr(result, outcome) + 1)
+        except ConnectionLost:
+            pass
+        finally:
+            if pending:
+                async with self.pool.acquire() as conn:
+                    await repository.unclaim(conn, [row["id"] for row in pending])
+            try:
+                await smtp.quit()
+            except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException):
+                smtp.close()
+        return result
+
+    async def _send_one(self, smtp: aiosmtplib.SMTP, row: asyncpg.Record) -> str:
+        if row["expires_at"] is not None and row["expires_at"] <= datetime.now(UTC):
+            await self._fail(row["id"], "not sent: it expired before it could be delivered", attempted=False)
+            return "failed"
+        try:
+            _, reply = await smtp.sendmail(self.settings.mail_from, [row["to_address"]], row["content"])
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients[0]
+            return await self._record_refusal(row, refused.code, refused.message, "rcpt")
+        except aiosmtplib.SMTPSenderRefused as exc:
+            return await self._record_refusal(row, exc.code, exc.message, "mail")
+        except aiosmtplib.SMTPDataError as exc:
+            return await self._record_refusal(row, exc.code, exc.message, "data")
+        except (ValueError, aiosmtplib.SMTPNotSupported) as exc:  # an address no server would take
+            await self._fail(row["id"], f"invalid address {row['to_address']!r}: {exc}")
+            return "failed"
+        except _CONNECTION_ERRORS as exc:
+            await self._retry(row, _describe(exc))
+            raise ConnectionLost from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            return await self._record_refusal(row, exc.code, exc.message, "connect")
+        async with self.pool.acquire() as conn:
+            await repository.mark_sent(conn, row["id"], reply=f"250 {reply}".strip())
+        self.sent += 1
+        return "sent"
+
+    async def _record_refusal(self, row: asyncpg.Record, code: int, message: str, phase: domain.Phase) -> str:
+        answer = f"{code} {message}".strip()
+        if domain.is_permanent(code, phase):
+            await self._fail(row["id"], answer)
+            return "failed"
+        await self._retry(row, answer)
+        return "retried"
+
+    async def _retry(self, row: asyncpg.Record, error: str) -> None:
+        attempts = row["attempts"] + 1
+        delay = self._delay(attempts)
+        level = logging.ERROR if attempts >= self.settings.alert_after_attempts else logging.INFO
+        log.log(level, "message %s not delivered (attempt %d): %s; next try in %.0f s", row["id"], attempts, error,
+                delay)
+        async with self.pool.acquire() as conn:
+            await repository.mark_retry(conn, row["id"], error=error, delay=delay)
+
+    async def _fail(self, message_id: uuid.UUID, error: str, *, attempted: bool = True) -> None:
+        log.warning("message %s failed for good: %s", message_id, error)
+        async with self.pool.acquire() as conn:
+            await repository.mark_failed(conn, message_id, error=error, attempted=attempted)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}".strip()
+    return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+
+
+async def run_sender(pool: asyncpg.Pool, *, settings: Settings) -> None:
+    """The worker's background task."""
+    await Sender(pool, settings).run()

@@ -1,0 +1,25 @@
+"""The notifications worker (`python -m notifications.worker`): consumes events into queued emails, sends them."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from faststream import FastStream
+
+from notifications.config import MIGRATIONS, SERVICE, Settings
+from notifications.consumers import create_consumer
+from notifications.kit.messaging import create_broker
+from notifications.kit.service import build_worker
+from notifications.sender import run_sender
+
+
+def create_worker(settings: Settings | None = None) -> FastStream:
+    settings = settings or Settings()
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    return build_worker(service=SERVICE, settings=settings, broker=broker, consumer=create_consumer(broker, settings),
+                        migrations=MIGRATIONS, background=[functools.partial(run_sender, settings=settings)])
+
+
+if __name__ == "__main__":
+    asyncio.run(create_worker().run())

@@ -1,0 +1,37 @@
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+# The shared helpers (notifications_testing.py) sit beside the tests; importlib mode does not put them on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from notifications_testing import Sink, make_settings  # noqa: E402
+
+from notifications.config import MIGRATIONS, Settings  # noqa: E402
+from notifications.kit import db  # noqa: E402
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[Sink]:
+    server = Sink(tmp_path / "mail")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def settings(make_database, sink: Sink) -> Settings:
+    return make_settings(await make_database("notifications"), sink.port)
+
+
+@pytest.fixture
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await db.create_pool(settings.database_url, max_size=5)
+    await db.apply_migrations(pool, MIGRATIONS)
+    yield pool
+    await pool.close()

@@ -1,0 +1,91 @@
+"""The sender against a real SMTP server: outages, refusals, greylisting and several senders on one queue."""
+
+import asyncio
+
+import pytest
+from notifications_testing import address, apply, messages_in_db, password_reset, wait_until_settled
+
+from notifications.sender import Sender
+
+
+@pytest.fixture
+async def sender(pool, settings):
+    sender = Sender(pool, settings)
+    task = asyncio.create_task(sender.run())
+    yield sender
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def queue_emails(pool, settings, count):
+    emails = [address() for _ in range(count)]
+    for email in emails:
+        await apply(pool, settings, password_reset(email))  # needs no recipient: one email to each address
+    return emails
+
+
+async def test_while_the_mail_server_is_down_messages_stay_queued_and_go_out_once_it_is_back(pool, settings, sink,
+                                                                                            sender):
+    sink.stop()
+    emails = await queue_emails(pool, settings, 3)
+    async with asyncio.timeout(10):
+        while min(r["attempts"] for r in await messages_in_db(pool)) < 3:
+            await asyncio.sleep(0.05)
+
+    rows = await messages_in_db(pool)
+    assert {r["status"] for r in rows} == {"queued"}
+    assert all("ConnectionRefusedError" in r["last_error"] or "Connect" in r["last_error"] for r in rows)
+    assert sink.messages() == []
+
+    sink.start()
+    await wait_until_settled(pool)
+    assert {r["status"] for r in await messages_in_db(pool)} == {"sent"}
+    for email in emails:
+        assert len(sink.messages(to=email)) == 1
+
+
+async def test_a_550_is_recorded_as_failed_with_the_answer_and_never_retried(pool, settings, sink, sender):
+    refused, accepted = address(), address()
+    sink.handler.refused.add(refused)
+    await apply(pool, settings, password_reset(refused))
+    await apply(pool, settings, password_reset(accepted))
+
+    await sink.wait_for(1, to=accepted)
+    await wait_until_settled(pool)
+    await asyncio.sleep(1.0)  # several retry periods
+
+    [failed] = await messages_in_db(pool, to_address=refused)
+    assert failed["status"] == "failed" and failed["attempts"] == 1
+    assert failed["last_error"].startswith("550 5.1.1") and "User unknown" in failed["last_error"]
+    assert sink.handler.rcpt_commands[refused] == 1
+    [sent] = await messages_in_db(pool, to_address=accepted)
+    assert sent["status"] == "sent"
+
+
+async def test_a_451_is_retried_with_backoff_until_the_server_accepts(pool, settings, sink, sender):
+    email = address()
+    sink.handler.greylist[email] = 2
+    await apply(pool, settings, password_reset(email))
+
+    await sink.wait_for(1, to=email)
+    await wait_until_settled(pool)
+    [row] = await messages_in_db(pool, to_address=email)
+    assert (row["status"], row["attempts"]) == ("sent", 3)
+    assert row["last_error"].startswith("451 4.7.1")
+    assert (row["sent_at"] - row["created_at"]).total_seconds() >= 0.05  # it did wait between tries
+
+
+async def test_two_senders_share_the_queue_and_send_each_message_once(pool, settings, sink):
+    emails = await queue_emails(pool, settings, 40)
+    small_batches = settings.model_copy(update={"send_batch_size": 7})
+    first, second = Sender(pool, small_batches), Sender(pool, small_batches)
+    tasks = [asyncio.create_task(s.run()) for s in (first, second)]
+    try:
+        await wait_until_settled(pool)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert first.sent > 0 and second.sent > 0 and first.sent + second.sent == 40
+    assert sorted(a.lower() for m in sink.messages() for a in [m["To"].addresses[0].addr_spec]) == sorted(emails)
