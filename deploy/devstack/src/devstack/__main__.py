@@ -46,6 +46,9 @@ def up(profile: str) -> int:
         print(f"could not start: {exc}", file=sys.stderr)
         stack.stop()
         return 1
+    except BaseException:
+        stack.stop()  # Ctrl-C during start-up, or a bug: leave nothing running
+        raise
     c = stack.config
     print(f"""
 OpenCME is running ({time.monotonic() - started:.0f}s to start).

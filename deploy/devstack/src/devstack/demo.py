@@ -11,8 +11,8 @@ import httpx
 
 from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD
 
-STAFF_EMAIL, STAFF_PASSWORD = "coordinator@opencme.local", "coordinator passphrase 2026"
-LEARNER_EMAIL, LEARNER_PASSWORD = "jane.doe@opencme.local", "learner passphrase 2026"
+STAFF_EMAIL, STAFF_PASSWORD = "coordinator@example.org", "coordinator passphrase 2026"
+LEARNER_EMAIL, LEARNER_PASSWORD = "jane.doe@example.org", "learner passphrase 2026"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from devstack.kafka import Kafka
 from devstack.postgres import Postgres
 from devstack.procs import spawn, stop, wait_until
 
-ADMIN_EMAIL = "admin@opencme.local"
+ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin passphrase for the demo"
 
 
