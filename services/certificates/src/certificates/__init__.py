@@ -1,0 +1,1 @@
+"""OpenCME certificates service."""

@@ -1,0 +1,46 @@
+"""What the certificates service does with events: learner names (versioned), and a certificate per claim."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from certificates import repository, service
+from certificates.config import SERVICE, Settings
+from certificates.kit.messaging import InboxConsumer
+from opencme_contracts import Envelope, events
+
+
+def register_consumers(broker: KafkaBroker, settings: Settings) -> InboxConsumer:
+    consumer = InboxConsumer(broker, service=SERVICE)
+
+    @consumer.handle("user.registered")
+    async def on_user_registered(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
+        """Remember the learner's first name version; issue claims that were waiting for it."""
+        event: events.UserRegistered = envelope.data
+        await repository.add_profile_version(conn, learner_id=event.user_id, version=event.profile_version,
+                                             effective_at=event.registered_at, profile=event.profile)
+        await service.release_pending(conn, event.user_id, settings)
+
+    @consumer.handle("profile.updated")
+    async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
+        """Keep every name version: future certificates show the new name, issued ones never change."""
+        event: events.ProfileUpdated = envelope.data
+        await repository.add_profile_version(conn, learner_id=event.user_id, version=event.version,
+                                             effective_at=event.effective_at, profile=event.profile)
+        await service.release_pending(conn, event.user_id, settings)
+
+    @consumer.handle("credit.claimed")
+    async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
+        """Render and freeze the claim's certificate, then announce it."""
+        await service.issue_or_hold(conn, envelope.data, settings)
+
+    @consumer.handle("credit.revoked")
+    async def on_credit_revoked(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
+        """A revoked claim's certificate stays on record but no longer verifies as valid."""
+        event: events.CreditRevoked = envelope.data
+        await repository.revoke(conn, event.claim_id, event.revoked_at, event.reason)
+
+    return consumer

@@ -1,0 +1,107 @@
+"""Certificate use cases: issuing (frozen content and PDF, one transaction with `certificate.issued`) and reading."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from certificates import domain, repository, schemas
+from certificates.config import SERVICE, Settings
+from certificates.kit import outbox
+from certificates.kit.auth import Principal
+from certificates.kit.problems import Problem, not_found
+from certificates.rendering import CertificateCredit, CertificateDocument, render_certificate_pdf
+from opencme_contracts import events
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_document(claim: events.CreditClaimed, name: domain.NameVersion, *, number: str, code: str,
+                   settings: Settings, issued_at: datetime) -> CertificateDocument:
+    return CertificateDocument(
+        certificate_number=number, verification_code=code,
+        verification_url=f"{settings.public_base_url}/api/certificates/verify/{code}",
+        learner_name=name.full_name, learner_degree=name.degree, activity_title=claim.activity.title,
+        activity_format=domain.format_label(claim.activity.format),
+        activity_dates=domain.activity_dates(claim.activity.starts_at, claim.activity.ends_at, claim.completed_on),
+        activity_location=claim.activity.location,
+        credits=tuple(CertificateCredit(credit_type_label=domain.credit_label(c.credit_type), amount=c.amount,
+                                        statement=c.statement) for c in claim.credits),
+        provider_name=claim.provider_name, provider_address=settings.provider_address, issued_on=issued_at.date())
+
+
+async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, settings: Settings) -> None:
+    """Issue the claim's certificate, or hold the claim until the learner's profile is known."""
+    versions = await repository.name_versions(conn, claim.learner_id)
+    if not versions:
+        await repository.hold_claim(conn, claim.claim_id, claim.learner_id, claim.model_dump_json())
+        return
+    name = domain.name_at(versions, claim.claimed_at) or versions[0]
+    number = domain.certificate_number(claim.claimed_at.year, await repository.next_number(conn))
+    code = domain.new_verification_code()
+    issued_at = utcnow()
+    document = build_document(claim, name, number=number, code=code, settings=settings, issued_at=issued_at)
+    pdf = await asyncio.to_thread(render_certificate_pdf, document)  # CPU-bound: keep the event loop free
+    certificate_id = uuid.uuid4()
+    content = schemas.content_of(document, claim)
+    if not await repository.insert_certificate(conn, certificate_id=certificate_id, number=number, code=code,
+                                               claim_id=claim.claim_id, learner_id=claim.learner_id,
+                                               activity_id=claim.activity.activity_id, content=content, pdf=pdf,
+                                               issued_at=issued_at):
+        return  # this claim already has its certificate
+    await outbox.emit(conn, events.CertificateIssued(
+        certificate_id=certificate_id, certificate_number=number, verification_code=code, claim_id=claim.claim_id,
+        learner_id=claim.learner_id, activity_id=claim.activity.activity_id, activity_title=claim.activity.title,
+        issued_at=issued_at), producer=SERVICE, subject=claim.learner_id)
+
+
+async def release_pending(conn: asyncpg.Connection, learner_id: uuid.UUID, settings: Settings) -> None:
+    for raw in await repository.take_pending_claims(conn, learner_id):
+        await issue_or_hold(conn, events.CreditClaimed.model_validate(raw), settings)
+
+
+def _may_see(principal: Principal, owner: uuid.UUID) -> bool:
+    return principal.id == owner or principal.has_any("support", "admin")
+
+
+def to_summary(row: asyncpg.Record) -> schemas.Certificate:
+    content: dict[str, Any] = row["content"]
+    return schemas.Certificate(id=row["id"], number=row["number"], verification_code=row["verification_code"],
+                               claim_id=row["claim_id"], activity_id=row["activity_id"],
+                               activity_title=content["activity_title"], learner_name=content["learner_name"],
+                               credits=content["credits"], issued_at=row["issued_at"],
+                               revoked=row["revoked_at"] is not None)
+
+
+async def certificate_for(conn: asyncpg.Connection, principal: Principal,
+                          certificate_id: uuid.UUID) -> schemas.Certificate:
+    row = await repository.get_certificate(conn, certificate_id)
+    # Someone else's certificate answers exactly like a missing one: ids reveal nothing.
+    if row is None or not _may_see(principal, row["learner_id"]):
+        raise not_found("certificate")
+    return to_summary(row)
+
+
+async def pdf_for(conn: asyncpg.Connection, principal: Principal, certificate_id: uuid.UUID) -> tuple[str, bytes]:
+    row = await repository.get_pdf(conn, certificate_id)
+    if row is None or not _may_see(principal, row["learner_id"]):
+        raise not_found("certificate")
+    return row["number"], row["pdf"]
+
+
+async def verify(conn: asyncpg.Connection, code: str) -> schemas.Verification:
+    row = await repository.by_code(conn, code.strip().upper())
+    if row is None:
+        raise Problem(404, "Not Found", "no certificate has this verification code")
+    content = row["content"]
+    return schemas.Verification(valid=row["revoked_at"] is None, certificate_number=row["number"],
+                                learner_name=content["learner_name"], activity_title=content["activity_title"],
+                                activity_dates=content["activity_dates"], credits=content["credits"],
+                                provider_name=content["provider_name"], issued_at=row["issued_at"],
+                                revoked=row["revoked_at"] is not None)

@@ -1,0 +1,126 @@
+"""Issuing and serving certificates against a real PostgreSQL, events applied through the inbox."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+import io
+
+from certificates.config import Settings
+from certificates.consumers import register_consumers
+from certificates.kit.auth import TokenVerifier
+from certificates.kit.messaging import create_broker
+from certificates.main import create_app
+from devstack.testing import TokenMint, running_app
+from opencme_contracts import events, new_envelope
+
+mint = TokenMint()
+
+
+def profile(last_name="Doe"):
+    return events.LearnerProfile(first_name="Jane", last_name=last_name, degree="MD", primary_email="j@example.org")
+
+
+def registered(learner, at):
+    return new_envelope(events.UserRegistered(user_id=learner, profile=profile(), profile_version=1, registered_at=at),
+                        producer="identity", subject=learner)
+
+
+def renamed(learner, version, at, last_name):
+    return new_envelope(events.ProfileUpdated(user_id=learner, profile=profile(last_name), version=version,
+                                              effective_at=at), producer="identity", subject=learner)
+
+
+def claimed(learner, at):
+    activity = events.ActivitySummary(activity_id=uuid.uuid4(), title="Sepsis Grand Rounds", format="grand_rounds",
+                                      starts_at=at - timedelta(days=1), ends_at=at - timedelta(days=1),
+                                      location="Auditorium A")
+    return new_envelope(events.CreditClaimed(
+        claim_id=uuid.uuid4(), learner_id=learner, activity=activity, provider_name="Acme Clinic",
+        credits=(events.ClaimedCredit(credit_type="AMA_PRA_1", amount=Decimal("1.00"),
+                                      statement="Acme Clinic designates this live activity for a maximum of 1 AMA PRA "
+                                                "Category 1 Credit™."),),
+        completed_on=at.date(), claimed_at=at), producer="credit", subject=learner)
+
+
+@pytest.fixture(scope="module")
+async def service(make_database, infra):
+    settings = Settings(database_url=await make_database("certificates"), kafka_bootstrap_servers=infra.kafka_bootstrap,
+                        public_base_url="https://cme.example.org")
+    app = create_app(settings)
+    consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
+    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
+        consumer.pool = app.state.pool
+        client.app, client.consumer = app, consumer
+        yield client
+
+
+async def my_certificates(client, learner):
+    response = await client.get("/certificates/mine", headers=mint.headers(learner))
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_a_claim_gets_one_frozen_certificate_however_often_it_is_delivered(service):
+    learner, now = uuid.uuid4(), datetime.now(UTC)
+    await service.consumer.deliver(registered(learner, now - timedelta(days=30)))
+    claim = claimed(learner, now)
+    await service.consumer.deliver(claim)
+    await service.consumer.deliver(claim)
+    [certificate] = await my_certificates(service, learner)
+    assert certificate["learner_name"] == "Jane Doe"
+    assert certificate["credits"] == [{"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credits™",
+                                       "amount": "1.00"}]
+    pdf = await service.get(f"/certificates/{certificate['id']}/pdf", headers=mint.headers(learner))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Jane Doe" in text and certificate["number"] in text and certificate["verification_code"] in text
+    async with service.app.state.pool.acquire() as conn:
+        issued = await conn.fetchval("SELECT count(*) FROM outbox WHERE topic = 'certificate.issued' "
+                                     "AND message_key = $1", str(learner))
+    assert issued == 1
+
+
+async def test_a_claim_before_the_profile_is_known_waits_and_is_issued_when_it_arrives(service):
+    learner, now = uuid.uuid4(), datetime.now(UTC)
+    await service.consumer.deliver(claimed(learner, now))
+    assert await my_certificates(service, learner) == []
+    await service.consumer.deliver(registered(learner, now - timedelta(days=3)))
+    [certificate] = await my_certificates(service, learner)
+    assert certificate["learner_name"] == "Jane Doe"
+
+
+async def test_a_name_change_shows_on_later_certificates_and_never_on_earlier_ones(service):
+    learner, now = uuid.uuid4(), datetime.now(UTC)
+    await service.consumer.deliver(registered(learner, now - timedelta(days=30)))
+    await service.consumer.deliver(claimed(learner, now - timedelta(days=10)))
+    # The name change took effect before the second claim but arrives after the first certificate.
+    await service.consumer.deliver(renamed(learner, 2, now - timedelta(days=5), "Smith"))
+    await service.consumer.deliver(claimed(learner, now))
+    names = sorted(c["learner_name"] for c in await my_certificates(service, learner))
+    assert names == ["Jane Doe", "Jane Smith"]
+
+
+async def test_another_learner_cannot_see_or_download_a_certificate(service):
+    learner, now = uuid.uuid4(), datetime.now(UTC)
+    await service.consumer.deliver(registered(learner, now - timedelta(days=1)))
+    await service.consumer.deliver(claimed(learner, now))
+    [certificate] = await my_certificates(service, learner)
+    intruder = mint.headers(uuid.uuid4())
+    assert (await service.get(f"/certificates/{certificate['id']}", headers=intruder)).status_code == 404
+    assert (await service.get(f"/certificates/{certificate['id']}/pdf", headers=intruder)).status_code == 404
+    support = mint.headers(uuid.uuid4(), roles=("learner", "support"))
+    assert (await service.get(f"/certificates/{certificate['id']}/pdf", headers=support)).status_code == 200
+
+
+async def test_the_public_verification_page_confirms_a_certificate_by_its_code(service):
+    learner, now = uuid.uuid4(), datetime.now(UTC)
+    await service.consumer.deliver(registered(learner, now - timedelta(days=1)))
+    await service.consumer.deliver(claimed(learner, now))
+    [certificate] = await my_certificates(service, learner)
+    verified = await service.get(f"/verify/{certificate['verification_code'].lower()}")
+    assert verified.status_code == 200
+    assert verified.json()["valid"] is True and verified.json()["learner_name"] == "Jane Doe"
+    assert (await service.get("/verify/AAAA-BBBB-CCCC")).status_code == 404

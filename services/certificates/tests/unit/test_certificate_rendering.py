@@ -1,0 +1,306 @@
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import re
+from datetime import date
+from decimal import Decimal
+
+import pypdf
+import pytest
+
+from certificates.rendering import (
+    CertificateCredit,
+    CertificateDocument,
+    CertificateDoesNotFit,
+    credit_label_for,
+    format_credit_amount,
+    render_certificate_html,
+    render_certificate_pdf,
+)
+
+AMA_STATEMENT = (
+    "Example University School of Medicine is accredited by the Accreditation Council for Continuing Medical "
+    "Education (ACCME) to provide continuing medical education for physicians. Example University School of Medicine "
+    "designates this live activity for a maximum of 2.00 AMA PRA Category 1 Credits™. Physicians should claim only "
+    "the credit commensurate with the extent of their participation in the activity."
+)
+MOC_STATEMENT = (
+    "Successful completion of this CME activity, which includes participation in the evaluation component, enables "
+    "the participant to earn up to 2.00 Medical Knowledge MOC points in the American Board of Internal Medicine's "
+    "(ABIM) Maintenance of Certification (MOC) program."
+)
+
+
+def make_credit(
+    label: str = "AMA PRA Category 1 Credit™", amount: str = "1.75", statement: str = AMA_STATEMENT
+) -> CertificateCredit:
+    return CertificateCredit(credit_type_label=label, amount=Decimal(amount), statement=statement)
+
+
+def make_document(**changes: object) -> CertificateDocument:
+    doc = CertificateDocument(
+        certificate_number="OC-2026-000123",
+        verification_code="7KQ2-M9XD-4TPA",
+        verification_url="https://cme.example.org/verify/7KQ2-M9XD-4TPA",
+        learner_name="Jane Q. Doe",
+        learner_degree="MD",
+        activity_title="Updates in Hospital Medicine 2026",
+        activity_format="Live course",
+        activity_dates="March 3–4, 2026",
+        activity_location="Boston, MA",
+        credits=(make_credit(),),
+        provider_name="Example University School of Medicine",
+        provider_address="100 Main Street, Boston, MA 02115",
+        issued_on=date(2026, 3, 20),
+    )
+    return dataclasses.replace(doc, **changes)
+
+
+@functools.cache
+def pdf_of(doc: CertificateDocument) -> bytes:
+    # Rendering takes a few hundred milliseconds; several tests read the same certificate.
+    return render_certificate_pdf(doc)
+
+
+def pdf_reader(doc: CertificateDocument) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(pdf_of(doc)))
+
+
+def pdf_text(doc: CertificateDocument) -> str:
+    """Text of the PDF with line breaks and runs of spaces collapsed, so wrapped lines still match."""
+    text = "".join(page.extract_text() for page in pdf_reader(doc).pages)
+    return " ".join(text.split())
+
+
+def squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_pdf_is_one_landscape_letter_page():
+    doc = make_document()
+
+    pdf = pdf_of(doc)
+    reader = pdf_reader(doc)
+
+    assert pdf.startswith(b"%PDF-")
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (float(box.width), float(box.height)) == (792.0, 612.0)  # 11 x 8.5 in
+
+
+def test_pdf_shows_learner_activity_credit_and_identifiers():
+    doc = make_document(
+        credits=(
+            make_credit(amount="1.75"),
+            make_credit(label="ABIM MOC point", amount="2", statement=MOC_STATEMENT),
+        )
+    )
+
+    text = pdf_text(doc)
+
+    for expected in (
+        "Example University School of Medicine",
+        "100 Main Street, Boston, MA 02115",
+        "Certificate of Completion",
+        "This is to certify that Jane Q. Doe, MD participated in Updates in Hospital Medicine 2026",
+        "Live course · March 3–4, 2026 · Boston, MA",
+        "AMA PRA Category 1 Credit™ 1.75",
+        "ABIM MOC point 2.00",
+        "Physicians should claim only the credit commensurate with the extent of their participation in the activity.",
+        "(ABIM) Maintenance of Certification (MOC) program.",
+        "OC-2026-000123",
+        "March 20, 2026",
+        "7KQ2-M9XD-4TPA",
+        "Verify at https://cme.example.org/verify/7KQ2-M9XD-4TPA",
+    ):
+        assert expected in text
+
+
+def test_single_credit_type_is_awarded_in_the_sentence_with_the_plural_label():
+    text = pdf_text(make_document(credits=(make_credit(amount="1.75"),)))
+
+    assert "and is awarded 1.75 AMA PRA Category 1 Credits™." in text
+
+
+def test_several_credit_types_are_awarded_by_reference_to_the_table():
+    doc = make_document(credits=(make_credit(), make_credit(label="ABIM MOC point", statement=MOC_STATEMENT)))
+
+    assert "and is awarded the credit listed below." in pdf_text(doc)
+
+
+def test_certificate_without_credit_is_a_certificate_of_attendance():
+    text = pdf_text(make_document(credits=()))
+
+    assert "Certificate of Attendance" in text
+    assert "awarded" not in text
+    assert "Credit type" not in text.title()
+
+
+def test_missing_degree_location_and_address_leave_no_placeholder():
+    doc = make_document(learner_degree=None, activity_location=None, provider_address=None)
+
+    text = pdf_text(doc)
+
+    assert "Jane Q. Doe participated in" in text
+    assert "Live course · March 3–4, 2026 and is awarded" in text
+    assert "None" not in text
+
+
+@pytest.mark.parametrize(
+    ("amount", "printed"),
+    [("0.25", "0.25"), ("1.75", "1.75"), ("2", "2.00"), ("12.5", "12.50"), ("1.750", "1.75"), ("100.00", "100.00")],
+)
+def test_credit_amounts_print_with_exactly_two_decimals(amount, printed):
+    assert format_credit_amount(Decimal(amount)) == printed
+
+
+@pytest.mark.parametrize("amount", [Decimal("1.3"), Decimal("0.1"), Decimal("0"), Decimal("-0.25"), 1.5])
+def test_credit_amount_that_is_not_a_positive_quarter_step_is_refused(amount):
+    with pytest.raises(ValueError, match="multiple of 0.25"):
+        CertificateCredit(credit_type_label="AMA PRA Category 1 Credit™", amount=amount, statement=AMA_STATEMENT)
+
+
+@pytest.mark.parametrize(
+    ("label", "amount", "printed"),
+    [
+        ("AMA PRA Category 1 Credit™", "1", "AMA PRA Category 1 Credit™"),
+        ("AMA PRA Category 1 Credit™", "1.75", "AMA PRA Category 1 Credits™"),
+        ("AMA PRA Category 1 Credit™", "0.25", "AMA PRA Category 1 Credits™"),
+        ("ABIM MOC point", "2", "ABIM MOC points"),
+        ("ANCC contact hour", "1.5", "ANCC contact hours"),
+        ("ACPE contact hours", "1.5", "ACPE contact hours"),
+        ("CNE", "3", "CNE"),
+    ],
+)
+def test_credit_label_is_plural_unless_exactly_one(label, amount, printed):
+    assert credit_label_for(make_credit(label=label, amount=amount)) == printed
+
+
+def test_hostile_learner_name_is_escaped_in_html():
+    html = render_certificate_html(make_document(learner_name='<script>alert(1)</script>" onload="x'))
+
+    assert "<script>" not in html
+    assert '" onload="x' not in html  # the name also goes into a <meta content="..."> attribute
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_hostile_learner_name_prints_as_text_and_fetches_nothing():
+    # Unescaped, the <img> would make WeasyPrint fetch the URL, which the offline fetcher turns into an error.
+    name = '<img src="https://attacker.example/x.png"> Jane <b>Doe</b>'
+
+    text = pdf_text(make_document(learner_name=name))
+
+    assert squeezed(f"{name}, MD") in squeezed(text)  # the URL may wrap at its slashes
+
+
+def test_remote_urls_are_refused_while_rendering():
+    from certificates.rendering import _offline_url_fetcher
+
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        _offline_url_fetcher().fetch("https://attacker.example/logo.png")
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        _offline_url_fetcher().fetch("file:///etc/passwd")
+
+
+def test_verification_qr_code_is_inline_svg():
+    html = render_certificate_html(make_document())
+
+    assert re.search(r'<svg [^>]*class="qr"', html)
+    assert "<img" not in html  # nothing for a renderer or mail client to fetch
+
+
+def test_same_document_renders_identical_html_and_pdf_bytes():
+    # Certificates are frozen when issued; re-rendering one must not produce a different document.
+    doc = make_document()
+
+    assert render_certificate_html(doc) == render_certificate_html(make_document())
+    assert render_certificate_pdf(doc) == render_certificate_pdf(make_document())
+
+
+def test_pdf_metadata_carries_the_issue_date_not_the_render_time():
+    reader = pdf_reader(make_document(issued_on=date(2025, 11, 7)))
+
+    assert reader.metadata.creation_date.date() == date(2025, 11, 7)
+    assert reader.metadata.title.startswith("Certificate OC-2026-000123")
+
+
+LONG_URL = "https://continuing-education.medicine.example-university.org/certificates/verify/7KQ2-M9XD-4TPA?src=qr"
+LONG_TITLE = (
+    "Annual Comprehensive Review of Internal Medicine and Hospital Medicine 2026: Cardiology, Nephrology, "
+    "Infectious Disease, Oncology, Critical Care and Perioperative Care"
+)
+CREDIT_LABELS = (
+    "AMA PRA Category 1 Credit™",
+    "ABIM MOC point",
+    "ANCC contact hour",
+    "ACPE contact hour",
+    "AAPA Category 1 CME credit",
+    "ABP MOC point",
+)
+
+
+def make_long_document(credit_types: int, statement: str = AMA_STATEMENT) -> CertificateDocument:
+    return make_document(
+        learner_name="Maria-Fernanda Alessandra de los Santos Villanueva-Rodríguez",
+        activity_title=LONG_TITLE,
+        verification_url=LONG_URL,
+        credits=tuple(
+            make_credit(label=label, amount="12.25", statement=f"{statement} [end of statement {n}]")
+            for n, label in enumerate(CREDIT_LABELS[:credit_types])
+        ),
+    )
+
+
+def text_origins(doc: CertificateDocument) -> list[tuple[float, float]]:
+    """Where each run of text starts on the page, in PDF points from the bottom-left corner."""
+    origins = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            a, b, c, d, e, f = cm
+            origins.append((a * tm[4] + c * tm[5] + e, b * tm[4] + d * tm[5] + f))
+
+    pdf_reader(doc).pages[0].extract_text(visitor_text=visit)
+    return origins
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        pytest.param(make_document(), id="one-credit"),
+        pytest.param(make_long_document(credit_types=4), id="long-name-title-url-and-four-credit-types"),
+        pytest.param(
+            make_long_document(credit_types=4, statement=AMA_STATEMENT + " " + MOC_STATEMENT),
+            id="four-credit-types-with-long-statements",
+        ),
+        pytest.param(make_long_document(credit_types=6), id="six-credit-types"),
+    ],
+)
+def test_all_content_prints_on_one_page_inside_the_frame(doc):
+    # A denser layout is chosen when the regular one overflows; whichever it is, nothing may be dropped or spill
+    # over the frame (0.3in page margin + 6px rule + 0.1in padding = 33.3pt from each edge).
+    frame_inset = 33.3
+    text = squeezed(pdf_text(doc))  # long titles and URLs wrap at different places in each layout
+
+    assert len(pdf_reader(doc).pages) == 1
+    for expected in (
+        doc.learner_name,
+        doc.activity_title,
+        "Verify at " + doc.verification_url,
+        doc.certificate_number,
+        doc.verification_code,
+        *(credit.statement for credit in doc.credits),
+    ):
+        assert squeezed(expected) in text
+    for x, y in text_origins(doc):
+        assert frame_inset < x < 792 - frame_inset
+        assert frame_inset < y < 612 - frame_inset
+
+
+def test_content_that_cannot_fit_on_one_page_is_refused_rather_than_split():
+    doc = make_long_document(credit_types=6, statement=" ".join([AMA_STATEMENT] * 3))
+
+    with pytest.raises(CertificateDoesNotFit, match="OC-2026-000123"):
+        render_certificate_pdf(doc)
