@@ -34,7 +34,8 @@ class StackConfig:
 
     @classmethod
     def for_profile(cls, profile: str) -> StackConfig:
-        offset = {"dev": 0, "test": 1000}[profile]
+        # OPENCME_PORT_OFFSET moves a whole profile, e.g. to run a second checkout's tests beside this one's.
+        offset = {"dev": 0, "test": 1000}[profile] + int(os.environ.get("OPENCME_PORT_OFFSET", "0"))
         state = Path(os.environ.get("OPENCME_STATE_DIR", REPO_ROOT / ".local" / profile))
         return cls(
             profile=profile,
@@ -42,7 +43,7 @@ class StackConfig:
             pg_port=55432 + offset,
             kafka_port=19092 + offset,
             kafka_controller_port=19093 + offset,
-            gateway_port=int(os.environ.get("OPENCME_GATEWAY_PORT", 8080 + offset)),
+            gateway_port=8080 + offset,
             service_base_port=8101 + offset,
             smtp_port=2525 + offset,
             smtp_http_port=8125 + offset,
