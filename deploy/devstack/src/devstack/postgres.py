@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import pwd
 import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 from devstack.config import SERVICES, StackConfig, package_of
@@ -31,12 +33,28 @@ def _as_owner(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
+def _reachable_data_dir(root: Path) -> Path:
+    """The cluster lives in the project's state folder, unless the checkout sits where the 'postgres' user cannot
+    reach (e.g. under /root when run as root): then in /tmp, named after the checkout so each keeps its own."""
+    preferred = root / "data"
+    if os.geteuid() != 0:
+        return preferred
+    probe = next((p for p in [preferred, *preferred.parents] if p.exists()), Path("/"))
+    reachable = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(probe)],
+                               capture_output=True).returncode == 0
+    if reachable:
+        return preferred
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"opencme-postgres-{digest}" / "data"
+
+
 class Postgres:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.root = config.state_dir / "postgres"
-        self.data = self.root / "data"
-        self.log = config.logs_dir / "postgres.log"
+        self.data = _reachable_data_dir(self.root)
+        self.home = self.data.parent  # the state folder's postgres/, or its stand-in under /tmp
+        self.log = (config.logs_dir if self.home == self.root else self.home) / "postgres.log"
         self.port = config.pg_port
 
     @property
@@ -58,14 +76,15 @@ class Postgres:
         if (self.data / "PG_VERSION").exists():
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        self.data.mkdir(mode=0o700, exist_ok=True)
+        self.data.mkdir(mode=0o700, parents=True, exist_ok=True)
         password_file = self.root / "superuser.password"
         if not password_file.exists():
             password_file.write_text(secrets.token_urlsafe(18))
             password_file.chmod(0o600)
-        pwfile = self.root / "pwfile"
+        self.home.mkdir(parents=True, exist_ok=True)
+        pwfile = self.home / "pwfile"
         pwfile.write_text(password_file.read_text())
-        for p in (self.root, self.data, pwfile):
+        for p in (self.root, self.home, self.data, pwfile):
             self._own(p)
         run_checked(
             _as_owner([str(_bindir() / "initdb"), "-D", str(self.data), "-U", SUPERUSER, f"--pwfile={pwfile}",

@@ -18,11 +18,12 @@ FORMAT_LABELS = {
     "enduring": "Enduring material",
 }
 
+# Singular: the renderer makes them plural for amounts other than one ("1.75 AMA PRA Category 1 Credits™").
 CREDIT_LABELS = {
-    "AMA_PRA_1": "AMA PRA Category 1 Credits™",
-    "ANCC": "ANCC contact hours",
-    "ACPE": "ACPE contact hours",
-    "AAPA": "AAPA Category 1 CME credits",
+    "AMA_PRA_1": "AMA PRA Category 1 Credit™",
+    "ANCC": "ANCC contact hour",
+    "ACPE": "ACPE contact hour",
+    "AAPA": "AAPA Category 1 CME credit",
 }
 
 
@@ -61,7 +62,7 @@ def new_verification_code() -> str:
 
 def credit_label(credit_type: str) -> str:
     if credit_type.startswith("MOC_"):
-        return f"{credit_type.removeprefix('MOC_')} MOC points"
+        return f"{credit_type.removeprefix('MOC_')} MOC point"
     return CREDIT_LABELS.get(credit_type, credit_type.replace("_", " "))
 
 

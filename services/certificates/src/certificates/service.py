@@ -13,6 +13,7 @@ from certificates import domain, repository, schemas
 from certificates.config import SERVICE, Settings
 from certificates.kit import outbox
 from certificates.kit.auth import Principal
+from certificates.kit.messaging import Rejected
 from certificates.kit.problems import Problem, not_found
 from certificates.rendering import CertificateCredit, CertificateDocument, render_certificate_pdf
 from opencme_contracts import events
@@ -47,7 +48,10 @@ async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, s
     code = domain.new_verification_code()
     issued_at = utcnow()
     document = build_document(claim, name, number=number, code=code, settings=settings, issued_at=issued_at)
-    pdf = await asyncio.to_thread(render_certificate_pdf, document)  # CPU-bound: keep the event loop free
+    try:
+        pdf = await asyncio.to_thread(render_certificate_pdf, document)  # CPU-bound: keep the event loop free
+    except ValueError as exc:  # e.g. CertificateDoesNotFit, or an amount off the 0.25 step: retrying cannot help
+        raise Rejected(f"certificate for claim {claim.claim_id} cannot be rendered: {exc}") from exc
     certificate_id = uuid.uuid4()
     content = schemas.content_of(document, claim)
     if not await repository.insert_certificate(conn, certificate_id=certificate_id, number=number, code=code,

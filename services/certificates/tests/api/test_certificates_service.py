@@ -71,7 +71,7 @@ async def test_a_claim_gets_one_frozen_certificate_however_often_it_is_delivered
     await service.consumer.deliver(claim)
     [certificate] = await my_certificates(service, learner)
     assert certificate["learner_name"] == "Jane Doe"
-    assert certificate["credits"] == [{"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credits™",
+    assert certificate["credits"] == [{"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit™",
                                        "amount": "1.00"}]
     pdf = await service.get(f"/certificates/{certificate['id']}/pdf", headers=mint.headers(learner))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
