@@ -7,7 +7,8 @@ import asyncio
 import json
 import socket
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -60,16 +61,18 @@ class SinkHandler(MaildirHandler):
 
 
 class Sink:
-    """An aiosmtpd server on a free 127.0.0.1 port that can be stopped and started again on the same port."""
+    """An aiosmtpd server on a free 127.0.0.1 port that can be stopped and started again on the same port;
+    `server_options` go to aiosmtpd (e.g. tls_context, require_starttls, authenticator, auth_required)."""
 
-    def __init__(self, maildir: Path) -> None:
+    def __init__(self, maildir: Path, **server_options: Any) -> None:
         self.port = free_port()
         self.maildir = maildir
         self.handler = SinkHandler(maildir)
+        self.server_options = server_options
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **self.server_options)
         self._controller.start()
 
     def stop(self) -> None:
@@ -187,14 +190,52 @@ def certificate_issued(learner: uuid.UUID, *, title: str = "Grand Rounds: Sepsis
 def registration_confirmed(learner: uuid.UUID, email: str, *, format: str = "live_course",
                            starts_at: datetime | None = datetime(2026, 5, 1, 12, 0, tzinfo=UTC),
                            ends_at: datetime | None = datetime(2026, 5, 2, 21, 30, tzinfo=UTC),
-                           fee_cents: int = 45000) -> Envelope[Any]:
-    activity = events.ActivitySummary(activity_id=uuid.uuid4(), title="Cardiology Review Course", format=format,
+                           fee_cents: int = 45000, registration_id: uuid.UUID | None = None,
+                           activity_id: uuid.UUID | None = None, title: str = "Cardiology Review Course",
+                           number: str = "R-1001") -> Envelope[Any]:
+    activity = events.ActivitySummary(activity_id=activity_id or uuid.uuid4(), title=title, format=format,
                                       starts_at=starts_at, ends_at=ends_at,
                                       location="Hotel Commonwealth, Boston" if format == "live_course" else None)
     return _envelope(events.RegistrationConfirmed(
-        registration_id=uuid.uuid4(), registration_number="R-1001", learner_id=learner, email=email, activity=activity,
-        attendee_category="physician", fee_cents=fee_cents, payment_status="paid", confirmed_at=datetime.now(UTC)),
-        learner)
+        registration_id=registration_id or uuid.uuid4(), registration_number=number, learner_id=learner, email=email,
+        activity=activity, attendee_category="physician", fee_cents=fee_cents, payment_status="paid",
+        confirmed_at=datetime.now(UTC)), learner)
+
+
+def registration_cancelled(confirmed: Envelope[Any], *, cancelled_at: datetime | None = None) -> Envelope[Any]:
+    """The cancellation of the registration `confirmed` confirmed."""
+    event = confirmed.data
+    return _envelope(events.RegistrationCancelled(
+        registration_id=event.registration_id, learner_id=event.learner_id, activity_id=event.activity.activity_id,
+        cancelled_at=cancelled_at or datetime.now(UTC)), event.learner_id)
+
+
+def activity_published(*, activity_id: uuid.UUID | None = None, title: str = "Sepsis Grand Rounds",
+                       format: str = "grand_rounds", ends_at: datetime | None = None, claim_window_days: int = 30,
+                       published_at: datetime | None = None) -> Envelope[Any]:
+    activity_id = activity_id or uuid.uuid4()
+    starts_at = ends_at - timedelta(hours=1) if ends_at else None
+    activity = events.ActivitySummary(activity_id=activity_id, title=title, format=format, starts_at=starts_at,
+                                      ends_at=ends_at)
+    designation = events.CreditDesignation(credit_type="AMA_PRA_1", max_credits=Decimal("1.00"),
+                                           statement="designates this live activity for a maximum of 1 credit")
+    return _envelope(events.ActivityPublished(
+        activity=activity, provider_name="Example Medical School", credit_designations=(designation,),
+        claim_window_days=claim_window_days, published_at=published_at or datetime.now(UTC)), activity_id)
+
+
+def attendance_recorded(learner: uuid.UUID, activity_id: uuid.UUID, attended_on: date) -> Envelope[Any]:
+    return _envelope(events.AttendanceRecorded(learner_id=learner, activity_id=activity_id, session_id=uuid.uuid4(),
+                                               method="event_code", attended_on=attended_on,
+                                               recorded_at=datetime.now(UTC)), learner)
+
+
+def credit_claimed(learner: uuid.UUID, activity_id: uuid.UUID, *, title: str = "Sepsis Grand Rounds") -> Envelope[Any]:
+    activity = events.ActivitySummary(activity_id=activity_id, title=title, format="grand_rounds")
+    credit = events.ClaimedCredit(credit_type="AMA_PRA_1", amount=Decimal("1.00"), statement="designates ...")
+    return _envelope(events.CreditClaimed(
+        claim_id=uuid.uuid4(), learner_id=learner, activity=activity, provider_name="Example Medical School",
+        credits=(credit,), completed_on=datetime.now(UTC).date(), claimed_at=datetime.now(UTC)), learner)
 
 
 def board_status(learner: uuid.UUID, *, status: str, board: str = "ABIM", reason: str | None = None,

@@ -12,8 +12,22 @@ class Settings(KitSettings):
     database_url: str = "postgresql://opencme@127.0.0.1:5432/opencme_identity"
     portal_url: str = "http://127.0.0.1:8080"
     access_token_minutes: int = 15
+    refresh_token_days: int = 14          # a refresh token unused this long expires
+    session_max_days: int = 90            # a session family ends this long after sign-in, however often refreshed
     reset_token_minutes: int = 30
     verify_token_hours: int = 48
+    # A new signing key is published this long before it signs; verifiers (kit TokenVerifier) refetch the JWKS at
+    # most every 10 s on an unknown key id, so anything above that means no verifier ever meets an unknown key.
+    signing_key_publish_seconds: int = 60
+    # Throttling (sliding windows, counted in PostgreSQL). Sign-in counts failures; reset requests count every request.
+    signin_account_limit: int = 5
+    signin_ip_limit: int = 50
+    signin_window_seconds: int = 900
+    reset_email_limit: int = 3
+    reset_ip_limit: int = 20
+    reset_window_seconds: int = 900
+    # The gateway sets X-Real-IP; the service listens on 127.0.0.1 behind it, so the header can be trusted.
+    trust_x_real_ip: bool = True
     # The first admin comes from configuration; created at start-up when no account has this email.
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None

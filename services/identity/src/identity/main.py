@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import functools
 
+import asyncpg
 from fastapi import FastAPI
 
-from identity.api import router
+from identity import api, api_staff
 from identity.config import MIGRATIONS, SERVICE, Settings
 from identity.kit.service import build_api
 from identity.service import bootstrap_admin
+from identity.tokens import DatabaseKeyVerifier
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = build_api(service=SERVICE, settings=settings, routers=[router], migrations=MIGRATIONS,
-                    description="Accounts, profiles, emails, sign-in, password reset and roles; signs access tokens.",
-                    startup=[functools.partial(bootstrap_admin, settings=settings)])
+
+    async def verify_with_own_keys(pool: asyncpg.Pool) -> None:
+        # Identity reads its public keys from its own table rather than over HTTP from itself (JWKS_URL).
+        app.state.verifier = DatabaseKeyVerifier(pool)
+
+    app = build_api(service=SERVICE, settings=settings, routers=[api.router, api_staff.router], migrations=MIGRATIONS,
+                    description="Accounts, profiles, emails, sign-in sessions, password reset, roles and the help "
+                                "desk's tools; signs access tokens (ES256, keys at /.well-known/jwks.json).",
+                    startup=[functools.partial(bootstrap_admin, settings=settings), verify_with_own_keys])
     return app

@@ -1,4 +1,5 @@
-"""Access tokens: ES256 JWTs with a key id; public keys published as a JWKS. Opaque one-time tokens, stored hashed."""
+"""Access tokens: ES256 JWTs with a key id; public keys published as a JWKS; signing-key rotation. Opaque tokens
+(refresh tokens, links), stored hashed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -14,44 +17,119 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from identity.kit.auth import Principal, TokenVerifier
+
 ISSUER = "opencme-identity"
 AUDIENCE = "opencme"
 
+_SIGNER_SQL = """SELECT kid, private_pem, activates_at FROM signing_keys
+                 WHERE retired_at IS NULL AND activates_at <= clock_timestamp()
+                 ORDER BY activates_at DESC, created_at DESC LIMIT 1"""
+_loaded_keys: dict[str, Any] = {}
+
 
 def new_opaque_token() -> tuple[str, bytes]:
-    """A token to put in a link, and the hash that is stored (a database leak reveals no usable link)."""
+    """A token to hand out (link, refresh token), and the hash that is stored: a database leak reveals none."""
     token = secrets.token_urlsafe(32)
     return token, hash_token(token)
 
 
 def hash_token(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
+    # 256 random bits need no slow hash: SHA-256 cannot be inverted and there is nothing to guess.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
-async def ensure_signing_key(conn: asyncpg.Connection) -> None:
-    """Create the first signing key if there is none (rotation adds a newer one; old ones stay in the JWKS)."""
-    if await conn.fetchval("SELECT count(*) FROM signing_keys WHERE retired_at IS NULL"):
-        return
+# --- signing keys -----------------------------------------------------------------------------------------
+
+
+async def add_signing_key(conn: asyncpg.Connection, *, activates_at: datetime | None = None) -> str:
+    """A new ES256 key, published in the JWKS at once and signing from `activates_at` (now when None)."""
     key = ec.generate_private_key(ec.SECP256R1())
     kid = f"k-{uuid.uuid4().hex[:12]}"
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption()).decode()
     public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
     await conn.execute(
-        "INSERT INTO signing_keys (kid, private_pem, public_jwk) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        kid, pem, {**public, "kid": kid, "use": "sig", "alg": "ES256"})
+        "INSERT INTO signing_keys (kid, private_pem, public_jwk, activates_at) "
+        "VALUES ($1, $2, $3, coalesce($4, now()))",
+        kid, pem, {**public, "kid": kid, "use": "sig", "alg": "ES256"}, activates_at)
+    return kid
+
+
+async def ensure_signing_key(conn: asyncpg.Connection) -> None:
+    """Create the first signing key if there is none; several processes may start at once, so under a lock."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('identity.signing_keys'))")
+        if not await conn.fetchval("SELECT count(*) FROM signing_keys WHERE retired_at IS NULL"):
+            await add_signing_key(conn)
+
+
+async def list_signing_keys(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT kid, created_at, activates_at, retired_at FROM signing_keys ORDER BY created_at")
+
+
+async def current_signer(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    """The newest key whose time has come (by the database's clock, the one that stamped the keys)."""
+    return await conn.fetchrow(_SIGNER_SQL)
 
 
 async def jwks(conn: asyncpg.Connection) -> dict[str, Any]:
+    """Every key not retired, including one that will sign soon: verifiers learn it before they meet it."""
     rows = await conn.fetch("SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at")
     return {"keys": [r["public_jwk"] for r in rows]}
 
 
 async def issue_access_token(conn: asyncpg.Connection, *, user_id: uuid.UUID, roles: list[str], email: str,
-                             minutes: int) -> str:
-    row = await conn.fetchrow(
-        "SELECT kid, private_pem FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1")
+                             minutes: int, session_id: uuid.UUID | None = None) -> str:
     now = int(time.time())
+    row = await conn.fetchrow(_SIGNER_SQL)
+    if row["kid"] not in _loaded_keys:  # parsing the PEM costs more than signing
+        _loaded_keys[row["kid"]] = serialization.load_pem_private_key(row["private_pem"].encode(), password=None)
     claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "iat": now, "exp": now + minutes * 60,
               "jti": uuid.uuid4().hex, "roles": roles, "email": email}
-    return jwt.encode(claims, row["private_pem"], algorithm="ES256", headers={"kid": row["kid"]})
+    if session_id is not None:
+        claims["sid"] = str(session_id)
+    return jwt.encode(claims, _loaded_keys[row["kid"]], algorithm="ES256", headers={"kid": row["kid"]})
+
+
+# --- verifying identity's own tokens ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionPrincipal(Principal):
+    """A verified caller and the session family its token belongs to (None for tokens without one)."""
+
+    session_id: uuid.UUID | None = None
+
+
+class DatabaseKeyVerifier(TokenVerifier):
+    """The kit's verifier, fed from identity's own key table instead of over HTTP from itself; it rereads the keys at
+    least every `max_age` seconds so that a retired key stops verifying here too."""
+
+    def __init__(self, pool: asyncpg.Pool, *, refetch_interval: float = 1.0, max_age: float = 30.0) -> None:
+        super().__init__("", refetch_interval=refetch_interval)
+        self.pool = pool
+        self.max_age = max_age
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self.refetch_interval and self._keys:
+                return
+            async with self.pool.acquire() as conn:
+                keys = (await jwks(conn))["keys"]
+            self._keys = {k["kid"]: jwt.PyJWK(k).key for k in keys}
+            self._fetched_at = time.monotonic()
+
+    async def _key(self, kid: str) -> Any:
+        if time.monotonic() - self._fetched_at > self.max_age:
+            await self._refresh()
+        return await super()._key(kid)
+
+    async def verify(self, token: str) -> SessionPrincipal:
+        principal = await super().verify(token)  # signature, issuer, audience, expiry
+        sid = jwt.decode(token, options={"verify_signature": False}).get("sid")
+        try:
+            session_id = uuid.UUID(sid) if isinstance(sid, str) else None
+        except ValueError:
+            session_id = None
+        return SessionPrincipal(id=principal.id, roles=principal.roles, email=principal.email, session_id=session_id)

@@ -1,20 +1,38 @@
-"""Identity's worker process (`python -m identity.worker`): relays its outbox to Kafka."""
+"""Identity's worker process (`python -m identity.worker`): relays its outbox to Kafka and keeps tables tidy."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import asyncpg
 from faststream import FastStream
 
 from identity.config import MIGRATIONS, SERVICE, Settings
 from identity.kit.messaging import create_broker
 from identity.kit.service import build_worker
+from identity.service import purge_expired
+
+log = logging.getLogger(__name__)
+
+PURGE_INTERVAL = 3600.0
 
 
 def create_worker(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
-    return build_worker(service=SERVICE, settings=settings, broker=broker, consumer=None, migrations=MIGRATIONS)
+
+    async def housekeeping(pool: asyncpg.Pool) -> None:
+        while True:
+            try:
+                async with pool.acquire() as conn:
+                    log.info("purged %s", await purge_expired(conn, settings))
+            except (OSError, asyncpg.PostgresError):
+                log.warning("housekeeping failed; next try in an hour", exc_info=True)
+            await asyncio.sleep(PURGE_INTERVAL)
+
+    return build_worker(service=SERVICE, settings=settings, broker=broker, consumer=None, migrations=MIGRATIONS,
+                        background=[housekeeping])
 
 
 if __name__ == "__main__":

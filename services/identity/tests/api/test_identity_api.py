@@ -5,49 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-
-from devstack.testing import running_app
-from identity.config import Settings
-from identity.kit.auth import TokenVerifier
-from identity.main import create_app
-
-PASSWORD = "a long enough passphrase"
-
-
-@pytest.fixture(scope="module")
-async def client(make_database):
-    settings = Settings(database_url=await make_database("identity"), portal_url="https://cme.example.org",
-                        bootstrap_admin_email="admin@example.org", bootstrap_admin_password="admin passphrase 1")
-    app = create_app(settings)
-    async with running_app(app) as client:
-        jwks = (await client.get("/.well-known/jwks.json")).json()
-        app.state.verifier = TokenVerifier.from_jwks(jwks)
-        client.app = app
-        yield client
-
-
-def signup_body(**overrides):
-    body = {"email": f"Learner.{uuid.uuid4().hex[:8]}@Example.org", "password": PASSWORD, "first_name": "Jane",
-            "last_name": "Doe", "degree": "MD", "npi": "1234567893", "board_ids": {"ABIM": "123456"},
-            "birth_month": 4, "birth_day": 30}
-    return {**body, **overrides}
-
-
-async def sign_up_and_in(client, **overrides):
-    body = signup_body(**overrides)
-    created = await client.post("/users", json=body)
-    assert created.status_code == 201, created.text
-    signed_in = await client.post("/sessions", json={"email": body["email"], "password": PASSWORD})
-    assert signed_in.status_code == 200, signed_in.text
-    return created.json(), {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-
-
-async def outbox(client, topic, subject):
-    async with client.app.state.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id",
-                                topic, str(subject))
-    return [json.loads(r["payload"]) for r in rows]
+from identity_testing import ADMIN_EMAIL, ADMIN_PASSWORD, outbox, sign_up_and_in, signup_body
 
 
 async def test_sign_up_normalises_the_email_and_publishes_user_registered(client):
@@ -94,11 +52,48 @@ async def test_a_name_change_publishes_profile_updated_with_a_higher_version(cli
     assert event["data"]["version"] == 2 and event["data"]["profile"]["last_name"] == "Smith"
 
 
-async def test_a_learner_cannot_read_another_learners_profile(client):
+async def test_a_learner_cannot_read_or_change_another_learners_profile(client):
     other, _ = await sign_up_and_in(client)
     _, headers = await sign_up_and_in(client)
-    response = await client.get(f"/users/{other['id']}", headers=headers)
-    assert response.status_code == 403
+    assert (await client.get(f"/users/{other['id']}", headers=headers)).status_code == 403
+    # There is no route that edits someone else's profile: /me is always the caller's own.
+    edit = {"first_name": "Mallory", "last_name": "Intruder"}
+    assert (await client.put("/me", json={**edit, "id": other["id"]}, headers=headers)).status_code == 422
+    assert (await client.put(f"/users/{other['id']}", json=edit, headers=headers)).status_code == 405
+    granted = await client.post(f"/users/{other['id']}/roles", json={"role": "admin"}, headers=headers)
+    assert granted.status_code == 403
+    signed_in = await client.post("/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    admin = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    unchanged = (await client.get(f"/users/{other['id']}", headers=admin)).json()
+    assert unchanged["first_name"] == "Jane" and unchanged["profile_version"] == 1
+    assert await outbox(client, "profile.updated", other["id"]) == []
+
+
+async def test_saving_an_unchanged_profile_publishes_nothing(client):
+    profile, headers = await sign_up_and_in(client)
+    edit = {k: profile[k] for k in ("first_name", "last_name", "degree", "npi", "board_ids", "birth_month",
+                                    "birth_day")}
+    saved = await client.put("/me", json=edit, headers=headers)
+    assert saved.status_code == 200 and saved.json()["profile_version"] == 1
+    assert await outbox(client, "profile.updated", profile["id"]) == []
+
+
+async def test_the_sign_up_form_takes_organisation_phone_and_a_us_state(client):
+    profile, _ = await sign_up_and_in(client, organisation="Example Clinic", phone="+1 216 444 9990", country="US",
+                                      state="oh", suffix="Jr.", middle_name="Q.")
+    assert (profile["organisation"], profile["state"], profile["suffix"]) == ("Example Clinic", "OH", "Jr.")
+    refused = await client.post("/users", json=signup_body(country="US", state="Ontario"))
+    assert refused.status_code == 422 and "USPS" in refused.text
+
+
+async def test_an_address_someone_added_but_never_verified_does_not_block_its_owner(client):
+    _, squatter = await sign_up_and_in(client)
+    email = f"owner.{uuid.uuid4().hex[:6]}@example.org"
+    assert (await client.post("/me/emails", json={"email": email}, headers=squatter)).status_code == 201
+    created = await client.post("/users", json=signup_body(email=email))
+    assert created.status_code == 201 and created.json()["email"] == email
+    emails = [e["email"] for e in (await client.get("/me/emails", headers=squatter)).json()]
+    assert email not in emails
 
 
 async def test_reset_link_works_once_and_the_answer_never_reveals_the_account(client):
@@ -129,9 +124,11 @@ async def test_an_expired_reset_link_is_refused(client):
     [event] = await outbox(client, "password_reset.requested", profile["email"])
     token = parse_qs(urlparse(event["data"]["reset_url"]).query)["token"][0]
     async with client.app.state.pool.acquire() as conn:
-        await conn.execute("UPDATE one_time_tokens SET expires_at = $1 WHERE user_id = $2 AND purpose = 'password_reset'",
-                           datetime.now(UTC) - timedelta(seconds=1), uuid.UUID(profile["id"]))
-    response = await client.post("/password-resets/confirm", json={"token": token, "new_password": "whatever passphrase"})
+        await conn.execute(
+            "UPDATE one_time_tokens SET expires_at = $1 WHERE user_id = $2 AND purpose = 'password_reset'",
+            datetime.now(UTC) - timedelta(seconds=1), uuid.UUID(profile["id"]))
+    response = await client.post("/password-resets/confirm",
+                                 json={"token": token, "new_password": "whatever passphrase"})
     assert response.status_code == 400
 
 
@@ -139,8 +136,8 @@ async def test_only_an_admin_grants_roles_and_the_configured_admin_exists(client
     learner, learner_headers = await sign_up_and_in(client)
     refused = await client.post(f"/users/{learner['id']}/roles", json={"role": "staff"}, headers=learner_headers)
     assert refused.status_code == 403
-    admin_token = (await client.post("/sessions", json={"email": "admin@example.org",
-                                                        "password": "admin passphrase 1"})).json()["access_token"]
+    admin_token = (await client.post("/sessions", json={"email": ADMIN_EMAIL,
+                                                        "password": ADMIN_PASSWORD})).json()["access_token"]
     granted = await client.post(f"/users/{learner['id']}/roles", json={"role": "staff"},
                                 headers={"Authorization": f"Bearer {admin_token}"})
     assert granted.status_code == 200 and granted.json()["roles"] == ["learner", "staff"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 
@@ -60,6 +60,17 @@ KINDS: Mapping[str, _Kind] = {
             "registration_number",
         ),
     ),
+    "registration_cancelled": _Kind(
+        "Registration cancelled: {{ activity_title }} ({{ registration_number }})",
+        (
+            "first_name", "activity_title", "dates", "location", "attendee_category", "fee", "payment_status",
+            "registration_number", "cancelled_on",
+        ),
+    ),
+    "claim_window_closing": _Kind(
+        "Claim your credit for {{ activity_title }} by {{ closes_on }}",
+        ("first_name", "activity_title", "closes_on", "claim_url", "preferences_url"),
+    ),
 }
 
 _env = Environment(
@@ -92,8 +103,9 @@ def compose(
 
     now = datetime.now(UTC)
     calendar = None
-    if kind == "registration_confirmed":
-        calendar = _registration_calendar(context, uid_domain=message_id_domain, now=now)
+    if kind in ("registration_confirmed", "registration_cancelled"):
+        calendar = _registration_calendar(context, uid_domain=message_id_domain, now=now,
+                                          cancelled=kind == "registration_cancelled", organiser=org)
     values = {**context, "org": org, "recipient": to, "calendar_attached": calendar is not None}
 
     message = EmailMessage()
@@ -111,7 +123,7 @@ def compose(
             maintype="text",
             subtype="calendar",
             filename=f"registration-{context['registration_number']}.ics",
-            params={"method": "PUBLISH", "charset": "utf-8"},
+            params={"method": "CANCEL" if kind == "registration_cancelled" else "PUBLISH", "charset": "utf-8"},
         )
     return message
 
@@ -125,8 +137,13 @@ def _check_urls(values: Mapping[str, Any]) -> None:
                 raise ValueError(f"{key} must be an absolute http(s) URL, got {value!r}")
 
 
-def _registration_calendar(context: Mapping[str, Any], *, uid_domain: str, now: datetime) -> bytes | None:
-    """An .ics for a live course when the context has its start and end; None for courses without times."""
+def _registration_calendar(context: Mapping[str, Any], *, uid_domain: str, now: datetime, cancelled: bool,
+                           organiser: Organisation) -> bytes | None:
+    """An .ics for a live course when the context has its start and end; None for courses without times.
+
+    A cancellation carries the confirmation's UID with a higher SEQUENCE, METHOD:CANCEL and STATUS:CANCELLED, so a
+    calendar that took in the confirmation's event removes it (RFC 5546 wants an ORGANIZER on a CANCEL: the
+    organisation, reachable at its support address)."""
     starts, ends = context.get("starts_at"), context.get("ends_at")
     if starts is None and ends is None:
         return None
@@ -144,9 +161,13 @@ def _registration_calendar(context: Mapping[str, Any], *, uid_domain: str, now: 
     event.add("summary", str(context["activity_title"]))
     event.add("location", str(context["location"]))
     event.add("description", f"Registration {context['registration_number']}")
+    if cancelled:
+        event.add("sequence", 1)
+        event.add("status", "CANCELLED")
+        event.add("organizer", vCalAddress(f"mailto:{organiser.support_email}"), parameters={"CN": organiser.name})
     calendar = Calendar()
     calendar.add("prodid", "-//OpenCME//Registration//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     calendar.add_component(event)
     return calendar.to_ical()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from notifications.compose import Organisation
 from notifications.kit.service import KitSettings
@@ -17,7 +17,9 @@ class Settings(KitSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_starttls: bool = False  # True: STARTTLS is required (never falls back to plain text)
-    smtp_username: str | None = None
+    smtp_implicit_tls: bool = False  # True: TLS from the first byte (submissions port 465)
+    smtp_ca_file: str | None = None  # PEM bundle to trust instead of the system's (a private CA); certs are verified
+    smtp_username: str | None = None  # AUTH when set
     smtp_password: str | None = None
     smtp_timeout: float = 30.0  # seconds per SMTP command
     mail_from: str = "no-reply@opencme.local"  # From: address and SMTP envelope sender
@@ -38,11 +40,20 @@ class Settings(KitSettings):
     # Nothing gives up on a transient failure; past this many attempts each further failure is logged as an error.
     alert_after_attempts: int = 12
 
+    # Claim-window reminders: queued when a learner's window closes within this many days (and they have not
+    # claimed); the worker looks for them this often.
+    claim_reminder_days: int = Field(default=7, ge=0)
+    reminder_interval: float = Field(default=3600.0, gt=0)
+
     @model_validator(mode="after")
     def _lease_outlasts_a_slow_send(self) -> Settings:
         # A round stops taking messages from its batch 4 command timeouts before the lease ends (see sender.py).
         if self.claim_lease_seconds < 5 * self.smtp_timeout:
             raise ValueError("claim_lease_seconds must be at least 5 x smtp_timeout")
+        if self.smtp_starttls and self.smtp_implicit_tls:
+            raise ValueError("smtp_starttls and smtp_implicit_tls exclude each other: choose one")
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("smtp_username and smtp_password go together")
         return self
 
     @property

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 from faststream.kafka import KafkaBroker
 
-from notifications import service
+from notifications import reminders, service
 from notifications.config import SERVICE, Settings
 from notifications.kit.messaging import InboxConsumer, Rejected
 from opencme_contracts import Envelope
@@ -54,6 +54,26 @@ async def on_board_report_status_changed(conn: asyncpg.Connection, envelope: Env
                                               settings=settings)
 
 
+async def on_registration_cancelled(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
+    """Send the cancellation notice, restating the confirmation (withdrawn if it had not gone out yet)."""
+    await service.registration_cancelled(conn, envelope.data, cause_event_id=envelope.event_id, settings=settings)
+
+
+async def on_activity_published(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
+    """Remember the activity's title, format, end and claim window, for claim-window reminders."""
+    await reminders.activity_published(conn, envelope.data)
+
+
+async def on_attendance_recorded(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
+    """Remember the learner's latest attendance: it starts their claim window."""
+    await reminders.attendance_recorded(conn, envelope.data)
+
+
+async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
+    """The learner claimed: no claim-window reminder for this activity (one not yet sent is withdrawn)."""
+    await reminders.credit_claimed(conn, envelope.data)
+
+
 HANDLERS: dict[str, Handler] = {
     "user.registered": on_user_registered,
     "profile.updated": on_profile_updated,
@@ -61,6 +81,10 @@ HANDLERS: dict[str, Handler] = {
     "certificate.issued": on_certificate_issued,
     "registration.confirmed": on_registration_confirmed,
     "board_report.status_changed": on_board_report_status_changed,
+    "registration.cancelled": on_registration_cancelled,
+    "activity.published": on_activity_published,
+    "attendance.recorded": on_attendance_recorded,
+    "credit.claimed": on_credit_claimed,
 }
 
 

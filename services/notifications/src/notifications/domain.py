@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 
 from opencme_contracts import events
@@ -18,6 +18,8 @@ from opencme_contracts import events
 # Emails to the learner's primary email wait for the recipient projection when the event arrives before it.
 NEEDS_RECIPIENT = frozenset({"certificate_issued", "board_report_action_needed", "board_self_report"})
 RESENDABLE = frozenset({"registration_confirmed", "certificate_issued", "verify_email"})
+# Learners may opt out of these; every other kind is transactional and always goes.
+REMINDERS = frozenset({"claim_window_closing"})
 # A reset link works like a password until it expires: once its email has left (or never will), the log keeps only
 # that it was sent, not the link.
 SECRET_FACTS = {"password_reset": ("reset_url",)}
@@ -130,11 +132,20 @@ def plan_registration_confirmed(event: events.RegistrationConfirmed, *, zone: tz
         "fee": format_fee(event.fee_cents, event.currency),
         "payment_status": _PAYMENT.get(event.payment_status, event.payment_status),
         "registration_number": event.registration_number,
+        "registration_id": str(event.registration_id),  # not shown: ties a resent copy to its registration
     }
     starts, ends = activity.starts_at, activity.ends_at
     if activity.format in LIVE_FORMATS and starts is not None and ends is not None and ends > starts:
         facts["starts_at"], facts["ends_at"] = starts.isoformat(), ends.isoformat()
     return Planned("registration_confirmed", event.learner_id, event.email, facts)
+
+
+def plan_registration_cancelled(*, learner_id: uuid.UUID, email: str, confirmation: dict[str, Any],
+                                cancelled_at: datetime, zone: tzinfo) -> Planned:
+    """The cancellation notice, to the address the registration was confirmed to, restating what the confirmation
+    said (registration.cancelled names neither the activity nor the address)."""
+    facts = {**confirmation, "cancelled_on": format_day(cancelled_at.astimezone(zone))}
+    return Planned("registration_cancelled", learner_id, email, facts)
 
 
 def plan_board_report(event: events.BoardReportStatusChanged, claim: ClaimInfo | None, *,
@@ -203,14 +214,15 @@ def format_dates(starts: datetime | None, ends: datetime | None, zone: tzinfo) -
         return "Self-paced (no fixed date)"
     start = starts.astimezone(zone)
     if ends is None or ends <= starts:
-        return f"{_day(start)}, {_time(start)} {start.tzname()}"
+        return f"{format_day(start)}, {_time(start)} {start.tzname()}"
     end = ends.astimezone(zone)
     if end.date() == start.date():
-        return f"{_day(start)}, {_time(start)} - {_time(end)} {end.tzname()}"
-    return f"{_day(start)}, {_time(start)} - {_day(end)}, {_time(end)} {end.tzname()}"
+        return f"{format_day(start)}, {_time(start)} - {_time(end)} {end.tzname()}"
+    return f"{format_day(start)}, {_time(start)} - {format_day(end)}, {_time(end)} {end.tzname()}"
 
 
-def _day(moment: datetime) -> str:
+def format_day(moment: date) -> str:
+    """'Friday, May 1, 2026' (a datetime is shown in its own time zone)."""
     return f"{moment:%A, %B} {moment.day}, {moment.year}"
 
 

@@ -54,6 +54,53 @@ async def get_claim(conn: asyncpg.Connection, claim_id: uuid.UUID) -> asyncpg.Re
     return await conn.fetchrow("SELECT activity_title, certificate_id FROM claims WHERE claim_id = $1", claim_id)
 
 
+# --- registrations -----------------------------------------------------------------------------------------------
+
+
+async def record_confirmation(conn: asyncpg.Connection, *, registration_id: uuid.UUID, learner_id: uuid.UUID,
+                              activity_id: uuid.UUID, email: str, facts: dict[str, Any],
+                              event_id: uuid.UUID) -> asyncpg.Record:
+    """Stores what a confirmation said (the latest one wins); returns the registration, cancellation included."""
+    return await conn.fetchrow(
+        """INSERT INTO registrations (registration_id, learner_id, activity_id, email, facts, confirmed_event_id)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (registration_id) DO UPDATE
+               SET email = EXCLUDED.email, facts = EXCLUDED.facts, confirmed_event_id = EXCLUDED.confirmed_event_id
+           RETURNING *""", registration_id, learner_id, activity_id, email, facts, event_id)
+
+
+async def record_cancellation(conn: asyncpg.Connection, *, registration_id: uuid.UUID, learner_id: uuid.UUID,
+                              activity_id: uuid.UUID, cancelled_at: datetime, event_id: uuid.UUID) -> asyncpg.Record:
+    """Marks the registration cancelled (the first cancellation counts, even before its confirmation arrives)."""
+    return await conn.fetchrow(
+        """INSERT INTO registrations (registration_id, learner_id, activity_id, cancelled_event_id, cancelled_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (registration_id) DO UPDATE
+               SET cancelled_event_id = coalesce(registrations.cancelled_event_id, EXCLUDED.cancelled_event_id),
+                   cancelled_at = coalesce(registrations.cancelled_at, EXCLUDED.cancelled_at)
+           RETURNING *""", registration_id, learner_id, activity_id, event_id, cancelled_at)
+
+
+async def get_registration(conn: asyncpg.Connection, registration_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM registrations WHERE registration_id = $1", registration_id)
+
+
+async def message_caused_by(conn: asyncpg.Connection, event_id: uuid.UUID, kind: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE cause_event_id = $1 AND kind = $2",
+                               event_id, kind)
+
+
+async def cancel_unsent(conn: asyncpg.Connection, message_ids: list[uuid.UUID], *, reason: str) -> int:
+    """Withdraws messages that have not gone out yet; returns how many."""
+    result = await conn.execute(
+        """UPDATE messages SET status = 'cancelled', last_error = $2
+           WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'waiting_for_recipient')""", message_ids, reason)
+    return int(result.split()[-1])
+
+
+# --- messages ----------------------------------------------------------------------------------------------------
+
+
 async def insert_message(conn: asyncpg.Connection, *, message_id: uuid.UUID, kind: str, learner_id: uuid.UUID | None,
                          facts: dict[str, Any], status: str, cause_event_id: uuid.UUID | None = None,
                          resend_of: uuid.UUID | None = None, requested_by: uuid.UUID | None = None,
@@ -129,10 +176,12 @@ def _secrets() -> tuple[list[str], list[str]]:
 
 
 async def mark_sent(conn: asyncpg.Connection, message_id: uuid.UUID, *, reply: str) -> None:
+    # A message withdrawn while this sender was handing it over did go out: the log says what happened.
     await conn.execute(
         f"""UPDATE messages SET status = 'sent', sent_at = now(), attempts = attempts + 1, smtp_reply = $2,
+                                last_error = CASE WHEN status = 'cancelled' THEN NULL ELSE last_error END,
                                 {_forget_secrets(3, 4)}
-            WHERE id = $1 AND status = 'queued'""", message_id, reply, *_secrets())
+            WHERE id = $1 AND status IN ('queued', 'cancelled')""", message_id, reply, *_secrets())
 
 
 async def mark_retry(conn: asyncpg.Connection, message_id: uuid.UUID, *, error: str, delay: float) -> None:

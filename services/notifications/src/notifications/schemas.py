@@ -1,4 +1,4 @@
-"""HTTP response models of notifications."""
+"""HTTP request and response models of notifications."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["queued", "waiting_for_recipient", "sent", "failed"]
+Status = Literal["queued", "waiting_for_recipient", "sent", "failed", "cancelled"]
 
 
 class Message(BaseModel):
@@ -20,7 +20,17 @@ class Message(BaseModel):
     to: str | None
     status: Status
     attempts: int
-    last_error: str | None = Field(description="the mail server's answer to the last failed attempt")
+    last_error: str | None = Field(description="the mail server's answer to the last failed attempt, or why the "
+                                              "message was cancelled")
     created_at: datetime
     sent_at: datetime | None
     resend_of: uuid.UUID | None = Field(description="the message this one is a fresh copy of")
+
+
+class Preferences(BaseModel):
+    """What a learner chose about optional email. Transactional mail (confirmations, receipts, resets, certificates,
+    board reports) always goes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reminders: bool = Field(description="claim-window reminders; true unless the learner opted out")

@@ -33,6 +33,15 @@ _CONNECTION_ERRORS = (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServe
                       aiosmtplib.SMTPTimeoutError)
 
 
+def smtp_client(settings: Settings) -> aiosmtplib.SMTP:
+    """A client as configured: plain, STARTTLS required, or TLS from the start; certificates always verified (against
+    SMTP_CA_FILE when set); AUTH after TLS when a username is set."""
+    return aiosmtplib.SMTP(hostname=settings.smtp_host, port=settings.smtp_port, timeout=settings.smtp_timeout,
+                           use_tls=settings.smtp_implicit_tls, start_tls=settings.smtp_starttls,
+                           cert_bundle=settings.smtp_ca_file, username=settings.smtp_username,
+                           password=settings.smtp_password)
+
+
 class ConnectionLost(Exception):
     """The SMTP connection failed mid-batch; the rest of the batch goes back to the queue."""
 
@@ -114,9 +123,7 @@ class Sender:
         # Stop early enough that the lease cannot run out while this round still sends from the batch.
         deadline = time.monotonic() + settings.claim_lease_seconds - 4 * settings.smtp_timeout
         pending = list(batch)
-        smtp = aiosmtplib.SMTP(hostname=settings.smtp_host, port=settings.smtp_port, timeout=settings.smtp_timeout,
-                               start_tls=settings.smtp_starttls, username=settings.smtp_username,
-                               password=settings.smtp_password)
+        smtp = smtp_client(settings)
         try:
             await smtp.connect()
         except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException) as exc:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from notifications import domain, repository, schemas
+from notifications import domain, reminder_repository, repository, schemas
 from notifications.compose import compose
 from notifications.config import Settings
 from notifications.kit.auth import Principal
@@ -40,27 +40,31 @@ def _recipient(row: asyncpg.Record | None) -> domain.Recipient | None:
 
 
 async def queue(conn: asyncpg.Connection, planned: domain.Planned, *, cause_event_id: uuid.UUID,
-                settings: Settings) -> None:
-    """Queue the email an event causes (once per event and kind), or park it until the learner's address is known.
+                settings: Settings) -> uuid.UUID | None:
+    """Queue the email an event causes (once per event and kind), or park it until the learner's address is known;
+    returns its id, None when this event already caused it.
 
     Runs in the caller's transaction, after `repository.lock_learner` for a learner's email."""
     recipient = _recipient(await repository.get_recipient(conn, planned.learner_id)) if planned.learner_id else None
     to = planned.to or (recipient.email if recipient else None)
-    common = {"message_id": uuid.uuid4(), "cause_event_id": cause_event_id, "kind": planned.kind,
+    message_id = uuid.uuid4()
+    common = {"message_id": message_id, "cause_event_id": cause_event_id, "kind": planned.kind,
               "learner_id": planned.learner_id, "facts": planned.facts, "expires_at": planned.expires_at}
     if to is None:
-        await repository.insert_message(conn, status="waiting_for_recipient", **common)
-        return
+        inserted = await repository.insert_message(conn, status="waiting_for_recipient", **common)
+        return message_id if inserted else None
     now = utcnow()
     subject, content = render(settings, planned.kind, to=to, facts=planned.facts,
                               first_name=recipient.first_name if recipient else None, now=now)
     if planned.expires_at is not None and planned.expires_at <= now:
         expired = planned.expires_at.isoformat()
-        await repository.insert_message(
-            conn, status="failed", last_error=f"not sent: its link expired at {expired} before it could go out",
+        inserted = await repository.insert_message(
+            conn, status="failed", last_error=f"not sent: it expired at {expired} before it could go out",
             to_address=to, subject=subject, **{**common, "facts": domain.without_secrets(planned.kind, planned.facts)})
-        return
-    await repository.insert_message(conn, status="queued", to_address=to, subject=subject, content=content, **common)
+        return message_id if inserted else None
+    inserted = await repository.insert_message(conn, status="queued", to_address=to, subject=subject,
+                                               content=content, **common)
+    return message_id if inserted else None
 
 
 async def release_waiting(conn: asyncpg.Connection, learner_id: uuid.UUID, *, settings: Settings) -> int:
@@ -124,7 +128,41 @@ async def registration_confirmed(conn: asyncpg.Connection, event: events.Registr
                                  cause_event_id: uuid.UUID, settings: Settings) -> None:
     await repository.lock_learner(conn, event.learner_id)
     planned = domain.plan_registration_confirmed(event, zone=ZoneInfo(settings.timezone))
+    registration = await repository.record_confirmation(
+        conn, registration_id=event.registration_id, learner_id=event.learner_id,
+        activity_id=event.activity.activity_id, email=event.email, facts=planned.facts, event_id=cause_event_id)
+    await reminder_repository.note_participation(conn, event.learner_id, event.activity.activity_id)
+    if registration["cancelled_event_id"] is not None:
+        # The cancellation overtook this confirmation: a receipt for a registration that no longer holds would
+        # mislead, so only the cancellation notice goes out (it restates everything the receipt says).
+        await _queue_cancellation(conn, registration, settings=settings)
+        return
     await queue(conn, planned, cause_event_id=cause_event_id, settings=settings)
+
+
+async def registration_cancelled(conn: asyncpg.Connection, event: events.RegistrationCancelled, *,
+                                 cause_event_id: uuid.UUID, settings: Settings) -> None:
+    await repository.lock_learner(conn, event.learner_id)
+    registration = await repository.record_cancellation(
+        conn, registration_id=event.registration_id, learner_id=event.learner_id, activity_id=event.activity_id,
+        cancelled_at=event.cancelled_at, event_id=cause_event_id)
+    if registration["cancelled_event_id"] != cause_event_id:
+        return  # cancelled before: one notice per registration
+    if registration["confirmed_event_id"] is None:
+        return  # the confirmation has not arrived; when it does, it sends this notice instead of a receipt
+    confirmation = await repository.message_caused_by(conn, registration["confirmed_event_id"],
+                                                      "registration_confirmed")
+    if confirmation is not None:
+        await repository.cancel_unsent(conn, [confirmation["id"]],
+                                       reason="not sent: the registration was cancelled before it went out")
+    await _queue_cancellation(conn, registration, settings=settings)
+
+
+async def _queue_cancellation(conn: asyncpg.Connection, registration: asyncpg.Record, *, settings: Settings) -> None:
+    planned = domain.plan_registration_cancelled(
+        learner_id=registration["learner_id"], email=registration["email"], confirmation=registration["facts"],
+        cancelled_at=registration["cancelled_at"], zone=ZoneInfo(settings.timezone))
+    await queue(conn, planned, cause_event_id=registration["cancelled_event_id"], settings=settings)
 
 
 async def board_report_status_changed(conn: asyncpg.Connection, event: events.BoardReportStatusChanged, *,
@@ -167,6 +205,10 @@ async def resend(conn: asyncpg.Connection, *, message_id: uuid.UUID, principal: 
                                         f"{', '.join(sorted(domain.RESENDABLE))}")
         if original["status"] in ("queued", "waiting_for_recipient"):
             raise Problem(409, "Conflict", "this message has not been sent yet; it will go out by itself")
+        if original["kind"] == "registration_confirmed" and "registration_id" in original["facts"]:
+            registration = await repository.get_registration(conn, uuid.UUID(original["facts"]["registration_id"]))
+            if registration is not None and registration["cancelled_event_id"] is not None:
+                raise Problem(409, "Conflict", "this registration was cancelled; its confirmation no longer holds")
         recipient = None
         if original["learner_id"] is not None:
             await repository.lock_learner(conn, original["learner_id"])
@@ -185,3 +227,21 @@ async def resend(conn: asyncpg.Connection, *, message_id: uuid.UUID, principal: 
                                         subject=subject, content=content, facts=original["facts"], status="queued")
         row = await repository.get_message(conn, new_id)
     return to_message(row)
+
+
+async def resend_confirmation(conn: asyncpg.Connection, *, registration_id: uuid.UUID, principal: Principal,
+                              settings: Settings) -> schemas.Message:
+    """Queue a fresh copy of a registration's latest confirmation (its learner, support, admin)."""
+    registration = await repository.get_registration(conn, registration_id)
+    if registration is None or (registration["learner_id"] != principal.id
+                                and not principal.has_any("support", "admin")):
+        raise not_found("registration")  # not 403: whether someone else's registration exists is not yours to know
+    confirmation = None
+    if registration["confirmed_event_id"] is not None:
+        confirmation = await repository.message_caused_by(conn, registration["confirmed_event_id"],
+                                                          "registration_confirmed")
+    if confirmation is None:
+        if registration["cancelled_event_id"] is not None:
+            raise Problem(409, "Conflict", "this registration was cancelled; its confirmation no longer holds")
+        raise not_found("confirmation of this registration")
+    return await resend(conn, message_id=confirmation["id"], principal=principal, settings=settings)

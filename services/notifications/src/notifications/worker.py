@@ -1,4 +1,5 @@
-"""The notifications worker (`python -m notifications.worker`): consumes events into queued emails, sends them."""
+"""The notifications worker (`python -m notifications.worker`): consumes events into queued emails, sends them, and
+queues claim-window reminders."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from notifications.config import MIGRATIONS, SERVICE, Settings
 from notifications.consumers import create_consumer
 from notifications.kit.messaging import create_broker
 from notifications.kit.service import build_worker
+from notifications.reminders import run_reminders
 from notifications.sender import run_sender
 
 
 def create_worker(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
     broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    background = [functools.partial(run_sender, settings=settings), functools.partial(run_reminders, settings=settings)]
     return build_worker(service=SERVICE, settings=settings, broker=broker, consumer=create_consumer(broker, settings),
-                        migrations=MIGRATIONS, background=[functools.partial(run_sender, settings=settings)])
+                        migrations=MIGRATIONS, background=background)
 
 
 if __name__ == "__main__":

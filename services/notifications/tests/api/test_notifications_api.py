@@ -10,6 +10,7 @@ from notifications_testing import (
     make_settings,
     messages_in_db,
     password_reset,
+    registration_cancelled,
     registration_confirmed,
     user_registered,
     wait_until_settled,
@@ -158,3 +159,79 @@ async def test_a_message_still_on_its_way_is_not_resent(client):
 async def test_resending_an_unknown_message_is_not_found(client):
     response = await client.post(f"/messages/{uuid.uuid4()}/resend", headers=mint.headers(uuid.uuid4()))
     assert response.status_code == 404
+
+
+async def confirmed_registration(client):
+    pool, settings = pool_of(client), client.app.state.settings
+    learner, email = uuid.uuid4(), address()
+    await apply(pool, settings, user_registered(learner, email, verify_url=None))
+    confirmed = registration_confirmed(learner, email)
+    await apply(pool, settings, confirmed)
+    await send_all(client)
+    return learner, email, confirmed
+
+
+async def test_the_learner_has_a_registrations_confirmation_resent_from_the_registration(client, sink):
+    learner, email, confirmed = await confirmed_registration(client)
+    registration = confirmed.data.registration_id
+    original = await message_of(client, learner, "registration_confirmed")
+
+    response = await client.post(f"/registrations/{registration}/confirmation/resend", headers=mint.headers(learner))
+    assert response.status_code == 202, response.text
+    assert response.json()["resend_of"] == str(original["id"]) and response.json()["to"] == email
+    await send_all(client)
+    confirmations = sink.messages(to=email)
+    assert [m["Subject"] for m in confirmations] == ["Registration confirmed: Cardiology Review Course (R-1001)"] * 2
+    assert len(list(confirmations[1].iter_attachments())) == 1  # the receipt again, calendar file included
+
+
+async def test_support_resends_a_learners_confirmation_and_other_learners_cannot_see_it_exists(client):
+    learner, _, confirmed = await confirmed_registration(client)
+    path = f"/registrations/{confirmed.data.registration_id}/confirmation/resend"
+
+    support = await client.post(path, headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    assert support.status_code == 202 and support.json()["kind"] == "registration_confirmed"
+    stranger = await client.post(path, headers=mint.headers(uuid.uuid4()))
+    assert stranger.status_code == 404 and stranger.headers["content-type"] == "application/problem+json"
+    unknown = await client.post(f"/registrations/{uuid.uuid4()}/confirmation/resend", headers=mint.headers(learner))
+    assert unknown.status_code == 404
+
+
+async def test_a_cancelled_registrations_confirmation_is_not_resent(client):
+    learner, _, confirmed = await confirmed_registration(client)
+    await apply(pool_of(client), client.app.state.settings, registration_cancelled(confirmed))
+    original = await message_of(client, learner, "registration_confirmed")
+
+    by_registration = await client.post(f"/registrations/{confirmed.data.registration_id}/confirmation/resend",
+                                        headers=mint.headers(learner))
+    by_message = await client.post(f"/messages/{original['id']}/resend",
+                                   headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    for response in (by_registration, by_message):
+        assert response.status_code == 409 and "cancelled" in response.json()["detail"]
+
+
+async def test_reminders_are_on_until_the_learner_opts_out_and_support_can_see_the_choice(client):
+    learner = uuid.uuid4()
+    headers = mint.headers(learner)
+    assert (await client.get("/preferences/mine", headers=headers)).json() == {"reminders": True}
+
+    response = await client.put("/preferences/mine", headers=headers, json={"reminders": False})
+    assert response.status_code == 200 and response.json() == {"reminders": False}
+    assert (await client.get("/preferences/mine", headers=headers)).json() == {"reminders": False}
+    assert (await client.get("/preferences/mine", headers=mint.headers(uuid.uuid4()))).json() == {"reminders": True}
+
+    support = await client.get("/preferences", params={"learner_id": str(learner)},
+                               headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    assert support.status_code == 200 and support.json() == {"reminders": False}
+    refused = await client.get("/preferences", params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4()))
+    assert refused.status_code == 403
+
+
+async def test_preferences_need_a_signed_in_learner_and_a_clear_answer(client):
+    assert (await client.get("/preferences/mine")).status_code == 401
+    assert (await client.put("/preferences/mine", json={"reminders": False})).status_code == 401
+    headers = mint.headers(uuid.uuid4())
+    for body in ({}, {"reminders": "sometimes"}, {"reminders": True, "newsletter": True}):
+        response = await client.put("/preferences/mine", headers=headers, json=body)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"] == "application/problem+json"

@@ -59,6 +59,24 @@ def make_context(kind: str, **overrides: Any) -> dict[str, Any]:
             "payment_status": "Paid",
             "registration_number": "R-1001",
         },
+        "registration_cancelled": {
+            "first_name": "Ada",
+            "activity_title": "Cardiology Review Course",
+            "dates": "May 1-2, 2026",
+            "location": "Hotel Commonwealth, Boston",
+            "attendee_category": "Physician",
+            "fee": "$450.00",
+            "payment_status": "Paid",
+            "registration_number": "R-1001",
+            "cancelled_on": "Monday, April 20, 2026",
+        },
+        "claim_window_closing": {
+            "first_name": "Ada",
+            "activity_title": "Grand Rounds: Sepsis",
+            "closes_on": "Sunday, May 31, 2026",
+            "claim_url": "https://cme.example.org/activities/a1/claim",
+            "preferences_url": "https://cme.example.org/preferences",
+        },
     }
     return {**base[kind], **overrides}
 
@@ -194,6 +212,46 @@ def test_live_course_registration_attaches_an_ics_with_utc_times() -> None:
     assert "calendar file (.ics) is attached" in text
 
 
+def test_a_cancellation_attaches_an_ics_that_cancels_the_confirmations_event() -> None:
+    starts = datetime(2026, 5, 1, 8, 0, tzinfo=BOSTON)
+    ends = datetime(2026, 5, 2, 17, 30, tzinfo=BOSTON)
+    confirmed = make_email("registration_confirmed", starts_at=starts, ends_at=ends)
+    cancelled = make_email("registration_cancelled", starts_at=starts, ends_at=ends)
+
+    [original] = Calendar.from_ical(next(confirmed.iter_attachments()).get_payload(decode=True)).walk("VEVENT")
+    [attachment] = list(cancelled.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar" and attachment.get_param("method") == "CANCEL"
+    calendar = Calendar.from_ical(attachment.get_payload(decode=True))
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == str(original["UID"]) == "R-1001@opencme.local"
+    assert event.decoded("SEQUENCE") == 1 and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["ORGANIZER"]) == "mailto:cme-support@example.org"
+    assert event.decoded("DTSTART") == datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    text, html = parts(cancelled)
+    assert cancelled["Subject"] == "Registration cancelled: Cardiology Review Course (R-1001)"
+    assert "removes the course from your calendar" in text
+    for value in ("R-1001", "Monday, April 20, 2026", "$450.00", "Paid", "Hotel Commonwealth, Boston"):
+        assert value in text and value in html
+
+
+def test_a_cancellation_of_a_course_without_times_has_no_ics() -> None:
+    message = make_email("registration_cancelled")
+    assert list(message.iter_attachments()) == [] and message.get_content_type() == "multipart/alternative"
+    assert "calendar" not in parts(message)[0]
+
+
+def test_the_claim_reminder_names_the_activity_the_last_day_and_links_the_claim_page_and_the_opt_out() -> None:
+    message = make_email("claim_window_closing")
+    text, html = parts(message)
+    assert message["Subject"] == "Claim your credit for Grand Rounds: Sepsis by Sunday, May 31, 2026"
+    assert "Sunday, May 31, 2026 is the last day" in text and "Sunday, May 31, 2026" in html
+    assert "https://cme.example.org/activities/a1/claim" in text
+    assert 'href="https://cme.example.org/activities/a1/claim"' in html
+    assert 'href="https://cme.example.org/preferences"' in html and "stop reminders" in text
+    assert list(message.iter_attachments()) == []
+
+
 def test_registration_without_times_has_no_ics() -> None:
     message = make_email("registration_confirmed")
 
@@ -228,7 +286,8 @@ def test_links_must_be_absolute_http_urls() -> None:
         make_email("password_reset", reset_url="javascript:alert(1)")
 
 
-@pytest.mark.parametrize("kind", ["password_reset", "registration_confirmed"])
+@pytest.mark.parametrize("kind", ["password_reset", "registration_confirmed", "registration_cancelled",
+                                  "claim_window_closing"])
 def test_without_a_known_first_name_the_greeting_is_plain(kind: str) -> None:
     text, html = parts(make_email(kind, first_name=None))
     assert text.startswith("Hello,\n") and "<p>Hello,</p>" in html

@@ -1,0 +1,134 @@
+"""A learner's email addresses: add, verify by link, make primary, remove (never the last verified one).
+
+Registrations and attendance recorded under any verified address are the learner's: `email.verified` tells the other
+services so. A change to the primary or verified addresses is a profile change and goes out as `profile.updated`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from identity import domain, errors, repository, schemas, service, tokens
+from identity.config import Settings
+from identity.kit.problems import Problem, not_found
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _infos(rows: list[asyncpg.Record]) -> list[schemas.EmailInfo]:
+    return [schemas.EmailInfo(email=r["email"], primary=r["is_primary"], verified=r["verified_at"] is not None,
+                              verified_at=r["verified_at"], added_at=r["added_at"]) for r in rows]
+
+
+async def list_emails(*, conn: asyncpg.Connection, user_id: uuid.UUID) -> list[schemas.EmailInfo]:
+    return _infos(await repository.list_emails(conn, user_id))
+
+
+async def _send_verification_link(conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, settings: Settings,
+                                  now: datetime) -> str:
+    """Stores a new verification link (only its hash) and returns the link.
+
+    Delivering it needs an event that notifications turns into an email, and the contracts have none for an added
+    address yet (user.registered carries only the sign-up address's link; see the README). The link is therefore
+    returned to the caller, never to the HTTP client: the address must prove itself through its mailbox."""
+    await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
+    token, token_hash = tokens.new_opaque_token()
+    await repository.insert_token(conn, token_hash=token_hash, purpose="verify_email", user_id=user_id, email=email,
+                                  expires_at=now + timedelta(hours=settings.verify_token_hours))
+    await repository.audit(conn, "email.verification_sent", user_id=user_id, email=email)
+    return f"{settings.portal_url}/verify-email?token={token}"
+
+
+async def add_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, request: schemas.EmailAdd, settings: Settings,
+                    client_ip: str | None) -> tuple[list[schemas.EmailInfo], str]:
+    """Adds an unverified address and creates its verification link (returned for the caller to deliver)."""
+    email = domain.normalise_email(str(request.email))
+    now = utcnow()
+    async with conn.transaction():
+        await repository.lock_users(conn, [user_id])
+        if len(await repository.list_emails(conn, user_id)) >= 10:
+            raise Problem(409, "Conflict", "an account holds at most 10 addresses; remove one first",
+                          errors=[{"field": "email", "reason": "too many addresses"}])
+        if released_from := await repository.release_unverified(conn, email, now=now, keep_for=user_id):
+            await repository.audit(conn, "email.released", user_id=released_from, email=email,
+                                   claimed_by=str(user_id))
+        if not await repository.insert_email(conn, user_id=user_id, email=email, primary=False):
+            owner = await repository.email_owner(conn, email)
+            reason = ("already on your account" if owner == user_id else
+                      "another account uses this address: sign in to it, or ask the help desk to merge the accounts")
+            raise Problem(409, "Email already registered", reason, errors=[{"field": "email", "reason": reason}])
+        link = await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=now)
+        await repository.audit(conn, "email.added", user_id=user_id, email=email, client_ip=client_ip)
+        rows = await repository.list_emails(conn, user_id)
+    return _infos(rows), link
+
+
+async def resend_verification(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str,
+                              settings: Settings) -> str:
+    email = domain.normalise_email(email)
+    async with conn.transaction():
+        address = await _address(conn, user_id, email)
+        if address.verified:
+            raise errors.conflict(domain.RuleConflict("this address is verified already", field="email"))
+        return await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=utcnow())
+
+
+async def make_primary(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str,
+                       client_ip: str | None) -> list[schemas.EmailInfo]:
+    email = domain.normalise_email(email)
+    async with conn.transaction():
+        await repository.lock_users(conn, [user_id])
+        addresses = repository.addresses(await repository.list_emails(conn, user_id))
+        _require(addresses, email)
+        if not next(a for a in addresses if a.email == email).is_primary:
+            try:
+                domain.check_can_make_primary(addresses, email)
+            except domain.RuleConflict as rule:
+                raise errors.conflict(rule) from rule
+            now = utcnow()
+            await repository.set_primary_email(conn, user_id, email)
+            await repository.audit(conn, "email.made_primary", user_id=user_id, email=email, client_ip=client_ip)
+            await service.publish_profile(conn, user_id, now)
+        rows = await repository.list_emails(conn, user_id)
+    return _infos(rows)
+
+
+async def remove_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str, client_ip: str | None) -> None:
+    email = domain.normalise_email(email)
+    async with conn.transaction():
+        await repository.lock_users(conn, [user_id])
+        addresses = repository.addresses(await repository.list_emails(conn, user_id))
+        address = _require(addresses, email)
+        try:
+            domain.check_can_remove(addresses, email)
+        except domain.RuleConflict as rule:
+            raise errors.conflict(rule) from rule
+        now = utcnow()
+        await repository.remove_email(conn, user_id, email)
+        # A link still in that mailbox must not verify (or reset) the address once it is gone, or after someone
+        # else adds it to their account.
+        await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
+        await repository.invalidate_tokens(conn, user_id, "password_reset", now, email=email)
+        await repository.audit(conn, "email.removed", user_id=user_id, email=email, client_ip=client_ip,
+                               was_verified=address.verified)
+        if address.verified:
+            await service.publish_profile(conn, user_id, now)
+
+
+async def _address(conn: asyncpg.Connection, user_id: uuid.UUID, email: str) -> domain.EmailAddress:
+    return _require(repository.addresses(await repository.list_emails(conn, user_id)), email)
+
+
+def _require(addresses: list[domain.EmailAddress], email: str) -> domain.EmailAddress:
+    for address in addresses:
+        if address.email == email:
+            return address
+    raise not_found("email address on this account")

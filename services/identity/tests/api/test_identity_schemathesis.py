@@ -1,0 +1,87 @@
+"""Property-based run of identity's OpenAPI with schemathesis, against the ASGI app and a real PostgreSQL.
+
+Every operation gets valid and invalid requests (as an admin, so the help-desk and admin routes run past their role
+checks); none may answer 5xx, and every 4xx must be problem+json. Bounded: a few examples per operation, no deadline,
+so the whole run stays well under a minute.
+"""
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.python import asgi
+
+from identity.config import Settings
+from identity.main import create_app
+from identity_testing import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, identity_settings, signup_body
+
+EXAMPLES_PER_OPERATION = 25
+# These end the caller's session; each example gets a throwaway learner's so the admin's session survives the run.
+SESSION_ENDING = {("DELETE", "/sessions/current"), ("DELETE", "/sessions"), ("POST", "/me/password")}
+
+
+async def _database(admin_dsn: str, name: str, *, drop: bool = False) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' if drop else f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="module")
+def identity_app(infra):
+    name = f"t_identity_st_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_database(infra.admin_dsn, name))
+    app = create_app(identity_settings(infra.dsn_for(name)))
+    with asgi.get_client(app) as client:
+        learner = signup_body()
+        assert client.post("/users", json=learner).status_code == 201
+        tokens = client.post("/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).json()
+    app.state.test_admin = {"Authorization": f"Bearer {tokens['access_token']}"}
+    app.state.test_learner = learner["email"]
+    try:
+        yield app
+    finally:
+        asgi.shutdown_lifespans()
+        asyncio.run(_database(infra.admin_dsn, name, drop=True))
+
+
+# The operations come from the app's own OpenAPI document (no database needed to produce it), one test each.
+# (schemathesis.pytest.from_fixture would do this too, but it does not run under pytest 9.)
+OPENAPI = create_app(Settings(database_url="postgresql://unused@127.0.0.1/unused")).openapi()
+OPERATIONS = {op.label: op for op in (r.ok() for r in schemathesis.openapi.from_dict(OPENAPI).get_all_operations())}
+
+
+def _headers_for(case, app) -> dict[str, str]:
+    if (case.method.upper(), case.path) not in SESSION_ENDING:
+        return app.state.test_admin
+    with asgi.get_client(app) as client:
+        # An address of its own: the run's many failed sign-ins must not throttle this one.
+        tokens = client.post("/sessions", json={"email": app.state.test_learner, "password": PASSWORD},
+                             headers={"X-Real-IP": "198.51.100.1"}).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_no_request_makes_identity_fail_and_every_refusal_is_a_problem(label, identity_app):
+    operation = OPERATIONS[label]
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+
+    @given(case=cases)
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def check(case):
+        response = case.call(app=identity_app, headers={**(case.headers or {}), **_headers_for(case, identity_app)})
+        where = f"{case.method} {case.formatted_path} {case.query or ''}"
+        assert response.status_code < 500, f"{where} -> {response.status_code}: {response.text[:500]}"
+        if 400 <= response.status_code < 500:
+            [content_type] = response.headers.get("content-type", [""])
+            assert content_type.startswith("application/problem+json"), \
+                f"{where} -> {response.status_code} as {content_type}"
+
+    check()

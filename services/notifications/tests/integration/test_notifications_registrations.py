@@ -1,0 +1,122 @@
+"""Registration confirmations and cancellations, applied through the kit's inbox against a real PostgreSQL and
+delivered to a real SMTP server."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from icalendar import Calendar
+from notifications_testing import (
+    address,
+    apply,
+    messages_in_db,
+    registration_cancelled,
+    registration_confirmed,
+    text_and_html,
+    user_registered,
+    wait_until_settled,
+)
+
+from notifications import consumers
+from notifications.sender import Sender
+
+
+@pytest.fixture
+async def sender(pool, settings):
+    sender = Sender(pool, settings)
+    task = asyncio.create_task(sender.run())
+    yield sender
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def registered(pool, settings):
+    learner, email = uuid.uuid4(), address()
+    await apply(pool, settings, user_registered(learner, email, first_name="Ada", verify_url=None))
+    return learner, email
+
+
+def calendar_event(message):
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    calendar = Calendar.from_ical(attachment.get_payload(decode=True))
+    [event] = calendar.walk("VEVENT")
+    return calendar, event
+
+
+async def test_a_cancellation_sends_one_notice_restating_the_receipt_with_an_ics_that_cancels_the_event(
+        pool, settings, sink, sender):
+    learner, _ = await registered(pool, settings)
+    email = address()  # the address the learner registered with
+    confirmed = registration_confirmed(learner, email, number="R-2002")
+    await apply(pool, settings, confirmed)
+    [confirmation] = await sink.wait_for(1, to=email)
+
+    cancelled = registration_cancelled(confirmed, cancelled_at=datetime(2026, 4, 21, 2, 0, tzinfo=UTC))
+    await apply(pool, settings, cancelled)
+    await apply(pool, settings, cancelled)  # redelivered
+    await apply(pool, settings, registration_cancelled(confirmed))  # catalog said it again, as a new event
+    async with pool.acquire() as conn, conn.transaction():  # even past the inbox
+        await consumers.on_registration_cancelled(conn, cancelled, settings)
+
+    [_, notice] = await sink.wait_for(2, to=email)
+    await wait_until_settled(pool)
+    await asyncio.sleep(0.5)
+    assert len(sink.messages(to=email)) == 2
+    assert notice["Subject"] == "Registration cancelled: Cardiology Review Course (R-2002)"
+    assert notice["To"].addresses[0].addr_spec == email and notice["Message-ID"].endswith("@cme.example.org>")
+    assert notice.get_content_type() == "multipart/mixed"
+    text, html = text_and_html(notice)
+    assert "Hello Ada," in text and "has been cancelled" in text
+    assert "Monday, April 20, 2026" in text  # 02:00 UTC is the evening before in New York
+    assert "Friday, May 1, 2026, 8:00 AM - Saturday, May 2, 2026, 5:30 PM EDT" in text
+    assert "$450.00" in html and "Hotel Commonwealth, Boston" in html and "cme-support@example.org" in html
+    _, original = calendar_event(confirmation)
+    calendar, event = calendar_event(notice)
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == str(original["UID"]) and event.decoded("SEQUENCE") == 1
+    rows = await messages_in_db(pool, to_address=email)
+    assert [(r["kind"], r["status"]) for r in rows] == [("registration_confirmed", "sent"),
+                                                        ("registration_cancelled", "sent")]
+
+
+async def test_a_cancellation_that_overtakes_its_confirmation_sends_only_the_notice(pool, settings, sink, sender):
+    learner, email = await registered(pool, settings)
+    confirmed = registration_confirmed(learner, email)
+    await apply(pool, settings, registration_cancelled(confirmed))
+    assert await messages_in_db(pool, learner_id=learner) == []  # nothing to say it with yet
+
+    await apply(pool, settings, confirmed)
+
+    [notice] = await sink.wait_for(1, to=email)
+    assert notice["Subject"].startswith("Registration cancelled: Cardiology Review Course")
+    await wait_until_settled(pool)
+    await asyncio.sleep(0.3)
+    assert len(sink.messages(to=email)) == 1
+    assert [r["kind"] for r in await messages_in_db(pool, learner_id=learner)] == ["registration_cancelled"]
+
+
+async def test_a_confirmation_still_queued_when_the_registration_is_cancelled_is_withdrawn(pool, settings, sink):
+    learner, email = await registered(pool, settings)
+    confirmed = registration_confirmed(learner, email)
+    await apply(pool, settings, confirmed)  # no sender running: it stays queued (say the mail server is down)
+    await apply(pool, settings, registration_cancelled(confirmed))
+
+    await Sender(pool, settings).deliver_due()
+    [notice] = sink.messages(to=email)
+    assert notice["Subject"].startswith("Registration cancelled")
+    rows = {r["kind"]: r for r in await messages_in_db(pool, learner_id=learner)}
+    assert rows["registration_confirmed"]["status"] == "cancelled"
+    assert "registration was cancelled" in rows["registration_confirmed"]["last_error"]
+    assert rows["registration_cancelled"]["status"] == "sent"
+
+
+async def test_an_online_registration_is_cancelled_without_a_calendar_file(pool, settings, sink, sender):
+    learner, email = await registered(pool, settings)
+    confirmed = registration_confirmed(learner, email, format="enduring", starts_at=None, ends_at=None, fee_cents=0)
+    await apply(pool, settings, confirmed)
+    await apply(pool, settings, registration_cancelled(confirmed))
+    [_, notice] = await sink.wait_for(2, to=email)
+    assert list(notice.iter_attachments()) == [] and notice.get_content_type() == "multipart/alternative"
+    assert "Self-paced" in text_and_html(notice)[0]
