@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import yaml
 
 from devstack.config import REPO_ROOT, SERVICES, package_of
 
@@ -20,8 +23,19 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "faststream", "docs", "gen", "--factory", "--yaml", "--out", str(target),
                         f"{package_of(service)}.worker:create_worker"], check=True, cwd=REPO_ROOT,
                        capture_output=True)
+        _sort_sections(target)
         print(f"wrote {target.relative_to(REPO_ROOT)}")
     return 0
+
+
+def _sort_sections(path: Path) -> None:
+    """FastStream lists channels in no fixed order; sorting them keeps the committed documents stable."""
+    document = yaml.safe_load(path.read_text())
+    for section in (document, document.get("components", {})):
+        for key in ("channels", "operations", "messages", "schemas"):
+            if isinstance(section.get(key), dict):
+                section[key] = dict(sorted(section[key].items()))
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
 if __name__ == "__main__":
