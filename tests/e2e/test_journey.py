@@ -14,29 +14,9 @@ from aiokafka import AIOKafkaConsumer
 from pypdf import PdfReader
 
 from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD
+from e2e_helpers import sign_in, sign_up, until
 
 pytestmark = pytest.mark.e2e
-
-
-async def until(check, *, timeout: float = 60.0, every: float = 0.3, what: str = "condition"):
-    """Polls an async `check` until it returns something truthy; the journey's events travel through Kafka."""
-    async with asyncio.timeout(timeout):
-        while True:
-            if result := await check():
-                return result
-            await asyncio.sleep(every)
-
-
-async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
-    response = await client.post("/api/identity/sessions", json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def sign_up(client: httpx.AsyncClient, email: str, password: str, **profile) -> str:
-    response = await client.post("/api/identity/users", json={"email": email, "password": password, **profile})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 async def test_learner_journey_from_sign_up_to_certificate_board_report_and_email(stack, infra):

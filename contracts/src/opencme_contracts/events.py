@@ -22,6 +22,7 @@ __all__ = [
     "CreditClaimed",
     "CreditDesignation",
     "CreditRevoked",
+    "EmailVerificationRequested",
     "EmailVerified",
     "LearnerProfile",
     "PasswordResetRequested",
@@ -80,6 +81,20 @@ class ProfileUpdated(EventPayload):
     profile: LearnerProfile
     version: int = Field(ge=1, description="grows with every change; a consumer keeps the highest it has seen")
     effective_at: AwareDatetime
+
+
+@register
+class EmailVerificationRequested(EventPayload):
+    """A link that proves `email` belongs to the learner: for an address they added, or a new link for any unverified
+    address of theirs. The sign-up address's first link travels in user.registered."""
+
+    event_type = "email.verification_requested"
+
+    user_id: uuid.UUID
+    email: str
+    verify_url: str
+    expires_at: AwareDatetime
+    requested_at: AwareDatetime
 
 
 @register

@@ -37,6 +37,8 @@ TOPICS: dict[str, Topic] = {
               ("catalog", "credit", "certificates", "board-reporting", "notifications"), _LEARNER),
         Topic("profile.updated", events.ProfileUpdated, "identity",
               ("catalog", "credit", "certificates", "board-reporting", "notifications"), _LEARNER),
+        Topic("email.verification_requested", events.EmailVerificationRequested, "identity", ("notifications",),
+              _LEARNER),
         Topic("email.verified", events.EmailVerified, "identity", ("catalog",), _LEARNER),
         Topic("account.merged", events.AccountMerged, "identity",
               ("catalog", "credit", "certificates", "board-reporting"), "surviving learner id"),

@@ -1,4 +1,4 @@
-"""Factories shared by identity's tests: accounts, sign-in, the outbox, captured links."""
+"""Factories shared by identity's tests: accounts, sign-in, the outbox, the links it publishes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 
 from devstack.testing import running_app
-from identity import tokens
 from identity.config import Settings
 from identity.main import create_app
 
@@ -90,24 +89,12 @@ def token_of(url: str) -> str:
     return parse_qs(urlparse(url).query)["token"][0]
 
 
-class CapturedTokens:
-    """Records every opaque token identity hands out (links, refresh tokens) in this test: the verification link of
-    an added address has no event to travel in yet, so tests read it here."""
-
-    def __init__(self, monkeypatch: Any) -> None:
-        self.issued: list[str] = []
-        original = tokens.new_opaque_token
-
-        def recording() -> tuple[str, bytes]:
-            token, token_hash = original()
-            self.issued.append(token)
-            return token, token_hash
-
-        monkeypatch.setattr(tokens, "new_opaque_token", recording)
-
-    @property
-    def last(self) -> str:
-        return self.issued[-1]
+async def verification_token(client: httpx.AsyncClient, user_id: object, email: str) -> str:
+    """The token of the newest verification link identity published for `email` (as notifications would mail it)."""
+    requested = [e["data"] for e in await outbox(client, "email.verification_requested", user_id)
+                 if e["data"]["email"] == email.lower()]
+    assert requested, f"no email.verification_requested for {email}"
+    return token_of(requested[-1]["verify_url"])
 
 
 def valid_npi(first_nine: str | None = None) -> str:

@@ -167,6 +167,14 @@ def profile_updated(learner: uuid.UUID, email: str, *, first_name: str = "Ada", 
                                            effective_at=datetime.now(UTC)), learner)
 
 
+def verification_requested(learner: uuid.UUID, email: str, *, expires_in: timedelta = timedelta(hours=48),
+                           token: str = "added1") -> Envelope[Any]:
+    now = datetime.now(UTC)
+    return _envelope(events.EmailVerificationRequested(user_id=learner, email=email,
+                                                       verify_url=f"{PORTAL}/verify-email?token={token}",
+                                                       expires_at=now + expires_in, requested_at=now), learner)
+
+
 def password_reset(email: str, *, user_id: uuid.UUID | None = None, expires_in: timedelta = timedelta(minutes=30)
                    ) -> Envelope[Any]:
     now = datetime.now(UTC)

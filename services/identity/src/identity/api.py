@@ -139,10 +139,9 @@ async def my_emails(conn: ConnDep, account: CurrentAccount) -> list[schemas.Emai
 @router.post("/me/emails", status_code=201, response_model=list[schemas.EmailInfo], tags=["emails"])
 async def add_email(body: schemas.EmailAdd, conn: ConnDep, account: CurrentAccount, settings: SettingsDep,
                     ip: ClientIp) -> list[schemas.EmailInfo]:
-    """Add an address; it counts (sign-in, claims recorded under it) once verified by its link."""
-    listed, _link = await emails.add_email(conn=conn, user_id=account.id, request=body, settings=settings,
-                                           client_ip=ip)
-    return listed
+    """Add an address and email it a verification link; it counts (sign-in, claims recorded under it) once
+    verified."""
+    return await emails.add_email(conn=conn, user_id=account.id, request=body, settings=settings, client_ip=ip)
 
 
 @router.post("/me/emails/{email}/verification", status_code=202, response_model=schemas.Accepted, tags=["emails"])
@@ -150,7 +149,7 @@ async def resend_verification(email: EmailPath, conn: ConnDep, account: CurrentA
                               settings: SettingsDep) -> schemas.Accepted:
     """Send a new verification link to one of the signed-in user's unverified addresses."""
     await emails.resend_verification(conn=conn, user_id=account.id, email=email, settings=settings)
-    return schemas.Accepted(detail="A new verification link was created; older ones no longer work.")
+    return schemas.Accepted(detail="A new verification link is on its way to the address; older ones no longer work.")
 
 
 @router.post("/me/emails/{email}/primary", response_model=list[schemas.EmailInfo], tags=["emails"])

@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from identity import domain, errors, repository, schemas, service, tokens
-from identity.config import Settings
+from identity.config import SERVICE, Settings
+from identity.kit import outbox
 from identity.kit.problems import Problem, not_found
+from opencme_contracts import events
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +35,25 @@ async def list_emails(*, conn: asyncpg.Connection, user_id: uuid.UUID) -> list[s
 
 
 async def _send_verification_link(conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, settings: Settings,
-                                  now: datetime) -> str:
-    """Stores a new verification link (only its hash) and returns the link.
-
-    Delivering it needs an event that notifications turns into an email, and the contracts have none for an added
-    address yet (user.registered carries only the sign-up address's link; see the README). The link is therefore
-    returned to the caller, never to the HTTP client: the address must prove itself through its mailbox."""
+                                  now: datetime) -> None:
+    """Replaces the address's verification link with a new one (only its hash is stored) and has it emailed: the
+    link travels in `email.verification_requested` to notifications, never in an HTTP answer, because the address
+    must prove itself through its mailbox."""
     await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
     token, token_hash = tokens.new_opaque_token()
+    expires_at = now + timedelta(hours=settings.verify_token_hours)
     await repository.insert_token(conn, token_hash=token_hash, purpose="verify_email", user_id=user_id, email=email,
-                                  expires_at=now + timedelta(hours=settings.verify_token_hours))
+                                  expires_at=expires_at)
+    await outbox.emit(conn, events.EmailVerificationRequested(
+        user_id=user_id, email=email, verify_url=f"{settings.portal_url}/verify-email?token={token}",
+        expires_at=expires_at, requested_at=now,
+    ), producer=SERVICE, subject=user_id)
     await repository.audit(conn, "email.verification_sent", user_id=user_id, email=email)
-    return f"{settings.portal_url}/verify-email?token={token}"
 
 
 async def add_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, request: schemas.EmailAdd, settings: Settings,
-                    client_ip: str | None) -> tuple[list[schemas.EmailInfo], str]:
-    """Adds an unverified address and creates its verification link (returned for the caller to deliver)."""
+                    client_ip: str | None) -> list[schemas.EmailInfo]:
+    """Adds an unverified address and has its verification link emailed to it."""
     email = domain.normalise_email(str(request.email))
     now = utcnow()
     async with conn.transaction():
@@ -65,20 +69,20 @@ async def add_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, request: sc
             reason = ("already on your account" if owner == user_id else
                       "another account uses this address: sign in to it, or ask the help desk to merge the accounts")
             raise Problem(409, "Email already registered", reason, errors=[{"field": "email", "reason": reason}])
-        link = await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=now)
+        await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=now)
         await repository.audit(conn, "email.added", user_id=user_id, email=email, client_ip=client_ip)
         rows = await repository.list_emails(conn, user_id)
-    return _infos(rows), link
+    return _infos(rows)
 
 
 async def resend_verification(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str,
-                              settings: Settings) -> str:
+                              settings: Settings) -> None:
     email = domain.normalise_email(email)
     async with conn.transaction():
         address = await _address(conn, user_id, email)
         if address.verified:
             raise errors.conflict(domain.RuleConflict("this address is verified already", field="email"))
-        return await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=utcnow())
+        await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=utcnow())
 
 
 async def make_primary(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str,

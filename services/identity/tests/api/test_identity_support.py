@@ -6,7 +6,6 @@ import pytest
 
 from identity_testing import (
     PASSWORD,
-    CapturedTokens,
     admin_headers,
     bearer,
     outbox,
@@ -15,6 +14,7 @@ from identity_testing import (
     signup_body,
     staff_member,
     valid_npi,
+    verification_token,
 )
 
 
@@ -22,15 +22,14 @@ def surname() -> str:
     return f"Zyx{uuid.uuid4().hex[:6]}"
 
 
-async def test_support_finds_learners_by_name_any_email_npi_and_board_id(client, monkeypatch):
+async def test_support_finds_learners_by_name_any_email_npi_and_board_id(client):
     _, support = await staff_member(client)
     last, npi, board_id = surname(), valid_npi(), f"D{uuid.uuid4().hex[:7]}"
     profile, headers = await sign_up_and_in(client, first_name="Priya", last_name=last, npi=npi,
                                             board_ids={"ABP": board_id})
-    captured = CapturedTokens(monkeypatch)
     work = f"p.{last.lower()}@clinic.example.org"
     await client.post("/me/emails", json={"email": work}, headers=headers)
-    await client.post(f"/email-verifications/{captured.last}")
+    await client.post(f"/email-verifications/{await verification_token(client, profile['id'], work)}")
     for q in (last, f"priya {last.upper()}", work[:12], npi, board_id.lower()):
         found = await client.get("/users", params={"q": q}, headers=support)
         assert found.status_code == 200, found.text
@@ -83,7 +82,7 @@ async def test_support_sees_any_profile_and_sends_a_reset_link_but_grants_no_rol
                               headers=support)).status_code == 403
 
 
-async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(client, monkeypatch):
+async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(client):
     helper, support = await staff_member(client)
     survivor, _ = await sign_up_and_in(client, board_ids={"ABIM": "111111"}, birth_month=None, birth_day=None,
                                        specialty="Cardiology")
@@ -91,10 +90,9 @@ async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(cl
                                  specialty="Internal Medicine", npi=None)
     duplicate = (await client.post("/users", json=duplicate_body)).json()
     duplicate_session = await sign_in(client, duplicate_body["email"])
-    captured = CapturedTokens(monkeypatch)
     work = f"jane.{uuid.uuid4().hex[:6]}@hospital.example.org"
     await client.post("/me/emails", json={"email": work}, headers=bearer(duplicate_session))
-    await client.post(f"/email-verifications/{captured.last}")
+    await client.post(f"/email-verifications/{await verification_token(client, duplicate['id'], work)}")
     version_before = (await client.get(f"/users/{survivor['id']}", headers=support)).json()["profile_version"]
 
     merged = await client.post("/merges", headers=support, json={

@@ -32,6 +32,13 @@ async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Any], 
     await service.profile_updated(conn, envelope.data, settings=settings)
 
 
+async def on_email_verification_requested(conn: asyncpg.Connection, envelope: Envelope[Any],
+                                          settings: Settings) -> None:
+    """Send the verification link to the address the learner added (or asked a new link for)."""
+    await service.email_verification_requested(conn, envelope.data, cause_event_id=envelope.event_id,
+                                               settings=settings)
+
+
 async def on_password_reset_requested(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
     """Send the reset link, or tell the address that it has no account."""
     await service.password_reset_requested(conn, envelope.data, cause_event_id=envelope.event_id, settings=settings)
@@ -77,6 +84,7 @@ async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[Any], s
 HANDLERS: dict[str, Handler] = {
     "user.registered": on_user_registered,
     "profile.updated": on_profile_updated,
+    "email.verification_requested": on_email_verification_requested,
     "password_reset.requested": on_password_reset_requested,
     "certificate.issued": on_certificate_issued,
     "registration.confirmed": on_registration_confirmed,

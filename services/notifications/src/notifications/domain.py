@@ -100,6 +100,13 @@ def plan_verify_email(event: events.UserRegistered) -> Planned | None:
                    {"verify_url": event.verify_email_url})
 
 
+def plan_verify_added_email(event: events.EmailVerificationRequested) -> Planned:
+    """The link goes to the address it verifies (not the primary one); a link that expired before it could be sent
+    is not sent."""
+    return Planned("verify_email", event.user_id, event.email, {"verify_url": event.verify_url},
+                   expires_at=event.expires_at)
+
+
 def plan_password_reset(event: events.PasswordResetRequested) -> Planned:
     if event.reset_url is None:
         return Planned("password_reset_no_account", event.user_id, event.email, {"email": event.email})

@@ -108,6 +108,12 @@ async def profile_updated(conn: asyncpg.Connection, event: events.ProfileUpdated
     await release_waiting(conn, event.user_id, settings=settings)
 
 
+async def email_verification_requested(conn: asyncpg.Connection, event: events.EmailVerificationRequested, *,
+                                       cause_event_id: uuid.UUID, settings: Settings) -> None:
+    await repository.lock_learner(conn, event.user_id)
+    await queue(conn, domain.plan_verify_added_email(event), cause_event_id=cause_event_id, settings=settings)
+
+
 async def password_reset_requested(conn: asyncpg.Connection, event: events.PasswordResetRequested, *,
                                    cause_event_id: uuid.UUID, settings: Settings) -> None:
     if event.user_id is not None:

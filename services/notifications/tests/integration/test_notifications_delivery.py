@@ -18,6 +18,7 @@ from notifications_testing import (
     registration_confirmed,
     text_and_html,
     user_registered,
+    verification_requested,
     wait_until_settled,
 )
 
@@ -65,6 +66,32 @@ async def test_user_registered_sends_one_verification_email_with_its_link(pool, 
 async def test_registration_without_a_verification_link_sends_nothing(pool, settings):
     learner, _ = await registered(pool, settings)
     assert await messages_in_db(pool, learner_id=learner) == []
+
+
+async def test_an_added_address_gets_its_verification_link_there_not_at_the_primary_address(pool, settings, sink,
+                                                                                          sender):
+    learner, primary = await registered(pool, settings, first_name="Grace")
+    added = address()
+    await apply(pool, settings, verification_requested(learner, added, token="added1"))
+
+    [message] = await sink.wait_for(1, to=added)
+    text, html = text_and_html(message)
+    assert message["Subject"] == "Confirm your email address for Example Medical School CME"
+    assert "Hello Grace," in text and f"Please confirm that {added} is your email address" in text
+    assert f'href="{PORTAL}/verify-email?token=added1"' in html
+    await wait_until_settled(pool)
+    [row] = await messages_in_db(pool, learner_id=learner)
+    assert (row["kind"], row["status"], row["to_address"]) == ("verify_email", "sent", added)
+    assert sink.messages(to=primary) == []
+
+
+async def test_a_verification_link_that_expired_before_it_could_go_out_is_not_sent(pool, settings, sink):
+    learner, _ = await registered(pool, settings)
+    added = address()
+    await apply(pool, settings, verification_requested(learner, added, expires_in=timedelta(seconds=-1)))
+    [row] = await messages_in_db(pool, learner_id=learner)
+    assert row["status"] == "failed" and "expired" in row["last_error"]
+    assert sink.messages(to=added) == []
 
 
 async def test_password_reset_link_greets_the_learner_and_states_the_expiry(pool, settings, sink, sender):

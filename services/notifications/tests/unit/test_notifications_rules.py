@@ -44,6 +44,15 @@ def test_registration_with_a_verification_link_plans_one_to_the_primary_email():
     assert domain.plan_verify_email(event.model_copy(update={"verify_email_url": None})) is None
 
 
+def test_a_link_for_an_added_address_goes_to_that_address_and_expires_with_it():
+    learner = uuid.uuid4()
+    planned = domain.plan_verify_added_email(events.EmailVerificationRequested(
+        user_id=learner, email="work@hospital.example.org", verify_url=f"{PORTAL}/verify?t=2",
+        expires_at=NOW + timedelta(hours=48), requested_at=NOW))
+    assert planned == domain.Planned("verify_email", learner, "work@hospital.example.org",
+                                     {"verify_url": f"{PORTAL}/verify?t=2"}, expires_at=NOW + timedelta(hours=48))
+
+
 def test_reset_without_link_tells_the_address_it_has_no_account():
     planned = domain.plan_password_reset(events.PasswordResetRequested(email="x@example.org", requested_at=NOW))
     assert (planned.kind, planned.to, planned.learner_id, planned.expires_at) == (
