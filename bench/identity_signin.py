@@ -110,7 +110,7 @@ def main() -> None:
     asyncio.run(database(postgres.dsn(), name))
     env = {"DATABASE_URL": postgres.dsn(name), "PORTAL_URL": config.gateway_url, "PYTHONUNBUFFERED": "1",
            "JWKS_URL": f"http://127.0.0.1:{config.service_port('identity')}/.well-known/jwks.json",
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING", "SIGNUP_IP_LIMIT": str(10 * args.accounts)}  # every bench account comes from 127.0.0.1
     api = spawn("identity-api-bench", [sys.executable, "-m", "uvicorn", "identity.main:create_app", "--factory",
                                        "--host", "127.0.0.1", "--port", str(config.service_port("identity")),
                                        "--no-access-log"], log_dir=config.logs_dir, env=env)

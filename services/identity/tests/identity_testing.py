@@ -23,7 +23,7 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.org", "admin passphrase 1"
 def identity_settings(database_url: str, **overrides: Any) -> Settings:
     values = {"database_url": database_url, "portal_url": "https://cme.example.org",
               "bootstrap_admin_email": ADMIN_EMAIL, "bootstrap_admin_password": ADMIN_PASSWORD,
-              "signin_ip_limit": 10_000, "reset_ip_limit": 10_000}
+              "signin_ip_limit": 10_000, "reset_ip_limit": 10_000, "signup_ip_limit": 10_000}
     return Settings(**{**values, **overrides})
 
 

@@ -26,6 +26,13 @@ class Settings(KitSettings):
     reset_email_limit: int = 3
     reset_ip_limit: int = 20
     reset_window_seconds: int = 900
+    # Each sign-up costs an argon2 hash and sends an email. A hospital's shared address may sign up a room of
+    # attendees at once, so the per-address limit is generous; it stops scripted mass sign-up.
+    signup_ip_limit: int = 30
+    signup_window_seconds: int = 600
+    # Verification links emailed per account (added addresses and new links): nobody can mail-bomb an address.
+    verification_email_limit: int = 10
+    verification_email_window_seconds: int = 3600
     # The gateway sets X-Real-IP; the service listens on 127.0.0.1 behind it, so the header can be trusted.
     trust_x_real_ip: bool = True
     # The first admin comes from configuration; created at start-up when no account has this email.

@@ -12,13 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from identity import domain, errors, repository, schemas, service, tokens
+from identity import domain, errors, repository, schemas, service, throttle, tokens
 from identity.config import SERVICE, Settings
 from identity.kit import outbox
 from identity.kit.problems import Problem, not_found
 from opencme_contracts import events
 
 log = logging.getLogger(__name__)
+
+VERIFICATION_EMAILS = "verify_email.account"
 
 
 def utcnow() -> datetime:
@@ -38,7 +40,13 @@ async def _send_verification_link(conn: asyncpg.Connection, *, user_id: uuid.UUI
                                   now: datetime) -> None:
     """Replaces the address's verification link with a new one (only its hash is stored) and has it emailed: the
     link travels in `email.verification_requested` to notifications, never in an HTTP answer, because the address
-    must prove itself through its mailbox."""
+    must prove itself through its mailbox. Counted per account: 429 once the account has sent too many."""
+    limit = throttle.Limit(VERIFICATION_EMAILS, settings.verification_email_limit,
+                           timedelta(seconds=settings.verification_email_window_seconds))
+    try:
+        await throttle.count(conn, [(limit, str(user_id))], now=now)
+    except throttle.Throttled as exc:
+        raise errors.throttled(exc.retry_after, "verification emails for this account") from exc
     await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
     token, token_hash = tokens.new_opaque_token()
     expires_at = now + timedelta(hours=settings.verify_token_hours)

@@ -16,6 +16,7 @@ from opencme_contracts import events
 
 RESET_EMAIL = "password_reset.email"
 RESET_IP = "password_reset.ip"
+SIGN_UP_IP = "sign_up.ip"
 
 
 def utcnow() -> datetime:
@@ -57,6 +58,8 @@ async def sign_up(*, conn: asyncpg.Connection, request: schemas.SignUp, settings
         domain.check_password(request.password, email=email, names=(request.first_name, request.last_name))
     except domain.PolicyViolation as violation:
         raise errors.invalid(violation) from violation
+    if client_ip:
+        await _count_sign_up(conn, email=email, client_ip=client_ip, settings=settings)
     password_hash = await passwords.hash_password(request.password)
     user_id = uuid.uuid4()
     profile = request.model_dump(include=set(repository.PROFILE_COLUMNS))
@@ -82,6 +85,17 @@ async def sign_up(*, conn: asyncpg.Connection, request: schemas.SignUp, settings
         ), producer=SERVICE, subject=user_id)
         email_rows = await repository.list_emails(conn, user_id)
     return to_profile(row, email_rows)
+
+
+async def _count_sign_up(conn: asyncpg.Connection, *, email: str, client_ip: str, settings: Settings) -> None:
+    """Counted before the password is hashed, so a burst of sign-ups costs no hashing once the limit is spent."""
+    limit = throttle.Limit(SIGN_UP_IP, settings.signup_ip_limit, timedelta(seconds=settings.signup_window_seconds))
+    try:
+        async with conn.transaction():
+            await throttle.count(conn, [(limit, client_ip)], now=utcnow())
+    except throttle.Throttled as exc:
+        await repository.audit(conn, "sign_up.throttled", email=email, client_ip=client_ip)
+        raise errors.throttled(exc.retry_after, "sign-ups from this address") from exc
 
 
 async def get_profile(*, conn: asyncpg.Connection, user_id: uuid.UUID) -> schemas.Profile:
@@ -230,7 +244,8 @@ async def bootstrap_admin(pool: asyncpg.Pool, settings: Settings) -> None:
 async def purge_expired(conn: asyncpg.Connection, settings: Settings) -> dict[str, Any]:
     """Housekeeping: throttle rows past every window, and tokens and sessions long dead."""
     now = utcnow()
-    longest = max(settings.signin_window_seconds, settings.reset_window_seconds)
+    longest = max(settings.signin_window_seconds, settings.reset_window_seconds, settings.signup_window_seconds,
+                  settings.verification_email_window_seconds)
     hits = await throttle.purge(conn, older_than=now - timedelta(seconds=longest))
     long_ago = now - timedelta(days=30)
     links = await conn.execute("DELETE FROM one_time_tokens WHERE expires_at < $1", long_ago)

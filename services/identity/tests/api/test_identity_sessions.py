@@ -175,6 +175,35 @@ async def test_failures_from_one_client_address_are_throttled_across_accounts(ma
                                   headers=new_ip())).status_code == 200
 
 
+async def test_sign_ups_from_one_client_address_are_throttled_before_any_hashing(make_database, monkeypatch):
+    async with running_identity(await make_database("identity"), signup_ip_limit=2) as client:
+        address = new_ip()
+        answers = [await client.post("/users", json=signup_body(), headers=address) for _ in range(2)]
+        assert [a.status_code for a in answers] == [201, 201]
+        hashed = []
+        monkeypatch.setattr(passwords, "hash_password", lambda password: hashed.append(password))
+        refused = await client.post("/users", json=signup_body(), headers=address)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert refused.json()["detail"].startswith("too many sign-ups from this address") and hashed == []
+        monkeypatch.undo()
+        assert (await client.post("/users", json=signup_body(), headers=new_ip())).status_code == 201
+
+
+async def test_verification_emails_are_throttled_per_account(make_database):
+    async with running_identity(await make_database("identity"), verification_email_limit=2) as client:
+        profile, headers = await sign_up_and_in(client)
+        work = f"work.{uuid.uuid4().hex[:6]}@hospital.example.org"
+        assert (await client.post("/me/emails", json={"email": work}, headers=headers)).status_code == 201
+        assert (await client.post(f"/me/emails/{work}/verification", headers=headers)).status_code == 202
+        again = await client.post(f"/me/emails/{work}/verification", headers=headers)
+        assert again.status_code == 429 and "verification emails" in again.json()["detail"]
+        other = await client.post("/me/emails", json={"email": f"x.{work}"}, headers=headers)
+        assert other.status_code == 429
+        emails = (await client.get("/me/emails", headers=headers)).json()
+        assert f"x.{work}" not in [e["email"] for e in emails]  # refused whole: no address without its link
+        assert len(await outbox(client, "email.verification_requested", profile["id"])) == 2
+
+
 async def test_reset_requests_are_throttled_per_email_with_retry_after(client):
     email = f"someone.{uuid.uuid4().hex[:6]}@example.org"
     answers = [await client.post("/password-resets", json={"email": email}, headers=new_ip()) for _ in range(4)]
