@@ -5,6 +5,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -133,3 +134,24 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
         assert await reader.committed(partition) == end == 6
     finally:
         await reader.stop()
+
+
+async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(make_database, tmp_path):
+    from kit.service import KitSettings, build_worker
+
+    database_url = await make_database("kit")
+    settings = KitSettings(database_url=database_url, kafka_bootstrap_servers="127.0.0.1:1")
+    worker = build_worker(service="kit-test", settings=settings, broker=create_broker("127.0.0.1:1", "kit-test"),
+                          consumer=None, migrations=tmp_path)
+
+    async def our_connections() -> int:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()")
+        finally:
+            await conn.close()
+
+    with pytest.raises(Exception):  # aiokafka's connection error: nothing listens on port 1
+        await worker.start()
+    assert await our_connections() == 0

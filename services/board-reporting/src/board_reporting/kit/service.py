@@ -101,6 +101,22 @@ def build_api(*, service: str, settings: KitSettings, routers: Sequence[APIRoute
     return app
 
 
+class _Worker(FastStream):
+    """A FastStream app that, when the broker fails to start after the start-up hooks ran, still runs its shutdown
+    hooks, so the database pool and the loops they opened are released (FastStream only stops what started)."""
+
+    def __init__(self, *args: Any, release: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._release = release
+
+    async def start(self, **run_extra_options: Any) -> None:
+        try:
+            await super().start(**run_extra_options)
+        except BaseException:
+            await self._release()
+            raise
+
+
 def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, consumer: InboxConsumer | None,
                  migrations: Path, background: Sequence[BackgroundTask] = ()) -> FastStream:
     """The service's worker: its idempotent consumers, its outbox relay and any background loops."""
@@ -109,8 +125,18 @@ def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, co
         if topic.producer == service:
             broker.publisher(topic.name, schema=Envelope[topic.event], title=f"{service}:{topic.name}",
                              description=f"key: {topic.key}; consumed by {', '.join(topic.consumers)}")
-    app = FastStream(broker, specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"))
     state: dict[str, Any] = {}
+
+    async def stop_loops() -> None:
+        tasks = state.pop("tasks", [])
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if (pool := state.pop("pool", None)) is not None:
+            await pool.close()
+
+    app = _Worker(broker, specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"),
+                  release=stop_loops, on_shutdown=[stop_loops])
 
     @app.on_startup
     async def connect_db() -> None:
@@ -127,13 +153,5 @@ def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, co
         state["tasks"] = [asyncio.create_task(relay.run())]
         state["tasks"] += [asyncio.create_task(task(state["pool"])) for task in background]
         log.info("worker started")
-
-    @app.on_shutdown
-    async def stop_loops() -> None:
-        for task in state.get("tasks", []):
-            task.cancel()
-        await asyncio.gather(*state.get("tasks", []), return_exceptions=True)
-        if "pool" in state:
-            await state["pool"].close()
 
     return app
