@@ -31,7 +31,7 @@ async def current_account(principal: CurrentUser, conn: ConnDep) -> Account:
     """Other services trust a token until it expires; identity, which owns accounts and sessions, also refuses one
     whose session was ended (sign-out, password reset) or whose account was merged away, and uses the roles the
     account has now rather than those it had when the token was issued."""
-    session_id = getattr(principal, "session_id", None)
+    session_id = principal.session_id
     state = await store.caller_state(conn, principal.id, session_id)
     if state is None or state["disabled_at"] is not None:
         raise errors.unauthorized("this account is not active; sign in again")

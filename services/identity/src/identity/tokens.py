@@ -8,7 +8,6 @@ import json
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from identity.kit.auth import Principal, TokenVerifier
+from identity.kit.auth import TokenVerifier
 
 ISSUER = "opencme-identity"
 AUDIENCE = "opencme"
@@ -95,13 +94,6 @@ async def issue_access_token(conn: asyncpg.Connection, *, user_id: uuid.UUID, ro
 # --- verifying identity's own tokens ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SessionPrincipal(Principal):
-    """A verified caller and the session family its token belongs to (None for tokens without one)."""
-
-    session_id: uuid.UUID | None = None
-
-
 class DatabaseKeyVerifier(TokenVerifier):
     """The kit's verifier, fed from identity's own key table instead of over HTTP from itself; it rereads the keys at
     least every `max_age` seconds so that a retired key stops verifying here too."""
@@ -124,12 +116,3 @@ class DatabaseKeyVerifier(TokenVerifier):
         if time.monotonic() - self._fetched_at > self.max_age:
             await self._refresh()
         return await super()._key(kid)
-
-    async def verify(self, token: str) -> SessionPrincipal:
-        principal = await super().verify(token)  # signature, issuer, audience, expiry
-        sid = jwt.decode(token, options={"verify_signature": False}).get("sid")
-        try:
-            session_id = uuid.UUID(sid) if isinstance(sid, str) else None
-        except ValueError:
-            session_id = None
-        return SessionPrincipal(id=principal.id, roles=principal.roles, email=principal.email, session_id=session_id)

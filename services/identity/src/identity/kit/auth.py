@@ -26,6 +26,7 @@ class Principal:
     id: uuid.UUID
     roles: frozenset[str]
     email: str | None = None
+    session_id: uuid.UUID | None = None  # the sign-in session (`sid`), which identity can revoke before `exp`
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -86,9 +87,10 @@ class TokenVerifier:
         try:
             claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=AUDIENCE, issuer=ISSUER,
                                 options={"require": ["exp", "sub", "iat"]})
+            sid = claims.get("sid")
             return Principal(id=uuid.UUID(claims["sub"]), roles=frozenset(claims.get("roles", ())),
-                             email=claims.get("email"))
-        except (jwt.PyJWTError, ValueError, KeyError) as exc:
+                             email=claims.get("email"), session_id=uuid.UUID(sid) if sid is not None else None)
+        except (jwt.PyJWTError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise unauthorized from exc
 
 
