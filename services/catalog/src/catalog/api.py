@@ -70,11 +70,7 @@ async def register(activity_id: uuid.UUID, body: schemas.RegistrationCreate, con
 @router.get("/registrations/mine", response_model=list[schemas.Registration])
 async def my_registrations(conn: ConnDep, learner: CurrentUser) -> list[schemas.Registration]:
     """The signed-in learner's registrations."""
-    rows = await repository.registrations_of(conn, learner.id)
-    return [schemas.Registration(id=r["id"], number=r["number"], activity_id=r["activity_id"],
-                                 activity_title=r["activity_title"], attendee_category=r["attendee_category"],
-                                 fee_cents=r["fee_cents"], payment_status=r["payment_status"], status=r["status"],
-                                 created_at=r["created_at"]) for r in rows]
+    return await service.registrations_of(conn=conn, learner=learner)
 
 
 @router.post("/attendance/event-code", response_model=schemas.Attendance)

@@ -110,3 +110,64 @@ async def insert_attendance(conn: asyncpg.Connection, *, session_id: uuid.UUID, 
     return await conn.fetchrow(
         """INSERT INTO attendance (session_id, learner_id, method) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING RETURNING recorded_at""", session_id, learner_id, method)
+
+
+# --- account merges ------------------------------------------------------------------------------------------------
+
+
+async def lock_learner(conn: asyncpg.Connection, learner_id: uuid.UUID) -> None:
+    """Held until commit by a merge of this learner and by every use case that records something for them."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('catalog.learner'), hashtext($1::uuid::text))",
+                       learner_id)
+
+
+async def survivor_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
+    """The account `learner_id` was merged into, or `learner_id` itself; one lookup, as the table is kept flat."""
+    return await conn.fetchval(
+        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1)", learner_id)
+
+
+async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
+                       merged_at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3)
+           ON CONFLICT (merged_id) DO NOTHING""", merged_id, surviving_id, merged_at)
+    # Accounts merged into the merged one before now belong to its survivor: the table stays one hop deep.
+    await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, surviving_id)
+
+
+async def cancel_duplicate_registrations(conn: asyncpg.Connection, *, merged_id: uuid.UUID,
+                                         surviving_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Cancels the merged learner's live registrations for activities the survivor is registered for too."""
+    return await conn.fetch(
+        """UPDATE registrations m SET status = 'cancelled'
+           WHERE m.learner_id = $1 AND m.status = 'confirmed'
+             AND EXISTS (SELECT 1 FROM registrations s
+                         WHERE s.learner_id = $2 AND s.activity_id = m.activity_id AND s.status = 'confirmed')
+           RETURNING m.id, m.activity_id""", merged_id, surviving_id)
+
+
+async def move_registrations(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> int:
+    result = await conn.execute("UPDATE registrations SET learner_id = $2 WHERE learner_id = $1",
+                                merged_id, surviving_id)
+    return int(result.split()[-1])
+
+
+async def move_attendance(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> int:
+    """Moves attendance; a session both accounts attended keeps one row, the one recorded first."""
+    await conn.execute(
+        """UPDATE attendance s SET method = m.method, recorded_at = m.recorded_at
+           FROM attendance m
+           WHERE s.learner_id = $2 AND m.learner_id = $1 AND m.session_id = s.session_id
+             AND m.recorded_at < s.recorded_at""", merged_id, surviving_id)
+    await conn.execute(
+        """DELETE FROM attendance m USING attendance s
+           WHERE m.learner_id = $1 AND s.learner_id = $2 AND s.session_id = m.session_id""", merged_id, surviving_id)
+    result = await conn.execute("UPDATE attendance SET learner_id = $2 WHERE learner_id = $1", merged_id, surviving_id)
+    return int(result.split()[-1])
+
+
+async def move_code_uses(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> int:
+    result = await conn.execute("UPDATE event_code_uses SET learner_id = $2 WHERE learner_id = $1",
+                                merged_id, surviving_id)
+    return int(result.split()[-1])

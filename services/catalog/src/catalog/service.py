@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from catalog import domain, repository, schemas
+from catalog import domain, merges, repository, schemas
 from catalog.config import SERVICE
 from catalog.kit import outbox
 from catalog.kit.auth import Principal
@@ -83,10 +83,11 @@ async def register(*, conn: asyncpg.Connection, learner: Principal, activity_id:
     if not learner.email:
         raise field_problem("email", "your account has no email to send the confirmation to")
     async with conn.transaction():
+        learner_id = await merges.owner_for(conn, learner.id)  # the survivor, for a merged account's last token
         row = await repository.get_activity(conn, activity_id, for_update=True)
         if row is None:
             raise not_found("activity")
-        if await repository.live_registration(conn, activity_id, learner.id):
+        if await repository.live_registration(conn, activity_id, learner_id):
             raise Problem(409, "Already registered", "you are already registered for this activity",
                           errors=[{"field": "activity_id", "reason": "already registered"}])
         now = utcnow()
@@ -102,14 +103,14 @@ async def register(*, conn: asyncpg.Connection, learner: Principal, activity_id:
         payment_status = "not_required" if fee == 0 else "pending"
         registration_id = uuid.uuid4()
         number = await repository.insert_registration(
-            conn, registration_id=registration_id, activity_id=activity_id, learner_id=learner.id,
+            conn, registration_id=registration_id, activity_id=activity_id, learner_id=learner_id,
             email=learner.email, category=request.attendee_category, fee_cents=fee, payment_status=payment_status,
             at=now)
         await outbox.emit(conn, events.RegistrationConfirmed(
-            registration_id=registration_id, registration_number=number, learner_id=learner.id,
+            registration_id=registration_id, registration_number=number, learner_id=learner_id,
             email=learner.email, activity=_summary(row), attendee_category=request.attendee_category,
             fee_cents=fee, payment_status=payment_status, confirmed_at=now,
-        ), producer=SERVICE, subject=learner.id)
+        ), producer=SERVICE, subject=learner_id)
     return schemas.Registration(id=registration_id, number=number, activity_id=activity_id,
                                 activity_title=row["title"], attendee_category=request.attendee_category,
                                 fee_cents=fee, payment_status=payment_status, status="confirmed", created_at=now)
@@ -139,24 +140,35 @@ async def add_session(*, conn: asyncpg.Connection, staff: Principal, activity_id
 async def enter_event_code(*, conn: asyncpg.Connection, learner: Principal, code: str) -> schemas.Attendance:
     """A learner types the code shown at a session: their attendance is recorded and credit can be claimed."""
     async with conn.transaction():
+        learner_id = await merges.owner_for(conn, learner.id)
         found = await repository.find_event_code(conn, code)
         now = utcnow()
         reason = ("no session has this code" if found is None else
                   domain.event_code_refusal(valid_from=found["valid_from"], valid_until=found["valid_until"],
                                             now=now))
-        await repository.record_code_use(conn, code=code, learner_id=learner.id, accepted=reason is None,
+        await repository.record_code_use(conn, code=code, learner_id=learner_id, accepted=reason is None,
                                          reason=reason)
     if reason is not None:
         # The refused use stays recorded (committed above) for the help desk.
         raise field_problem("code", reason, status=404 if found is None else 422)
     async with conn.transaction():
-        inserted = await repository.insert_attendance(conn, session_id=found["session_id"], learner_id=learner.id,
+        learner_id = await merges.owner_for(conn, learner.id)  # again: a merge may have committed in between
+        inserted = await repository.insert_attendance(conn, session_id=found["session_id"], learner_id=learner_id,
                                                       method="event_code")
         if inserted is not None:
             await outbox.emit(conn, events.AttendanceRecorded(
-                learner_id=learner.id, activity_id=found["activity_id"], session_id=found["session_id"],
+                learner_id=learner_id, activity_id=found["activity_id"], session_id=found["session_id"],
                 method="event_code", attended_on=found["starts_at"].date(), recorded_at=inserted["recorded_at"],
-            ), producer=SERVICE, subject=learner.id)
+            ), producer=SERVICE, subject=learner_id)
     return schemas.Attendance(activity_id=found["activity_id"], session_id=found["session_id"],
                               session_title=found["session_title"],
                               recorded_at=inserted["recorded_at"] if inserted else now)
+
+
+async def registrations_of(*, conn: asyncpg.Connection, learner: Principal) -> list[schemas.Registration]:
+    """A merged account's last token sees the survivor's registrations, which now include its own."""
+    rows = await repository.registrations_of(conn, await repository.survivor_of(conn, learner.id))
+    return [schemas.Registration(id=r["id"], number=r["number"], activity_id=r["activity_id"],
+                                 activity_title=r["activity_title"], attendee_category=r["attendee_category"],
+                                 fee_cents=r["fee_cents"], payment_status=r["payment_status"], status=r["status"],
+                                 created_at=r["created_at"]) for r in rows]

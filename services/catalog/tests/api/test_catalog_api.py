@@ -8,6 +8,7 @@ import pytest
 from catalog.config import Settings
 from catalog.kit.auth import TokenVerifier
 from catalog.main import create_app
+from catalog_factories import account_merged, inbox_consumer
 from devstack.testing import TokenMint, running_app
 
 mint = TokenMint()
@@ -124,3 +125,47 @@ async def test_requests_without_a_token_are_unauthorized(client):
     response = await client.get("/registrations/mine")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_merged_learners_last_token_registers_and_enters_codes_for_the_survivor(client):
+    merged, survivor = uuid.uuid4(), uuid.uuid4()
+    taken = await published_activity(client, title="Taken by the survivor", capacity=None)
+    other = await published_activity(client, title="New after the merge", capacity=None)
+    rounds = await published_activity(client, title="Surgery Grand Rounds", format="grand_rounds",
+                                      requires_event_code=True, fees={}, capacity=None)
+    start = datetime.now(UTC) - timedelta(minutes=10)
+    session = await client.post(
+        f"/activities/{rounds['id']}/sessions",
+        json={"title": "Trauma", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
+        headers=mint.headers(STAFF, roles=("staff",)))
+    assert (await client.post(f"/activities/{taken['id']}/registrations", json={"attendee_category": "physician"},
+                              headers=mint.headers(survivor))).status_code == 201
+    await inbox_consumer(client.app.state.pool).deliver(account_merged(merged, survivor))
+
+    # Identity disabled the merged account, but its access token is good for up to 15 more minutes.
+    old_token = mint.headers(merged)
+    again = await client.post(f"/activities/{taken['id']}/registrations", json={"attendee_category": "physician"},
+                              headers=old_token)
+    assert again.status_code == 409 and again.json()["title"] == "Already registered"
+    late = await client.post(f"/activities/{other['id']}/registrations", json={"attendee_category": "physician"},
+                             headers=old_token)
+    assert late.status_code == 201, late.text
+    entered = await client.post("/attendance/event-code", json={"code": session.json()["event_code"]},
+                                headers=old_token)
+    assert entered.status_code == 200, entered.text
+
+    mine = (await client.get("/registrations/mine", headers=mint.headers(survivor))).json()
+    assert sorted(r["activity_id"] for r in mine) == sorted([taken["id"], other["id"]])
+    assert (await client.get("/registrations/mine", headers=old_token)).json() == mine
+    confirmed = [e for e in await outbox_events(client, "registration.confirmed")
+                 if e["data"]["activity"]["activity_id"] == other["id"]]
+    assert [(e["subject"], e["data"]["learner_id"]) for e in confirmed] == [(str(survivor), str(survivor))]
+    recorded = [e for e in await outbox_events(client, "attendance.recorded")
+                if e["data"]["activity_id"] == rounds["id"]]
+    assert [(e["subject"], e["data"]["learner_id"]) for e in recorded] == [(str(survivor), str(survivor))]
+    async with client.app.state.pool.acquire() as conn:
+        owners = {r["learner_id"] for r in await conn.fetch(
+            "SELECT learner_id FROM registrations WHERE activity_id = ANY($1::uuid[]) UNION ALL "
+            "SELECT learner_id FROM event_code_uses WHERE code = $2",
+            [uuid.UUID(taken["id"]), uuid.UUID(other["id"])], session.json()["event_code"])}
+    assert owners == {survivor}

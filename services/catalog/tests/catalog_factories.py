@@ -1,0 +1,83 @@
+"""Rows, merge events and the real inbox consumer for the catalog's merge tests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from catalog import repository
+from catalog.consumers import register_consumers
+from catalog.kit.messaging import InboxConsumer, create_broker
+from opencme_contracts import Envelope, events, new_envelope
+
+
+def inbox_consumer(pool: asyncpg.Pool) -> InboxConsumer:
+    """The worker's consumer with its handlers and inbox; the broker is never started, `deliver` needs no Kafka."""
+    consumer = register_consumers(create_broker("127.0.0.1:9", client_id="catalog-test"))
+    consumer.pool = pool
+    return consumer
+
+
+def account_merged(merged: uuid.UUID, survivor: uuid.UUID) -> Envelope[events.AccountMerged]:
+    return new_envelope(events.AccountMerged(surviving_user_id=survivor, merged_user_id=merged,
+                                             merged_at=datetime.now(UTC), reason="duplicate account (help desk)"),
+                        producer="identity", subject=survivor)
+
+
+async def make_activity(conn: asyncpg.Connection, *, capacity: int | None = None) -> uuid.UUID:
+    activity_id = uuid.uuid4()
+    starts_at = datetime.now(UTC) + timedelta(days=7)
+    await conn.execute(
+        """INSERT INTO activities (id, title, format, starts_at, ends_at, capacity, credit_designations, status,
+               created_by, published_at)
+           VALUES ($1, 'Heart Failure Update', 'live_course', $2, $3, $4, $5, 'published', $6, now())""",
+        activity_id, starts_at, starts_at + timedelta(hours=8), capacity,
+        [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}], uuid.uuid4())
+    return activity_id
+
+
+async def make_session(conn: asyncpg.Connection, activity_id: uuid.UUID) -> uuid.UUID:
+    session_id = uuid.uuid4()
+    starts_at = datetime.now(UTC) - timedelta(hours=2)
+    await repository.insert_session(conn, session_id=session_id, activity_id=activity_id, title="Grand rounds",
+                                    starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
+    return session_id
+
+
+async def make_registration(conn: asyncpg.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID, *,
+                            status: str = "confirmed") -> uuid.UUID:
+    registration_id = uuid.uuid4()
+    await repository.insert_registration(conn, registration_id=registration_id, activity_id=activity_id,
+                                         learner_id=learner_id, email="jane@example.org", category="physician",
+                                         fee_cents=0, payment_status="not_required", at=datetime.now(UTC))
+    if status != "confirmed":
+        await conn.execute("UPDATE registrations SET status = $2 WHERE id = $1", registration_id, status)
+    return registration_id
+
+
+async def make_attendance(conn: asyncpg.Connection, session_id: uuid.UUID, learner_id: uuid.UUID, *,
+                          method: str, recorded_at: datetime) -> None:
+    await conn.execute("INSERT INTO attendance (session_id, learner_id, method, recorded_at) VALUES ($1, $2, $3, $4)",
+                       session_id, learner_id, method, recorded_at)
+
+
+async def registrations(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """registration id -> status, of every registration the learner holds."""
+    rows = await conn.fetch("SELECT id, status FROM registrations WHERE learner_id = $1", learner_id)
+    return {r["id"]: r["status"] for r in rows}
+
+
+async def attendance(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, datetime]]:
+    """session id -> (method, recorded_at) of the learner's attendance."""
+    rows = await conn.fetch("SELECT session_id, method, recorded_at FROM attendance WHERE learner_id = $1",
+                            learner_id)
+    return {r["session_id"]: (r["method"], r["recorded_at"]) for r in rows}
+
+
+async def outbox_events(conn: asyncpg.Connection, topic: str, subject: uuid.UUID) -> list[dict]:
+    rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id",
+                            topic, str(subject))
+    return [json.loads(r["payload"]) for r in rows]
