@@ -43,4 +43,9 @@ def register_consumers(broker: KafkaBroker, settings: Settings) -> InboxConsumer
         event: events.CreditRevoked = envelope.data
         await repository.revoke(conn, event.claim_id, event.revoked_at, event.reason)
 
+    @consumer.handle("account.merged")
+    async def on_account_merged(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
+        """The help desk merged two accounts of one learner: the survivor now owns the merged account's certificates."""
+        await service.merge_accounts(conn, envelope.data, settings)
+
     return consumer

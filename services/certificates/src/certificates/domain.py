@@ -51,6 +51,21 @@ def name_at(versions: list[NameVersion], moment: datetime) -> NameVersion | None
     return max(effective, key=lambda v: v.version) if effective else None
 
 
+def name_for_claim(own: list[NameVersion], survivor: list[NameVersion], moment: datetime) -> NameVersion | None:
+    """The name a claim's certificate shows; `survivor` is the history of the account the claimant was merged into.
+
+    The claimant's own account says best what they were called when they claimed, so its version in effect then comes
+    first; a merged account whose profile never reached us borrows the survivor's (the same person). Without a version
+    in effect at `moment`, the earliest known one is the closest. None: no name yet, the claim waits."""
+    for versions in (own, survivor):
+        if (name := name_at(versions, moment)) is not None:
+            return name
+    for versions in (own, survivor):
+        if versions:
+            return versions[0]
+    return None
+
+
 def certificate_number(year: int, sequence: int) -> str:
     return f"OC-{year}-{sequence:06d}"
 

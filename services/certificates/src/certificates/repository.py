@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from certificates.domain import NameVersion
+
+# Merges take it exclusively, issuing and releasing claims shared, for the whole transaction: a claim of a learner being
+# merged is then attributed either before the merge (and moved by it) or after it (to the survivor), never in between.
+MERGE_LOCK = zlib.crc32(b"certificates.merged_accounts")
 
 
 async def add_profile_version(conn: asyncpg.Connection, *, learner_id: uuid.UUID, version: int,
@@ -35,6 +40,35 @@ async def hold_claim(conn: asyncpg.Connection, claim_id: uuid.UUID, learner_id: 
 async def take_pending_claims(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch("DELETE FROM pending_claims WHERE learner_id = $1 RETURNING claim", learner_id)
     return [r["claim"] for r in rows]
+
+
+async def lock_merges(conn: asyncpg.Connection, *, exclusive: bool) -> None:
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await conn.execute(f"SELECT {function}($1)", MERGE_LOCK)
+
+
+async def survivor_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
+    """The account holding `learner_id`'s records now: itself unless merged (one lookup: the table is kept flat)."""
+    return await conn.fetchval(
+        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1::uuid)", learner_id)
+
+
+async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
+                       merged_at: datetime) -> uuid.UUID:
+    """Map the merged account to its survivor; returns the survivor on record (a redelivery keeps the first mapping).
+
+    Accounts merged earlier into `merged_id` now point at the survivor too, so the table stays flat."""
+    await conn.execute("INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (merged_id) DO NOTHING", merged_id, surviving_id, merged_at)
+    survivor = await conn.fetchval("SELECT surviving_id FROM merged_accounts WHERE merged_id = $1", merged_id)
+    await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, survivor)
+    return survivor
+
+
+async def move_learner(conn: asyncpg.Connection, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+    """Certificates and held claims change owner; content, PDF and profile versions stay as they are."""
+    await conn.execute("UPDATE certificates SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
+    await conn.execute("UPDATE pending_claims SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
 
 
 async def next_number(conn: asyncpg.Connection) -> int:

@@ -38,12 +38,18 @@ def build_document(claim: events.CreditClaimed, name: domain.NameVersion, *, num
 
 
 async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, settings: Settings) -> None:
-    """Issue the claim's certificate, or hold the claim until the learner's profile is known."""
-    versions = await repository.name_versions(conn, claim.learner_id)
-    if not versions:
-        await repository.hold_claim(conn, claim.claim_id, claim.learner_id, claim.model_dump_json())
+    """Issue the claim's certificate, or hold the claim until a name for it is known.
+
+    The certificate belongs to the account that holds the claimant's records now: the survivor if the claimant's
+    account was merged, even when the claim arrives after the merge."""
+    await repository.lock_merges(conn, exclusive=False)
+    owner = await repository.survivor_of(conn, claim.learner_id)
+    own = await repository.name_versions(conn, claim.learner_id)
+    survivor = await repository.name_versions(conn, owner) if owner != claim.learner_id else []
+    name = domain.name_for_claim(own, survivor, claim.claimed_at)
+    if name is None:
+        await repository.hold_claim(conn, claim.claim_id, owner, claim.model_dump_json())
         return
-    name = domain.name_at(versions, claim.claimed_at) or versions[0]
     number = domain.certificate_number(claim.claimed_at.year, await repository.next_number(conn))
     code = domain.new_verification_code()
     issued_at = utcnow()
@@ -55,19 +61,39 @@ async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, s
     certificate_id = uuid.uuid4()
     content = schemas.content_of(document, claim)
     if not await repository.insert_certificate(conn, certificate_id=certificate_id, number=number, code=code,
-                                               claim_id=claim.claim_id, learner_id=claim.learner_id,
+                                               claim_id=claim.claim_id, learner_id=owner,
                                                activity_id=claim.activity.activity_id, content=content, pdf=pdf,
                                                issued_at=issued_at):
         return  # this claim already has its certificate
+    # Keyed and addressed to the owner, so notifications writes to the account the learner still signs in with.
     await outbox.emit(conn, events.CertificateIssued(
         certificate_id=certificate_id, certificate_number=number, verification_code=code, claim_id=claim.claim_id,
-        learner_id=claim.learner_id, activity_id=claim.activity.activity_id, activity_title=claim.activity.title,
-        issued_at=issued_at), producer=SERVICE, subject=claim.learner_id)
+        learner_id=owner, activity_id=claim.activity.activity_id, activity_title=claim.activity.title,
+        issued_at=issued_at), producer=SERVICE, subject=owner)
 
 
 async def release_pending(conn: asyncpg.Connection, learner_id: uuid.UUID, settings: Settings) -> None:
-    for raw in await repository.take_pending_claims(conn, learner_id):
+    """A name arrived for `learner_id`: retry the claims held for the account holding its records (they may be a
+    merged account's, waiting for its own name or the survivor's); those still without a name wait again."""
+    await repository.lock_merges(conn, exclusive=False)
+    owner = await repository.survivor_of(conn, learner_id)
+    for raw in await repository.take_pending_claims(conn, owner):
         await issue_or_hold(conn, events.CreditClaimed.model_validate(raw), settings)
+
+
+async def merge_accounts(conn: asyncpg.Connection, merge: events.AccountMerged, settings: Settings) -> None:
+    """Hand the merged account's certificates and held claims to the survivor.
+
+    Issued certificates only change owner: content and PDF stay frozen with the name they were issued under. Held
+    claims are issued now if a name applies (the merged account's own, else the survivor's), else they wait for one."""
+    await repository.lock_merges(conn, exclusive=True)
+    merged = merge.merged_user_id
+    survivor = await repository.survivor_of(conn, merge.surviving_user_id)
+    if survivor == merged:
+        raise Rejected(f"account {merged} cannot be merged into itself or into an account merged into it")
+    survivor = await repository.record_merge(conn, merged_id=merged, surviving_id=survivor, merged_at=merge.merged_at)
+    await repository.move_learner(conn, merged, survivor)
+    await release_pending(conn, survivor, settings)
 
 
 def _may_see(principal: Principal, owner: uuid.UUID) -> bool:

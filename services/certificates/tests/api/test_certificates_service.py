@@ -1,48 +1,21 @@
 """Issuing and serving certificates against a real PostgreSQL, events applied through the inbox."""
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
-import io
 
 from certificates.config import Settings
 from certificates.consumers import register_consumers
 from certificates.kit.auth import TokenVerifier
 from certificates.kit.messaging import create_broker
 from certificates.main import create_app
+from certificates_testing import claimed, merged, registered, renamed
 from devstack.testing import TokenMint, running_app
-from opencme_contracts import events, new_envelope
 
 mint = TokenMint()
-
-
-def profile(last_name="Doe"):
-    return events.LearnerProfile(first_name="Jane", last_name=last_name, degree="MD", primary_email="j@example.org")
-
-
-def registered(learner, at):
-    return new_envelope(events.UserRegistered(user_id=learner, profile=profile(), profile_version=1, registered_at=at),
-                        producer="identity", subject=learner)
-
-
-def renamed(learner, version, at, last_name):
-    return new_envelope(events.ProfileUpdated(user_id=learner, profile=profile(last_name), version=version,
-                                              effective_at=at), producer="identity", subject=learner)
-
-
-def claimed(learner, at):
-    activity = events.ActivitySummary(activity_id=uuid.uuid4(), title="Sepsis Grand Rounds", format="grand_rounds",
-                                      starts_at=at - timedelta(days=1), ends_at=at - timedelta(days=1),
-                                      location="Auditorium A")
-    return new_envelope(events.CreditClaimed(
-        claim_id=uuid.uuid4(), learner_id=learner, activity=activity, provider_name="Acme Clinic",
-        credits=(events.ClaimedCredit(credit_type="AMA_PRA_1", amount=Decimal("1.00"),
-                                      statement="Acme Clinic designates this live activity for a maximum of 1 AMA PRA "
-                                                "Category 1 Credit™."),),
-        completed_on=at.date(), claimed_at=at), producer="credit", subject=learner)
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +97,28 @@ async def test_the_public_verification_page_confirms_a_certificate_by_its_code(s
     assert verified.status_code == 200
     assert verified.json()["valid"] is True and verified.json()["learner_name"] == "Jane Doe"
     assert (await service.get("/verify/AAAA-BBBB-CCCC")).status_code == 404
+
+
+async def test_after_a_merge_the_survivor_lists_and_downloads_the_merged_accounts_certificate_and_others_cannot(
+        service):
+    merged_away, survivor, now = uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
+    await service.consumer.deliver(registered(merged_away, now - timedelta(days=30), last_name="Roe"))
+    await service.consumer.deliver(claimed(merged_away, now - timedelta(days=2)))
+    [certificate] = await my_certificates(service, merged_away)
+    before = await service.get(f"/certificates/{certificate['id']}/pdf", headers=mint.headers(merged_away))
+
+    await service.consumer.deliver(registered(survivor, now - timedelta(days=1)))
+    await service.consumer.deliver(merged(merged_away, survivor))
+
+    [listed] = await my_certificates(service, survivor)
+    assert listed == certificate  # same certificate, same frozen content: "Jane Roe", not the survivor's "Jane Doe"
+    for path in (f"/certificates/{certificate['id']}", f"/certificates/{certificate['id']}/pdf"):
+        assert (await service.get(path, headers=mint.headers(survivor))).status_code == 200
+        assert (await service.get(path, headers=mint.headers(uuid.uuid4()))).status_code == 404
+        # The merged account is disabled; a token it still holds no longer reaches the moved certificate.
+        assert (await service.get(path, headers=mint.headers(merged_away))).status_code == 404
+    after = await service.get(f"/certificates/{certificate['id']}/pdf", headers=mint.headers(survivor))
+    assert after.content == before.content
+    assert await my_certificates(service, merged_away) == []
+    verified = await service.get(f"/verify/{certificate['verification_code']}")
+    assert verified.json()["valid"] is True and verified.json()["learner_name"] == "Jane Roe"

@@ -36,3 +36,27 @@ def test_verification_codes_are_grouped_and_unambiguous():
 
 def test_certificate_numbers_carry_the_year_and_a_padded_sequence():
     assert domain.certificate_number(2026, 42) == "OC-2026-000042"
+
+
+def test_a_claim_shows_the_claimants_own_name_in_effect_then_before_the_survivors():
+    own = [version(1, datetime(2026, 1, 1, tzinfo=UTC), "Roe")]
+    survivor = [version(1, datetime(2025, 1, 1, tzinfo=UTC), "Doe")]
+    assert domain.name_for_claim(own, survivor, datetime(2026, 2, 1, tzinfo=UTC)).last_name == "Roe"
+
+
+def test_a_merged_account_without_a_name_in_effect_borrows_the_survivors_name_at_claim_time():
+    survivor = [version(1, datetime(2025, 1, 1, tzinfo=UTC)), version(2, datetime(2026, 6, 1, tzinfo=UTC), "Smith")]
+    assert domain.name_for_claim([], survivor, datetime(2026, 2, 1, tzinfo=UTC)).last_name == "Doe"
+    own_later = [version(1, datetime(2026, 3, 1, tzinfo=UTC), "Roe")]
+    assert domain.name_for_claim(own_later, survivor, datetime(2026, 2, 1, tzinfo=UTC)).last_name == "Doe"
+
+
+def test_without_a_name_in_effect_anywhere_the_earliest_known_one_is_used_own_first():
+    own = [version(1, datetime(2026, 3, 1, tzinfo=UTC), "Roe"), version(2, datetime(2026, 4, 1, tzinfo=UTC), "Poe")]
+    survivor = [version(1, datetime(2026, 5, 1, tzinfo=UTC))]
+    assert domain.name_for_claim(own, survivor, datetime(2026, 2, 1, tzinfo=UTC)).last_name == "Roe"
+    assert domain.name_for_claim([], survivor, datetime(2026, 2, 1, tzinfo=UTC)).last_name == "Doe"
+
+
+def test_with_no_name_on_either_account_the_claim_waits():
+    assert domain.name_for_claim([], [], datetime(2026, 2, 1, tzinfo=UTC)) is None
