@@ -1,4 +1,5 @@
-"""What the credit service does with catalog events: keeps its own projection of activities and participation."""
+"""What the credit service does with catalog events (its own projection of activities and participation) and with
+identity's account merges."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import asyncpg
 from faststream.kafka import KafkaBroker
 
-from credit import repository
+from credit import merges, repository
 from credit.config import SERVICE
 from credit.kit.messaging import InboxConsumer
 from opencme_contracts import Envelope, events
@@ -33,8 +34,9 @@ def register_consumers(broker: KafkaBroker) -> InboxConsumer:
     async def on_registration_confirmed(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
         """A registration makes a live activity claimable for that learner."""
         event: events.RegistrationConfirmed = envelope.data
+        learner_id = await merges.owner_of(conn, event.learner_id)
         await repository.insert_registration(conn, registration_id=event.registration_id,
-                                             learner_id=event.learner_id, activity_id=event.activity.activity_id,
+                                             learner_id=learner_id, activity_id=event.activity.activity_id,
                                              email=event.email)
 
     @consumer.handle("registration.cancelled")
@@ -46,7 +48,15 @@ def register_consumers(broker: KafkaBroker) -> InboxConsumer:
     async def on_attendance_recorded(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
         """Attendance (e.g. an event code entered) unlocks claiming for that session's activity."""
         event: events.AttendanceRecorded = envelope.data
-        await repository.insert_attendance(conn, learner_id=event.learner_id, activity_id=event.activity_id,
+        learner_id = await merges.owner_of(conn, event.learner_id)
+        await repository.insert_attendance(conn, learner_id=learner_id, activity_id=event.activity_id,
                                            session_id=event.session_id, attended_on=event.attended_on)
+
+    @consumer.handle("account.merged")
+    async def on_account_merged(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
+        """Support merged two accounts of one person: the survivor gets the merged account's history."""
+        event: events.AccountMerged = envelope.data
+        await merges.merge_accounts(conn, merged_id=event.merged_user_id, surviving_id=event.surviving_user_id,
+                                    merged_at=event.merged_at)
 
     return consumer

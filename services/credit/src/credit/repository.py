@@ -64,7 +64,7 @@ async def insert_claim(conn: asyncpg.Connection, *, claim_id: uuid.UUID, learner
     inserted = await conn.fetchval(
         """INSERT INTO claims (id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at, moc_boards,
                share_permission) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (learner_id, activity_id) DO NOTHING RETURNING true""",
+           ON CONFLICT (learner_id, activity_id) WHERE revoked_at IS NULL DO NOTHING RETURNING true""",
         claim_id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at, moc_boards, share_permission)
     return bool(inserted)
 
@@ -74,7 +74,7 @@ async def claims_of(conn: asyncpg.Connection, learner_id: uuid.UUID, *, date_fro
     return await conn.fetch(
         """SELECT c.*, a.title AS activity_title, a.format AS activity_format FROM claims c
            JOIN activities a ON a.id = c.activity_id
-           WHERE c.learner_id = $1 AND ($2::date IS NULL OR c.completed_on >= $2)
+           WHERE c.learner_id = $1 AND c.revoked_at IS NULL AND ($2::date IS NULL OR c.completed_on >= $2)
              AND ($3::date IS NULL OR c.completed_on <= $3)
            ORDER BY c.completed_on DESC, c.claimed_at DESC""", learner_id, date_from, date_to)
 
@@ -83,8 +83,70 @@ async def claimable_candidates(conn: asyncpg.Connection, learner_id: uuid.UUID) 
     """Activities the learner registered for or attended and has not claimed yet."""
     return await conn.fetch(
         """SELECT a.* FROM activities a
-           WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.learner_id = $1 AND c.activity_id = a.id)
+           WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.learner_id = $1 AND c.activity_id = a.id
+                             AND c.revoked_at IS NULL)
              AND (EXISTS (SELECT 1 FROM registrations r WHERE r.learner_id = $1 AND r.activity_id = a.id
                           AND NOT r.cancelled)
                   OR EXISTS (SELECT 1 FROM attendance t WHERE t.learner_id = $1 AND t.activity_id = a.id))
            ORDER BY a.ends_at NULLS LAST""", learner_id)
+
+
+# --- account merges ------------------------------------------------------------------------------------------------
+
+
+async def survivor_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID | None:
+    return await conn.fetchval("SELECT surviving_id FROM merged_accounts WHERE merged_id = $1", learner_id)
+
+
+async def lock_learner(conn: asyncpg.Connection, learner_id: uuid.UUID, *, exclusive: bool = False) -> None:
+    """Transaction-scoped: writers for a learner share it, a merge of that learner takes it alone."""
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await conn.execute(f"SELECT {function}(hashtextextended('credit.learner:' || $1::uuid::text, 0))", learner_id)
+
+
+async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
+                       merged_at: datetime) -> uuid.UUID:
+    """Records the mapping (a merge seen before keeps its mapping) and repoints accounts merged into `merged_id`
+    earlier, so the table stays flat; returns the survivor the merged account's records belong to."""
+    await conn.execute(
+        "INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (merged_id) DO NOTHING", merged_id, surviving_id, merged_at)
+    survivor: uuid.UUID = await conn.fetchval(
+        "SELECT surviving_id FROM merged_accounts WHERE merged_id = $1", merged_id)
+    await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, survivor)
+    return survivor
+
+
+async def revoke_duplicate_claims(conn: asyncpg.Connection, *, merged_id: uuid.UUID,
+                                  surviving_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Revokes the merged account's standing claims for activities the survivor has claimed too."""
+    return await conn.fetch(
+        """UPDATE claims m SET revoked_at = now(),
+                  revoked_reason = 'duplicate of claim ' || s.id || ' after account merge'
+           FROM claims s
+           WHERE m.learner_id = $1 AND m.revoked_at IS NULL
+             AND s.learner_id = $2 AND s.activity_id = m.activity_id AND s.revoked_at IS NULL
+           RETURNING m.id, m.activity_id, m.revoked_at, m.revoked_reason""", merged_id, surviving_id)
+
+
+async def move_learner_records(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> None:
+    """Hands every record of `merged_id` to `surviving_id`; call after `revoke_duplicate_claims`."""
+    await conn.execute("UPDATE registrations SET learner_id = $2 WHERE learner_id = $1", merged_id, surviving_id)
+    # The same day attended under both accounts is one attendance; the survivor's row stays.
+    await conn.execute(
+        """INSERT INTO attendance (learner_id, activity_id, session_id, attended_on)
+           SELECT $2, activity_id, session_id, attended_on FROM attendance WHERE learner_id = $1
+           ON CONFLICT DO NOTHING""", merged_id, surviving_id)
+    await conn.execute("DELETE FROM attendance WHERE learner_id = $1", merged_id)
+    # Two extensions for one activity: the learner keeps the later deadline, with its reason and who granted it.
+    await conn.execute(
+        """INSERT INTO claim_window_extensions (learner_id, activity_id, until_date, reason, granted_by, granted_at)
+           SELECT $2, activity_id, until_date, reason, granted_by, granted_at
+           FROM claim_window_extensions WHERE learner_id = $1
+           ON CONFLICT (learner_id, activity_id) DO UPDATE SET until_date = EXCLUDED.until_date,
+               reason = EXCLUDED.reason, granted_by = EXCLUDED.granted_by, granted_at = EXCLUDED.granted_at
+           WHERE claim_window_extensions.until_date < EXCLUDED.until_date""", merged_id, surviving_id)
+    await conn.execute("DELETE FROM claim_window_extensions WHERE learner_id = $1", merged_id)
+    await conn.execute(
+        "UPDATE claims SET learner_id = $2, merged_from = coalesce(merged_from, $1) WHERE learner_id = $1",
+        merged_id, surviving_id)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from credit import domain, repository, schemas
+from credit import domain, merges, repository, schemas
 from credit.config import SERVICE
 from credit.kit import outbox
 from credit.kit.auth import Principal
@@ -45,7 +45,9 @@ async def claim_credit(*, conn: asyncpg.Connection, learner: Principal, request:
         activity = await repository.get_activity(conn, request.activity_id)
         if activity is None:
             raise not_found("activity")
-        participation = await repository.participation(conn, learner.id, request.activity_id)
+        # A merged account's access token outlives the merge by a few minutes: its claim is the survivor's.
+        learner_id = await merges.owner_of(conn, learner.id)
+        participation = await repository.participation(conn, learner_id, request.activity_id)
         now = utcnow()
         try:
             completed_on, credits = domain.decide_claim(
@@ -57,13 +59,13 @@ async def claim_credit(*, conn: asyncpg.Connection, learner: Principal, request:
         claim_id = uuid.uuid4()
         stored = [{"credit_type": c.credit_type, "amount": str(c.amount), "statement": c.statement} for c in credits]
         if not await repository.insert_claim(
-                conn, claim_id=claim_id, learner_id=learner.id, activity_id=request.activity_id, credits=stored,
+                conn, claim_id=claim_id, learner_id=learner_id, activity_id=request.activity_id, credits=stored,
                 evaluation=request.evaluation.model_dump(), completed_on=completed_on, claimed_at=now,
                 moc_boards=sorted(request.moc_boards), share_permission=request.share_permission):
             raise Problem(409, "Already claimed", "you have already claimed credit for this activity; "
                           "support can correct a claim", errors=[{"field": "activity_id", "reason": "already claimed"}])
         await outbox.emit(conn, events.CreditClaimed(
-            claim_id=claim_id, learner_id=learner.id,
+            claim_id=claim_id, learner_id=learner_id,
             activity=events.ActivitySummary(activity_id=activity["id"], title=activity["title"],
                                             format=activity["format"], starts_at=activity["starts_at"],
                                             ends_at=activity["ends_at"], location=activity["location"]),
@@ -72,7 +74,7 @@ async def claim_credit(*, conn: asyncpg.Connection, learner: Principal, request:
                           for c in credits),
             completed_on=completed_on, claimed_at=now, moc_boards=tuple(sorted(request.moc_boards)),
             share_permission=request.share_permission,
-        ), producer=SERVICE, subject=learner.id)
+        ), producer=SERVICE, subject=learner_id)
     return schemas.Claim(id=claim_id, activity_id=activity["id"], activity_title=activity["title"],
                          activity_format=activity["format"], completed_on=completed_on, claimed_at=now,
                          moc_boards=sorted(request.moc_boards),
@@ -81,6 +83,7 @@ async def claim_credit(*, conn: asyncpg.Connection, learner: Principal, request:
 
 async def transcript(*, conn: asyncpg.Connection, learner_id: uuid.UUID, date_from: date | None,
                      date_to: date | None) -> schemas.Transcript:
+    learner_id = await merges.reader_of(conn, learner_id)
     rows = await repository.claims_of(conn, learner_id, date_from=date_from, date_to=date_to)
     claims = [to_claim(r) for r in rows]
     totals = domain.totals([{c.credit_type: c.amount for c in claim.credits} for claim in claims])
@@ -89,6 +92,7 @@ async def transcript(*, conn: asyncpg.Connection, learner_id: uuid.UUID, date_fr
 
 async def claimable(*, conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[schemas.Claimable]:
     today = utcnow().date()
+    learner_id = await merges.reader_of(conn, learner_id)
     result = []
     for row in await repository.claimable_candidates(conn, learner_id):
         activity = claimable_activity(row)

@@ -100,3 +100,9 @@ async def test_registration_from_kafka_makes_the_activity_claimable_and_the_clai
                                                                                  "MOC_ABIM": "6.50"}
     assert transcript["totals"] == {"AMA_PRA_1": "6.50", "MOC_ABIM": "6.50"}
     assert registrations == 1  # the duplicate registration event changed nothing
+
+
+def test_the_worker_subscribes_to_account_merges(settings):
+    worker = create_worker(settings)
+    topics = {name for subscriber in worker.broker.subscribers for name in subscriber.topic_names}
+    assert "account.merged" in topics
