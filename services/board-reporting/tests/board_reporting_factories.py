@@ -13,8 +13,8 @@ import asyncpg
 
 from board_reporting import consumers
 from board_reporting.domain import BoardAnswer
-from opencme_contracts import (ActivitySummary, ClaimedCredit, CreditClaimed, LearnerProfile, ProfileUpdated,
-                               UserRegistered, new_envelope)
+from opencme_contracts import (AccountMerged, ActivitySummary, ClaimedCredit, CreditClaimed, CreditRevoked,
+                               LearnerProfile, ProfileUpdated, UserRegistered, new_envelope)
 
 ACTIVITY = uuid.UUID("a1c2e3f4-5b6d-4e7f-8091-a2b3c4d5e6f7")
 
@@ -47,6 +47,19 @@ def claimed(learner_id: uuid.UUID, *, boards: tuple[str, ...] = ("ABIM",), share
         completed_on=date(2026, 3, 14), claimed_at=claimed_at or datetime.now(UTC), moc_boards=boards,
         share_permission=share,
     ), producer="credit", subject=learner_id)
+
+
+def merged(*, into: uuid.UUID, merged_id: uuid.UUID):
+    """Identity's account.merged, keyed by the survivor as identity keys it."""
+    return new_envelope(AccountMerged(surviving_user_id=into, merged_user_id=merged_id, merged_at=datetime.now(UTC),
+                                      reason="duplicate account (help desk ticket 4711)"),
+                        producer="identity", subject=into)
+
+
+def revoked(learner_id: uuid.UUID, claim_id: uuid.UUID, *, reason: str = "attendance not verified"):
+    return new_envelope(CreditRevoked(claim_id=claim_id, learner_id=learner_id, activity_id=ACTIVITY,
+                                      revoked_at=datetime.now(UTC), reason=reason),
+                        producer="credit", subject=learner_id)
 
 
 async def deliver(pool: asyncpg.Pool, *envelopes: Any) -> None:

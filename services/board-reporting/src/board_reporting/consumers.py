@@ -7,14 +7,15 @@ from typing import Any
 import asyncpg
 from faststream.kafka import KafkaBroker
 
-from board_reporting import service
+from board_reporting import merges, revocations, service
 from board_reporting.config import SERVICE
 from board_reporting.kit.messaging import InboxConsumer
-from opencme_contracts import CreditClaimed, Envelope, ProfileUpdated, UserRegistered
+from opencme_contracts import AccountMerged, CreditClaimed, CreditRevoked, Envelope, ProfileUpdated, UserRegistered
 
 
 async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[CreditClaimed]) -> None:
-    """Open a report for each certifying board the learner asked us to report the claim to."""
+    """Open a report for each certifying board the learner asked us to report the claim to (a merged learner's
+    survivor's report), unless the claim was revoked already."""
     await service.record_claim(conn=conn, claim=envelope.data, now=service.utcnow())
 
 
@@ -32,10 +33,22 @@ async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Profil
                                 now=service.utcnow())
 
 
+async def on_credit_revoked(conn: asyncpg.Connection, envelope: Envelope[CreditRevoked]) -> None:
+    """Withdraw the revoked claim's reports the board has not recorded; flag the others for a correction."""
+    await revocations.revoke_claim(conn=conn, revocation=envelope.data)
+
+
+async def on_account_merged(conn: asyncpg.Connection, envelope: Envelope[AccountMerged]) -> None:
+    """The survivor takes over the merged account's reports; held ones are weighed against the survivor's profile."""
+    await merges.merge_accounts(conn=conn, merge=envelope.data, now=service.utcnow())
+
+
 HANDLERS: dict[str, Any] = {
     "credit.claimed": on_credit_claimed,
+    "credit.revoked": on_credit_revoked,
     "user.registered": on_user_registered,
     "profile.updated": on_profile_updated,
+    "account.merged": on_account_merged,
 }
 
 

@@ -17,6 +17,14 @@ UNIQUE_ID_DOMAIN = "opencme"
 FALLBACK_CREDIT_TYPE = "AMA_PRA_1"
 QUARTER = Decimal("0.25")
 
+# Our own statuses: the event's, plus 'withdrawn' (a revoked claim's report that was never recorded by the board), which
+# BoardReportStatusChanged does not accept, so a withdrawal is not announced.
+ReportStatus = Literal[BoardReportStatus, "withdrawn"]
+# Reports of a revoked claim that the board has not recorded: withdrawn. The board may hold the others.
+_WITHDRAWABLE = frozenset({"held", "queued", "rejected", "failed", "self_report"})
+_AT_THE_BOARD = frozenset({"submitted", "accepted"})
+
+
 @dataclass(frozen=True)
 class Board:
     code: str
@@ -68,7 +76,7 @@ class BoardAnswer:
 
 @dataclass(frozen=True)
 class Transition:
-    status: BoardReportStatus
+    status: ReportStatus
     reason: str | None = None
     next_attempt_at: datetime | None = None
     last_error: str | None = None
@@ -190,6 +198,38 @@ def after_answer(answer: BoardAnswer, *, attempts: int, max_attempts: int, now: 
                           last_error=answer.reason)
     delay = backoff_seconds(attempts, base=base, cap=cap, jitter=jitter)
     return Transition("queued", None, now + timedelta(seconds=delay), last_error=answer.reason)
+
+
+def on_revocation(status: str) -> Literal["withdraw", "flag"] | None:
+    """What revoking a claim does to one of its reports: `withdraw` those the board has not recorded, `flag` those
+    it has or may have (submitted, accepted) for support to correct at the board; None when already withdrawn."""
+    if status in _WITHDRAWABLE:
+        return "withdraw"
+    if status in _AT_THE_BOARD:
+        return "flag"
+    return None
+
+
+def needs_board_correction(status: str, *, revoked: bool) -> bool:
+    return revoked and status in _AT_THE_BOARD
+
+
+def withdrawal_reason(status: str, revoked_reason: str) -> str:
+    reason = f"the claim was revoked ({revoked_reason}), so it is not reported"
+    if status == "self_report":  # the learner may have reported it already: only they can take it back
+        return f"{reason}; if you already reported it to the board yourself, remove it there"
+    return reason
+
+
+def after_revoked_answer(transition: Transition, revoked_reason: str) -> Transition:
+    """The board's answer to a report whose claim was revoked while it was being sent.
+
+    Accepted stays accepted (support corrects it at the board); any other answer means the board did not record it,
+    so the report is withdrawn rather than retried or left for the learner to fix.
+    """
+    if transition.status == "accepted":
+        return transition
+    return Transition("withdrawn", withdrawal_reason("submitted", revoked_reason), last_error=transition.last_error)
 
 
 def build_record(*, report_id: uuid.UUID, claim_id: uuid.UUID, activity_id: uuid.UUID, completed_on: date,

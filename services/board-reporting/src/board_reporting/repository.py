@@ -24,6 +24,74 @@ async def lock_learner(conn: asyncpg.Connection, learner_id: uuid.UUID) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LEARNER_LOCK_SPACE, str(learner_id))
 
 
+async def lock_and_resolve(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
+    """Locks the learner and, when the help desk merged it, its survivor; returns the id its records belong to now.
+
+    The mapping is read again under each new lock: a merge of the survivor that committed while we waited for its
+    lock has repointed the mapping by then, and no further merge of the id we return can commit before we do.
+    """
+    await lock_learner(conn, learner_id)
+    locked = {learner_id}
+    while True:
+        owner = await conn.fetchval("SELECT surviving_id FROM merged_accounts WHERE merged_id = $1",
+                                    learner_id) or learner_id
+        if owner in locked:
+            return owner
+        await lock_learner(conn, owner)
+        locked.add(owner)
+
+
+async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
+                       merged_at: datetime) -> None:
+    """Maps the merged id, and every id merged into it before, to the survivor; a merge seen twice changes nothing."""
+    await conn.execute(
+        """INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3)
+           ON CONFLICT (merged_id) DO NOTHING""", merged_id, surviving_id, merged_at)
+    await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id,
+                       surviving_id)
+
+
+async def move_reports(conn: asyncpg.Connection, *, from_id: uuid.UUID, to_id: uuid.UUID) -> int:
+    """Gives the survivor the merged account's reports, status and all; returns how many moved."""
+    moved = await conn.fetch(
+        """UPDATE reports SET learner_id = $2, merged_from = COALESCE(merged_from, learner_id), updated_at = now()
+           WHERE learner_id = $1 RETURNING id""", from_id, to_id)
+    return len(moved)
+
+
+async def remember_revocation(conn: asyncpg.Connection, *, claim_id: uuid.UUID, learner_id: uuid.UUID,
+                              revoked_at: datetime, reason: str) -> None:
+    await conn.execute(
+        """INSERT INTO revoked_claims (claim_id, learner_id, revoked_at, reason) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (claim_id) DO NOTHING""", claim_id, learner_id, revoked_at, reason)
+
+
+async def is_revoked(conn: asyncpg.Connection, claim_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM revoked_claims WHERE claim_id = $1", claim_id))
+
+
+async def reports_of_claim(conn: asyncpg.Connection, claim_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The claim's reports, locked: a submitter holding one (mid-claim) is waited for, so its status is final."""
+    return await conn.fetch("SELECT * FROM reports WHERE claim_id = $1 ORDER BY board_code FOR UPDATE", claim_id)
+
+
+async def withdraw(conn: asyncpg.Connection, report_id: uuid.UUID, *, reason: str, revoked_at: datetime,
+                   revoked_reason: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """UPDATE reports SET status = 'withdrawn', reason = $2, next_attempt_at = NULL,
+               revoked_at = COALESCE(revoked_at, $3), revoked_reason = COALESCE(revoked_reason, $4), updated_at = now()
+           WHERE id = $1 RETURNING *""", report_id, reason, revoked_at, revoked_reason)
+
+
+async def flag_revoked(conn: asyncpg.Connection, report_id: uuid.UUID, *, revoked_at: datetime,
+                       revoked_reason: str) -> None:
+    """The board has (or may have) this report: it keeps its status, and support sees it needs a correction."""
+    await conn.execute(
+        """UPDATE reports SET revoked_at = COALESCE(revoked_at, $2), revoked_reason = COALESCE(revoked_reason, $3),
+               updated_at = now()
+           WHERE id = $1""", report_id, revoked_at, revoked_reason)
+
+
 def to_board(row: asyncpg.Record) -> domain.Board:
     return domain.Board(code=row["code"], name=row["name"], mode=row["mode"], deadline_days=row["deadline_days"],
                         self_report_instructions=row["self_report_instructions"])
@@ -103,11 +171,14 @@ async def set_reason(conn: asyncpg.Connection, report_id: uuid.UUID, reason: str
 
 
 async def claim_due(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[asyncpg.Record]:
-    """Due reports with the learner's current profile, locked; reports another worker holds are skipped."""
+    """Due reports with the learner's current profile, locked; reports another worker holds are skipped.
+
+    A revoked claim's report is never sent again, not even one whose worker died mid-call (support checks the board).
+    """
     return await conn.fetch(
         """SELECT r.*, l.first_name, l.last_name, l.board_ids, l.birth_month, l.birth_day
            FROM reports r LEFT JOIN learners l ON l.id = r.learner_id
-           WHERE r.status IN ('queued', 'submitted') AND r.next_attempt_at <= $1
+           WHERE r.status IN ('queued', 'submitted') AND r.next_attempt_at <= $1 AND r.revoked_at IS NULL
            ORDER BY r.due_by NULLS LAST, r.next_attempt_at
            LIMIT $2
            FOR UPDATE OF r SKIP LOCKED""", now, limit)
@@ -120,6 +191,14 @@ async def mark_submitted(conn: asyncpg.Connection, report_id: uuid.UUID, *, reco
         """UPDATE reports SET status = 'submitted', attempts = attempts + 1, record = $2, submission_id = $3,
                reason = NULL, next_attempt_at = $4, updated_at = now()
            WHERE id = $1 RETURNING *""", report_id, record, submission_id, lease_until)
+
+
+async def lock_submission(conn: asyncpg.Connection, report_id: uuid.UUID,
+                          submission_id: uuid.UUID) -> asyncpg.Record | None:
+    """The report still waiting for this submission's answer, locked; None when the answer is stale."""
+    return await conn.fetchrow(
+        "SELECT * FROM reports WHERE id = $1 AND status = 'submitted' AND submission_id = $2 FOR UPDATE",
+        report_id, submission_id)
 
 
 async def record_answer(conn: asyncpg.Connection, report_id: uuid.UUID, *, submission_id: uuid.UUID, status: str,

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from opencme_contracts.events import BoardReportStatus
+from board_reporting.domain import ReportStatus
 
 
 class Board(BaseModel):
@@ -31,17 +31,23 @@ class Report(BaseModel):
     completed_on: date
     credit_type: str | None = Field(description="the claim's credit reported as MOC points: MOC_<BOARD> or AMA_PRA_1")
     credits: Decimal | None
-    status: BoardReportStatus
+    status: ReportStatus = Field(description="withdrawn: the claim was revoked before the board recorded it")
     reason: str | None = Field(description="why it is held, rejected or failed; self-report instructions")
     due_by: date | None
     attempts: int
     updated_at: datetime
+    revoked_at: datetime | None = Field(description="when the claim was revoked; the report is not (or no longer) due")
+    revoked_reason: str | None
 
 
 class SupportReport(Report):
-    """What the help desk sees besides: the last technical error and the board's own id of the report."""
+    """What the help desk sees besides: the last technical error, the board's own id of the report, the account a
+    merge moved it from, and whether the board holds a revoked claim's report that must be corrected there."""
 
     learner_id: uuid.UUID
+    merged_from: uuid.UUID | None
+    needs_board_correction: bool = Field(
+        description="the claim was revoked after the board had (or may have had) the report: correct it at the board")
     last_error: str | None
     next_attempt_at: datetime | None
     board_report_id: str | None

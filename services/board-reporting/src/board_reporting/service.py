@@ -30,6 +30,9 @@ def utcnow() -> datetime:
 
 
 async def _emit(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime) -> None:
+    if row["status"] == "withdrawn":
+        # Not a status BoardReportStatusChanged accepts (contracts are not ours to change): shown by the API only.
+        return
     await outbox.emit(conn, BoardReportStatusChanged(
         report_id=row["id"], learner_id=row["learner_id"], claim_id=row["claim_id"], board_code=row["board_code"],
         status=row["status"], reason=row["reason"], attempts=row["attempts"], due_by=row["due_by"], changed_at=now,
@@ -37,13 +40,20 @@ async def _emit(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime) ->
 
 
 async def record_claim(*, conn: asyncpg.Connection, claim: CreditClaimed, now: datetime) -> list[asyncpg.Record]:
-    """Opens a report for each registered board the claim names; a redelivered claim opens nothing more."""
+    """Opens a report for each registered board the claim names; a redelivered claim opens nothing more.
+
+    A claim of a merged account is the survivor's, reported with the survivor's profile (board IDs), and a claim
+    revoked before it arrived opens nothing.
+    """
     opened = []
     async with conn.transaction():
-        await repository.lock_learner(conn, claim.learner_id)
+        learner_id = await repository.lock_and_resolve(conn, claim.learner_id)
+        if await repository.is_revoked(conn, claim.claim_id):
+            log.info("claim %s was revoked before it arrived: not reported", claim.claim_id)
+            return []
         named = list(dict.fromkeys(claim.moc_boards))
         boards = await repository.boards_by_code(conn, named)
-        learner = await repository.get_learner(conn, claim.learner_id)
+        learner = await repository.get_learner(conn, learner_id)
         credits = {c.credit_type: c.amount for c in claim.credits}
         for code in named:
             board = boards.get(code)
@@ -56,7 +66,7 @@ async def record_claim(*, conn: asyncpg.Connection, claim: CreditClaimed, now: d
                 log.info("claim %s: no permission to share with %s, nothing reported", claim.claim_id, board.code)
                 continue
             row = await repository.insert_report(
-                conn, report_id=uuid.uuid4(), claim_id=claim.claim_id, learner_id=claim.learner_id,
+                conn, report_id=uuid.uuid4(), claim_id=claim.claim_id, learner_id=learner_id,
                 board_code=board.code, activity_id=claim.activity.activity_id, activity_title=claim.activity.title,
                 completed_on=claim.completed_on, claimed_at=claim.claimed_at, decision=decision,
                 next_attempt_at=now if decision.status == "queued" else None)
@@ -68,30 +78,43 @@ async def record_claim(*, conn: asyncpg.Connection, claim: CreditClaimed, now: d
 
 async def apply_profile(*, conn: asyncpg.Connection, learner_id: uuid.UUID, profile: LearnerProfile, version: int,
                         now: datetime) -> list[asyncpg.Record]:
-    """Keeps the newest profile; the learner's held and rejected reports go (back) to the board when it helps."""
-    changed = []
+    """Keeps the newest profile; the learner's held and rejected reports go (back) to the board when it helps.
+
+    A merged account's profile stays its own (its version line is not the survivor's) and moves no report: identity
+    sends the survivor's combined profile as the survivor's own profile.updated.
+    """
     async with conn.transaction():
         await repository.lock_learner(conn, learner_id)
         if not await repository.upsert_learner(conn, learner_id, profile, version):
             log.info("profile version %d of %s is not newer than the one held; ignored", version, learner_id)
             return []
-        learner = await repository.get_learner(conn, learner_id)
-        assert learner is not None
-        for report in await repository.waiting_on_learner(conn, learner_id):
-            sent = (report["record"] or {}).get("Learner")
-            transition = domain.after_profile_change(report["status"], report["board_code"], learner, sent)
-            if transition is None:
-                continue
-            if transition.status == report["status"]:
-                # Still held, perhaps for less: the reason follows; no event, as the status did not change.
-                if transition.reason != report["reason"]:
-                    await repository.set_reason(conn, report["id"], transition.reason)
-                continue
-            queued = transition.status == "queued"
-            row = await repository.set_status(conn, report["id"], status=transition.status, reason=transition.reason,
-                                              next_attempt_at=now if queued else None, reset_attempts=queued)
-            await _emit(conn, row, now)
-            changed.append(row)
+        return await release_waiting(conn, learner_id, now)
+
+
+async def release_waiting(conn: asyncpg.Connection, learner_id: uuid.UUID, now: datetime) -> list[asyncpg.Record]:
+    """Weighs the learner's held and rejected reports against their profile as held now; the caller locks the learner.
+
+    Run after a newer profile, and after a merge gave the learner another account's reports.
+    """
+    learner = await repository.get_learner(conn, learner_id)
+    if learner is None:  # nothing to weigh them against: the learner's first profile will
+        return []
+    changed = []
+    for report in await repository.waiting_on_learner(conn, learner_id):
+        sent = (report["record"] or {}).get("Learner")
+        transition = domain.after_profile_change(report["status"], report["board_code"], learner, sent)
+        if transition is None:
+            continue
+        if transition.status == report["status"]:
+            # Still held, perhaps for less: the reason follows; no event, as the status did not change.
+            if transition.reason != report["reason"]:
+                await repository.set_reason(conn, report["id"], transition.reason)
+            continue
+        queued = transition.status == "queued"
+        row = await repository.set_status(conn, report["id"], status=transition.status, reason=transition.reason,
+                                          next_attempt_at=now if queued else None, reset_attempts=queued)
+        await _emit(conn, row, now)
+        changed.append(row)
     return changed
 
 
@@ -134,13 +157,17 @@ async def _record_answer(pool: asyncpg.Pool, settings: Settings, submission: _Su
                                      now=now, base=settings.retry_base_seconds, cap=settings.retry_cap_seconds,
                                      jitter=random.random())
     async with pool.acquire() as conn, conn.transaction():
+        current = await repository.lock_submission(conn, submission.report_id, submission.submission_id)
+        if current is None:
+            log.warning("answer for report %s came after its lease ran out; ignored", submission.report_id)
+            return
+        if current["revoked_at"] is not None:  # the claim was revoked while the board had the report
+            transition = domain.after_revoked_answer(transition, current["revoked_reason"])
         row = await repository.record_answer(
             conn, submission.report_id, submission_id=submission.submission_id, status=transition.status,
             reason=transition.reason, next_attempt_at=transition.next_attempt_at, last_error=transition.last_error,
             board_report_id=answer.board_report_id)
-        if row is None:
-            log.warning("answer for report %s came after its lease ran out; ignored", submission.report_id)
-            return
+        assert row is not None  # locked above
         await _emit(conn, row, now)
     log.info("report %s: board answered %s, now %s", submission.report_id, answer.outcome, transition.status,
              extra={"ctx_report_id": str(submission.report_id), "ctx_attempt": submission.attempts,
@@ -188,8 +215,10 @@ async def submit_loop(pool: asyncpg.Pool, *, settings: Settings, client: BoardCl
 def to_report(row: asyncpg.Record, *, for_support: bool = False) -> schemas.Report:
     fields = {k: row[k] for k in ("id", "claim_id", "board_code", "board_name", "activity_id", "activity_title",
                                   "completed_on", "credit_type", "credits", "status", "reason", "due_by", "attempts",
-                                  "updated_at")}
+                                  "updated_at", "revoked_at", "revoked_reason")}
     if for_support:
-        return schemas.SupportReport(**fields, learner_id=row["learner_id"], last_error=row["last_error"],
-                                     next_attempt_at=row["next_attempt_at"], board_report_id=row["board_report_id"])
+        return schemas.SupportReport(
+            **fields, learner_id=row["learner_id"], merged_from=row["merged_from"], last_error=row["last_error"],
+            next_attempt_at=row["next_attempt_at"], board_report_id=row["board_report_id"],
+            needs_board_correction=domain.needs_board_correction(row["status"], revoked=row["revoked_at"] is not None))
     return schemas.Report(**fields)

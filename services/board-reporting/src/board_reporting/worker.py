@@ -1,5 +1,5 @@
-"""The board-reporting worker (`python -m board_reporting.worker`): consumes claims and profiles, submits due reports
-to the boards, and relays its outbox to Kafka."""
+"""The board-reporting worker (`python -m board_reporting.worker`): consumes claims, revocations, profiles and account
+merges, submits due reports to the boards, and relays its outbox to Kafka."""
 
 from __future__ import annotations
 

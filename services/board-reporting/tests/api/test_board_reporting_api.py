@@ -4,10 +4,11 @@ import uuid
 
 import pytest
 
+from board_reporting import service
 from board_reporting.config import Settings
 from board_reporting.kit.auth import TokenVerifier
 from board_reporting.main import create_app
-from board_reporting_factories import claimed, deliver, registered
+from board_reporting_factories import InMemoryBoard, claimed, deliver, merged, registered, revoked
 from devstack.testing import TokenMint, running_app
 
 mint = TokenMint()
@@ -57,6 +58,28 @@ async def test_support_sees_a_learners_reports_with_their_technical_details(clie
     (report,) = response.json()
     assert report["learner_id"] == str(learner) and report["status"] == "queued"
     assert {"last_error", "next_attempt_at", "board_report_id"} <= set(report)
+
+
+async def test_support_sees_which_revoked_reports_need_a_correction_at_the_board(client):
+    learner, old, sent, unsent = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    pool = client.app.state.pool
+    await deliver(pool, registered(learner), claimed(old, claim_id=sent, boards=("ABIM",)))
+    await deliver(pool, merged(into=learner, merged_id=old))
+    await service.submit_due(pool, InMemoryBoard(), Settings(database_url="postgresql://unused"))
+    await deliver(pool, claimed(learner, claim_id=unsent, title="Never sent"),
+                  revoked(learner, sent, reason="claimed in error"), revoked(learner, unsent, reason="duplicate"))
+
+    response = await client.get("/reports", params={"learner_id": str(learner)},
+                                headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    reports = {r["claim_id"]: r for r in response.json()}
+    assert reports[str(sent)]["status"] == "accepted" and reports[str(sent)]["needs_board_correction"] is True
+    assert reports[str(sent)]["revoked_reason"] == "claimed in error" and reports[str(sent)]["revoked_at"]
+    assert reports[str(sent)]["merged_from"] == str(old)
+    assert reports[str(unsent)]["status"] == "withdrawn" and reports[str(unsent)]["needs_board_correction"] is False
+
+    mine = {r["claim_id"]: r for r in (await client.get("/reports/mine", headers=mint.headers(learner))).json()}
+    assert mine[str(unsent)]["status"] == "withdrawn" and mine[str(unsent)]["revoked_reason"] == "duplicate"
+    assert "needs_board_correction" not in mine[str(sent)]
 
 
 async def test_a_learner_cannot_look_up_someone_elses_reports(client):

@@ -8,8 +8,8 @@ from faststream.kafka import TestKafkaBroker
 
 from board_reporting.consumers import build_consumer
 from board_reporting.kit.messaging import create_broker
-from board_reporting_factories import (claimed, deliver, profile_updated, registered, report_of, reports_of,
-                                       status_events, statuses)
+from board_reporting_factories import (claimed, deliver, merged, profile_updated, registered, report_of, reports_of,
+                                       revoked, status_events, statuses)
 
 
 async def test_a_claim_for_a_matched_learner_queues_one_report_per_board_due_in_sixty_days(pool):
@@ -122,15 +122,17 @@ async def test_the_worker_routes_each_topic_to_its_handler_through_the_inbox(poo
     broker = create_broker("127.0.0.1:9", client_id="board-reporting-test")
     consumer = build_consumer(broker)
     consumer.pool = pool
-    learner = uuid.uuid4()
+    learner, survivor = uuid.uuid4(), uuid.uuid4()
     claim = claimed(learner)
     async with TestKafkaBroker(broker):
         for envelope in (registered(learner, board_ids={}), claim, claim,
-                         profile_updated(learner, version=2, board_ids={"ABIM": "1"})):
+                         profile_updated(learner, version=2, board_ids={"ABIM": "1"}),
+                         merged(into=survivor, merged_id=learner), revoked(learner, claim.data.claim_id)):
             await broker.publish(envelope.to_bytes(), topic=envelope.topic, key=str(learner).encode())
-    assert (await report_of(pool, learner))["status"] == "queued"
     assert await statuses(pool, learner) == ["held", "queued"]
+    assert (await report_of(pool, survivor))["status"] == "withdrawn"
     async with pool.acquire() as conn:
         consumers = {r["consumer"] for r in await conn.fetch("SELECT consumer FROM inbox")}
     assert consumers == {"board-reporting.on_user_registered", "board-reporting.on_credit_claimed",
-                         "board-reporting.on_profile_updated"}
+                         "board-reporting.on_profile_updated", "board-reporting.on_account_merged",
+                         "board-reporting.on_credit_revoked"}

@@ -191,3 +191,45 @@ def test_the_worker_handles_only_topics_the_registry_routes_to_board_reporting()
     from opencme_contracts.topics import consumed_by
 
     assert set(HANDLERS) <= {t.name for t in consumed_by("board-reporting")}
+
+
+def test_the_worker_handles_every_topic_the_registry_routes_to_board_reporting():
+    from board_reporting.consumers import HANDLERS
+    from opencme_contracts.topics import consumed_by
+
+    assert {t.name for t in consumed_by("board-reporting")} <= set(HANDLERS)
+    assert {"account.merged", "credit.revoked"} <= set(HANDLERS)
+
+
+@pytest.mark.parametrize("status", ["held", "queued", "rejected", "failed", "self_report"])
+def test_a_revoked_claims_report_the_board_has_not_recorded_is_withdrawn(status):
+    assert domain.on_revocation(status) == "withdraw"
+
+
+@pytest.mark.parametrize("status", ["submitted", "accepted"])
+def test_a_revoked_claims_report_the_board_may_hold_is_flagged_for_a_correction(status):
+    assert domain.on_revocation(status) == "flag"
+    assert domain.needs_board_correction(status, revoked=True)
+    assert not domain.needs_board_correction(status, revoked=False)
+
+
+def test_a_withdrawn_report_stays_withdrawn_and_needs_no_correction():
+    assert domain.on_revocation("withdrawn") is None
+    assert not domain.needs_board_correction("withdrawn", revoked=True)
+
+
+def test_the_withdrawal_reason_names_the_revocation_and_asks_self_reporters_to_remove_theirs():
+    assert domain.withdrawal_reason("queued", "duplicate") == "the claim was revoked (duplicate), so it is not reported"
+    assert domain.withdrawal_reason("self_report", "duplicate").endswith(
+        "if you already reported it to the board yourself, remove it there")
+
+
+def test_only_an_acceptance_survives_a_revocation_during_the_call():
+    accepted = domain.Transition("accepted")
+    assert domain.after_revoked_answer(accepted, "duplicate") is accepted
+    retry = domain.after_answer(domain.BoardAnswer("transient", reason="HTTP 503"), attempts=1, max_attempts=5, now=NOW,
+                                base=30, cap=600, jitter=0.5)
+    assert retry.status == "queued"
+    withdrawn = domain.after_revoked_answer(retry, "duplicate")
+    assert (withdrawn.status, withdrawn.next_attempt_at, withdrawn.last_error) == ("withdrawn", None, "HTTP 503")
+    assert "revoked (duplicate)" in withdrawn.reason
