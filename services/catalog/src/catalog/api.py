@@ -73,6 +73,12 @@ async def my_registrations(conn: ConnDep, learner: CurrentUser) -> list[schemas.
     return await service.registrations_of(conn=conn, learner=learner)
 
 
+@router.post("/registrations/{registration_id}/cancel", response_model=schemas.Registration)
+async def cancel_registration(registration_id: uuid.UUID, conn: ConnDep, caller: CurrentUser) -> schemas.Registration:
+    """Cancel a registration, freeing its seat: the learner before the activity starts, staff any time."""
+    return await service.cancel_registration(conn=conn, caller=caller, registration_id=registration_id)
+
+
 @router.post("/attendance/event-code", response_model=schemas.Attendance)
 async def enter_event_code(body: schemas.EventCodeEntry, conn: ConnDep, learner: CurrentUser) -> schemas.Attendance:
     """Enter the code given at a session: records attendance and unlocks claiming credit."""

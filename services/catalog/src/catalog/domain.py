@@ -97,3 +97,12 @@ def event_code_refusal(*, valid_from: datetime, valid_until: datetime, now: date
     if now > valid_until:
         return f"this code expired {valid_until.isoformat()}"
     return None
+
+
+def learner_cancellation_refusal(*, starts_at: datetime | None, attended: bool, now: datetime) -> str | None:
+    """Why the learner may no longer cancel themself, or None. Staff may cancel at any time."""
+    if starts_at is not None and now >= starts_at:
+        return f"the activity started {starts_at.isoformat()}; please contact the organiser to cancel"
+    if attended:
+        return "your attendance has already been recorded; please contact the organiser to cancel"
+    return None

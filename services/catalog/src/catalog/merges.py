@@ -14,9 +14,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from catalog import repository
-from catalog.config import SERVICE
-from catalog.kit import outbox
+from catalog import cancellations, repository
 from catalog.kit.messaging import Rejected
 from opencme_contracts import events
 
@@ -54,13 +52,11 @@ async def merge_accounts(conn: asyncpg.Connection, event: events.AccountMerged) 
         raise Rejected(f"account {merged} was already merged into {earlier}, not {survivor}")
 
     await repository.record_merge(conn, merged_id=merged, surviving_id=survivor, merged_at=event.merged_at)
-    now = datetime.now(UTC)
-    duplicates = await repository.cancel_duplicate_registrations(conn, merged_id=merged, surviving_id=survivor)
+    duplicates = await repository.cancel_duplicate_registrations(conn, merged_id=merged, surviving_id=survivor,
+                                                                 at=datetime.now(UTC))
     for duplicate in duplicates:
-        # Keyed by the merged id, like the registration.confirmed it undoes, so consumers see the two in order.
-        await outbox.emit(conn, events.RegistrationCancelled(
-            registration_id=duplicate["id"], learner_id=merged, activity_id=duplicate["activity_id"],
-            cancelled_at=now), producer=SERVICE, subject=merged)
+        # Names and is keyed by the merged id: the move to the survivor comes after the cancel.
+        await cancellations.publish_cancelled(conn, duplicate)
     registrations = await repository.move_registrations(conn, merged_id=merged, surviving_id=survivor)
     attendance = await repository.move_attendance(conn, merged_id=merged, surviving_id=survivor)
     code_uses = await repository.move_code_uses(conn, merged_id=merged, surviving_id=survivor)

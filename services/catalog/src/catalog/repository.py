@@ -76,6 +76,32 @@ async def registrations_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> l
            WHERE r.learner_id = $1 ORDER BY r.created_at DESC""", learner_id)
 
 
+async def get_registration(conn: asyncpg.Connection, registration_id: uuid.UUID, *, for_update: bool = False
+                           ) -> asyncpg.Record | None:
+    """The registration with its activity's title and start; locked when `for_update`, so two cancels queue."""
+    lock = "FOR UPDATE OF r" if for_update else ""
+    return await conn.fetchrow(
+        f"""SELECT r.*, a.title AS activity_title, a.starts_at AS activity_starts_at
+            FROM registrations r JOIN activities a ON a.id = r.activity_id WHERE r.id = $1 {lock}""",
+        registration_id)
+
+
+async def attended(conn: asyncpg.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID) -> bool:
+    """Whether the learner's attendance at any session of the activity has been recorded."""
+    return await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM attendance t JOIN sessions s ON s.id = t.session_id
+                          WHERE s.activity_id = $1 AND t.learner_id = $2)""", activity_id, learner_id)
+
+
+async def cancel_registration(conn: asyncpg.Connection, registration_id: uuid.UUID, *, by: uuid.UUID,
+                              at: datetime) -> asyncpg.Record:
+    """Cancels a live registration (its seat is free again); payment_status stays as it was."""
+    return await conn.fetchrow(
+        """UPDATE registrations SET status = 'cancelled', cancelled_at = $3, cancelled_by = $2
+           WHERE id = $1 AND status = 'confirmed'
+           RETURNING id, learner_id, activity_id, cancelled_at""", registration_id, by, at)
+
+
 async def insert_session(conn: asyncpg.Connection, *, session_id: uuid.UUID, activity_id: uuid.UUID, title: str,
                          starts_at: datetime, ends_at: datetime) -> None:
     await conn.execute("INSERT INTO sessions (id, activity_id, title, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5)",
@@ -136,15 +162,15 @@ async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviv
     await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, surviving_id)
 
 
-async def cancel_duplicate_registrations(conn: asyncpg.Connection, *, merged_id: uuid.UUID,
-                                         surviving_id: uuid.UUID) -> list[asyncpg.Record]:
+async def cancel_duplicate_registrations(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
+                                         at: datetime) -> list[asyncpg.Record]:
     """Cancels the merged learner's live registrations for activities the survivor is registered for too."""
     return await conn.fetch(
-        """UPDATE registrations m SET status = 'cancelled'
+        """UPDATE registrations m SET status = 'cancelled', cancelled_at = $3
            WHERE m.learner_id = $1 AND m.status = 'confirmed'
              AND EXISTS (SELECT 1 FROM registrations s
                          WHERE s.learner_id = $2 AND s.activity_id = m.activity_id AND s.status = 'confirmed')
-           RETURNING m.id, m.activity_id""", merged_id, surviving_id)
+           RETURNING m.id, m.learner_id, m.activity_id, m.cancelled_at""", merged_id, surviving_id, at)
 
 
 async def move_registrations(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> int:

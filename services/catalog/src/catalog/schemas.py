@@ -101,6 +101,7 @@ class Registration(BaseModel):
     payment_status: str
     status: str
     created_at: datetime
+    cancelled_at: datetime | None = None
 
 
 class SessionCreate(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from catalog import domain, merges, repository, schemas
+from catalog import cancellations, domain, merges, repository, schemas
 from catalog.config import SERVICE
 from catalog.kit import outbox
 from catalog.kit.auth import Principal
@@ -165,10 +165,39 @@ async def enter_event_code(*, conn: asyncpg.Connection, learner: Principal, code
                               recorded_at=inserted["recorded_at"] if inserted else now)
 
 
+def _registration(r: asyncpg.Record) -> schemas.Registration:
+    return schemas.Registration(id=r["id"], number=r["number"], activity_id=r["activity_id"],
+                                activity_title=r["activity_title"], attendee_category=r["attendee_category"],
+                                fee_cents=r["fee_cents"], payment_status=r["payment_status"], status=r["status"],
+                                created_at=r["created_at"], cancelled_at=r["cancelled_at"])
+
+
 async def registrations_of(*, conn: asyncpg.Connection, learner: Principal) -> list[schemas.Registration]:
     """A merged account's last token sees the survivor's registrations, which now include its own."""
     rows = await repository.registrations_of(conn, await repository.survivor_of(conn, learner.id))
-    return [schemas.Registration(id=r["id"], number=r["number"], activity_id=r["activity_id"],
-                                 activity_title=r["activity_title"], attendee_category=r["attendee_category"],
-                                 fee_cents=r["fee_cents"], payment_status=r["payment_status"], status=r["status"],
-                                 created_at=r["created_at"]) for r in rows]
+    return [_registration(r) for r in rows]
+
+
+async def cancel_registration(*, conn: asyncpg.Connection, caller: Principal,
+                              registration_id: uuid.UUID) -> schemas.Registration:
+    """The owner cancels before the activity starts (and before any attendance); staff cancel any time."""
+    async with conn.transaction():
+        # A merged account's last token acts for the survivor, who now holds its registrations.
+        owner = None if caller.is_staff else await merges.owner_for(conn, caller.id)
+        row = await repository.get_registration(conn, registration_id, for_update=True)
+        if row is None or (owner is not None and row["learner_id"] != owner):
+            raise not_found("registration")  # another learner's registration is as good as absent
+        if row["status"] == "cancelled":
+            raise Problem(409, "Already cancelled", f"registration {row['number']} is already cancelled",
+                          errors=[{"field": "registration_id", "reason": f"{row['number']} is already cancelled"}])
+        now = utcnow()
+        if owner is not None:
+            reason = domain.learner_cancellation_refusal(
+                starts_at=row["activity_starts_at"],
+                attended=await repository.attended(conn, row["activity_id"], row["learner_id"]), now=now)
+            if reason is not None:
+                raise Problem(409, "Cancellation refused", f"registration {row['number']}: {reason}",
+                              errors=[{"field": "registration_id", "reason": reason}])
+        cancelled = await repository.cancel_registration(conn, registration_id, by=caller.id, at=now)
+        await cancellations.publish_cancelled(conn, cancelled)
+    return _registration(row).model_copy(update={"status": "cancelled", "cancelled_at": now})

@@ -71,3 +71,17 @@ def test_event_code_validity_window():
     assert "expired" in domain.event_code_refusal(valid_from=start, valid_until=end, now=end + timedelta(seconds=1))
     assert "becomes valid" in domain.event_code_refusal(valid_from=start, valid_until=end,
                                                         now=start - timedelta(seconds=1))
+
+
+def test_a_learner_may_cancel_before_the_start_but_not_after():
+    start = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    before = start - timedelta(minutes=1)
+    assert domain.learner_cancellation_refusal(starts_at=start, attended=False, now=before) is None
+    refusal = domain.learner_cancellation_refusal(starts_at=start, attended=False, now=start)
+    assert refusal is not None and "contact the organiser" in refusal
+
+
+def test_without_a_start_a_learner_may_cancel_until_attendance_is_recorded():
+    now = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    assert domain.learner_cancellation_refusal(starts_at=None, attended=False, now=now) is None
+    assert "attendance" in domain.learner_cancellation_refusal(starts_at=None, attended=True, now=now)

@@ -1,0 +1,161 @@
+"""Cancelling registrations over HTTP against a real PostgreSQL; registration.cancelled is read from the outbox."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from catalog.config import Settings
+from catalog.kit.auth import TokenVerifier
+from catalog.main import create_app
+from catalog_factories import make_attendance, make_session
+from devstack.testing import TokenMint, running_app
+
+mint = TokenMint()
+STAFF = mint.headers(uuid.uuid4(), roles=("staff",))
+
+
+@pytest.fixture(scope="module")
+async def client(make_database):
+    settings = Settings(database_url=await make_database("catalog"), provider_name="Acme Clinic")
+    app = create_app(settings)
+    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
+        client.app = app
+        yield client
+
+
+async def published_activity(client, *, starts_in: timedelta | None = timedelta(days=7), **overrides) -> dict:
+    body = {"title": "Cardiology Update 2026", "format": "live_course", "fees": {"physician": 25000},
+            "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}]}
+    if starts_in is not None:
+        start = datetime.now(UTC) + starts_in
+        body |= {"starts_at": start.isoformat(), "ends_at": (start + timedelta(days=8)).isoformat()}
+    created = await client.post("/activities", json=body | overrides, headers=STAFF)
+    assert created.status_code == 201, created.text
+    published = await client.post(f"/activities/{created.json()['id']}/publish", headers=STAFF)
+    assert published.status_code == 200
+    return published.json()
+
+
+async def register(client, activity: dict, learner: uuid.UUID) -> dict:
+    response = await client.post(f"/activities/{activity['id']}/registrations", json={},
+                                 headers=mint.headers(learner))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def cancelled_events(client, registration_id: str) -> list[dict]:
+    async with client.app.state.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT message_key, payload FROM outbox WHERE topic = 'registration.cancelled'")
+    events = [(r["message_key"], json.loads(r["payload"])) for r in rows]
+    return [e | {"key": key} for key, e in events if e["data"]["registration_id"] == registration_id]
+
+
+async def test_the_learner_cancels_frees_the_seat_and_publishes_registration_cancelled(client):
+    activity = await published_activity(client, capacity=1)
+    learner, waiting = uuid.uuid4(), uuid.uuid4()
+    registration = await register(client, activity, learner)
+    full = await client.post(f"/activities/{activity['id']}/registrations", json={}, headers=mint.headers(waiting))
+    assert full.status_code == 409 and "full" in full.json()["detail"]
+
+    response = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(learner))
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "cancelled" and body["cancelled_at"] is not None
+    assert body["payment_status"] == "pending"  # refunds are the organiser's business
+    [event] = await cancelled_events(client, registration["id"])
+    assert event["producer"] == "catalog" and event["subject"] == str(learner) and event["key"] == str(learner)
+    assert event["data"]["learner_id"] == str(learner) and event["data"]["activity_id"] == activity["id"]
+    async with client.app.state.pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT status, cancelled_by, cancelled_at, payment_status FROM registrations "
+                                  "WHERE id = $1", uuid.UUID(registration["id"]))
+    assert (row["status"], row["cancelled_by"], row["payment_status"]) == ("cancelled", learner, "pending")
+    assert row["cancelled_at"] == datetime.fromisoformat(event["data"]["cancelled_at"])
+    assert (await client.get(f"/activities/{activity['id']}")).json()["seats_left"] == 1
+    await register(client, activity, waiting)  # the freed seat is taken
+
+
+async def test_another_learner_gets_404_and_nothing_changes(client):
+    activity = await published_activity(client)
+    registration = await register(client, activity, uuid.uuid4())
+    response = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(uuid.uuid4()))
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "registration not found"
+    assert await cancelled_events(client, registration["id"]) == []
+    unknown = await client.post(f"/registrations/{uuid.uuid4()}/cancel", headers=mint.headers(uuid.uuid4()))
+    assert unknown.status_code == 404 and unknown.json()["detail"] == response.json()["detail"]
+
+
+async def test_after_the_start_the_learner_is_told_to_contact_the_organiser_and_staff_can_cancel(client):
+    activity = await published_activity(client, starts_in=-timedelta(hours=1))  # started, registration still open
+    learner = uuid.uuid4()
+    registration = await register(client, activity, learner)
+
+    refused = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(learner))
+
+    assert refused.status_code == 409
+    [error] = refused.json()["errors"]
+    assert error["field"] == "registration_id" and "contact the organiser" in error["reason"]
+    assert registration["number"] in refused.json()["detail"]
+    assert await cancelled_events(client, registration["id"]) == []
+
+    by_staff = await client.post(f"/registrations/{registration['id']}/cancel", headers=STAFF)
+    assert by_staff.status_code == 200, by_staff.text
+    assert by_staff.json()["status"] == "cancelled"
+    [event] = await cancelled_events(client, registration["id"])
+    assert event["subject"] == str(learner) and event["data"]["learner_id"] == str(learner)
+
+
+async def test_cancelling_twice_is_a_conflict_naming_the_registration(client):
+    activity = await published_activity(client)
+    learner = uuid.uuid4()
+    registration = await register(client, activity, learner)
+    first = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(learner))
+    assert first.status_code == 200
+    for headers in (mint.headers(learner), STAFF):
+        again = await client.post(f"/registrations/{registration['id']}/cancel", headers=headers)
+        assert again.status_code == 409
+        assert registration["number"] in again.json()["detail"]
+        assert again.json()["errors"][0]["field"] == "registration_id"
+    assert len(await cancelled_events(client, registration["id"])) == 1
+
+
+async def test_the_learner_can_register_again_after_cancelling(client):
+    activity = await published_activity(client)
+    learner = uuid.uuid4()
+    first = await register(client, activity, learner)
+    assert (await client.post(f"/registrations/{first['id']}/cancel", headers=mint.headers(learner))).status_code == 200
+
+    second = await register(client, activity, learner)
+
+    assert second["id"] != first["id"] and second["status"] == "confirmed"
+    listed = await client.get("/registrations/mine", headers=mint.headers(learner))
+    mine = {r["id"]: r["status"] for r in listed.json()}
+    assert mine == {first["id"]: "cancelled", second["id"]: "confirmed"}
+
+
+async def test_enduring_material_can_be_cancelled_until_attendance_is_recorded(client):
+    activity = await published_activity(client, starts_in=None, format="enduring", fees={},
+                                        available_until=(datetime.now(UTC) + timedelta(days=90)).isoformat())
+    free, attended = uuid.uuid4(), uuid.uuid4()
+    free_registration = await register(client, activity, free)
+    attended_registration = await register(client, activity, attended)
+    async with client.app.state.pool.acquire() as conn:
+        session = await make_session(conn, uuid.UUID(activity["id"]))
+        await make_attendance(conn, session, attended, method="event_code", recorded_at=datetime.now(UTC))
+
+    ok = await client.post(f"/registrations/{free_registration['id']}/cancel", headers=mint.headers(free))
+    refused = await client.post(f"/registrations/{attended_registration['id']}/cancel",
+                                headers=mint.headers(attended))
+
+    assert ok.status_code == 200, ok.text
+    assert refused.status_code == 409 and "attendance" in refused.json()["errors"][0]["reason"]
+    assert "contact the organiser" in refused.json()["errors"][0]["reason"]
+
+
+async def test_cancelling_needs_a_token(client):
+    response = await client.post(f"/registrations/{uuid.uuid4()}/cancel")
+    assert response.status_code == 401
