@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from credit import schemas, service
-from credit.kit.auth import CurrentUser
+from credit import extensions, schemas, service
+from credit.kit.auth import CurrentUser, SupportOnly
 from credit.kit.problems import field_problem
 from credit.kit.service import ConnDep
 
@@ -33,3 +34,25 @@ async def transcript(conn: ConnDep, learner: CurrentUser, date_from: date | None
     if date_from and date_to and date_to < date_from:
         raise field_problem("date_to", "must not be before date_from")
     return await service.transcript(conn=conn, learner_id=learner.id, date_from=date_from, date_to=date_to)
+
+
+@router.put("/learners/{learner_id}/extensions/{activity_id}", response_model=schemas.Extension)
+async def grant_extension(learner_id: uuid.UUID, activity_id: uuid.UUID, body: schemas.ExtensionRequest,
+                          conn: ConnDep, support: SupportOnly) -> schemas.Extension:
+    """Support: extend one learner's claim window for one activity, with a reason; replaces an earlier extension."""
+    return await extensions.grant_extension(conn=conn, learner_id=learner_id, activity_id=activity_id, request=body,
+                                            support=support)
+
+
+@router.get("/learners/{learner_id}/extensions", response_model=list[schemas.Extension])
+async def learner_extensions(learner_id: uuid.UUID, conn: ConnDep, _: SupportOnly) -> list[schemas.Extension]:
+    """Support: the claim-window extensions in force for one learner."""
+    return await extensions.list_extensions(conn=conn, learner_id=learner_id)
+
+
+@router.delete("/learners/{learner_id}/extensions/{activity_id}", status_code=204, response_class=Response)
+async def withdraw_extension(learner_id: uuid.UUID, activity_id: uuid.UUID, conn: ConnDep,
+                             support: SupportOnly) -> Response:
+    """Support: withdraw one learner's claim-window extension for one activity."""
+    await extensions.withdraw_extension(conn=conn, learner_id=learner_id, activity_id=activity_id, support=support)
+    return Response(status_code=204)

@@ -59,6 +59,19 @@ def window_closes(activity: ClaimableActivity, completed_on: date, extension_unt
     return max(closes, extension_until) if extension_until else closes
 
 
+def decide_extension(activity: ClaimableActivity, participation: Participation, *, until: date, today: date) -> date:
+    """Checks a support extension to `until`; returns the learner's normal window close, or raises ClaimRefused.
+
+    Only a later deadline is an extension: the normal close ignores any extension in force, so re-granting may also
+    shorten an earlier extension, as long as it stays beyond the normal window."""
+    if until < today:
+        raise ClaimRefused("until", f"must not be in the past (today is {today.isoformat()})")
+    normal = window_closes(activity, completion_date(activity, participation, today), None)
+    if until <= normal:
+        raise ClaimRefused("until", f"must be later than the normal claim window close, {normal.isoformat()}")
+    return normal
+
+
 def decide_claim(activity: ClaimableActivity, participation: Participation, *, requested: dict[str, Decimal],
                  moc_boards: set[str], share_permission: bool, today: date) -> tuple[date, list[DecidedCredit]]:
     """Checks a claim; returns the completion date and the credits to record, or raises ClaimRefused."""

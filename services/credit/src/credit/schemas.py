@@ -66,5 +66,26 @@ class Claimable(BaseModel):
     format: str
     completed_on: date
     window_closes: date
+    window_extended: bool = Field(description="true when window_closes is a support extension for this learner")
     designations: dict[str, Decimal]
     moc_boards: list[str]
+
+
+class ExtensionRequest(BaseModel):
+    """A support extension of one learner's claim window for one activity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    until: date = Field(description="last day the learner may claim; later than the normal window close")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        examples=["hospitalised during the claim window"])
+
+
+class Extension(BaseModel):
+    learner_id: uuid.UUID
+    activity_id: uuid.UUID
+    activity_title: str
+    until: date
+    reason: str
+    granted_by: uuid.UUID
+    granted_at: datetime

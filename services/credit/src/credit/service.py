@@ -102,6 +102,7 @@ async def claimable(*, conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[
         if completed_on <= today <= closes:
             result.append(schemas.Claimable(
                 activity_id=row["id"], title=row["title"], format=row["format"], completed_on=completed_on,
-                window_closes=closes, designations={k: v[0] for k, v in activity.designations.items()},
+                window_closes=closes, window_extended=closes != domain.window_closes(activity, completed_on, None),
+                designations={k: v[0] for k, v in activity.designations.items()},
                 moc_boards=sorted(activity.moc_boards)))
     return result

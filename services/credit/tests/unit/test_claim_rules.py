@@ -103,3 +103,24 @@ def test_moc_reporting_needs_an_approved_board_and_permission():
 def test_totals_add_up_per_credit_type():
     assert domain.totals([{AMA: Decimal("1.5")}, {AMA: Decimal("2.25"), "ANCC": Decimal("1")}]) == {
         AMA: Decimal("3.75"), "ANCC": Decimal("1")}
+
+
+def test_an_extension_must_end_after_the_learners_normal_window():
+    # ended 2026-03-04, 30-day window: closes 2026-04-03
+    assert domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 25), today=date(2026, 4, 20)) \
+        == date(2026, 4, 3)
+    with pytest.raises(domain.ClaimRefused) as refused:
+        domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 3), today=date(2026, 3, 20))
+    assert refused.value.field == "until" and "2026-04-03" in refused.value.reason
+
+
+def test_an_extension_ending_in_the_past_is_refused():
+    with pytest.raises(domain.ClaimRefused) as refused:
+        domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 19), today=date(2026, 4, 20))
+    assert refused.value.field == "until" and "past" in refused.value.reason
+
+
+def test_the_normal_window_of_an_extension_follows_the_learners_attendance_and_ignores_an_earlier_extension():
+    attended = domain.Participation(registered=False, attended_on=date(2026, 3, 20), extension_until=date(2026, 6, 1))
+    assert domain.decide_extension(activity(), attended, until=date(2026, 4, 20), today=date(2026, 4, 1)) \
+        == date(2026, 4, 19)

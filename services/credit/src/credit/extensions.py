@@ -1,0 +1,59 @@
+"""Claim-window extensions: support gives one learner more time to claim one activity, with a reason.
+
+The extension in force lives in `claim_window_extensions` (re-granting replaces it) and `domain.window_closes` honours
+it; every grant and withdrawal is also kept in `claim_window_extension_history`. No event is published: the window
+matters only to credit. Writes go to the account that owns the learner's records (`merges.owner_of`), so an extension
+granted under a merged account's id lands on the survivor.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from credit import domain, merges, repository, schemas
+from credit.kit.auth import Principal
+from credit.kit.problems import Problem, not_found
+from credit.service import claimable_activity, to_participation, utcnow
+
+
+def to_extension(row: asyncpg.Record, activity_title: str) -> schemas.Extension:
+    return schemas.Extension(learner_id=row["learner_id"], activity_id=row["activity_id"],
+                             activity_title=activity_title, until=row["until_date"], reason=row["reason"],
+                             granted_by=row["granted_by"], granted_at=row["granted_at"])
+
+
+async def grant_extension(*, conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID,
+                          request: schemas.ExtensionRequest, support: Principal) -> schemas.Extension:
+    async with conn.transaction():
+        activity = await repository.get_activity(conn, activity_id)
+        if activity is None:
+            raise not_found("activity")
+        owner = await merges.owner_of(conn, learner_id)
+        participation = await repository.participation(conn, owner, activity_id)
+        try:
+            domain.decide_extension(claimable_activity(activity), to_participation(participation),
+                                    until=request.until, today=utcnow().date())
+        except domain.ClaimRefused as refused:
+            raise Problem(refused.status, "Extension refused", f"{refused.field}: {refused.reason}",
+                          errors=[{"field": refused.field, "reason": refused.reason}]) from refused
+        row = await repository.upsert_extension(conn, learner_id=owner, activity_id=activity_id, until=request.until,
+                                                reason=request.reason, granted_by=support.id)
+        await repository.record_extension_history(conn, row, action="granted", acted_by=support.id)
+    return to_extension(row, activity["title"])
+
+
+async def list_extensions(*, conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[schemas.Extension]:
+    learner_id = await merges.reader_of(conn, learner_id)
+    return [to_extension(r, r["activity_title"]) for r in await repository.extensions_of(conn, learner_id)]
+
+
+async def withdraw_extension(*, conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID,
+                             support: Principal) -> None:
+    async with conn.transaction():
+        owner = await merges.owner_of(conn, learner_id)
+        row = await repository.delete_extension(conn, owner, activity_id)
+        if row is None:
+            raise not_found("claim-window extension for this learner and activity")
+        await repository.record_extension_history(conn, row, action="withdrawn", acted_by=support.id)
