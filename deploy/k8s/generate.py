@@ -4,6 +4,7 @@
 
 PostgreSQL and Kafka are expected to exist already (a managed service or an operator such as Strimzi/CloudNativePG);
 their addresses come from the `opencme-infra` Secret: one DATABASE_URL_<SERVICE> per service and KAFKA_BOOTSTRAP_SERVERS.
+Identity's SIGNING_KEY_PASSPHRASE (encrypts the token signing keys at rest) comes from the `opencme-identity` Secret.
 Images are those built from services/<name>/Dockerfile, tagged ghcr.io/opencme/<name>:<version> by convention.
 """
 
@@ -27,7 +28,9 @@ def env_for(service: str, package: str) -> list[dict]:
         {"name": "KAFKA_BOOTSTRAP_SERVERS", "valueFrom": {"secretKeyRef": {"name": "opencme-infra",
                                                                            "key": "KAFKA_BOOTSTRAP_SERVERS"}}},
         {"name": "JWKS_URL", "value": "http://identity-api:8000/.well-known/jwks.json"},
-    ]
+    ] + ([{"name": "SIGNING_KEY_PASSPHRASE", "valueFrom": {"secretKeyRef": {"name": "opencme-identity",
+                                                                          "key": "SIGNING_KEY_PASSPHRASE"}}}]
+         if service == "identity" else [])
 
 
 def deployment(name: str, service: str, package: str, *, command: list[str] | None, probes: bool) -> dict:

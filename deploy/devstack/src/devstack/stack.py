@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 import time
@@ -17,6 +18,15 @@ from devstack.procs import spawn, stop, wait_until
 
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin passphrase for the demo"
+
+
+def local_secret(path: Path) -> str:
+    """A secret made once per checkout and profile, readable by its owner only (never committed: .local/)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 @dataclass
@@ -54,7 +64,8 @@ class Stack:
         }
         extra = {
             "identity": {"PORTAL_URL": c.gateway_url, "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-                         "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD},
+                         "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                         "SIGNING_KEY_PASSPHRASE": local_secret(c.state_dir / "identity-signing-key.passphrase")},
             "certificates": {"PUBLIC_BASE_URL": c.gateway_url},
             "board-reporting": {"BOARD_ENDPOINT_URL": f"http://127.0.0.1:{c.board_port}", "SUBMIT_INTERVAL": "1"},
             "notifications": {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(c.smtp_port), "PORTAL_URL": c.gateway_url,

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from identity.kit.service import KitSettings
 
 SERVICE = "identity"
@@ -19,6 +21,9 @@ class Settings(KitSettings):
     # A new signing key is published this long before it signs; verifiers (kit TokenVerifier) refetch the JWKS at
     # most every 10 s on an unknown key id, so anything above that means no verifier ever meets an unknown key.
     signing_key_publish_seconds: int = 60
+    # Encrypts the private signing keys at rest (PKCS#8, the best encryption `cryptography` offers). Set it in every
+    # deployment; keys stored in the clear are encrypted at the next start once it is set.
+    signing_key_passphrase: SecretStr | None = None
     # Throttling (sliding windows, counted in PostgreSQL). Sign-in counts failures; reset requests count every request.
     signin_account_limit: int = 5
     signin_ip_limit: int = 50
@@ -38,3 +43,6 @@ class Settings(KitSettings):
     # The first admin comes from configuration; created at start-up when no account has this email.
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
+
+    def signing_passphrase(self) -> bytes | None:
+        return self.signing_key_passphrase.get_secret_value().encode() if self.signing_key_passphrase else None

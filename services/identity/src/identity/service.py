@@ -227,7 +227,7 @@ async def bootstrap_admin(pool: asyncpg.Pool, settings: Settings) -> None:
     """Create the configured first admin when no account has that email yet. An existing account with that email is
     left as it is: it may have been registered by someone else, and only an admin grants roles."""
     async with pool.acquire() as conn:
-        await tokens.ensure_signing_key(conn)
+        await tokens.ensure_signing_key(conn, passphrase=settings.signing_passphrase())
         if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
             return
         if await repository.email_owner(conn, domain.normalise_email(settings.bootstrap_admin_email)):

@@ -95,7 +95,8 @@ async def _issue(conn: asyncpg.Connection, *, family_id: uuid.UUID, family_expir
     await store.insert_refresh_token(conn, token_hash=refresh_hash, family_id=family_id, issued_at=now,
                                      expires_at=refresh_expires)
     access = await tokens.issue_access_token(conn, user_id=user_id, roles=roles, email=email,
-                                             minutes=settings.access_token_minutes, session_id=family_id)
+                                             minutes=settings.access_token_minutes,
+                                             passphrase=settings.signing_passphrase(), session_id=family_id)
     return schemas.SessionTokens(access_token=access, expires_in=settings.access_token_minutes * 60,
                                  refresh_token=refresh, refresh_expires_in=int((refresh_expires - now).total_seconds()))
 

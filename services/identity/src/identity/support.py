@@ -154,7 +154,7 @@ async def add_signing_key(*, conn: asyncpg.Connection, admin_id: uuid.UUID, sett
     now = utcnow()
     activates_at = now + timedelta(seconds=settings.signing_key_publish_seconds)
     async with conn.transaction():
-        kid = await tokens.add_signing_key(conn, activates_at=activates_at)
+        kid = await tokens.add_signing_key(conn, passphrase=settings.signing_passphrase(), activates_at=activates_at)
         await repository.audit(conn, "signing_key.added", actor_id=admin_id, client_ip=client_ip, kid=kid,
                                activates_at=activates_at.isoformat())
     return await signing_keys(conn=conn)

@@ -39,14 +39,38 @@ def hash_token(token: str) -> bytes:
 
 
 # --- signing keys -----------------------------------------------------------------------------------------
+# Private keys are stored as PKCS#8 PEM, encrypted with the configured passphrase (SIGNING_KEY_PASSPHRASE) so that a
+# copy of the database alone cannot mint tokens. Without a passphrase (development) they are stored in the clear.
+
+_ENCRYPTED = "-----BEGIN ENCRYPTED PRIVATE KEY-----"
 
 
-async def add_signing_key(conn: asyncpg.Connection, *, activates_at: datetime | None = None) -> str:
+class SigningKeyError(RuntimeError):
+    """The stored signing keys cannot be used with the configured passphrase: a deployment error, fatal at start."""
+
+
+def _to_pem(key: ec.EllipticCurvePrivateKey, passphrase: bytes | None) -> str:
+    encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase
+                  else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
+
+
+def _load_pem(kid: str, pem: str, passphrase: bytes | None) -> Any:
+    encrypted = pem.startswith(_ENCRYPTED)
+    if encrypted and not passphrase:
+        raise SigningKeyError(f"signing key {kid} is encrypted: set SIGNING_KEY_PASSPHRASE")
+    try:
+        return serialization.load_pem_private_key(pem.encode(), password=passphrase if encrypted else None)
+    except ValueError as exc:
+        raise SigningKeyError(f"signing key {kid} does not open with SIGNING_KEY_PASSPHRASE") from exc
+
+
+async def add_signing_key(conn: asyncpg.Connection, *, passphrase: bytes | None,
+                          activates_at: datetime | None = None) -> str:
     """A new ES256 key, published in the JWKS at once and signing from `activates_at` (now when None)."""
     key = ec.generate_private_key(ec.SECP256R1())
     kid = f"k-{uuid.uuid4().hex[:12]}"
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = _to_pem(key, passphrase)
     public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
     await conn.execute(
         "INSERT INTO signing_keys (kid, private_pem, public_jwk, activates_at) "
@@ -55,12 +79,20 @@ async def add_signing_key(conn: asyncpg.Connection, *, activates_at: datetime | 
     return kid
 
 
-async def ensure_signing_key(conn: asyncpg.Connection) -> None:
-    """Create the first signing key if there is none; several processes may start at once, so under a lock."""
+async def ensure_signing_key(conn: asyncpg.Connection, *, passphrase: bytes | None) -> None:
+    """At start: create the first signing key if there is none, encrypt keys stored in the clear once a passphrase is
+    configured, and check that every usable key opens (SigningKeyError otherwise, so a wrong passphrase stops the
+    process instead of failing sign-ins). Several processes may start at once, so under a lock."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('identity.signing_keys'))")
-        if not await conn.fetchval("SELECT count(*) FROM signing_keys WHERE retired_at IS NULL"):
-            await add_signing_key(conn)
+        rows = await conn.fetch("SELECT kid, private_pem FROM signing_keys WHERE retired_at IS NULL")
+        for row in rows:
+            key = _load_pem(row["kid"], row["private_pem"], passphrase)
+            if passphrase and not row["private_pem"].startswith(_ENCRYPTED):
+                await conn.execute("UPDATE signing_keys SET private_pem = $2 WHERE kid = $1", row["kid"],
+                                   _to_pem(key, passphrase))
+        if not rows:
+            await add_signing_key(conn, passphrase=passphrase)
 
 
 async def list_signing_keys(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -79,11 +111,11 @@ async def jwks(conn: asyncpg.Connection) -> dict[str, Any]:
 
 
 async def issue_access_token(conn: asyncpg.Connection, *, user_id: uuid.UUID, roles: list[str], email: str,
-                             minutes: int, session_id: uuid.UUID | None = None) -> str:
+                             minutes: int, passphrase: bytes | None, session_id: uuid.UUID | None = None) -> str:
     now = int(time.time())
     row = await conn.fetchrow(_SIGNER_SQL)
-    if row["kid"] not in _loaded_keys:  # parsing the PEM costs more than signing
-        _loaded_keys[row["kid"]] = serialization.load_pem_private_key(row["private_pem"].encode(), password=None)
+    if row["kid"] not in _loaded_keys:  # opening the PEM (a key derivation when encrypted) costs more than signing
+        _loaded_keys[row["kid"]] = _load_pem(row["kid"], row["private_pem"], passphrase)
     claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "iat": now, "exp": now + minutes * 60,
               "jti": uuid.uuid4().hex, "roles": roles, "email": email}
     if session_id is not None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from identity import tokens
 from identity.kit.auth import TokenVerifier
 from identity.kit.problems import Problem
 from identity_testing import admin_headers, bearer, running_identity, sign_in, sign_up_and_in
@@ -58,3 +59,33 @@ async def test_a_new_key_is_published_before_it_signs_and_old_tokens_verify_unti
                 old_session["access_token"])
         audit = (await client.get("/audit", params={"kind": "signing_key.retired"}, headers=admin)).json()["items"]
         assert [e["detail"]["kid"] for e in audit] == [old_kid]
+
+
+async def stored_pems(client) -> list[str]:
+    async with client.app.state.pool.acquire() as conn:
+        return [r["private_pem"] for r in await conn.fetch("SELECT private_pem FROM signing_keys ORDER BY created_at")]
+
+
+async def test_with_a_passphrase_private_keys_are_stored_encrypted_and_sign_as_before(make_database):
+    database_url = await make_database("identity")
+    async with running_identity(database_url) as client:  # a development start: keys in the clear
+        [clear] = await stored_pems(client)
+        assert clear.startswith("-----BEGIN PRIVATE KEY-----")
+    async with running_identity(database_url, signing_key_passphrase="a passphrase from the secret store") as client:
+        admin = await admin_headers(client)
+        await client.post("/signing-keys", headers=admin)
+        pems = await stored_pems(client)
+        # The key from before is encrypted at start; the new one is written encrypted.
+        assert len(pems) == 2 and all(p.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----") for p in pems)
+        profile, headers = await sign_up_and_in(client)
+        assert (await client.get("/me", headers=headers)).json()["id"] == profile["id"]
+
+
+async def test_a_wrong_or_missing_passphrase_stops_the_start_instead_of_failing_sign_ins(make_database):
+    database_url = await make_database("identity")
+    async with running_identity(database_url, signing_key_passphrase="the right passphrase"):
+        pass
+    for wrong in ("not the right one", None):
+        with pytest.raises(tokens.SigningKeyError, match="SIGNING_KEY_PASSPHRASE"):
+            async with running_identity(database_url, signing_key_passphrase=wrong):
+                pass
