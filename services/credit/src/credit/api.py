@@ -7,7 +7,7 @@ from datetime import date
 
 from fastapi import APIRouter, Response
 
-from credit import extensions, schemas, service
+from credit import corrections, extensions, schemas, service
 from credit.kit.auth import CurrentUser, SupportOnly
 from credit.kit.problems import field_problem
 from credit.kit.service import ConnDep
@@ -56,3 +56,17 @@ async def withdraw_extension(learner_id: uuid.UUID, activity_id: uuid.UUID, conn
     """Support: withdraw one learner's claim-window extension for one activity."""
     await extensions.withdraw_extension(conn=conn, learner_id=learner_id, activity_id=activity_id, support=support)
     return Response(status_code=204)
+
+
+@router.post("/claims/{claim_id}/correction", status_code=201, response_model=schemas.SupportClaim)
+async def correct_claim(claim_id: uuid.UUID, body: schemas.CorrectionRequest, conn: ConnDep,
+                        support: SupportOnly) -> schemas.SupportClaim:
+    """Support: correct a claim's credits or MOC boards, with a reason; revokes it and returns its replacement."""
+    return await corrections.correct_claim(conn=conn, claim_id=claim_id, request=body, support=support)
+
+
+@router.get("/learners/{learner_id}/claims", response_model=list[schemas.SupportClaim])
+async def learner_claims(learner_id: uuid.UUID, conn: ConnDep, _: SupportOnly,
+                         include_revoked: bool = False) -> list[schemas.SupportClaim]:
+    """Support: one learner's claims with their correction links; revoked and corrected ones too if asked."""
+    return await corrections.list_claims(conn=conn, learner_id=learner_id, include_revoked=include_revoked)

@@ -89,6 +89,14 @@ def decide_claim(activity: ClaimableActivity, participation: Participation, *, r
     if today > closes:
         raise ClaimRefused("activity_id", f"the claim window closed on {closes.isoformat()}; contact support if you "
                            "need an exception")
+    return completed_on, decide_credits(activity, requested=requested, moc_boards=moc_boards,
+                                        share_permission=share_permission)
+
+
+def decide_credits(activity: ClaimableActivity, *, requested: dict[str, Decimal], moc_boards: set[str],
+                   share_permission: bool) -> list[DecidedCredit]:
+    """The amount and MOC rules of every claim and correction: designated types only, positive 0.25 steps up to
+    each maximum, approved boards with permission to share."""
     if not requested:
         raise ClaimRefused("credits", "claim at least one credit type")
     decided = []
@@ -97,17 +105,39 @@ def decide_claim(activity: ClaimableActivity, participation: Participation, *, r
             offered = ", ".join(sorted(activity.designations))
             raise ClaimRefused(f"credits.{credit_type}", f"this activity does not offer it; it offers {offered}")
         maximum, statement = activity.designations[credit_type]
-        if amount <= 0 or amount % STEP != 0:
-            raise ClaimRefused(f"credits.{credit_type}", "claim a positive amount in steps of 0.25")
+        # The maximum before the step: a huge amount (1e400) makes the remainder itself an invalid operation.
         if amount > maximum:
             raise ClaimRefused(f"credits.{credit_type}", f"at most {maximum} can be claimed for this activity")
+        if amount <= 0 or amount % STEP != 0:
+            raise ClaimRefused(f"credits.{credit_type}", "claim a positive amount in steps of 0.25")
         decided.append(DecidedCredit(credit_type, amount.quantize(Decimal("0.01")), statement))
     unknown_boards = moc_boards - activity.moc_boards
     if unknown_boards:
         raise ClaimRefused("moc_boards", f"this activity is not approved for MOC with {', '.join(sorted(unknown_boards))}")
     if moc_boards and not share_permission:
         raise ClaimRefused("share_permission", "reporting to your board needs your permission to share your completion")
-    return completed_on, decided
+    return decided
+
+
+def decide_correction(activity: ClaimableActivity, *, current: dict[str, Decimal], current_boards: set[str],
+                      requested: dict[str, Decimal], moc_boards: set[str],
+                      share_permission: bool) -> list[DecidedCredit]:
+    """Checks support's correction of a standing claim with the claim's own amount rules; refuses (409) one that
+    changes nothing. The claim window does not apply: support corrects after the fact."""
+    try:
+        decided = decide_credits(activity, requested=requested, moc_boards=moc_boards,
+                                 share_permission=share_permission)
+    except ClaimRefused as refused:
+        if refused.field == "share_permission":  # not the corrector's to give: only the learner can
+            raise ClaimRefused("moc_boards", "the learner has not given permission to share their completion with "
+                               "a board") from refused
+        raise
+    unchanged = {c.credit_type: c.amount for c in decided} == {k: v.quantize(Decimal("0.01"))
+                                                               for k, v in current.items()}
+    if unchanged and moc_boards == current_boards:
+        raise ClaimRefused("credits", "the correction changes nothing: credits and MOC boards are as claimed",
+                           status=409)
+    return decided
 
 
 def totals(claims: list[dict[str, Decimal]]) -> dict[str, Decimal]:

@@ -12,11 +12,10 @@ from datetime import datetime
 
 import asyncpg
 
-from credit import repository
+from credit import claim_events, repository
 from credit.config import SERVICE
 from credit.kit import outbox
 from credit.kit.messaging import Rejected
-from opencme_contracts import events
 
 
 async def owner_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
@@ -59,7 +58,4 @@ async def merge_accounts(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surv
     revoked = await repository.revoke_duplicate_claims(conn, merged_id=merged_id, surviving_id=survivor)
     await repository.move_learner_records(conn, merged_id=merged_id, surviving_id=survivor)
     for claim in revoked:
-        await outbox.emit(conn, events.CreditRevoked(
-            claim_id=claim["id"], learner_id=survivor, activity_id=claim["activity_id"],
-            revoked_at=claim["revoked_at"], reason=claim["revoked_reason"],
-        ), producer=SERVICE, subject=survivor)
+        await outbox.emit(conn, claim_events.revoked(claim, learner_id=survivor), producer=SERVICE, subject=survivor)

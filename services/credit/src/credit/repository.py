@@ -59,14 +59,40 @@ async def participation(conn: asyncpg.Connection, learner_id: uuid.UUID, activit
 
 async def insert_claim(conn: asyncpg.Connection, *, claim_id: uuid.UUID, learner_id: uuid.UUID,
                        activity_id: uuid.UUID, credits: list[dict[str, str]], evaluation: dict[str, Any],
-                       completed_on: date, claimed_at: datetime, moc_boards: list[str],
-                       share_permission: bool) -> bool:
+                       completed_on: date, claimed_at: datetime, moc_boards: list[str], share_permission: bool,
+                       corrects_claim_id: uuid.UUID | None = None, corrected_by: uuid.UUID | None = None) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO claims (id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at, moc_boards,
-               share_permission) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+               share_permission, corrects_claim_id, corrected_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (learner_id, activity_id) WHERE revoked_at IS NULL DO NOTHING RETURNING true""",
-        claim_id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at, moc_boards, share_permission)
+        claim_id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at, moc_boards, share_permission,
+        corrects_claim_id, corrected_by)
     return bool(inserted)
+
+
+async def get_claim(conn: asyncpg.Connection, claim_id: uuid.UUID, *,
+                    for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM claims WHERE id = $1{lock}", claim_id)  # noqa: S608
+
+
+async def revoke_claim(conn: asyncpg.Connection, claim_id: uuid.UUID, *, reason: str,
+                       revoked_at: datetime) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """UPDATE claims SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL
+           RETURNING id, activity_id, revoked_at, revoked_reason""", claim_id, revoked_at, reason)
+
+
+async def claims_for_support(conn: asyncpg.Connection, learner_id: uuid.UUID, *,
+                             include_revoked: bool) -> list[asyncpg.Record]:
+    """A learner's claims with their correction links both ways, newest first; revoked ones only if asked."""
+    return await conn.fetch(
+        """SELECT c.*, a.title AS activity_title, a.format AS activity_format, n.id AS corrected_by_claim_id
+           FROM claims c
+           JOIN activities a ON a.id = c.activity_id
+           LEFT JOIN claims n ON n.corrects_claim_id = c.id
+           WHERE c.learner_id = $1 AND ($2 OR c.revoked_at IS NULL)
+           ORDER BY c.completed_on DESC, c.claimed_at DESC""", learner_id, include_revoked)
 
 
 async def claims_of(conn: asyncpg.Connection, learner_id: uuid.UUID, *, date_from: date | None = None,

@@ -89,3 +89,27 @@ class Extension(BaseModel):
     reason: str
     granted_by: uuid.UUID
     granted_at: datetime
+
+
+class CorrectionRequest(BaseModel):
+    """Support's correction of a claim: the corrected credits (and MOC boards), with a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credits: dict[CreditType, Decimal] = Field(min_length=1, max_length=12, examples=[{"AMA_PRA_1": "2.5"}])
+    moc_boards: list[BoardCode] | None = Field(default=None, max_length=10,
+                                               description="omit to keep the claim's boards")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        examples=["learner attended the morning only"])
+
+
+class SupportClaim(Claim):
+    """A claim as support sees it: revoked ones too, linked to the claim it corrects and the one that replaced it."""
+
+    learner_id: uuid.UUID
+    share_permission: bool
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    corrects_claim_id: uuid.UUID | None
+    corrected_by_claim_id: uuid.UUID | None
+    corrected_by: uuid.UUID | None = Field(description="the support user who made this claim as a correction")

@@ -8,12 +8,11 @@ from decimal import Decimal
 
 import asyncpg
 
-from credit import domain, merges, repository, schemas
+from credit import claim_events, domain, merges, repository, schemas
 from credit.config import SERVICE
 from credit.kit import outbox
 from credit.kit.auth import Principal
 from credit.kit.problems import Problem, not_found
-from opencme_contracts import events
 
 
 def utcnow() -> datetime:
@@ -64,17 +63,10 @@ async def claim_credit(*, conn: asyncpg.Connection, learner: Principal, request:
                 moc_boards=sorted(request.moc_boards), share_permission=request.share_permission):
             raise Problem(409, "Already claimed", "you have already claimed credit for this activity; "
                           "support can correct a claim", errors=[{"field": "activity_id", "reason": "already claimed"}])
-        await outbox.emit(conn, events.CreditClaimed(
-            claim_id=claim_id, learner_id=learner_id,
-            activity=events.ActivitySummary(activity_id=activity["id"], title=activity["title"],
-                                            format=activity["format"], starts_at=activity["starts_at"],
-                                            ends_at=activity["ends_at"], location=activity["location"]),
-            provider_name=activity["provider_name"],
-            credits=tuple(events.ClaimedCredit(credit_type=c.credit_type, amount=c.amount, statement=c.statement)
-                          for c in credits),
-            completed_on=completed_on, claimed_at=now, moc_boards=tuple(sorted(request.moc_boards)),
-            share_permission=request.share_permission,
-        ), producer=SERVICE, subject=learner_id)
+        await outbox.emit(conn, claim_events.claimed(
+            claim_id=claim_id, learner_id=learner_id, activity=activity, credits=stored, completed_on=completed_on,
+            claimed_at=now, moc_boards=sorted(request.moc_boards), share_permission=request.share_permission),
+            producer=SERVICE, subject=learner_id)
     return schemas.Claim(id=claim_id, activity_id=activity["id"], activity_title=activity["title"],
                          activity_format=activity["format"], completed_on=completed_on, claimed_at=now,
                          moc_boards=sorted(request.moc_boards),

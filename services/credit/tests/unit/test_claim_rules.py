@@ -124,3 +124,35 @@ def test_the_normal_window_of_an_extension_follows_the_learners_attendance_and_i
     attended = domain.Participation(registered=False, attended_on=date(2026, 3, 20), extension_until=date(2026, 6, 1))
     assert domain.decide_extension(activity(), attended, until=date(2026, 4, 20), today=date(2026, 4, 1)) \
         == date(2026, 4, 19)
+
+
+def correct(requested, *, current=None, current_boards=frozenset(), moc_boards=None, share_permission=False):
+    return domain.decide_correction(activity(), current=current or {AMA: Decimal("3")},
+                                    current_boards=set(current_boards), requested=requested,
+                                    moc_boards=set(current_boards if moc_boards is None else moc_boards),
+                                    share_permission=share_permission)
+
+
+def test_a_correction_follows_the_claims_amount_rules_and_ignores_the_window():
+    decided = correct({AMA: Decimal("2.5"), "ANCC": Decimal("1")})
+    assert [(c.credit_type, c.amount) for c in decided] == [(AMA, Decimal("2.50")), ("ANCC", Decimal("1.00"))]
+    for requested, field in (({AMA: Decimal("7.5")}, f"credits.{AMA}"), ({AMA: Decimal("1.1")}, f"credits.{AMA}"),
+                             ({AMA: Decimal("0")}, f"credits.{AMA}"), ({"ACPE": Decimal("1")}, "credits.ACPE"),
+                             ({}, "credits")):
+        with pytest.raises(domain.ClaimRefused) as refused:
+            correct(requested)
+        assert (refused.value.field, refused.value.status) == (field, 422)
+
+
+def test_a_correction_that_changes_nothing_is_a_conflict():
+    with pytest.raises(domain.ClaimRefused) as refused:
+        correct({AMA: Decimal("3.00")}, current={AMA: Decimal("3")}, current_boards={"ABIM"}, share_permission=True)
+    assert (refused.value.field, refused.value.status) == ("credits", 409)
+    assert correct({AMA: Decimal("3")}, current_boards={"ABIM"}, moc_boards=set(), share_permission=True)
+
+
+def test_a_correction_cannot_add_a_board_the_learner_did_not_permit_sharing_with():
+    with pytest.raises(domain.ClaimRefused) as refused:
+        correct({AMA: Decimal("3")}, moc_boards={"ABIM"}, share_permission=False)
+    assert refused.value.field == "moc_boards" and "permission" in refused.value.reason
+    assert correct({AMA: Decimal("3")}, moc_boards={"ABIM"}, share_permission=True)
