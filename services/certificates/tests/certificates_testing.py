@@ -28,15 +28,18 @@ def renamed(learner: uuid.UUID, version: int, at: datetime, last_name: str) -> E
                                               effective_at=at), producer="identity", subject=learner)
 
 
-def claimed(learner: uuid.UUID, at: datetime, *, activity_id: uuid.UUID | None = None) -> Envelope[Any]:
-    activity = events.ActivitySummary(activity_id=activity_id or uuid.uuid4(), title="Sepsis Grand Rounds",
+def claimed(learner: uuid.UUID, at: datetime, *, activity_id: uuid.UUID | None = None,
+            title: str = "Sepsis Grand Rounds", credits: dict[str, str] | None = None) -> Envelope[Any]:
+    """A claim completed on `at`'s day; `credits` maps credit types to amounts (default one AMA PRA Category 1)."""
+    activity = events.ActivitySummary(activity_id=activity_id or uuid.uuid4(), title=title,
                                       format="grand_rounds", starts_at=at - timedelta(days=1),
                                       ends_at=at - timedelta(days=1), location="Auditorium A")
     return new_envelope(events.CreditClaimed(
         claim_id=uuid.uuid4(), learner_id=learner, activity=activity, provider_name="Acme Clinic",
-        credits=(events.ClaimedCredit(credit_type="AMA_PRA_1", amount=Decimal("1.00"),
-                                      statement="Acme Clinic designates this live activity for a maximum of 1 AMA PRA "
-                                                "Category 1 Credit™."),),
+        credits=tuple(events.ClaimedCredit(credit_type=kind, amount=Decimal(amount),
+                                           statement=f"Acme Clinic designates this live activity for a maximum of "
+                                                     f"{amount} {kind}.")
+                      for kind, amount in (credits or {"AMA_PRA_1": "1.00"}).items()),
         completed_on=at.date(), claimed_at=at), producer="credit", subject=learner)
 
 

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from certificates import repository, schemas, service
+from certificates import repository, schemas, service, transcripts
 from certificates.kit.auth import CurrentUser
 from certificates.kit.service import ConnDep
 
 router = APIRouter()
+
+PDF = {200: {"content": {"application/pdf": {}}}}
+LearnerParam = Annotated[uuid.UUID | None, Query(description="Support and admin: the learner acted for.")]
+FromParam = Annotated[date | None, Query(alias="from", description="First completion date included (YYYY-MM-DD).")]
+ToParam = Annotated[date | None, Query(alias="to", description="Last completion date included (YYYY-MM-DD).")]
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
 
 
 @router.get("/certificates/mine", response_model=list[schemas.Certificate])
@@ -19,19 +31,47 @@ async def my_certificates(conn: ConnDep, learner: CurrentUser) -> list[schemas.C
     return [service.to_summary(r) for r in await repository.certificates_of(conn, learner.id)]
 
 
+@router.post("/certificates/bundle", response_class=Response, responses=PDF)
+async def certificates_bundle(body: schemas.BundleRequest, conn: ConnDep, user: CurrentUser,
+                              learner_id: LearnerParam = None) -> Response:
+    """One PDF joining the chosen certificates' PDFs, unchanged and in the order given (1 to 100 ids, each once).
+
+    Every id must be a certificate of the signed-in learner (support and admin: of the learner named by
+    `learner_id`); otherwise 404 for the whole request, whichever id it was. A revoked certificate is refused with 409
+    naming it: it must not be printed as valid."""
+    owner = await transcripts.learner_for(conn, user, learner_id)
+    return _pdf(await transcripts.bundle(conn, owner, body.ids), "certificates.pdf")
+
+
+@router.get("/transcript", response_model=schemas.Transcript)
+async def transcript(request: Request, conn: ConnDep, user: CurrentUser, since: FromParam = None,
+                     until: ToParam = None, learner_id: LearnerParam = None) -> schemas.Transcript:
+    """The learner's valid (not revoked) certificates completed between `from` and `to` (both optional, inclusive),
+    oldest first, with totals per credit type. Support and admin may name another learner with `learner_id`."""
+    owner = await transcripts.learner_for(conn, user, learner_id)
+    return await transcripts.transcript(conn, owner, since, until, request.app.state.settings)
+
+
+@router.get("/transcript.pdf", response_class=Response, responses=PDF)
+async def transcript_pdf(request: Request, conn: ConnDep, user: CurrentUser, since: FromParam = None,
+                         until: ToParam = None, learner_id: LearnerParam = None) -> Response:
+    """The transcript (same content as `GET /transcript`) as a printable PDF, dated the day it is printed."""
+    owner = await transcripts.learner_for(conn, user, learner_id)
+    content = await transcripts.transcript(conn, owner, since, until, request.app.state.settings)
+    return _pdf(await transcripts.transcript_pdf(content), f"transcript-{content.printed_on.isoformat()}.pdf")
+
+
 @router.get("/certificates/{certificate_id}", response_model=schemas.Certificate)
 async def certificate(certificate_id: uuid.UUID, conn: ConnDep, user: CurrentUser) -> schemas.Certificate:
     """One certificate: its owner's, or any for support."""
     return await service.certificate_for(conn, user, certificate_id)
 
 
-@router.get("/certificates/{certificate_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+@router.get("/certificates/{certificate_id}/pdf", response_class=Response, responses=PDF)
 async def certificate_pdf(certificate_id: uuid.UUID, conn: ConnDep, user: CurrentUser) -> Response:
     """The certificate's PDF exactly as issued."""
     number, pdf = await service.pdf_for(conn, user, certificate_id)
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="certificate-{number}.pdf"', "Cache-Control": "private, no-store"})
+    return _pdf(pdf, f"certificate-{number}.pdf")
 
 
 @router.get("/verify/{code}", response_model=schemas.Verification)

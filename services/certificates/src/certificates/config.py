@@ -13,3 +13,5 @@ class Settings(KitSettings):
     # Printed on certificates and encoded in their QR code: the public verification page.
     public_base_url: str = "http://127.0.0.1:8080"
     provider_address: str | None = None
+    # The transcript shows the provider named on the learner's newest certificate; this one when they have none yet.
+    provider_name: str = "OpenCME"

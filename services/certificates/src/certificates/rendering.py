@@ -1,4 +1,5 @@
-"""Certificate rendering: a CertificateDocument in, self-contained HTML or a one-page PDF out.
+"""Certificate rendering: a CertificateDocument in, self-contained HTML or a one-page PDF out; likewise a learner's
+transcript (TranscriptDocument, one or more portrait pages), and several frozen PDFs joined into one.
 
 Pure: no database, no broker, no network. The only files read are the templates beside this module.
 A certificate with credit is a "Certificate of Completion"; one without (attendance only) a "Certificate of Attendance".
@@ -6,13 +7,16 @@ A certificate with credit is a "Certificate of Completion"; one without (attenda
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import jinja2
+import pypdf
 import segno
 import weasyprint
 from markupsafe import Markup
@@ -76,9 +80,14 @@ def format_long_date(day: date) -> str:
 
 
 def credit_label_for(credit: CertificateCredit) -> str:
-    if credit.amount == 1:
-        return credit.credit_type_label
-    return _SINGULAR_UNIT.sub(lambda m: f"{m[1]}s{m[2]}", credit.credit_type_label)
+    return amount_label(credit.credit_type_label, credit.amount)
+
+
+def amount_label(singular_label: str, amount: Decimal) -> str:
+    """The credit type's label for `amount`: singular for exactly one, plural otherwise (also on the transcript)."""
+    if amount == 1:
+        return singular_label
+    return _SINGULAR_UNIT.sub(lambda m: f"{m[1]}s{m[2]}", singular_label)
 
 
 _env = jinja2.Environment(
@@ -91,6 +100,7 @@ _env = jinja2.Environment(
 _env.filters["credit_amount"] = format_credit_amount
 _env.filters["long_date"] = format_long_date
 _env.filters["credit_label"] = credit_label_for
+_env.filters["amount_label"] = amount_label
 
 
 def _qr_svg(url: str) -> Markup:
@@ -127,3 +137,46 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     raise CertificateDoesNotFit(
         f"certificate {doc.certificate_number} needs {len(rendered.pages)} pages even in the {density} layout"
     )
+
+
+@dataclass(frozen=True)
+class TranscriptCredit:
+    label: str  # the credit type's singular label, as on the certificate: "AMA PRA Category 1 Credit™"
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class TranscriptRow:
+    certificate_number: str
+    activity_title: str
+    activity_format: str | None  # human label, e.g. "Live course"
+    completed_on: date
+    credits: tuple[TranscriptCredit, ...]
+
+
+@dataclass(frozen=True)
+class TranscriptDocument:
+    learner_name: str | None  # None: no name known yet (no profile and no certificate)
+    learner_degree: str | None
+    provider_name: str
+    period_from: date | None
+    period_to: date | None
+    rows: tuple[TranscriptRow, ...]
+    totals: tuple[TranscriptCredit, ...]
+    printed_on: date
+
+
+def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
+    """Portrait Letter pages in the certificate's style; the table header repeats on every page."""
+    html = _env.get_template("transcript.html").render(doc=doc)
+    return weasyprint.HTML(string=html, url_fetcher=_offline_url_fetcher()).write_pdf()
+
+
+def combine_pdfs(pdfs: Iterable[bytes]) -> bytes:
+    """One PDF with every page of `pdfs`, in order; each page's content is copied as it is, never re-rendered."""
+    writer = pypdf.PdfWriter()
+    for pdf in pdfs:
+        writer.append(pypdf.PdfReader(io.BytesIO(pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

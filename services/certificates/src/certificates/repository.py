@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -77,12 +77,12 @@ async def next_number(conn: asyncpg.Connection) -> int:
 
 async def insert_certificate(conn: asyncpg.Connection, *, certificate_id: uuid.UUID, number: str, code: str,
                              claim_id: uuid.UUID, learner_id: uuid.UUID, activity_id: uuid.UUID,
-                             content: dict[str, Any], pdf: bytes, issued_at: datetime) -> bool:
+                             content: dict[str, Any], pdf: bytes, issued_at: datetime, completed_on: date) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO certificates (id, number, verification_code, claim_id, learner_id, activity_id, content, pdf,
-               issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (claim_id) DO NOTHING
-           RETURNING true""",
-        certificate_id, number, code, claim_id, learner_id, activity_id, content, pdf, issued_at)
+               issued_at, completed_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (claim_id) DO NOTHING RETURNING true""",
+        certificate_id, number, code, claim_id, learner_id, activity_id, content, pdf, issued_at, completed_on)
     return bool(inserted)
 
 
@@ -109,3 +109,23 @@ async def get_pdf(conn: asyncpg.Connection, certificate_id: uuid.UUID) -> asyncp
 
 async def by_code(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {SUMMARY} FROM certificates WHERE verification_code = $1", code)
+
+
+async def pdfs_by_id(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
+    rows = await conn.fetch("SELECT id, learner_id, number, pdf, revoked_at FROM certificates WHERE id = ANY($1)", ids)
+    return {r["id"]: r for r in rows}
+
+
+async def transcript_rows(conn: asyncpg.Connection, learner_id: uuid.UUID, since: date | None,
+                          until: date | None) -> list[asyncpg.Record]:
+    """The learner's valid certificates completed in [since, until] (either end open), oldest first."""
+    return await conn.fetch(
+        """SELECT id, number, content, completed_on FROM certificates
+           WHERE learner_id = $1 AND revoked_at IS NULL
+             AND ($2::date IS NULL OR completed_on >= $2) AND ($3::date IS NULL OR completed_on <= $3)
+           ORDER BY completed_on, number""", learner_id, since, until)
+
+
+async def newest_certificate_content(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[str, Any] | None:
+    return await conn.fetchval("SELECT content FROM certificates WHERE learner_id = $1 "
+                               "ORDER BY issued_at DESC LIMIT 1", learner_id)

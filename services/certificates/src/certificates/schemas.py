@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
 
 from certificates.rendering import CertificateDocument
 from opencme_contracts import events
@@ -44,6 +44,48 @@ class Verification(BaseModel):
     provider_name: str
     issued_at: datetime
     revoked: bool
+
+
+class BundleRequest(BaseModel):
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=100,
+                                 description="Certificate ids, 1 to 100 and each once; the PDF keeps this order.")
+
+    @field_validator("ids")
+    @classmethod
+    def _each_once(cls, ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        repeated = sorted({str(i) for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"each certificate may be listed once; repeated: {', '.join(repeated)}")
+        return ids
+
+
+class CreditTotal(BaseModel):
+    credit_type: str
+    label: str  # singular, like CreditLine.label
+    amount: str
+
+
+class TranscriptRow(BaseModel):
+    certificate_id: uuid.UUID
+    certificate_number: str
+    activity_title: str
+    activity_format: str | None
+    completed_on: date
+    credits: list[CreditLine]
+
+
+class Transcript(BaseModel):
+    """A learner's valid certificates completed in the period, oldest first, with totals per credit type."""
+
+    learner_id: uuid.UUID
+    learner_name: str | None
+    learner_degree: str | None
+    provider_name: str
+    period_from: date | None
+    period_to: date | None
+    printed_on: date
+    rows: list[TranscriptRow]
+    totals: list[CreditTotal]
 
 
 def content_of(document: CertificateDocument, claim: events.CreditClaimed) -> dict[str, Any]:

@@ -63,7 +63,7 @@ async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, s
     if not await repository.insert_certificate(conn, certificate_id=certificate_id, number=number, code=code,
                                                claim_id=claim.claim_id, learner_id=owner,
                                                activity_id=claim.activity.activity_id, content=content, pdf=pdf,
-                                               issued_at=issued_at):
+                                               issued_at=issued_at, completed_on=claim.completed_on):
         return  # this claim already has its certificate
     # Keyed and addressed to the owner, so notifications writes to the account the learner still signs in with.
     await outbox.emit(conn, events.CertificateIssued(
@@ -96,7 +96,7 @@ async def merge_accounts(conn: asyncpg.Connection, merge: events.AccountMerged, 
     await release_pending(conn, survivor, settings)
 
 
-def _may_see(principal: Principal, owner: uuid.UUID) -> bool:
+def may_see(principal: Principal, owner: uuid.UUID) -> bool:
     return principal.id == owner or principal.has_any("support", "admin")
 
 
@@ -113,14 +113,14 @@ async def certificate_for(conn: asyncpg.Connection, principal: Principal,
                           certificate_id: uuid.UUID) -> schemas.Certificate:
     row = await repository.get_certificate(conn, certificate_id)
     # Someone else's certificate answers exactly like a missing one: ids reveal nothing.
-    if row is None or not _may_see(principal, row["learner_id"]):
+    if row is None or not may_see(principal, row["learner_id"]):
         raise not_found("certificate")
     return to_summary(row)
 
 
 async def pdf_for(conn: asyncpg.Connection, principal: Principal, certificate_id: uuid.UUID) -> tuple[str, bytes]:
     row = await repository.get_pdf(conn, certificate_id)
-    if row is None or not _may_see(principal, row["learner_id"]):
+    if row is None or not may_see(principal, row["learner_id"]):
         raise not_found("certificate")
     return row["number"], row["pdf"]
 
