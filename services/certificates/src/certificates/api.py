@@ -27,7 +27,7 @@ def _pdf(content: bytes, filename: str) -> Response:
 
 @router.get("/certificates/mine", response_model=list[schemas.Certificate])
 async def my_certificates(conn: ConnDep, learner: CurrentUser) -> list[schemas.Certificate]:
-    """The signed-in learner's certificates, newest first."""
+    """The signed-in learner's current certificates, newest first (a superseded one only through its replacement)."""
     return [service.to_summary(r) for r in await repository.certificates_of(conn, learner.id)]
 
 
@@ -37,8 +37,8 @@ async def certificates_bundle(body: schemas.BundleRequest, conn: ConnDep, user: 
     """One PDF joining the chosen certificates' PDFs, unchanged and in the order given (1 to 100 ids, each once).
 
     Every id must be a certificate of the signed-in learner (support and admin: of the learner named by
-    `learner_id`); otherwise 404 for the whole request, whichever id it was. A revoked certificate is refused with 409
-    naming it: it must not be printed as valid."""
+    `learner_id`); otherwise 404 for the whole request, whichever id it was. A revoked or superseded certificate is
+    refused with 409 naming it: it must not be printed as valid."""
     owner = await transcripts.learner_for(conn, user, learner_id)
     return _pdf(await transcripts.bundle(conn, owner, body.ids), "certificates.pdf")
 
@@ -46,8 +46,9 @@ async def certificates_bundle(body: schemas.BundleRequest, conn: ConnDep, user: 
 @router.get("/transcript", response_model=schemas.Transcript)
 async def transcript(request: Request, conn: ConnDep, user: CurrentUser, since: FromParam = None,
                      until: ToParam = None, learner_id: LearnerParam = None) -> schemas.Transcript:
-    """The learner's valid (not revoked) certificates completed between `from` and `to` (both optional, inclusive),
-    oldest first, with totals per credit type. Support and admin may name another learner with `learner_id`."""
+    """The learner's valid (not revoked, not superseded) certificates completed between `from` and `to` (both
+    optional, inclusive), oldest first, with totals per credit type. Support and admin may name another learner
+    with `learner_id`."""
     owner = await transcripts.learner_for(conn, user, learner_id)
     return await transcripts.transcript(conn, owner, since, until, request.app.state.settings)
 
@@ -69,12 +70,13 @@ async def certificate(certificate_id: uuid.UUID, conn: ConnDep, user: CurrentUse
 
 @router.get("/certificates/{certificate_id}/pdf", response_class=Response, responses=PDF)
 async def certificate_pdf(certificate_id: uuid.UUID, conn: ConnDep, user: CurrentUser) -> Response:
-    """The certificate's PDF exactly as issued."""
+    """The certificate's PDF exactly as issued (a superseded certificate's too: it is history)."""
     number, pdf = await service.pdf_for(conn, user, certificate_id)
     return _pdf(pdf, f"certificate-{number}.pdf")
 
 
 @router.get("/verify/{code}", response_model=schemas.Verification)
 async def verify(code: str, conn: ConnDep) -> schemas.Verification:
-    """Public: confirm a certificate by the verification code printed on it."""
+    """Public: confirm a certificate by the verification code printed on it; a superseded one names the claim's
+    current certificate (`superseded_by_number`)."""
     return await service.verify(conn, code[:20])

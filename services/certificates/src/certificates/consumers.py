@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 from faststream.kafka import KafkaBroker
 
-from certificates import repository, service
+from certificates import replacements, service
 from certificates.config import SERVICE, Settings
 from certificates.kit.messaging import InboxConsumer
 from opencme_contracts import Envelope, events
@@ -20,17 +20,18 @@ def register_consumers(broker: KafkaBroker, settings: Settings) -> InboxConsumer
     async def on_user_registered(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
         """Remember the learner's first name version; issue claims that were waiting for it."""
         event: events.UserRegistered = envelope.data
-        await repository.add_profile_version(conn, learner_id=event.user_id, version=event.profile_version,
-                                             effective_at=event.registered_at, profile=event.profile)
-        await service.release_pending(conn, event.user_id, settings)
+        await replacements.record_profile_version(conn, learner_id=event.user_id, version=event.profile_version,
+                                                  effective_at=event.registered_at, profile=event.profile,
+                                                  settings=settings)
 
     @consumer.handle("profile.updated")
     async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """Keep every name version: future certificates show the new name, issued ones never change."""
+        """Keep every name version: future certificates show the new name, issued ones never change; a change that took
+        effect before a claim but arrived after its certificate gets a replacement certificate."""
         event: events.ProfileUpdated = envelope.data
-        await repository.add_profile_version(conn, learner_id=event.user_id, version=event.version,
-                                             effective_at=event.effective_at, profile=event.profile)
-        await service.release_pending(conn, event.user_id, settings)
+        await replacements.record_profile_version(conn, learner_id=event.user_id, version=event.version,
+                                                  effective_at=event.effective_at, profile=event.profile,
+                                                  settings=settings)
 
     @consumer.handle("credit.claimed")
     async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
@@ -39,9 +40,8 @@ def register_consumers(broker: KafkaBroker, settings: Settings) -> InboxConsumer
 
     @consumer.handle("credit.revoked")
     async def on_credit_revoked(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """A revoked claim's certificate stays on record but no longer verifies as valid."""
-        event: events.CreditRevoked = envelope.data
-        await repository.revoke(conn, event.claim_id, event.revoked_at, event.reason)
+        """A revoked claim's current certificate stays on record but no longer verifies as valid."""
+        await service.revoke_claim(conn, envelope.data)
 
     @consumer.handle("account.merged")
     async def on_account_merged(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:

@@ -66,6 +66,12 @@ def name_for_claim(own: list[NameVersion], survivor: list[NameVersion], moment: 
     return None
 
 
+def prints_differently(content: dict[str, object], name: NameVersion) -> bool:
+    """Would `name` print differently from the issued certificate `content`? (A certificate prints the full name and
+    the degree from the profile; other profile fields, such as the email, never reach it.)"""
+    return (content["learner_name"], content.get("learner_degree")) != (name.full_name, name.degree)
+
+
 def certificate_number(year: int, sequence: int) -> str:
     return f"OC-{year}-{sequence:06d}"
 

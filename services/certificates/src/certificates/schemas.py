@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -30,6 +30,10 @@ class Certificate(BaseModel):
     credits: list[CreditLine]
     issued_at: datetime
     revoked: bool
+    superseded: bool = Field(description="Replaced by a certificate showing the name in effect at claim time; this "
+                                         "one stays as issued, as history.")
+    superseded_by: uuid.UUID | None = Field(description="The certificate that replaced this one.")
+    replaces_certificate_id: uuid.UUID | None = Field(description="The certificate this one replaced.")
 
 
 class Verification(BaseModel):
@@ -44,6 +48,10 @@ class Verification(BaseModel):
     provider_name: str
     issued_at: datetime
     revoked: bool
+    status: Literal["valid", "revoked", "superseded"] = Field(
+        description="superseded: the claim's certificate was reissued (a late name change); see superseded_by_number.")
+    superseded_by_number: str | None = Field(description="Superseded: the number of the claim's current certificate.")
+    replaces_certificate_number: str | None = Field(description="The number of the certificate this one replaced.")
 
 
 class BundleRequest(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -37,6 +37,34 @@ def build_document(claim: events.CreditClaimed, name: domain.NameVersion, *, num
         provider_name=claim.provider_name, provider_address=settings.provider_address, issued_on=issued_at.date())
 
 
+async def render(document: CertificateDocument, claim_id: uuid.UUID) -> bytes:
+    try:
+        return await asyncio.to_thread(render_certificate_pdf, document)  # CPU-bound: keep the event loop free
+    except ValueError as exc:  # e.g. CertificateDoesNotFit, or an amount off the 0.25 step: retrying cannot help
+        raise Rejected(f"certificate for claim {claim_id} cannot be rendered: {exc}") from exc
+
+
+async def store_and_announce(conn: asyncpg.Connection, *, document: CertificateDocument, content: dict[str, Any],
+                             pdf: bytes, certificate_id: uuid.UUID, claim_id: uuid.UUID, owner: uuid.UUID,
+                             activity_id: uuid.UUID, completed_on: date, claimant_id: uuid.UUID,
+                             claimed_at: datetime, profile_learner_id: uuid.UUID, profile_version: int,
+                             issued_at: datetime, replaces: uuid.UUID | None = None) -> None:
+    """Store the certificate and publish `certificate.issued` in the same transaction; a claim that already has a
+    current certificate (redelivery) gets nothing new."""
+    if not await repository.insert_certificate(
+            conn, certificate_id=certificate_id, number=document.certificate_number,
+            code=document.verification_code, claim_id=claim_id, learner_id=owner, activity_id=activity_id,
+            content=content, pdf=pdf, issued_at=issued_at, completed_on=completed_on, claimant_id=claimant_id,
+            claimed_at=claimed_at, profile_learner_id=profile_learner_id, profile_version=profile_version,
+            replaces=replaces):
+        return
+    # Keyed and addressed to the owner, so notifications writes to the account the learner still signs in with.
+    await outbox.emit(conn, events.CertificateIssued(
+        certificate_id=certificate_id, certificate_number=document.certificate_number,
+        verification_code=document.verification_code, claim_id=claim_id, learner_id=owner, activity_id=activity_id,
+        activity_title=document.activity_title, issued_at=issued_at), producer=SERVICE, subject=owner)
+
+
 async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, settings: Settings) -> None:
     """Issue the claim's certificate, or hold the claim until a name for it is known.
 
@@ -44,6 +72,7 @@ async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, s
     account was merged, even when the claim arrives after the merge."""
     await repository.lock_merges(conn, exclusive=False)
     owner = await repository.survivor_of(conn, claim.learner_id)
+    await repository.lock_owner(conn, owner)
     own = await repository.name_versions(conn, claim.learner_id)
     survivor = await repository.name_versions(conn, owner) if owner != claim.learner_id else []
     name = domain.name_for_claim(own, survivor, claim.claimed_at)
@@ -54,22 +83,21 @@ async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, s
     code = domain.new_verification_code()
     issued_at = utcnow()
     document = build_document(claim, name, number=number, code=code, settings=settings, issued_at=issued_at)
-    try:
-        pdf = await asyncio.to_thread(render_certificate_pdf, document)  # CPU-bound: keep the event loop free
-    except ValueError as exc:  # e.g. CertificateDoesNotFit, or an amount off the 0.25 step: retrying cannot help
-        raise Rejected(f"certificate for claim {claim.claim_id} cannot be rendered: {exc}") from exc
-    certificate_id = uuid.uuid4()
-    content = schemas.content_of(document, claim)
-    if not await repository.insert_certificate(conn, certificate_id=certificate_id, number=number, code=code,
-                                               claim_id=claim.claim_id, learner_id=owner,
-                                               activity_id=claim.activity.activity_id, content=content, pdf=pdf,
-                                               issued_at=issued_at, completed_on=claim.completed_on):
-        return  # this claim already has its certificate
-    # Keyed and addressed to the owner, so notifications writes to the account the learner still signs in with.
-    await outbox.emit(conn, events.CertificateIssued(
-        certificate_id=certificate_id, certificate_number=number, verification_code=code, claim_id=claim.claim_id,
-        learner_id=owner, activity_id=claim.activity.activity_id, activity_title=claim.activity.title,
-        issued_at=issued_at), producer=SERVICE, subject=owner)
+    pdf = await render(document, claim.claim_id)
+    await store_and_announce(
+        conn, document=document, content=schemas.content_of(document, claim), pdf=pdf, certificate_id=uuid.uuid4(),
+        claim_id=claim.claim_id, owner=owner, activity_id=claim.activity.activity_id,
+        completed_on=claim.completed_on, claimant_id=claim.learner_id, claimed_at=claim.claimed_at,
+        profile_learner_id=claim.learner_id if name in own else owner, profile_version=name.version,
+        issued_at=issued_at)
+
+
+async def revoke_claim(conn: asyncpg.Connection, revocation: events.CreditRevoked) -> None:
+    """The claim's current certificate (a replacement, if it was replaced) no longer verifies as valid."""
+    await repository.lock_merges(conn, exclusive=False)
+    # The same lock as replacing: a replacement committing meanwhile cannot escape the revocation.
+    await repository.lock_owner(conn, await repository.survivor_of(conn, revocation.learner_id))
+    await repository.revoke(conn, revocation.claim_id, revocation.revoked_at, revocation.reason)
 
 
 async def release_pending(conn: asyncpg.Connection, learner_id: uuid.UUID, settings: Settings) -> None:
@@ -106,7 +134,9 @@ def to_summary(row: asyncpg.Record) -> schemas.Certificate:
                                claim_id=row["claim_id"], activity_id=row["activity_id"],
                                activity_title=content["activity_title"], learner_name=content["learner_name"],
                                credits=content["credits"], issued_at=row["issued_at"],
-                               revoked=row["revoked_at"] is not None)
+                               revoked=row["revoked_at"] is not None, superseded=row["superseded_by"] is not None,
+                               superseded_by=row["superseded_by"],
+                               replaces_certificate_id=row["replaces_certificate_id"])
 
 
 async def certificate_for(conn: asyncpg.Connection, principal: Principal,
@@ -130,8 +160,13 @@ async def verify(conn: asyncpg.Connection, code: str) -> schemas.Verification:
     if row is None:
         raise Problem(404, "Not Found", "no certificate has this verification code")
     content = row["content"]
-    return schemas.Verification(valid=row["revoked_at"] is None, certificate_number=row["number"],
+    revoked, superseded = row["revoked_at"] is not None, row["superseded_by"] is not None
+    return schemas.Verification(valid=not revoked and not superseded,
+                                status="revoked" if revoked else "superseded" if superseded else "valid",
+                                superseded_by_number=row["superseded_by_number"],
+                                replaces_certificate_number=row["replaces_number"],
+                                certificate_number=row["number"],
                                 learner_name=content["learner_name"], activity_title=content["activity_title"],
                                 activity_dates=content["activity_dates"], credits=content["credits"],
                                 provider_name=content["provider_name"], issued_at=row["issued_at"],
-                                revoked=row["revoked_at"] is not None)
+                                revoked=revoked)

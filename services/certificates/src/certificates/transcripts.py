@@ -46,6 +46,12 @@ async def bundle(conn: asyncpg.Connection, learner_id: uuid.UUID, ids: list[uuid
             reason = f"certificate {certificate_id} ({found[certificate_id]['number']}) was revoked and is not valid"
             raise Problem(409, "Conflict", f"ids[{position}]: {reason}",
                           errors=[{"field": f"ids[{position}]", "reason": reason}], certificate_id=str(certificate_id))
+        if (replacement := found[certificate_id]["superseded_by"]) is not None:
+            reason = (f"certificate {certificate_id} ({found[certificate_id]['number']}) was replaced by certificate "
+                      f"{replacement}; print the replacement")
+            raise Problem(409, "Conflict", f"ids[{position}]: {reason}",
+                          errors=[{"field": f"ids[{position}]", "reason": reason}], certificate_id=str(certificate_id),
+                          superseded_by=str(replacement))
     return await asyncio.to_thread(combine_pdfs, [found[i]["pdf"] for i in ids])  # CPU-bound: keep the loop free
 
 

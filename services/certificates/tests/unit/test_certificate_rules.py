@@ -60,3 +60,12 @@ def test_without_a_name_in_effect_anywhere_the_earliest_known_one_is_used_own_fi
 
 def test_with_no_name_on_either_account_the_claim_waits():
     assert domain.name_for_claim([], [], datetime(2026, 2, 1, tzinfo=UTC)) is None
+
+
+def test_only_a_different_full_name_or_degree_prints_differently():
+    issued = {"learner_name": "Jane Doe", "learner_degree": "MD"}
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert not domain.prints_differently(issued, version(2, at))
+    assert domain.prints_differently(issued, version(2, at, "Smith"))
+    assert domain.prints_differently(issued, version(2, at, degree="DO"))
+    assert domain.prints_differently(issued, version(2, at, degree=None))
