@@ -81,3 +81,30 @@ async def outbox_events(conn: asyncpg.Connection, topic: str, subject: uuid.UUID
     rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id",
                             topic, str(subject))
     return [json.loads(r["payload"]) for r in rows]
+
+
+def _profile(verified_emails: tuple[str, ...], primary_email: str | None = None) -> events.LearnerProfile:
+    return events.LearnerProfile(first_name="Jane", last_name="Doe", degree="MD",
+                                 primary_email=primary_email or (verified_emails[0] if verified_emails
+                                                                 else "jane@example.org"),
+                                 verified_emails=verified_emails)
+
+
+def user_registered(user_id: uuid.UUID, *, primary_email: str,
+                    verified_emails: tuple[str, ...] = ()) -> Envelope[events.UserRegistered]:
+    return new_envelope(events.UserRegistered(user_id=user_id, profile=_profile(verified_emails, primary_email),
+                                              profile_version=1, registered_at=datetime.now(UTC),
+                                              verify_email_url="https://portal.example.org/verify/abc"),
+                        producer="identity", subject=user_id)
+
+
+def profile_updated(user_id: uuid.UUID, *, version: int, verified_emails: tuple[str, ...],
+                    effective_at: datetime | None = None) -> Envelope[events.ProfileUpdated]:
+    return new_envelope(events.ProfileUpdated(user_id=user_id, profile=_profile(verified_emails), version=version,
+                                              effective_at=effective_at or datetime.now(UTC)),
+                        producer="identity", subject=user_id)
+
+
+def email_verified(user_id: uuid.UUID, email: str) -> Envelope[events.EmailVerified]:
+    return new_envelope(events.EmailVerified(user_id=user_id, email=email, verified_at=datetime.now(UTC)),
+                        producer="identity", subject=user_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from catalog import repository, schemas, service
+from catalog import attendance, repository, schemas, service
 from catalog.kit.auth import CurrentUser, StaffOnly
 from catalog.kit.problems import not_found
 from catalog.kit.service import ConnDep
@@ -83,3 +83,16 @@ async def cancel_registration(registration_id: uuid.UUID, conn: ConnDep, caller:
 async def enter_event_code(body: schemas.EventCodeEntry, conn: ConnDep, learner: CurrentUser) -> schemas.Attendance:
     """Enter the code given at a session: records attendance and unlocks claiming credit."""
     return await service.enter_event_code(conn=conn, learner=learner, code=body.code)
+
+
+@router.post("/sessions/{session_id}/attendance", response_model=schemas.EmailAttendanceResults)
+async def record_attendance_by_email(session_id: uuid.UUID, body: schemas.AttendanceByEmail, conn: ConnDep,
+                                     staff: StaffOnly) -> schemas.EmailAttendanceResults:
+    """Record attendance from attendees' addresses (staff): now for a verified address, once verified for others."""
+    return await attendance.record_emails(conn=conn, staff=staff, session_id=session_id, request=body)
+
+
+@router.get("/sessions/{session_id}/attendance", response_model=schemas.SessionAttendance)
+async def session_attendance(session_id: uuid.UUID, conn: ConnDep, staff: StaffOnly) -> schemas.SessionAttendance:
+    """A session's recorded attendance and the addresses still pending or attached since (staff)."""
+    return await attendance.session_attendance(conn=conn, session_id=session_id)

@@ -108,6 +108,12 @@ async def insert_session(conn: asyncpg.Connection, *, session_id: uuid.UUID, act
                        session_id, activity_id, title, starts_at, ends_at)
 
 
+async def get_session(conn: asyncpg.Connection, session_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id AS session_id, activity_id, title AS session_title, starts_at FROM sessions WHERE id = $1""",
+        session_id)
+
+
 async def insert_event_code(conn: asyncpg.Connection, *, code: str, session_id: uuid.UUID, valid_from: datetime,
                             valid_until: datetime, created_by: uuid.UUID) -> bool:
     inserted = await conn.fetchval(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from opencme_contracts.events import ActivityFormat
 
@@ -141,3 +143,54 @@ class Attendance(BaseModel):
     session_id: uuid.UUID
     session_title: str
     recorded_at: datetime
+
+
+def _email(raw: str) -> str:
+    """Normalised as identity stores addresses, then checked to be an address at all (no DNS lookups)."""
+    normalised = unicodedata.normalize("NFKC", raw).strip().lower()
+    try:
+        validate_email(normalised, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from exc
+    return normalised
+
+
+Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+
+
+class AttendanceByEmail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    emails: list[Email] = Field(min_length=1, max_length=500,
+                                description="attendees' addresses, e.g. from a sign-in sheet or a webinar report")
+
+
+class EmailAttendanceResult(BaseModel):
+    email: str = Field(description="the address as normalised (lower case, trimmed, NFKC)")
+    status: Literal["recorded", "already_recorded", "pending"]
+
+
+class EmailAttendanceResults(BaseModel):
+    session_id: uuid.UUID
+    results: list[EmailAttendanceResult]
+
+
+class RecordedAttendance(BaseModel):
+    learner_id: uuid.UUID
+    method: str
+    recorded_at: datetime
+
+
+class FiledAttendance(BaseModel):
+    email: str
+    recorded_by: uuid.UUID
+    recorded_at: datetime
+    attached_to: uuid.UUID | None = Field(description="the learner it was recorded for once the address was verified")
+    attached_at: datetime | None
+
+
+class SessionAttendance(BaseModel):
+    session_id: uuid.UUID
+    recorded: list[RecordedAttendance]
+    pending: list[FiledAttendance] = Field(description="addresses no learner has verified yet")
+    attached: list[FiledAttendance] = Field(description="addresses filed pending, recorded once verified")

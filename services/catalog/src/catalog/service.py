@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from catalog import cancellations, domain, merges, repository, schemas
+from catalog import attendance, cancellations, domain, merges, repository, schemas
 from catalog.config import SERVICE
 from catalog.kit import outbox
 from catalog.kit.auth import Principal
@@ -153,13 +153,7 @@ async def enter_event_code(*, conn: asyncpg.Connection, learner: Principal, code
         raise field_problem("code", reason, status=404 if found is None else 422)
     async with conn.transaction():
         learner_id = await merges.owner_for(conn, learner.id)  # again: a merge may have committed in between
-        inserted = await repository.insert_attendance(conn, session_id=found["session_id"], learner_id=learner_id,
-                                                      method="event_code")
-        if inserted is not None:
-            await outbox.emit(conn, events.AttendanceRecorded(
-                learner_id=learner_id, activity_id=found["activity_id"], session_id=found["session_id"],
-                method="event_code", attended_on=found["starts_at"].date(), recorded_at=inserted["recorded_at"],
-            ), producer=SERVICE, subject=learner_id)
+        inserted = await attendance.record(conn, session=found, learner_id=learner_id, method="event_code")
     return schemas.Attendance(activity_id=found["activity_id"], session_id=found["session_id"],
                               session_title=found["session_title"],
                               recorded_at=inserted["recorded_at"] if inserted else now)

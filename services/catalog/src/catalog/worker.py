@@ -1,4 +1,4 @@
-"""The catalog's worker process (`python -m catalog.worker`): account merges in, the outbox relay out."""
+"""The catalog's worker process (`python -m catalog.worker`): identity's events in, the outbox relay out."""
 
 from __future__ import annotations
 
