@@ -41,7 +41,7 @@ TOPICS: dict[str, Topic] = {
               _LEARNER),
         Topic("email.verified", events.EmailVerified, "identity", ("catalog",), _LEARNER),
         Topic("account.merged", events.AccountMerged, "identity",
-              ("catalog", "credit", "certificates", "board-reporting"), "surviving learner id"),
+              ("catalog", "credit", "certificates", "board-reporting", "notifications"), "surviving learner id"),
         Topic("password_reset.requested", events.PasswordResetRequested, "identity", ("notifications",),
               "email address"),
         Topic("activity.published", events.ActivityPublished, "catalog", ("credit", "notifications"), "activity id"),

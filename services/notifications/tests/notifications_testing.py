@@ -251,3 +251,9 @@ def board_status(learner: uuid.UUID, *, status: str, board: str = "ABIM", reason
     return _envelope(events.BoardReportStatusChanged(
         report_id=uuid.uuid4(), learner_id=learner, claim_id=claim_id or uuid.uuid4(), board_code=board,
         status=status, reason=reason, attempts=1, changed_at=datetime.now(UTC)), learner)
+
+
+def account_merged(merged: uuid.UUID, into: uuid.UUID) -> Envelope[Any]:
+    """The help desk merged `merged` into `into`; keyed by the survivor, as identity publishes it."""
+    return _envelope(events.AccountMerged(surviving_user_id=into, merged_user_id=merged, merged_at=datetime.now(UTC),
+                                          reason="same physician, two accounts (help desk ticket 4711)"), into)

@@ -17,15 +17,23 @@ OUT = REPO_ROOT / "contracts" / "asyncapi"
 
 
 def main() -> int:
-    OUT.mkdir(exist_ok=True)
+    for target in generate(OUT):
+        print(f"wrote {target.relative_to(REPO_ROOT)}")
+    return 0
+
+
+def generate(out: Path) -> list[Path]:
+    """Writes every service's document into `out`; returns the files written."""
+    out.mkdir(exist_ok=True)
+    written = []
     for service in SERVICES:
-        target = OUT / f"{service}.yaml"
+        target = out / f"{service}.yaml"
         subprocess.run([sys.executable, "-m", "faststream", "docs", "gen", "--factory", "--yaml", "--out", str(target),
                         f"{package_of(service)}.worker:create_worker"], check=True, cwd=REPO_ROOT,
                        capture_output=True)
         _sort_sections(target)
-        print(f"wrote {target.relative_to(REPO_ROOT)}")
-    return 0
+        written.append(target)
+    return written
 
 
 def _sort_sections(path: Path) -> None:

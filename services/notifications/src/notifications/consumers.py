@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 from faststream.kafka import KafkaBroker
 
-from notifications import reminders, service
+from notifications import merges, reminders, service
 from notifications.config import SERVICE, Settings
 from notifications.kit.messaging import InboxConsumer, Rejected
 from opencme_contracts import Envelope
@@ -81,6 +81,11 @@ async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[Any], s
     await reminders.credit_claimed(conn, envelope.data)
 
 
+async def on_account_merged(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
+    """Move the merged learner's log, registrations, reminders and preferences to the survivor (see merges.py)."""
+    await merges.account_merged(conn, envelope.data, settings=settings)
+
+
 HANDLERS: dict[str, Handler] = {
     "user.registered": on_user_registered,
     "profile.updated": on_profile_updated,
@@ -93,6 +98,7 @@ HANDLERS: dict[str, Handler] = {
     "activity.published": on_activity_published,
     "attendance.recorded": on_attendance_recorded,
     "credit.claimed": on_credit_claimed,
+    "account.merged": on_account_merged,
 }
 
 

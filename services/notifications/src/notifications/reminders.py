@@ -33,16 +33,16 @@ async def activity_published(conn: asyncpg.Connection, event: events.ActivityPub
 
 
 async def attendance_recorded(conn: asyncpg.Connection, event: events.AttendanceRecorded) -> None:
-    await reminder_repository.note_participation(conn, event.learner_id, event.activity_id,
-                                                 attended_on=event.attended_on)
+    learner_id = await repository.lock_current_learner(conn, event.learner_id)  # a merged learner's is the survivor's
+    await reminder_repository.note_participation(conn, learner_id, event.activity_id, attended_on=event.attended_on)
 
 
 async def credit_claimed(conn: asyncpg.Connection, event: events.CreditClaimed) -> None:
     """The learner claimed: no reminder, and one still on its way is withdrawn."""
-    await repository.lock_learner(conn, event.learner_id)
+    learner_id = await repository.lock_current_learner(conn, event.learner_id)
     activity_id = event.activity.activity_id
-    await reminder_repository.note_participation(conn, event.learner_id, activity_id, claimed_at=event.claimed_at)
-    reminder = await reminder_repository.reminder_of(conn, event.learner_id, activity_id)
+    await reminder_repository.note_participation(conn, learner_id, activity_id, claimed_at=event.claimed_at)
+    reminder = await reminder_repository.reminder_of(conn, learner_id, activity_id)
     if reminder is not None:
         await repository.cancel_unsent(conn, [reminder], reason="not sent: the credit was claimed before it went out")
 

@@ -23,6 +23,25 @@ async def lock_learner(conn: asyncpg.Connection, learner_id: uuid.UUID) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"notifications.learner:{learner_id}")
 
 
+async def current_learner(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
+    """The account the learner's records live under: the survivor when the help desk merged this account."""
+    return await conn.fetchval(
+        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1)", learner_id)
+
+
+async def lock_current_learner(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
+    """Locks the learner and the account its records live under, and returns the latter.
+
+    Looked up again after each lock: a merge that committed while this waited (merges lock the merged account first,
+    then its survivor, the same order as here) must not leave a row behind on an account that no longer holds any."""
+    await lock_learner(conn, learner_id)
+    locked = learner_id
+    while (current := await current_learner(conn, learner_id)) != locked:
+        await lock_learner(conn, current)
+        locked = current
+    return locked
+
+
 async def upsert_recipient(conn: asyncpg.Connection, *, learner_id: uuid.UUID, first_name: str, email: str,
                            version: int) -> bool:
     """Stores the recipient unless a version at least as new is stored; True when it changed."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -17,7 +18,7 @@ from notifications.compose import compose
 from notifications.config import Settings
 from notifications.kit.auth import Principal
 from notifications.kit.problems import Problem, field_problem, not_found
-from opencme_contracts import events
+from opencme_contracts import EventPayload, events
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,25 @@ async def release_waiting(conn: asyncpg.Connection, learner_id: uuid.UUID, *, se
 # --- what each event does ----------------------------------------------------------------------------------------
 
 
+_Event = TypeVar("_Event", bound=EventPayload)
+
+
+async def _as_current_learner(conn: asyncpg.Connection, event: _Event) -> _Event:
+    """The event as if it named the account the learner's records live under (the survivor of a merge it may have
+    overtaken), with that learner locked."""
+    named: uuid.UUID = event.learner_id  # type: ignore[attr-defined]
+    learner_id = await repository.lock_current_learner(conn, named)
+    return event if learner_id == named else event.model_copy(update={"learner_id": learner_id})
+
+
 async def learner_registered(conn: asyncpg.Connection, event: events.UserRegistered, *, cause_event_id: uuid.UUID,
                              settings: Settings) -> None:
-    await repository.lock_learner(conn, event.user_id)
+    # The recipient row is the account's own, merged or not; the email it causes is logged with the survivor.
+    current = await repository.lock_current_learner(conn, event.user_id)
     await repository.upsert_recipient(conn, learner_id=event.user_id, first_name=event.profile.first_name,
                                       email=event.profile.primary_email, version=event.profile_version)
     if (planned := domain.plan_verify_email(event)) is not None:
-        await queue(conn, planned, cause_event_id=cause_event_id, settings=settings)
+        await queue(conn, replace(planned, learner_id=current), cause_event_id=cause_event_id, settings=settings)
     await release_waiting(conn, event.user_id, settings=settings)
 
 
@@ -110,20 +123,20 @@ async def profile_updated(conn: asyncpg.Connection, event: events.ProfileUpdated
 
 async def email_verification_requested(conn: asyncpg.Connection, event: events.EmailVerificationRequested, *,
                                        cause_event_id: uuid.UUID, settings: Settings) -> None:
-    await repository.lock_learner(conn, event.user_id)
+    event = event.model_copy(update={"user_id": await repository.lock_current_learner(conn, event.user_id)})
     await queue(conn, domain.plan_verify_added_email(event), cause_event_id=cause_event_id, settings=settings)
 
 
 async def password_reset_requested(conn: asyncpg.Connection, event: events.PasswordResetRequested, *,
                                    cause_event_id: uuid.UUID, settings: Settings) -> None:
     if event.user_id is not None:
-        await repository.lock_learner(conn, event.user_id)
+        event = event.model_copy(update={"user_id": await repository.lock_current_learner(conn, event.user_id)})
     await queue(conn, domain.plan_password_reset(event), cause_event_id=cause_event_id, settings=settings)
 
 
 async def certificate_issued(conn: asyncpg.Connection, event: events.CertificateIssued, *, cause_event_id: uuid.UUID,
                              settings: Settings) -> None:
-    await repository.lock_learner(conn, event.learner_id)
+    event = await _as_current_learner(conn, event)
     await repository.upsert_claim(conn, claim_id=event.claim_id, learner_id=event.learner_id,
                                   activity_title=event.activity_title, certificate_id=event.certificate_id)
     await queue(conn, domain.plan_certificate_issued(event, portal_url=settings.portal_url),
@@ -132,7 +145,7 @@ async def certificate_issued(conn: asyncpg.Connection, event: events.Certificate
 
 async def registration_confirmed(conn: asyncpg.Connection, event: events.RegistrationConfirmed, *,
                                  cause_event_id: uuid.UUID, settings: Settings) -> None:
-    await repository.lock_learner(conn, event.learner_id)
+    event = await _as_current_learner(conn, event)
     planned = domain.plan_registration_confirmed(event, zone=ZoneInfo(settings.timezone))
     registration = await repository.record_confirmation(
         conn, registration_id=event.registration_id, learner_id=event.learner_id,
@@ -148,7 +161,7 @@ async def registration_confirmed(conn: asyncpg.Connection, event: events.Registr
 
 async def registration_cancelled(conn: asyncpg.Connection, event: events.RegistrationCancelled, *,
                                  cause_event_id: uuid.UUID, settings: Settings) -> None:
-    await repository.lock_learner(conn, event.learner_id)
+    event = await _as_current_learner(conn, event)
     registration = await repository.record_cancellation(
         conn, registration_id=event.registration_id, learner_id=event.learner_id, activity_id=event.activity_id,
         cancelled_at=event.cancelled_at, event_id=cause_event_id)
@@ -173,13 +186,13 @@ async def _queue_cancellation(conn: asyncpg.Connection, registration: asyncpg.Re
 
 async def board_report_status_changed(conn: asyncpg.Connection, event: events.BoardReportStatusChanged, *,
                                       cause_event_id: uuid.UUID, settings: Settings) -> None:
+    event = await _as_current_learner(conn, event)
     claim = await repository.get_claim(conn, event.claim_id)
     planned = domain.plan_board_report(
         event, domain.ClaimInfo(claim["activity_title"], claim["certificate_id"]) if claim else None,
         portal_url=settings.portal_url)
     if planned is None:
         return
-    await repository.lock_learner(conn, event.learner_id)
     await queue(conn, planned, cause_event_id=cause_event_id, settings=settings)
 
 
