@@ -207,6 +207,9 @@ def to_message(row: asyncpg.Record) -> schemas.Message:
 
 async def messages_of(conn: asyncpg.Connection, *, learner_id: uuid.UUID | None = None, to: str | None = None,
                       limit: int = 100) -> list[schemas.Message]:
+    """A learner's log (a merged account's is its survivor's, which holds it now), or every email to an address."""
+    if learner_id is not None:
+        learner_id = await repository.current_learner(conn, learner_id)
     return [to_message(r) for r in await repository.list_messages(conn, learner_id=learner_id, to=to, limit=limit)]
 
 

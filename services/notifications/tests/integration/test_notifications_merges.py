@@ -21,7 +21,7 @@ from notifications_testing import (
     user_registered,
 )
 
-from notifications import reminders, schemas
+from notifications import reminders, schemas, service
 from notifications.kit.messaging import Rejected
 from notifications.sender import Sender
 
@@ -77,6 +77,9 @@ async def test_the_merged_learners_log_and_registrations_move_and_sent_mail_is_n
     assert sorted((r["kind"], r["status"], r["to_address"]) for r in moved) == [
         ("certificate_issued", "sent", merged_email), ("registration_confirmed", "sent", merged_email)]
     assert len(sink.messages(to=merged_email)) == 2 and sink.messages(to=survivor_email) == []
+    async with pool.acquire() as conn:  # support looking up the merged account sees the log where it lives now
+        logged = await service.messages_of(conn, learner_id=merged)
+    assert sorted(m.kind for m in logged) == ["certificate_issued", "registration_confirmed"]
     [registration] = await rows(pool, "SELECT learner_id FROM registrations WHERE registration_id = $1",
                                 confirmed.data.registration_id)
     assert registration["learner_id"] == survivor
