@@ -48,6 +48,12 @@ def deployment(name: str, service: str, package: str, *, command: list[str] | No
         container["ports"] = [{"containerPort": 8000, "name": "http"}]
         container["readinessProbe"] = {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5}
         container["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10}
+    else:  # a worker: /healthz answers 204 while its Kafka connection answers a ping
+        container["ports"] = [{"containerPort": 8001, "name": "health"}]
+        container["env"] += [{"name": "WORKER_HEALTH_PORT", "value": "8001"},
+                             {"name": "WORKER_HEALTH_HOST", "value": "0.0.0.0"}]
+        container["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 15,
+                                      "failureThreshold": 4}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": name, "service": service}},

@@ -53,6 +53,10 @@ class StackConfig:
     def service_port(self, service: str) -> int:
         return self.service_base_port + SERVICES.index(service)
 
+    def worker_health_port(self, service: str) -> int:
+        """Where a service's worker answers GET /healthz (8111-8116 in the dev profile)."""
+        return self.service_base_port + 10 + SERVICES.index(service)
+
     @property
     def logs_dir(self) -> Path:
         return self.state_dir / "logs"

@@ -74,7 +74,8 @@ class Stack:
         return {**env, **extra.get(service, {})}
 
     def start_services(self, *, database_url_for=None, kafka_bootstrap: str | None = None) -> None:  # noqa: ANN001
-        """Start each service's API and worker; waits until every API answers /readyz."""
+        """Start each service's API and worker; waits until every API answers /readyz and every worker /healthz (its
+        Kafka connection is up)."""
         started = time.monotonic()
         database_url_for = database_url_for or self.postgres.service_dsn
         kafka_bootstrap = kafka_bootstrap or self.config.kafka_bootstrap
@@ -89,12 +90,14 @@ class Stack:
                 log_dir=self.config.logs_dir, env=env)
             self.processes[f"{service}-worker"] = spawn(
                 f"{service}-worker", [sys.executable, "-m", f"{package}.worker"], log_dir=self.config.logs_dir,
-                env=env)
+                env={**env, "WORKER_HEALTH_PORT": str(self.config.worker_health_port(service))})
         for service in SERVICES:
-            url = f"http://127.0.0.1:{self.config.service_port(service)}/readyz"
-            wait_until(lambda url=url: urllib.request.urlopen(url, timeout=2).status == 200,
-                       what=f"{service} API", timeout=90, log=self.config.logs_dir / f"{service}-api.log",
-                       proc=self.processes[f"{service}-api"])
+            for part, url, ok in (
+                    ("api", f"http://127.0.0.1:{self.config.service_port(service)}/readyz", 200),
+                    ("worker", f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 204)):
+                wait_until(lambda url=url, ok=ok: urllib.request.urlopen(url, timeout=2).status == ok,
+                           what=f"{service} {part}", timeout=90, log=self.config.logs_dir / f"{service}-{part}.log",
+                           proc=self.processes[f"{service}-{part}"])
         self.timings["services"] = time.monotonic() - started
 
     def start_tools(self) -> None:

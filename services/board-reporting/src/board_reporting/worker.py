@@ -3,8 +3,6 @@ merges, submits due reports to the boards, and relays its outbox to Kafka."""
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 from faststream import FastStream
 
@@ -12,7 +10,7 @@ from board_reporting import service
 from board_reporting.config import MIGRATIONS, SERVICE, Settings
 from board_reporting.consumers import build_consumer
 from board_reporting.kit.messaging import create_broker
-from board_reporting.kit.service import build_worker
+from board_reporting.kit.service import build_worker, run_worker
 
 
 def create_worker(settings: Settings | None = None) -> FastStream:
@@ -27,4 +25,5 @@ def create_worker(settings: Settings | None = None) -> FastStream:
 
 
 if __name__ == "__main__":
-    asyncio.run(create_worker().run())
+    settings = Settings()
+    run_worker(create_worker(settings), settings)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from faststream import FastStream
 
 from certificates.config import MIGRATIONS, SERVICE, Settings
 from certificates.consumers import register_consumers
 from certificates.kit.messaging import create_broker
-from certificates.kit.service import build_worker
+from certificates.kit.service import build_worker, run_worker
 
 
 def create_worker(settings: Settings | None = None) -> FastStream:
@@ -20,4 +18,5 @@ def create_worker(settings: Settings | None = None) -> FastStream:
 
 
 if __name__ == "__main__":
-    asyncio.run(create_worker().run())
+    settings = Settings()
+    run_worker(create_worker(settings), settings)

@@ -10,7 +10,7 @@ from faststream import FastStream
 
 from identity.config import MIGRATIONS, SERVICE, Settings
 from identity.kit.messaging import create_broker
-from identity.kit.service import build_worker
+from identity.kit.service import build_worker, run_worker
 from identity.service import purge_expired
 
 log = logging.getLogger(__name__)
@@ -36,4 +36,5 @@ def create_worker(settings: Settings | None = None) -> FastStream:
 
 
 if __name__ == "__main__":
-    asyncio.run(create_worker().run())
+    settings = Settings()
+    run_worker(create_worker(settings), settings)

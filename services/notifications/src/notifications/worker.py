@@ -3,7 +3,6 @@ queues claim-window reminders."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 from faststream import FastStream
@@ -11,7 +10,7 @@ from faststream import FastStream
 from notifications.config import MIGRATIONS, SERVICE, Settings
 from notifications.consumers import create_consumer
 from notifications.kit.messaging import create_broker
-from notifications.kit.service import build_worker
+from notifications.kit.service import build_worker, run_worker
 from notifications.reminders import run_reminders
 from notifications.sender import run_sender
 
@@ -25,4 +24,5 @@ def create_worker(settings: Settings | None = None) -> FastStream:
 
 
 if __name__ == "__main__":
-    asyncio.run(create_worker().run())
+    settings = Settings()
+    run_worker(create_worker(settings), settings)

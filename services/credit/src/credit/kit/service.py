@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream import FastStream
+from faststream.asgi import make_ping_asgi
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,9 @@ class KitSettings(BaseSettings):
     log_level: str = "INFO"
     outbox_poll_interval: float = 2.0
     db_pool_size: int = 10
+    # A worker serves GET /healthz (204 while its Kafka connection answers a ping) on this port when set, for probes.
+    worker_health_port: int | None = None
+    worker_health_host: str = "127.0.0.1"
 
 
 async def get_conn(request: Request) -> AsyncIterator[asyncpg.Connection]:
@@ -155,3 +159,16 @@ def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, co
         log.info("worker started")
 
     return app
+
+
+def run_worker(app: FastStream, settings: KitSettings) -> None:
+    """Runs a worker process until SIGINT/SIGTERM: plain FastStream, or, with WORKER_HEALTH_PORT set, under uvicorn
+    with GET /healthz so that an orchestrator can restart a worker whose broker connection is gone."""
+    if settings.worker_health_port is None:
+        asyncio.run(app.run())
+        return
+    health = make_ping_asgi(app.broker, timeout=5.0, include_in_schema=False)
+    served = app.as_asgi(asgi_routes=[("/healthz", health)])
+    # FastStream passes these to uvicorn as its CLI would, so the flag is a string.
+    options = {"host": settings.worker_health_host, "port": settings.worker_health_port, "access_log": "false"}
+    asyncio.run(served.run(logging.INFO, run_extra_options=options))
