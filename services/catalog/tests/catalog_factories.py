@@ -1,4 +1,4 @@
-"""Rows, merge events and the real inbox consumer for the catalog's merge tests."""
+"""The tests' token mint, rows, identity's events and the real inbox consumer, shared by the catalog's tests."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import asyncpg
 from catalog import repository
 from catalog.consumers import register_consumers
 from catalog.kit.messaging import InboxConsumer, create_broker
+from devstack.testing import TokenMint
 from opencme_contracts import Envelope, events, new_envelope
+
+MINT = TokenMint()  # the `client` fixture's API trusts it
 
 
 def inbox_consumer(pool: asyncpg.Pool) -> InboxConsumer:

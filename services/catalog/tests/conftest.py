@@ -3,11 +3,16 @@ from pathlib import Path
 
 import pytest
 
-from catalog.config import MIGRATIONS
+from catalog.config import MIGRATIONS, Settings
 from catalog.kit import db
+from catalog.kit.auth import TokenVerifier
+from catalog.main import create_app
 
 # Factories shared by the test modules live beside this file; with --import-mode=importlib it is not on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from catalog_factories import MINT, inbox_consumer  # noqa: E402
+from devstack.testing import running_app  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -17,3 +22,14 @@ async def pool(make_database):
     await db.apply_migrations(pool, MIGRATIONS)
     yield pool
     await pool.close()
+
+
+@pytest.fixture(scope="module")
+async def client(make_database):
+    """The catalog API on a database of its own for the module, trusting the tests' token mint (MINT); its worker's
+    consumer is at `client.consumer` for delivering events without Kafka."""
+    app = create_app(Settings(database_url=await make_database("catalog"), provider_name="Acme Clinic"))
+    async with running_app(app, jwks=MINT.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
+        client.app = app
+        client.consumer = inbox_consumer(app.state.pool)
+        yield client

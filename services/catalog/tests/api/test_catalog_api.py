@@ -3,25 +3,9 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
+from catalog_factories import MINT, account_merged, inbox_consumer
 
-from catalog.config import Settings
-from catalog.kit.auth import TokenVerifier
-from catalog.main import create_app
-from catalog_factories import account_merged, inbox_consumer
-from devstack.testing import TokenMint, running_app
-
-mint = TokenMint()
 STAFF = uuid.uuid4()
-
-
-@pytest.fixture(scope="module")
-async def client(make_database):
-    settings = Settings(database_url=await make_database("catalog"), provider_name="Acme Clinic")
-    app = create_app(settings)
-    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
-        client.app = app
-        yield client
 
 
 def activity_body(**overrides):
@@ -35,7 +19,7 @@ def activity_body(**overrides):
 
 
 async def published_activity(client, **overrides) -> dict:
-    staff = mint.headers(STAFF, roles=("staff",))
+    staff = MINT.headers(STAFF, roles=("staff",))
     created = await client.post("/activities", json=activity_body(**overrides), headers=staff)
     assert created.status_code == 201, created.text
     published = await client.post(f"/activities/{created.json()['id']}/publish", headers=staff)
@@ -51,14 +35,14 @@ async def outbox_events(client, topic: str) -> list[dict]:
 
 
 async def test_a_learner_cannot_create_activities(client):
-    response = await client.post("/activities", json=activity_body(), headers=mint.headers(uuid.uuid4()))
+    response = await client.post("/activities", json=activity_body(), headers=MINT.headers(uuid.uuid4()))
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_bad_input_is_a_problem_naming_the_field(client):
     body = activity_body(credit_designations=[{"credit_type": "AMA_PRA_1", "max_credits": "1.1"}])
-    response = await client.post("/activities", json=body, headers=mint.headers(STAFF, roles=("staff",)))
+    response = await client.post("/activities", json=body, headers=MINT.headers(STAFF, roles=("staff",)))
     assert response.status_code == 422
     problem = response.json()
     assert problem["errors"][0]["field"] == "credit_designations.0.max_credits"
@@ -67,7 +51,7 @@ async def test_bad_input_is_a_problem_naming_the_field(client):
 
 async def test_publishing_lists_the_activity_and_emits_activity_published_once(client):
     activity = await published_activity(client, title="Published once")
-    again = await client.post(f"/activities/{activity['id']}/publish", headers=mint.headers(STAFF, roles=("staff",)))
+    again = await client.post(f"/activities/{activity['id']}/publish", headers=MINT.headers(STAFF, roles=("staff",)))
     assert again.status_code == 200
     listed = await client.get("/activities", params={"format": "live_course"})
     assert activity["id"] in [a["id"] for a in listed.json()]
@@ -81,17 +65,17 @@ async def test_registration_confirms_with_the_category_fee_and_a_full_course_ref
     activity = await published_activity(client, title="Small course")
     learners = [uuid.uuid4() for _ in range(3)]
     first = await client.post(f"/activities/{activity['id']}/registrations", json={"attendee_category": "guest"},
-                              headers=mint.headers(learners[0]))
+                              headers=MINT.headers(learners[0]))
     assert first.status_code == 201, first.text
     assert first.json()["fee_cents"] == 5000 and first.json()["number"].startswith("R-")
     duplicate = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                                  headers=mint.headers(learners[0]))
+                                  headers=MINT.headers(learners[0]))
     assert duplicate.status_code == 409
     second = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                               headers=mint.headers(learners[1]))
+                               headers=MINT.headers(learners[1]))
     assert second.status_code == 201
     full = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                             headers=mint.headers(learners[2]))
+                             headers=MINT.headers(learners[2]))
     assert full.status_code == 409 and "full" in full.json()["detail"]
     confirmed = [e for e in await outbox_events(client, "registration.confirmed")
                  if e["data"]["activity"]["activity_id"] == activity["id"]]
@@ -105,14 +89,14 @@ async def test_event_code_records_attendance_once_and_every_use_is_kept(client):
     session = await client.post(
         f"/activities/{activity['id']}/sessions",
         json={"title": "Sepsis update", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
-        headers=mint.headers(STAFF, roles=("staff",)))
+        headers=MINT.headers(STAFF, roles=("staff",)))
     assert session.status_code == 201, session.text
     code = session.json()["event_code"]
     learner = uuid.uuid4()
     for _ in range(2):
-        entered = await client.post("/attendance/event-code", json={"code": code.lower()}, headers=mint.headers(learner))
+        entered = await client.post("/attendance/event-code", json={"code": code.lower()}, headers=MINT.headers(learner))
         assert entered.status_code == 200, entered.text
-    wrong = await client.post("/attendance/event-code", json={"code": "ZZZZZZZZ"}, headers=mint.headers(learner))
+    wrong = await client.post("/attendance/event-code", json={"code": "ZZZZZZZZ"}, headers=MINT.headers(learner))
     assert wrong.status_code == 404 and wrong.json()["errors"][0]["field"] == "code"
     recorded = [e for e in await outbox_events(client, "attendance.recorded") if e["subject"] == str(learner)]
     assert len(recorded) == 1
@@ -137,13 +121,13 @@ async def test_a_merged_learners_last_token_registers_and_enters_codes_for_the_s
     session = await client.post(
         f"/activities/{rounds['id']}/sessions",
         json={"title": "Trauma", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
-        headers=mint.headers(STAFF, roles=("staff",)))
+        headers=MINT.headers(STAFF, roles=("staff",)))
     assert (await client.post(f"/activities/{taken['id']}/registrations", json={"attendee_category": "physician"},
-                              headers=mint.headers(survivor))).status_code == 201
+                              headers=MINT.headers(survivor))).status_code == 201
     await inbox_consumer(client.app.state.pool).deliver(account_merged(merged, survivor))
 
     # Identity disabled the merged account, but its access token is good for up to 15 more minutes.
-    old_token = mint.headers(merged)
+    old_token = MINT.headers(merged)
     again = await client.post(f"/activities/{taken['id']}/registrations", json={"attendee_category": "physician"},
                               headers=old_token)
     assert again.status_code == 409 and again.json()["title"] == "Already registered"
@@ -154,7 +138,7 @@ async def test_a_merged_learners_last_token_registers_and_enters_codes_for_the_s
                                 headers=old_token)
     assert entered.status_code == 200, entered.text
 
-    mine = (await client.get("/registrations/mine", headers=mint.headers(survivor))).json()
+    mine = (await client.get("/registrations/mine", headers=MINT.headers(survivor))).json()
     assert sorted(r["activity_id"] for r in mine) == sorted([taken["id"], other["id"]])
     assert (await client.get("/registrations/mine", headers=old_token)).json() == mine
     confirmed = [e for e in await outbox_events(client, "registration.confirmed")

@@ -7,24 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from catalog.config import Settings
-from catalog.kit.auth import TokenVerifier
-from catalog.main import create_app
-from catalog_factories import (account_merged, email_verified, inbox_consumer, profile_updated, user_registered)
-from devstack.testing import TokenMint, running_app
+from catalog_factories import MINT, account_merged, email_verified, profile_updated, user_registered
 
-mint = TokenMint()
-STAFF = mint.headers(uuid.uuid4(), roles=("staff",))
-
-
-@pytest.fixture(scope="module")
-async def client(make_database):
-    settings = Settings(database_url=await make_database("catalog"), provider_name="Acme Clinic")
-    app = create_app(settings)
-    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
-        client.app = app
-        client.consumer = inbox_consumer(app.state.pool)
-        yield client
+STAFF = MINT.headers(uuid.uuid4(), roles=("staff",))
 
 
 async def new_session(client) -> str:
@@ -136,7 +121,7 @@ async def test_a_merged_learners_address_attaches_to_the_survivor(client):
 
 async def test_learners_may_neither_record_nor_list_attendance_by_email(client):
     session = await new_session(client)
-    learner = mint.headers(uuid.uuid4())
+    learner = MINT.headers(uuid.uuid4())
     posted = await client.post(f"/sessions/{session}/attendance", json={"emails": [unique_email()]}, headers=learner)
     listed = await client.get(f"/sessions/{session}/attendance", headers=learner)
     assert posted.status_code == 403 and listed.status_code == 403

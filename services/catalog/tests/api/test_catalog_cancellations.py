@@ -4,25 +4,9 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
+from catalog_factories import MINT, make_attendance, make_session
 
-from catalog.config import Settings
-from catalog.kit.auth import TokenVerifier
-from catalog.main import create_app
-from catalog_factories import make_attendance, make_session
-from devstack.testing import TokenMint, running_app
-
-mint = TokenMint()
-STAFF = mint.headers(uuid.uuid4(), roles=("staff",))
-
-
-@pytest.fixture(scope="module")
-async def client(make_database):
-    settings = Settings(database_url=await make_database("catalog"), provider_name="Acme Clinic")
-    app = create_app(settings)
-    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
-        client.app = app
-        yield client
+STAFF = MINT.headers(uuid.uuid4(), roles=("staff",))
 
 
 async def published_activity(client, *, starts_in: timedelta | None = timedelta(days=7), **overrides) -> dict:
@@ -40,7 +24,7 @@ async def published_activity(client, *, starts_in: timedelta | None = timedelta(
 
 async def register(client, activity: dict, learner: uuid.UUID) -> dict:
     response = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                                 headers=mint.headers(learner))
+                                 headers=MINT.headers(learner))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -56,10 +40,10 @@ async def test_the_learner_cancels_frees_the_seat_and_publishes_registration_can
     activity = await published_activity(client, capacity=1)
     learner, waiting = uuid.uuid4(), uuid.uuid4()
     registration = await register(client, activity, learner)
-    full = await client.post(f"/activities/{activity['id']}/registrations", json={}, headers=mint.headers(waiting))
+    full = await client.post(f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(waiting))
     assert full.status_code == 409 and "full" in full.json()["detail"]
 
-    response = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(learner))
+    response = await client.post(f"/registrations/{registration['id']}/cancel", headers=MINT.headers(learner))
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -80,12 +64,12 @@ async def test_the_learner_cancels_frees_the_seat_and_publishes_registration_can
 async def test_another_learner_gets_404_and_nothing_changes(client):
     activity = await published_activity(client)
     registration = await register(client, activity, uuid.uuid4())
-    response = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(uuid.uuid4()))
+    response = await client.post(f"/registrations/{registration['id']}/cancel", headers=MINT.headers(uuid.uuid4()))
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "registration not found"
     assert await cancelled_events(client, registration["id"]) == []
-    unknown = await client.post(f"/registrations/{uuid.uuid4()}/cancel", headers=mint.headers(uuid.uuid4()))
+    unknown = await client.post(f"/registrations/{uuid.uuid4()}/cancel", headers=MINT.headers(uuid.uuid4()))
     assert unknown.status_code == 404 and unknown.json()["detail"] == response.json()["detail"]
 
 
@@ -94,7 +78,7 @@ async def test_after_the_start_the_learner_is_told_to_contact_the_organiser_and_
     learner = uuid.uuid4()
     registration = await register(client, activity, learner)
 
-    refused = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(learner))
+    refused = await client.post(f"/registrations/{registration['id']}/cancel", headers=MINT.headers(learner))
 
     assert refused.status_code == 409
     [error] = refused.json()["errors"]
@@ -113,9 +97,9 @@ async def test_cancelling_twice_is_a_conflict_naming_the_registration(client):
     activity = await published_activity(client)
     learner = uuid.uuid4()
     registration = await register(client, activity, learner)
-    first = await client.post(f"/registrations/{registration['id']}/cancel", headers=mint.headers(learner))
+    first = await client.post(f"/registrations/{registration['id']}/cancel", headers=MINT.headers(learner))
     assert first.status_code == 200
-    for headers in (mint.headers(learner), STAFF):
+    for headers in (MINT.headers(learner), STAFF):
         again = await client.post(f"/registrations/{registration['id']}/cancel", headers=headers)
         assert again.status_code == 409
         assert registration["number"] in again.json()["detail"]
@@ -127,12 +111,12 @@ async def test_the_learner_can_register_again_after_cancelling(client):
     activity = await published_activity(client)
     learner = uuid.uuid4()
     first = await register(client, activity, learner)
-    assert (await client.post(f"/registrations/{first['id']}/cancel", headers=mint.headers(learner))).status_code == 200
+    assert (await client.post(f"/registrations/{first['id']}/cancel", headers=MINT.headers(learner))).status_code == 200
 
     second = await register(client, activity, learner)
 
     assert second["id"] != first["id"] and second["status"] == "confirmed"
-    listed = await client.get("/registrations/mine", headers=mint.headers(learner))
+    listed = await client.get("/registrations/mine", headers=MINT.headers(learner))
     mine = {r["id"]: r["status"] for r in listed.json()}
     assert mine == {first["id"]: "cancelled", second["id"]: "confirmed"}
 
@@ -147,9 +131,9 @@ async def test_enduring_material_can_be_cancelled_until_attendance_is_recorded(c
         session = await make_session(conn, uuid.UUID(activity["id"]))
         await make_attendance(conn, session, attended, method="event_code", recorded_at=datetime.now(UTC))
 
-    ok = await client.post(f"/registrations/{free_registration['id']}/cancel", headers=mint.headers(free))
+    ok = await client.post(f"/registrations/{free_registration['id']}/cancel", headers=MINT.headers(free))
     refused = await client.post(f"/registrations/{attended_registration['id']}/cancel",
-                                headers=mint.headers(attended))
+                                headers=MINT.headers(attended))
 
     assert ok.status_code == 200, ok.text
     assert refused.status_code == 409 and "attendance" in refused.json()["errors"][0]["reason"]
