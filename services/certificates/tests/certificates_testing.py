@@ -1,4 +1,4 @@
-"""Event factories and outbox readers shared by the certificates tests."""
+"""The tests' token mint, event factories and outbox readers shared by the certificates tests."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import Any
 
 import asyncpg
 
+from devstack.testing import TokenMint
 from opencme_contracts import Envelope, events, new_envelope
+
+MINT = TokenMint()  # the `service` fixture's API trusts it
 
 
 def profile(last_name: str = "Doe", first_name: str = "Jane") -> events.LearnerProfile:

@@ -3,3 +3,27 @@ from pathlib import Path
 
 # The shared helpers (certificates_testing.py) sit beside the tests; importlib mode does not put them on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pytest  # noqa: E402
+
+from certificates.config import Settings  # noqa: E402
+from certificates.consumers import register_consumers  # noqa: E402
+from certificates.kit.auth import TokenVerifier  # noqa: E402
+from certificates.kit.messaging import create_broker  # noqa: E402
+from certificates.main import create_app  # noqa: E402
+from certificates_testing import MINT  # noqa: E402
+from devstack.testing import running_app  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+async def service(make_database, infra):
+    """The certificates API on a database of its own for the module, trusting MINT's tokens, with the worker's
+    consumer at `service.consumer` for delivering events through the real inbox."""
+    settings = Settings(database_url=await make_database("certificates"), kafka_bootstrap_servers=infra.kafka_bootstrap,
+                        public_base_url="https://cme.example.org")
+    app = create_app(settings)
+    consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
+    async with running_app(app, jwks=MINT.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
+        consumer.pool = app.state.pool
+        client.app, client.consumer = app, consumer
+        yield client

@@ -4,31 +4,10 @@ issued one untouched and marked superseded (BRIEF rule 9). Real PostgreSQL, even
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from certificates.config import Settings
-from certificates.consumers import register_consumers
-from certificates.kit.auth import TokenVerifier
-from certificates.kit.messaging import create_broker
-from certificates.main import create_app
-from certificates_testing import claimed, issued_events, profile, registered, renamed, revoked
-from devstack.testing import TokenMint, running_app
+from certificates_testing import MINT, claimed, issued_events, profile, registered, renamed, revoked
 from opencme_contracts import events, new_envelope
 
-mint = TokenMint()
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture(scope="module")
-async def service(make_database, infra):
-    settings = Settings(database_url=await make_database("certificates_replacement"),
-                        kafka_bootstrap_servers=infra.kafka_bootstrap, public_base_url="https://cme.example.org")
-    app = create_app(settings)
-    consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
-    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
-        consumer.pool = app.state.pool
-        client.app, client.consumer = app, consumer
-        yield client
 
 
 async def deliver(service, *envelopes):
@@ -37,13 +16,13 @@ async def deliver(service, *envelopes):
 
 
 async def mine(service, learner):
-    response = await service.get("/certificates/mine", headers=mint.headers(learner))
+    response = await service.get("/certificates/mine", headers=MINT.headers(learner))
     assert response.status_code == 200
     return response.json()
 
 
 async def pdf(service, learner, certificate_id):
-    response = await service.get(f"/certificates/{certificate_id}/pdf", headers=mint.headers(learner))
+    response = await service.get(f"/certificates/{certificate_id}/pdf", headers=MINT.headers(learner))
     assert response.status_code == 200
     return response.content
 
@@ -84,7 +63,7 @@ async def test_a_late_name_change_made_before_the_claim_replaces_the_certificate
     assert new["replaces_certificate_id"] == old["id"] and new["superseded"] is False
     assert b"%PDF" in await pdf(service, learner, new["id"])
 
-    kept = (await service.get(f"/certificates/{old['id']}", headers=mint.headers(learner))).json()
+    kept = (await service.get(f"/certificates/{old['id']}", headers=MINT.headers(learner))).json()
     assert kept["superseded"] is True and kept["superseded_by"] == new["id"] and kept["learner_name"] == "Jane Doe"
     assert await pdf(service, learner, old["id"]) == old_pdf  # byte for byte as issued
 
@@ -171,7 +150,7 @@ async def test_transcript_and_bundle_leave_out_the_superseded_certificate_and_st
     learner, _, old = await issued_once(service)
     await deliver(service, renamed(learner, 2, NOW - timedelta(days=5), "Smith"))
     [new] = await mine(service, learner)
-    headers = mint.headers(learner)
+    headers = MINT.headers(learner)
 
     transcript = (await service.get("/transcript", headers=headers)).json()
     assert [r["certificate_id"] for r in transcript["rows"]] == [new["id"]]
@@ -182,6 +161,6 @@ async def test_transcript_and_bundle_leave_out_the_superseded_certificate_and_st
     bundle = await service.post("/certificates/bundle", json={"ids": [new["id"]]}, headers=headers)
     assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/pdf"
 
-    stranger = mint.headers(uuid.uuid4())
+    stranger = MINT.headers(uuid.uuid4())
     assert (await service.get(f"/certificates/{old['id']}", headers=stranger)).status_code == 404
     assert (await service.get(f"/certificates/{old['id']}/pdf", headers=stranger)).status_code == 404

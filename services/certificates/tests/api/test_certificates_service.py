@@ -4,34 +4,13 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from pypdf import PdfReader
 
-from certificates.config import Settings
-from certificates.consumers import register_consumers
-from certificates.kit.auth import TokenVerifier
-from certificates.kit.messaging import create_broker
-from certificates.main import create_app
-from certificates_testing import claimed, merged, registered, renamed
-from devstack.testing import TokenMint, running_app
-
-mint = TokenMint()
-
-
-@pytest.fixture(scope="module")
-async def service(make_database, infra):
-    settings = Settings(database_url=await make_database("certificates"), kafka_bootstrap_servers=infra.kafka_bootstrap,
-                        public_base_url="https://cme.example.org")
-    app = create_app(settings)
-    consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
-    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
-        consumer.pool = app.state.pool
-        client.app, client.consumer = app, consumer
-        yield client
+from certificates_testing import MINT, claimed, merged, registered, renamed
 
 
 async def my_certificates(client, learner):
-    response = await client.get("/certificates/mine", headers=mint.headers(learner))
+    response = await client.get("/certificates/mine", headers=MINT.headers(learner))
     assert response.status_code == 200
     return response.json()
 
@@ -46,7 +25,7 @@ async def test_a_claim_gets_one_frozen_certificate_however_often_it_is_delivered
     assert certificate["learner_name"] == "Jane Doe"
     assert certificate["credits"] == [{"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit™",
                                        "amount": "1.00"}]
-    pdf = await service.get(f"/certificates/{certificate['id']}/pdf", headers=mint.headers(learner))
+    pdf = await service.get(f"/certificates/{certificate['id']}/pdf", headers=MINT.headers(learner))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Jane Doe" in text and certificate["number"] in text and certificate["verification_code"] in text
@@ -81,10 +60,10 @@ async def test_another_learner_cannot_see_or_download_a_certificate(service):
     await service.consumer.deliver(registered(learner, now - timedelta(days=1)))
     await service.consumer.deliver(claimed(learner, now))
     [certificate] = await my_certificates(service, learner)
-    intruder = mint.headers(uuid.uuid4())
+    intruder = MINT.headers(uuid.uuid4())
     assert (await service.get(f"/certificates/{certificate['id']}", headers=intruder)).status_code == 404
     assert (await service.get(f"/certificates/{certificate['id']}/pdf", headers=intruder)).status_code == 404
-    support = mint.headers(uuid.uuid4(), roles=("learner", "support"))
+    support = MINT.headers(uuid.uuid4(), roles=("learner", "support"))
     assert (await service.get(f"/certificates/{certificate['id']}/pdf", headers=support)).status_code == 200
 
 
@@ -105,7 +84,7 @@ async def test_after_a_merge_the_survivor_lists_and_downloads_the_merged_account
     await service.consumer.deliver(registered(merged_away, now - timedelta(days=30), last_name="Roe"))
     await service.consumer.deliver(claimed(merged_away, now - timedelta(days=2)))
     [certificate] = await my_certificates(service, merged_away)
-    before = await service.get(f"/certificates/{certificate['id']}/pdf", headers=mint.headers(merged_away))
+    before = await service.get(f"/certificates/{certificate['id']}/pdf", headers=MINT.headers(merged_away))
 
     await service.consumer.deliver(registered(survivor, now - timedelta(days=1)))
     await service.consumer.deliver(merged(merged_away, survivor))
@@ -113,11 +92,11 @@ async def test_after_a_merge_the_survivor_lists_and_downloads_the_merged_account
     [listed] = await my_certificates(service, survivor)
     assert listed == certificate  # same certificate, same frozen content: "Jane Roe", not the survivor's "Jane Doe"
     for path in (f"/certificates/{certificate['id']}", f"/certificates/{certificate['id']}/pdf"):
-        assert (await service.get(path, headers=mint.headers(survivor))).status_code == 200
-        assert (await service.get(path, headers=mint.headers(uuid.uuid4()))).status_code == 404
+        assert (await service.get(path, headers=MINT.headers(survivor))).status_code == 200
+        assert (await service.get(path, headers=MINT.headers(uuid.uuid4()))).status_code == 404
         # The merged account is disabled; a token it still holds no longer reaches the moved certificate.
-        assert (await service.get(path, headers=mint.headers(merged_away))).status_code == 404
-    after = await service.get(f"/certificates/{certificate['id']}/pdf", headers=mint.headers(survivor))
+        assert (await service.get(path, headers=MINT.headers(merged_away))).status_code == 404
+    after = await service.get(f"/certificates/{certificate['id']}/pdf", headers=MINT.headers(survivor))
     assert after.content == before.content
     assert await my_certificates(service, merged_away) == []
     verified = await service.get(f"/verify/{certificate['verification_code']}")

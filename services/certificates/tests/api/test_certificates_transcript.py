@@ -8,28 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from certificates.config import Settings
-from certificates.consumers import register_consumers
-from certificates.kit.auth import TokenVerifier
-from certificates.kit.messaging import create_broker
-from certificates.main import create_app
-from certificates_testing import claimed, registered, renamed, revoked
-from devstack.testing import TokenMint, running_app
+from certificates_testing import MINT, claimed, registered, renamed, revoked
 
-mint = TokenMint()
 SUPPORT = ("learner", "support")
-
-
-@pytest.fixture(scope="module")
-async def service(make_database, infra):
-    settings = Settings(database_url=await make_database("certificates"), kafka_bootstrap_servers=infra.kafka_bootstrap,
-                        public_base_url="https://cme.example.org")
-    app = create_app(settings)
-    consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
-    async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
-        consumer.pool = app.state.pool
-        client.app, client.consumer = app, consumer
-        yield client
 
 
 def day(year: int, month: int, dom: int) -> datetime:
@@ -46,7 +27,7 @@ async def learner_with(service, *claims: dict) -> tuple[uuid.UUID, list[dict]]:
         envelope = claimed(learner, **spec)
         await service.consumer.deliver(envelope)
         envelopes.append(envelope)
-    response = await service.get("/certificates/mine", headers=mint.headers(learner))
+    response = await service.get("/certificates/mine", headers=MINT.headers(learner))
     by_claim = {c["claim_id"]: c for c in response.json()}
     return learner, [(by_claim[str(e.data.claim_id)], e) for e in envelopes]
 
@@ -59,10 +40,10 @@ def pdf_text(content: bytes) -> tuple[int, list[str]]:
 async def test_a_bundle_joins_the_frozen_pdfs_unchanged_in_the_order_asked(service):
     learner, [(first, _), (second, _)] = await learner_with(
         service, {"at": day(2024, 3, 5), "title": "Sepsis Update"}, {"at": day(2025, 6, 1), "title": "Stroke Care"})
-    singles = [(await service.get(f"/certificates/{c['id']}/pdf", headers=mint.headers(learner))).content
+    singles = [(await service.get(f"/certificates/{c['id']}/pdf", headers=MINT.headers(learner))).content
                for c in (second, first)]
     response = await service.post("/certificates/bundle", json={"ids": [second["id"], first["id"]]},
-                                  headers=mint.headers(learner))
+                                  headers=MINT.headers(learner))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     pages, texts = pdf_text(response.content)
     assert pages == sum(pdf_text(single)[0] for single in singles) == 2
@@ -75,12 +56,12 @@ async def test_a_bundle_with_an_id_not_the_callers_is_refused_whole_without_sayi
     learner, [(own, _)] = await learner_with(service, {"at": day(2025, 1, 10)})
     stranger, [(theirs, _)] = await learner_with(service, {"at": day(2025, 1, 11)})
     for ids in ([own["id"], theirs["id"]], [own["id"], str(uuid.uuid4())]):
-        response = await service.post("/certificates/bundle", json={"ids": ids}, headers=mint.headers(learner))
+        response = await service.post("/certificates/bundle", json={"ids": ids}, headers=MINT.headers(learner))
         assert response.status_code == 404
         assert ids[1] not in response.text and own["id"] not in response.text
     # The owner named as learner_id does not help a learner who is not support.
     response = await service.post("/certificates/bundle", params={"learner_id": str(stranger)},
-                                  json={"ids": [theirs["id"]]}, headers=mint.headers(learner))
+                                  json={"ids": [theirs["id"]]}, headers=MINT.headers(learner))
     assert response.status_code == 403 and response.json()["errors"][0]["field"] == "learner_id"
 
 
@@ -91,7 +72,7 @@ async def test_a_bundle_with_an_id_not_the_callers_is_refused_whole_without_sayi
     (["not-a-uuid"], "UUID"),
 ])
 async def test_a_bundle_needs_one_to_a_hundred_distinct_ids(service, ids, reason):
-    response = await service.post("/certificates/bundle", json={"ids": ids}, headers=mint.headers(uuid.uuid4()))
+    response = await service.post("/certificates/bundle", json={"ids": ids}, headers=MINT.headers(uuid.uuid4()))
     assert response.status_code == 422
     [error] = response.json()["errors"]
     assert error["field"].startswith("ids") and reason in error["reason"]
@@ -102,7 +83,7 @@ async def test_a_revoked_certificate_is_not_bundled_and_the_refusal_names_it(ser
         service, {"at": day(2025, 2, 1)}, {"at": day(2025, 2, 2)})
     await service.consumer.deliver(revoked(claim))
     response = await service.post("/certificates/bundle", json={"ids": [valid["id"], withdrawn["id"]]},
-                                  headers=mint.headers(learner))
+                                  headers=MINT.headers(learner))
     assert response.status_code == 409
     body = response.json()
     assert body["certificate_id"] == withdrawn["id"] and body["errors"][0]["field"] == "ids[1]"
@@ -111,7 +92,7 @@ async def test_a_revoked_certificate_is_not_bundled_and_the_refusal_names_it(ser
 
 async def test_support_bundles_for_a_learner_named_by_learner_id(service):
     learner, [(certificate, _)] = await learner_with(service, {"at": day(2023, 9, 9)})
-    support = mint.headers(uuid.uuid4(), roles=SUPPORT)
+    support = MINT.headers(uuid.uuid4(), roles=SUPPORT)
     response = await service.post("/certificates/bundle", params={"learner_id": str(learner)},
                                   json={"ids": [certificate["id"]]}, headers=support)
     assert response.status_code == 200
@@ -131,7 +112,7 @@ async def test_the_transcript_lists_valid_certificates_in_the_period_with_totals
         {"at": day(2025, 1, 2), "title": "Next Year", "credits": {"ANCC": "3.00"}})
     await service.consumer.deliver(revoked(certificates[3][1]))
 
-    everything = await service.get("/transcript", headers=mint.headers(learner))
+    everything = await service.get("/transcript", headers=MINT.headers(learner))
     assert everything.status_code == 200
     body = everything.json()
     assert [r["activity_title"] for r in body["rows"]] == ["Old Course", "Sepsis Update", "Stroke Care", "Next Year"]
@@ -142,30 +123,30 @@ async def test_the_transcript_lists_valid_certificates_in_the_period_with_totals
     assert body["learner_name"] == "Jane Doe" and body["provider_name"] == "Acme Clinic"
 
     in_2024 = (await service.get("/transcript", params={"from": "2024-01-01", "to": "2024-12-31"},
-                                 headers=mint.headers(learner))).json()
+                                 headers=MINT.headers(learner))).json()
     assert [r["activity_title"] for r in in_2024["rows"]] == ["Sepsis Update", "Stroke Care"]
     assert in_2024["rows"][0]["completed_on"] == "2024-02-01"
     assert in_2024["rows"][0]["certificate_number"] == certificates[1][0]["number"]
     assert in_2024["rows"][0]["activity_format"] == "Grand rounds (regularly scheduled series)"
     assert [(t["credit_type"], t["amount"]) for t in in_2024["totals"]] == [("AMA_PRA_1", "2.50"),
                                                                             ("MOC_ABIM", "1.50")]
-    since = (await service.get("/transcript", params={"from": "2024-08-15"}, headers=mint.headers(learner))).json()
+    since = (await service.get("/transcript", params={"from": "2024-08-15"}, headers=MINT.headers(learner))).json()
     assert [r["activity_title"] for r in since["rows"]] == ["Stroke Care", "Next Year"]
 
 
 async def test_the_transcript_shows_the_current_name_and_only_the_callers_own_records(service):
     learner, _ = await learner_with(service, {"at": day(2024, 4, 4), "title": "Sepsis Update"})
     await service.consumer.deliver(renamed(learner, 2, day(2025, 1, 1), "Smith"))
-    own = (await service.get("/transcript", headers=mint.headers(learner))).json()
+    own = (await service.get("/transcript", headers=MINT.headers(learner))).json()
     assert own["learner_name"] == "Jane Smith" and len(own["rows"]) == 1
 
-    other = (await service.get("/transcript", headers=mint.headers(uuid.uuid4()))).json()
+    other = (await service.get("/transcript", headers=MINT.headers(uuid.uuid4()))).json()
     assert other["rows"] == [] and other["totals"] == [] and other["learner_name"] is None
     for path in ("/transcript", "/transcript.pdf"):
-        refused = await service.get(path, params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4()))
+        refused = await service.get(path, params={"learner_id": str(learner)}, headers=MINT.headers(uuid.uuid4()))
         assert refused.status_code == 403
     for_support = await service.get("/transcript", params={"learner_id": str(learner)},
-                                    headers=mint.headers(uuid.uuid4(), roles=SUPPORT))
+                                    headers=MINT.headers(uuid.uuid4(), roles=SUPPORT))
     assert for_support.status_code == 200 and for_support.json()["rows"] == own["rows"]
 
 
@@ -174,7 +155,7 @@ async def test_the_transcript_pdf_prints_titles_totals_name_and_provider(service
         service,
         {"at": day(2024, 2, 1), "title": "Sepsis <Update>", "credits": {"AMA_PRA_1": "1.50"}},
         {"at": day(2024, 8, 15), "title": "Stroke Care", "credits": {"AMA_PRA_1": "1.00", "MOC_ABIM": "1.00"}})
-    response = await service.get("/transcript.pdf", params={"from": "2024-01-01"}, headers=mint.headers(learner))
+    response = await service.get("/transcript.pdf", params={"from": "2024-01-01"}, headers=MINT.headers(learner))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     pages, texts = pdf_text(response.content)
     text = "\n".join(texts)
@@ -184,15 +165,15 @@ async def test_the_transcript_pdf_prints_titles_totals_name_and_provider(service
                      "AMA PRA Category 1 Credits™ 2.50", "ABIM MOC point 1.00"):
         assert expected in text
     support = await service.get("/transcript.pdf", params={"learner_id": str(learner)},
-                                headers=mint.headers(uuid.uuid4(), roles=SUPPORT))
+                                headers=MINT.headers(uuid.uuid4(), roles=SUPPORT))
     assert support.status_code == 200 and "Stroke Care" in pdf_text(support.content)[1][0]
 
 
 @pytest.mark.parametrize("path", ["/transcript", "/transcript.pdf"])
 async def test_a_period_that_ends_before_it_starts_is_refused_naming_from(service, path):
     response = await service.get(path, params={"from": "2025-02-01", "to": "2025-01-31"},
-                                 headers=mint.headers(uuid.uuid4()))
+                                 headers=MINT.headers(uuid.uuid4()))
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "from", "reason": "must not be after 'to' (2025-01-31)"}]
-    malformed = await service.get(path, params={"to": "31/01/2025"}, headers=mint.headers(uuid.uuid4()))
+    malformed = await service.get(path, params={"to": "31/01/2025"}, headers=MINT.headers(uuid.uuid4()))
     assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "to"
