@@ -32,7 +32,11 @@ def ensure_jars() -> Path:
 
 
 def _cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A random cluster id as Kafka writes them (URL-safe base64 of 16 bytes). Like Kafka's own Uuid.randomUuid, never
+    one starting with '-': the storage tool's argument parser would take it for an option (1 fresh start in 64)."""
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+        pass
+    return cluster_id
 
 
 class Kafka:
