@@ -50,18 +50,15 @@ def infra() -> Iterator[Infra]:
 
     config = StackConfig.for_profile("test")
     pg, kafka = Postgres(config), Kafka(config)
-    started_kafka = False
     pg.start()
-    if _port_open(config.kafka_port):
-        asyncio.run(create_topics(config.kafka_bootstrap))
-    else:
-        kafka.start()
-        started_kafka = True
-    try:
+    try:  # whatever fails from here on, nothing started is left running
+        if _port_open(config.kafka_port):
+            asyncio.run(create_topics(config.kafka_bootstrap))
+        else:
+            kafka.start()
         yield Infra(pg.dsn(), config.kafka_bootstrap)
     finally:
-        if started_kafka:
-            kafka.stop()
+        kafka.stop()  # only what this session started
         if os.environ.get("OPENCME_KEEP_INFRA") != "1":
             pg.stop()
 
