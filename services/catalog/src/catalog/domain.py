@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -106,3 +107,8 @@ def learner_cancellation_refusal(*, starts_at: datetime | None, attended: bool, 
     if attended:
         return "your attendance has already been recorded; please contact the organiser to cancel"
     return None
+
+
+def normalise_email(raw: str) -> str:
+    """One spelling per address, as identity stores it: Unicode NFKC, trimmed, lower case."""
+    return unicodedata.normalize("NFKC", raw).strip().lower()

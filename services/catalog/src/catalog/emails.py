@@ -8,7 +8,6 @@ profile, under a version that grows per learner, and `email.verified` for each p
 from __future__ import annotations
 
 import logging
-import unicodedata
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -16,13 +15,9 @@ from datetime import datetime
 import asyncpg
 
 from catalog import attendance, email_repository
+from catalog.domain import normalise_email
 
 log = logging.getLogger(__name__)
-
-
-def normalise_email(raw: str) -> str:
-    """One spelling per address, as identity stores it: Unicode NFKC, trimmed, lower case."""
-    return unicodedata.normalize("NFKC", raw).strip().lower()
 
 
 async def apply_profile(conn: asyncpg.Connection, *, learner_id: uuid.UUID, verified_emails: Iterable[str],

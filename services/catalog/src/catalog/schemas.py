@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import Annotated, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from catalog.domain import normalise_email
 from opencme_contracts.events import ActivityFormat
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -147,7 +147,7 @@ class Attendance(BaseModel):
 
 def _email(raw: str) -> str:
     """Normalised as identity stores addresses, then checked to be an address at all (no DNS lookups)."""
-    normalised = unicodedata.normalize("NFKC", raw).strip().lower()
+    normalised = normalise_email(raw)
     try:
         validate_email(normalised, check_deliverability=False)
     except EmailNotValidError as exc:
