@@ -56,7 +56,7 @@ async def correct_claim(*, conn: asyncpg.Connection, claim_id: uuid.UUID, reques
         revoked = await repository.revoke_claim(
             conn, claim_id, revoked_at=now,
             reason=f"corrected by support: {request.reason} (replaced by claim {new_id})")
-        stored = [{"credit_type": c.credit_type, "amount": str(c.amount), "statement": c.statement} for c in credits]
+        stored = [c.stored() for c in credits]
         learner_id = old["learner_id"]
         # Cannot conflict: the old claim was the learner's standing claim for this activity and is revoked now.
         await repository.insert_claim(

@@ -42,6 +42,10 @@ class DecidedCredit:
     amount: Decimal
     statement: str
 
+    def stored(self) -> dict[str, str]:
+        """As a claim row keeps it (JSON), and as `claim_events.claimed` reads it."""
+        return {"credit_type": self.credit_type, "amount": str(self.amount), "statement": self.statement}
+
 
 def completion_date(activity: ClaimableActivity, participation: Participation, today: date) -> date:
     """Live activities complete on the day attended (or their last day); enduring material when the learner finishes,

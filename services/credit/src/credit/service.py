@@ -56,7 +56,7 @@ async def claim_credit(*, conn: asyncpg.Connection, learner: Principal, request:
             raise Problem(refused.status, "Claim refused", f"{refused.field}: {refused.reason}",
                           errors=[{"field": refused.field, "reason": refused.reason}]) from refused
         claim_id = uuid.uuid4()
-        stored = [{"credit_type": c.credit_type, "amount": str(c.amount), "statement": c.statement} for c in credits]
+        stored = [c.stored() for c in credits]
         if not await repository.insert_claim(
                 conn, claim_id=claim_id, learner_id=learner_id, activity_id=request.activity_id, credits=stored,
                 evaluation=request.evaluation.model_dump(), completed_on=completed_on, claimed_at=now,
