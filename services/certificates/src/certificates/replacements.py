@@ -38,11 +38,8 @@ async def replace_outdated(conn: asyncpg.Connection, learner_id: uuid.UUID, effe
     Idempotent: a redelivered version picks the version the current certificate was rendered from (nothing to do),
     and a version that prints the same name and degree as the current certificate issues nothing."""
     for row in await repository.replaceable(conn, learner_id, effective_at):
-        claimant, owner = row["claimant_id"], row["learner_id"]
-        own = await repository.name_versions(conn, claimant)
-        survivor = await repository.name_versions(conn, owner) if owner != claimant else []
-        name = domain.name_for_claim(own, survivor, row["claimed_at"])
-        source = claimant if name in own else owner
+        name, source = await service.name_for_claim(conn, claimant=row["claimant_id"], owner=row["learner_id"],
+                                                    claimed_at=row["claimed_at"])
         if name is None or (source, name.version) == (row["profile_learner_id"], row["profile_version"]):
             continue
         if not domain.prints_differently(row["content"], name):

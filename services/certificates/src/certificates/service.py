@@ -65,6 +65,16 @@ async def store_and_announce(conn: asyncpg.Connection, *, document: CertificateD
         activity_title=document.activity_title, issued_at=issued_at), producer=SERVICE, subject=owner)
 
 
+async def name_for_claim(conn: asyncpg.Connection, *, claimant: uuid.UUID, owner: uuid.UUID,
+                         claimed_at: datetime) -> tuple[domain.NameVersion | None, uuid.UUID]:
+    """The name a claim's certificate prints (domain.name_for_claim: the claimant's own version in effect at claim time,
+    else the survivor's when the claimant's account was merged), and whose profile it comes from."""
+    own = await repository.name_versions(conn, claimant)
+    survivor = await repository.name_versions(conn, owner) if owner != claimant else []
+    name = domain.name_for_claim(own, survivor, claimed_at)
+    return name, claimant if name in own else owner
+
+
 async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, settings: Settings) -> None:
     """Issue the claim's certificate, or hold the claim until a name for it is known.
 
@@ -73,9 +83,7 @@ async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, s
     await repository.lock_merges(conn, exclusive=False)
     owner = await repository.survivor_of(conn, claim.learner_id)
     await repository.lock_owner(conn, owner)
-    own = await repository.name_versions(conn, claim.learner_id)
-    survivor = await repository.name_versions(conn, owner) if owner != claim.learner_id else []
-    name = domain.name_for_claim(own, survivor, claim.claimed_at)
+    name, source = await name_for_claim(conn, claimant=claim.learner_id, owner=owner, claimed_at=claim.claimed_at)
     if name is None:
         await repository.hold_claim(conn, claim.claim_id, owner, claim.model_dump_json())
         return
@@ -88,7 +96,7 @@ async def issue_or_hold(conn: asyncpg.Connection, claim: events.CreditClaimed, s
         conn, document=document, content=schemas.content_of(document, claim), pdf=pdf, certificate_id=uuid.uuid4(),
         claim_id=claim.claim_id, owner=owner, activity_id=claim.activity.activity_id,
         completed_on=claim.completed_on, claimant_id=claim.learner_id, claimed_at=claim.claimed_at,
-        profile_learner_id=claim.learner_id if name in own else owner, profile_version=name.version,
+        profile_learner_id=source, profile_version=name.version,
         issued_at=issued_at)
 
 
