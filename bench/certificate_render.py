@@ -17,9 +17,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "services" / "certificates" / "src"))
-
-from certificates.rendering import (  # noqa: E402  (after the path insert above)
+from certificates.rendering import (
     CertificateCredit,
     CertificateDocument,
     render_certificate_pdf,

@@ -33,7 +33,7 @@ from devstack.config import StackConfig
 from devstack.postgres import Postgres
 from notifications import repository, service
 from notifications.config import MIGRATIONS, Settings
-from notifications.kit import db
+from opencme_kit import db
 from notifications.sender import Sender
 
 

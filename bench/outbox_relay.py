@@ -20,20 +20,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "service-kit" / "src"))
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-import asyncpg  # noqa: E402
-from aiokafka import AIOKafkaConsumer  # noqa: E402
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # noqa: E402
-
-from devstack.config import StackConfig  # noqa: E402
-from devstack.kafka import Kafka  # noqa: E402
-from devstack.postgres import Postgres  # noqa: E402
-from kit import db, outbox  # noqa: E402
-from kit.messaging import create_broker  # noqa: E402
-from kit.outbox import OutboxRelay  # noqa: E402
-from opencme_contracts import EmailVerified, new_envelope  # noqa: E402
+from devstack.config import StackConfig
+from devstack.kafka import Kafka
+from devstack.postgres import Postgres
+from opencme_kit import db, outbox
+from opencme_kit.messaging import create_broker
+from opencme_kit.outbox import OutboxRelay
+from opencme_contracts import EmailVerified, new_envelope
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -52,7 +49,7 @@ async def run(events: int, rate: float, bootstrap: str, admin_dsn: str) -> None:
     await conn.execute(f'CREATE DATABASE "{database}"')
     await conn.close()
     pool = await db.create_pool(admin_dsn.rsplit("/", 1)[0] + f"/{database}", max_size=4)
-    await db.apply_migrations(pool, ROOT / "bench")  # the kit's own tables; bench/ holds no .sql files
+    await db.apply_migrations(pool, ())  # the kit's own tables only
 
     committed: dict[str, float] = {}
     arrived: dict[str, float] = {}

@@ -11,9 +11,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import FastStream
 
-from kit import db, outbox
-from kit.messaging import InboxConsumer, Rejected, create_broker
-from kit.outbox import OutboxRelay
+from opencme_kit import db, outbox
+from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
+from opencme_kit.outbox import OutboxRelay
 from opencme_contracts import EmailVerified, new_envelope
 
 
@@ -40,7 +40,7 @@ async def pool(make_database, tmp_path):
     pool = await db.create_pool(await make_database("kit"))
     (tmp_path / "001_applied.sql").write_text(
         "CREATE TABLE applied (event_id uuid PRIMARY KEY, email text NOT NULL, at timestamptz DEFAULT now());")
-    await db.apply_migrations(pool, tmp_path)
+    await db.apply_migrations(pool, [db.Migrations(tmp_path)])
     yield pool
     await pool.close()
 
@@ -137,12 +137,12 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
 
 
 async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(make_database, tmp_path):
-    from kit.service import KitSettings, build_worker
+    from opencme_kit.service import KitSettings, build_worker
 
     database_url = await make_database("kit")
     settings = KitSettings(database_url=database_url, kafka_bootstrap_servers="127.0.0.1:1")
     worker = build_worker(service="kit-test", settings=settings, broker=create_broker("127.0.0.1:1", "kit-test"),
-                          consumer=None, migrations=tmp_path)
+                          consumer=None, migrations=[])
 
     async def our_connections() -> int:
         conn = await asyncpg.connect(database_url)

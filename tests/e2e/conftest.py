@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
-from pathlib import Path
 
 import asyncpg
 import pytest
 
 from devstack.config import SERVICES, StackConfig, package_of
 from devstack.stack import Stack
-
-# The shared steps (e2e_helpers.py) sit beside the tests; importlib mode does not put them on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")

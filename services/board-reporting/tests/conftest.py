@@ -1,13 +1,7 @@
-import sys
-from pathlib import Path
-
 import pytest
 
 from board_reporting.config import MIGRATIONS
-from board_reporting.kit import db
-
-# Factories shared by the test modules live beside this file; with --import-mode=importlib it is not on the path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from opencme_kit import db
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import asyncpg
 
 from catalog import repository
 from catalog.consumers import register_consumers
-from catalog.kit.messaging import InboxConsumer, create_broker
+from opencme_kit.messaging import InboxConsumer, create_broker
 from devstack.testing import TokenMint
 from opencme_contracts import Envelope, events, new_envelope
 

@@ -1,18 +1,12 @@
-import sys
-from pathlib import Path
-
 import pytest
 
 from catalog.config import MIGRATIONS, Settings
-from catalog.kit import db
-from catalog.kit.auth import TokenVerifier
+from opencme_kit import db
+from opencme_kit.auth import TokenVerifier
 from catalog.main import create_app
 
-# Factories shared by the test modules live beside this file; with --import-mode=importlib it is not on the path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from catalog_factories import MINT, inbox_consumer  # noqa: E402
-from devstack.testing import running_app  # noqa: E402
+from catalog_factories import MINT, inbox_consumer
+from devstack.testing import running_app
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,12 @@
-import sys
-from pathlib import Path
+import pytest
 
-# The shared helpers (certificates_testing.py) sit beside the tests; importlib mode does not put them on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import pytest  # noqa: E402
-
-from certificates.config import Settings  # noqa: E402
-from certificates.consumers import register_consumers  # noqa: E402
-from certificates.kit.auth import TokenVerifier  # noqa: E402
-from certificates.kit.messaging import create_broker  # noqa: E402
-from certificates.main import create_app  # noqa: E402
-from certificates_testing import MINT  # noqa: E402
-from devstack.testing import running_app  # noqa: E402
+from certificates.config import Settings
+from certificates.consumers import register_consumers
+from opencme_kit.auth import TokenVerifier
+from opencme_kit.messaging import create_broker
+from certificates.main import create_app
+from certificates_testing import MINT
+from devstack.testing import running_app
 
 
 @pytest.fixture(scope="module")

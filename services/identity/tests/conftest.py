@@ -1,12 +1,6 @@
-import sys
-from pathlib import Path
-
 import pytest
 
-# The shared helpers (identity_testing.py) sit beside the tests; importlib mode does not put them on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from identity_testing import running_identity  # noqa: E402
+from identity_testing import running_identity
 
 
 @pytest.fixture(scope="module")

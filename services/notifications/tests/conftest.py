@@ -1,17 +1,13 @@
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-# The shared helpers (notifications_testing.py) sit beside the tests; importlib mode does not put them on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notifications_testing import Sink, make_settings
 
-from notifications_testing import Sink, make_settings  # noqa: E402
-
-from notifications.config import MIGRATIONS, Settings  # noqa: E402
-from notifications.kit import db  # noqa: E402
+from notifications.config import MIGRATIONS, Settings
+from opencme_kit import db
 
 
 @pytest.fixture

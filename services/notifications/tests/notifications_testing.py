@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from devstack.smtp_sink import MaildirHandler
 from notifications import consumers
 from notifications.config import SERVICE, Settings
-from notifications.kit.messaging import InboxConsumer
+from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import Envelope, events, new_envelope
 
 PORTAL = "https://cme.example.org"

@@ -7,8 +7,8 @@ import uuid
 from fastapi import APIRouter
 
 from board_reporting import repository, schemas, service
-from board_reporting.kit.auth import CurrentUser, SupportOnly
-from board_reporting.kit.service import ConnDep
+from opencme_kit.auth import CurrentUser, SupportOnly
+from opencme_kit.service import ConnDep
 
 router = APIRouter()
 

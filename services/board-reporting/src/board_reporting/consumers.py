@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from board_reporting import merges, revocations, service
 from board_reporting.config import SERVICE
-from board_reporting.kit.messaging import InboxConsumer
+from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import AccountMerged, CreditClaimed, CreditRevoked, Envelope, ProfileUpdated, UserRegistered
 
 

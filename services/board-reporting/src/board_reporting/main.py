@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from board_reporting.api import router
 from board_reporting.config import MIGRATIONS, SERVICE, Settings
-from board_reporting.kit.service import build_api
+from opencme_kit.service import build_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

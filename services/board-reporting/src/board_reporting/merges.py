@@ -8,7 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from board_reporting import repository, service
-from board_reporting.kit.messaging import Rejected
+from opencme_kit.messaging import Rejected
 from opencme_contracts.events import AccountMerged
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import asyncpg
 from board_reporting import domain, repository, schemas
 from board_reporting.client import BoardClient, HttpBoardClient
 from board_reporting.config import SERVICE, Settings
-from board_reporting.kit import outbox
+from opencme_kit import outbox
 from opencme_contracts.events import BoardReportStatusChanged, CreditClaimed, LearnerProfile
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from faststream import FastStream
 from board_reporting import service
 from board_reporting.config import MIGRATIONS, SERVICE, Settings
 from board_reporting.consumers import build_consumer
-from board_reporting.kit.messaging import create_broker
-from board_reporting.kit.service import build_worker, run_worker
+from opencme_kit.messaging import create_broker
+from opencme_kit.service import build_worker, run_worker
 
 
 def create_worker(settings: Settings | None = None) -> FastStream:

@@ -6,7 +6,7 @@ import pytest
 
 from board_reporting import service
 from board_reporting.config import Settings
-from board_reporting.kit.auth import TokenVerifier
+from opencme_kit.auth import TokenVerifier
 from board_reporting.main import create_app
 from board_reporting_factories import InMemoryBoard, claimed, deliver, merged, registered, revoked
 from devstack.testing import TokenMint, running_app

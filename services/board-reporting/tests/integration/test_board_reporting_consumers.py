@@ -7,7 +7,7 @@ from decimal import Decimal
 from faststream.kafka import TestKafkaBroker
 
 from board_reporting.consumers import build_consumer
-from board_reporting.kit.messaging import create_broker
+from opencme_kit.messaging import create_broker
 from board_reporting_factories import (claimed, deliver, merged, profile_updated, registered, report_of, reports_of,
                                        revoked, status_events, statuses)
 

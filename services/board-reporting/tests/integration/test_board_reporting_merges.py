@@ -7,7 +7,7 @@ import pytest
 from board_reporting import service
 from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
-from board_reporting.kit.messaging import Rejected
+from opencme_kit.messaging import Rejected
 from board_reporting_factories import (InMemoryBoard, claimed, deliver, merged, profile_updated, registered,
                                        report_of, reports_of, revoked, status_events, statuses)
 

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from catalog import attendance, repository, schemas, service
-from catalog.kit.auth import CurrentUser, StaffOnly
-from catalog.kit.problems import not_found
-from catalog.kit.service import ConnDep
+from opencme_kit.auth import CurrentUser, StaffOnly
+from opencme_kit.problems import not_found
+from opencme_kit.service import ConnDep
 from opencme_contracts.events import ActivityFormat
 
 router = APIRouter()

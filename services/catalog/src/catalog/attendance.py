@@ -9,9 +9,9 @@ import asyncpg
 
 from catalog import email_repository, merges, repository, schemas
 from catalog.config import SERVICE
-from catalog.kit import outbox
-from catalog.kit.auth import Principal
-from catalog.kit.problems import not_found
+from opencme_kit import outbox
+from opencme_kit.auth import Principal
+from opencme_kit.problems import not_found
 from opencme_contracts import events
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from catalog.config import SERVICE
-from catalog.kit import outbox
+from opencme_kit import outbox
 from opencme_contracts import events
 
 

@@ -16,7 +16,7 @@ from faststream.kafka import KafkaBroker
 
 from catalog import emails, merges
 from catalog.config import SERVICE
-from catalog.kit.messaging import InboxConsumer
+from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import Envelope
 
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from catalog.api import router
 from catalog.config import MIGRATIONS, SERVICE, Settings
-from catalog.kit.service import build_api
+from opencme_kit.service import build_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

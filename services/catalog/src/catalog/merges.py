@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from catalog import cancellations, repository
-from catalog.kit.messaging import Rejected
+from opencme_kit.messaging import Rejected
 from opencme_contracts import events
 
 log = logging.getLogger(__name__)

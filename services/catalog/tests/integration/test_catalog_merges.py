@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from catalog import merges, repository
-from catalog.kit.messaging import Rejected
+from opencme_kit.messaging import Rejected
 from catalog_factories import (account_merged, attendance, inbox_consumer, make_activity, make_attendance,
                                make_registration, make_session, outbox_events, registrations)
 

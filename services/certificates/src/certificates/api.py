@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from certificates import repository, schemas, service, transcripts
-from certificates.kit.auth import CurrentUser
-from certificates.kit.service import ConnDep
+from opencme_kit.auth import CurrentUser
+from opencme_kit.service import ConnDep
 
 router = APIRouter()
 

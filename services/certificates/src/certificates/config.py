@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-from certificates.kit.service import KitSettings
+from opencme_kit import merges
+from opencme_kit.db import Migrations
+from opencme_kit.service import KitSettings
 
 SERVICE = "certificates"
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = (merges.SCHEMA, Migrations.of("certificates"))  # the kit's merged_accounts first, then our own
 
 
 class Settings(KitSettings):

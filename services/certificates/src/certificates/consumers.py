@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from certificates import replacements, service
 from certificates.config import SERVICE, Settings
-from certificates.kit.messaging import InboxConsumer
+from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import Envelope, events
 
 

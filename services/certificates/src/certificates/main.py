@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from certificates.api import router
 from certificates.config import MIGRATIONS, SERVICE, Settings
-from certificates.kit.service import build_api
+from opencme_kit.service import build_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -11,10 +11,10 @@ import asyncpg
 
 from certificates import domain, repository, schemas
 from certificates.config import SERVICE, Settings
-from certificates.kit import outbox
-from certificates.kit.auth import Principal
-from certificates.kit.messaging import Rejected
-from certificates.kit.problems import Problem, not_found
+from opencme_kit import outbox
+from opencme_kit.auth import Principal
+from opencme_kit.messaging import Rejected
+from opencme_kit.problems import Problem, not_found
 from certificates.rendering import CertificateCredit, CertificateDocument, render_certificate_pdf
 from opencme_contracts import events
 

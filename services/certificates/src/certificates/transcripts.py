@@ -12,8 +12,8 @@ import asyncpg
 
 from certificates import domain, repository, schemas
 from certificates.config import Settings
-from certificates.kit.auth import Principal
-from certificates.kit.problems import Problem, field_problem, not_found
+from opencme_kit.auth import Principal
+from opencme_kit.problems import Problem, field_problem, not_found
 from certificates.rendering import (
     TranscriptCredit,
     TranscriptDocument,

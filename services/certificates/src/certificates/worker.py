@@ -6,8 +6,8 @@ from faststream import FastStream
 
 from certificates.config import MIGRATIONS, SERVICE, Settings
 from certificates.consumers import register_consumers
-from certificates.kit.messaging import create_broker
-from certificates.kit.service import build_worker, run_worker
+from opencme_kit.messaging import create_broker
+from opencme_kit.service import build_worker, run_worker
 
 
 def create_worker(settings: Settings | None = None) -> FastStream:

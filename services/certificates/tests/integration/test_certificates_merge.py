@@ -9,8 +9,8 @@ import pytest
 from certificates import service
 from certificates.config import MIGRATIONS, Settings
 from certificates.consumers import register_consumers
-from certificates.kit import db
-from certificates.kit.messaging import Rejected, create_broker
+from opencme_kit import db
+from opencme_kit.messaging import Rejected, create_broker
 from certificates.worker import create_worker
 from certificates_testing import claimed, issued_events, merged, registered, renamed, revoked
 

@@ -8,9 +8,9 @@ from datetime import date
 from fastapi import APIRouter, Response
 
 from credit import corrections, extensions, schemas, service
-from credit.kit.auth import CurrentUser, SupportOnly
-from credit.kit.problems import field_problem
-from credit.kit.service import ConnDep
+from opencme_kit.auth import CurrentUser, SupportOnly
+from opencme_kit.problems import field_problem
+from opencme_kit.service import ConnDep
 
 router = APIRouter()
 

@@ -10,7 +10,7 @@ from faststream.kafka import KafkaBroker
 
 from credit import merges, repository
 from credit.config import SERVICE
-from credit.kit.messaging import InboxConsumer
+from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import Envelope, events
 
 

@@ -15,9 +15,9 @@ import asyncpg
 
 from credit import claim_events, domain, merges, repository, schemas
 from credit.config import SERVICE
-from credit.kit import outbox
-from credit.kit.auth import Principal
-from credit.kit.problems import Problem, not_found
+from opencme_kit import outbox
+from opencme_kit.auth import Principal
+from opencme_kit.problems import Problem, not_found
 from credit.service import claimable_activity, to_claim, utcnow
 
 

@@ -13,8 +13,8 @@ import uuid
 import asyncpg
 
 from credit import domain, merges, repository, schemas
-from credit.kit.auth import Principal
-from credit.kit.problems import Problem, not_found
+from opencme_kit.auth import Principal
+from opencme_kit.problems import Problem, not_found
 from credit.service import claimable_activity, to_participation, utcnow
 
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from credit.api import router
 from credit.config import MIGRATIONS, SERVICE, Settings
-from credit.kit.service import build_api
+from opencme_kit.service import build_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

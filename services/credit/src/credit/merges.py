@@ -14,8 +14,8 @@ import asyncpg
 
 from credit import claim_events, repository
 from credit.config import SERVICE
-from credit.kit import outbox
-from credit.kit.messaging import Rejected
+from opencme_kit import outbox
+from opencme_kit.messaging import Rejected
 
 
 async def owner_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:

@@ -7,7 +7,7 @@ import pytest
 
 from credit import repository
 from credit.config import Settings
-from credit.kit.auth import TokenVerifier
+from opencme_kit.auth import TokenVerifier
 from credit.main import create_app
 from devstack.testing import TokenMint, running_app
 

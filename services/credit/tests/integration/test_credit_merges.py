@@ -12,9 +12,9 @@ import pytest
 from credit import merges, repository, service
 from credit.config import MIGRATIONS, Settings
 from credit.consumers import register_consumers
-from credit.kit import db
-from credit.kit.auth import Principal, TokenVerifier
-from credit.kit.messaging import Rejected, create_broker
+from opencme_kit import db
+from opencme_kit.auth import Principal, TokenVerifier
+from opencme_kit.messaging import Rejected, create_broker
 from credit.main import create_app
 from credit.schemas import ClaimRequest
 from devstack.testing import TokenMint, running_app

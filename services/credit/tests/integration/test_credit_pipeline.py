@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from credit.config import Settings
-from credit.kit.auth import TokenVerifier
+from opencme_kit.auth import TokenVerifier
 from credit.main import create_app
 from credit.worker import create_worker
 from devstack.testing import TokenMint, running_app

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from identity import schemas, service, support
 from identity.deps import AdminOnly, ClientIp, ConnDep, SettingsDep, SupportOnly
-from identity.kit.problems import Problem, not_found
+from opencme_kit.problems import Problem, not_found
 from identity.schemas import PRINTABLE
 
 router = APIRouter()

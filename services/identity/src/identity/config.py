@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import SecretStr
 
-from identity.kit.service import KitSettings
+from opencme_kit.db import Migrations
+from opencme_kit.service import KitSettings
 
 SERVICE = "identity"
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = (Migrations.of("identity"),)
 
 
 class Settings(KitSettings):

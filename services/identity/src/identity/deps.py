@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 from identity import errors
 from identity import repository_sessions as store
 from identity.config import Settings
-from identity.kit.auth import CurrentUser
-from identity.kit.service import ConnDep
+from opencme_kit.auth import CurrentUser
+from opencme_kit.service import ConnDep
 
 __all__ = ["AdminOnly", "ClientIp", "ConnDep", "CurrentAccount", "SettingsDep", "SupportOnly"]
 

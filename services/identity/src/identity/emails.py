@@ -14,8 +14,8 @@ import asyncpg
 
 from identity import domain, errors, repository, schemas, service, throttle, tokens
 from identity.config import SERVICE, Settings
-from identity.kit import outbox
-from identity.kit.problems import Problem, not_found
+from opencme_kit import outbox
+from opencme_kit.problems import Problem, not_found
 from opencme_contracts import events
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from identity import domain
-from identity.kit.problems import Problem, field_problem
+from opencme_kit.problems import Problem, field_problem
 
 SIGN_IN_FAILED_DETAIL = "the email or password is not correct"
 

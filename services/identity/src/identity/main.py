@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from identity import api, api_staff
 from identity.config import MIGRATIONS, SERVICE, Settings
-from identity.kit.service import build_api
+from opencme_kit.service import build_api
 from identity.service import bootstrap_admin
 from identity.tokens import DatabaseKeyVerifier
 

@@ -10,8 +10,8 @@ import asyncpg
 
 from identity import domain, errors, passwords, repository, schemas, sessions, throttle, tokens
 from identity.config import SERVICE, Settings
-from identity.kit import outbox
-from identity.kit.problems import Problem, field_problem, not_found
+from opencme_kit import outbox
+from opencme_kit.problems import Problem, field_problem, not_found
 from opencme_contracts import events
 
 RESET_EMAIL = "password_reset.email"

@@ -10,7 +10,7 @@ import asyncpg
 from identity import domain, errors, passwords, repository, schemas, throttle, tokens
 from identity import repository_sessions as store
 from identity.config import Settings
-from identity.kit.problems import Problem, not_found
+from opencme_kit.problems import Problem, not_found
 
 SIGN_IN_ACCOUNT = "sign_in.account"
 SIGN_IN_IP = "sign_in.ip"

@@ -10,8 +10,8 @@ import asyncpg
 from identity import domain, errors, repository, schemas, service, sessions, tokens
 from identity import repository_support as store
 from identity.config import SERVICE, Settings
-from identity.kit import outbox
-from identity.kit.problems import not_found
+from opencme_kit import outbox
+from opencme_kit.problems import not_found
 from opencme_contracts import events
 
 

@@ -16,7 +16,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from identity.kit.auth import TokenVerifier
+from opencme_kit.auth import TokenVerifier
 
 ISSUER = "opencme-identity"
 AUDIENCE = "opencme"

@@ -9,8 +9,8 @@ import asyncpg
 from faststream import FastStream
 
 from identity.config import MIGRATIONS, SERVICE, Settings
-from identity.kit.messaging import create_broker
-from identity.kit.service import build_worker, run_worker
+from opencme_kit.messaging import create_broker
+from opencme_kit.service import build_worker, run_worker
 from identity.service import purge_expired
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import jwt
 import pytest
 
 from identity import tokens
-from identity.kit.auth import TokenVerifier
-from identity.kit.problems import Problem
+from opencme_kit.auth import TokenVerifier
+from opencme_kit.problems import Problem
 from identity_testing import admin_headers, bearer, running_identity, sign_in, sign_up_and_in
 
 

@@ -5,7 +5,7 @@ import uuid
 import jwt
 
 from identity import passwords, service
-from identity.kit.auth import TokenVerifier
+from opencme_kit.auth import TokenVerifier
 from identity_testing import (
     PASSWORD,
     bearer,

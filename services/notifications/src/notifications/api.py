@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from notifications import reminders, schemas, service
-from notifications.kit.auth import CurrentUser, SupportOnly
-from notifications.kit.problems import field_problem
-from notifications.kit.service import ConnDep
+from opencme_kit.auth import CurrentUser, SupportOnly
+from opencme_kit.problems import field_problem
+from opencme_kit.service import ConnDep
 
 router = APIRouter()
 

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, model_validator
 
 from notifications.compose import Organisation
-from notifications.kit.service import KitSettings
+from opencme_kit import merges
+from opencme_kit.db import Migrations
+from opencme_kit.service import KitSettings
 
 SERVICE = "notifications"
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = (merges.SCHEMA, Migrations.of("notifications"))  # the kit's merged_accounts first, then our own
 
 
 class Settings(KitSettings):

@@ -16,7 +16,7 @@ from faststream.kafka import KafkaBroker
 
 from notifications import merges, reminders, service
 from notifications.config import SERVICE, Settings
-from notifications.kit.messaging import InboxConsumer, Rejected
+from opencme_kit.messaging import InboxConsumer, Rejected
 from opencme_contracts import Envelope
 
 Handler = Callable[[asyncpg.Connection, Envelope[Any], Settings], Awaitable[None]]

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from notifications.api import router
 from notifications.config import MIGRATIONS, SERVICE, Settings
-from notifications.kit.service import build_api
+from opencme_kit.service import build_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

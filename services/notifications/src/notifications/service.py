@@ -16,8 +16,8 @@ import asyncpg
 from notifications import domain, reminder_repository, repository, schemas
 from notifications.compose import compose
 from notifications.config import Settings
-from notifications.kit.auth import Principal
-from notifications.kit.problems import Problem, field_problem, not_found
+from opencme_kit.auth import Principal
+from opencme_kit.problems import Problem, field_problem, not_found
 from opencme_contracts import EventPayload, events
 
 log = logging.getLogger(__name__)

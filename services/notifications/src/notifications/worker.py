@@ -9,8 +9,8 @@ from faststream import FastStream
 
 from notifications.config import MIGRATIONS, SERVICE, Settings
 from notifications.consumers import create_consumer
-from notifications.kit.messaging import create_broker
-from notifications.kit.service import build_worker, run_worker
+from opencme_kit.messaging import create_broker
+from opencme_kit.service import build_worker, run_worker
 from notifications.reminders import run_reminders
 from notifications.sender import run_sender
 

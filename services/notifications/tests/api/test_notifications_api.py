@@ -17,7 +17,7 @@ from notifications_testing import (
 )
 
 from devstack.testing import TokenMint, running_app
-from notifications.kit.auth import TokenVerifier
+from opencme_kit.auth import TokenVerifier
 from notifications.main import create_app
 from notifications.sender import Sender
 

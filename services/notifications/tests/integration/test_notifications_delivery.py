@@ -23,7 +23,7 @@ from notifications_testing import (
 )
 
 from notifications import consumers
-from notifications.kit.messaging import Rejected
+from opencme_kit.messaging import Rejected
 from notifications.sender import Sender
 
 

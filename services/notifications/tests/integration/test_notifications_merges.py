@@ -22,7 +22,7 @@ from notifications_testing import (
 )
 
 from notifications import reminders, schemas, service
-from notifications.kit.messaging import Rejected
+from opencme_kit.messaging import Rejected
 from notifications.sender import Sender
 
 TODAY = datetime.now(UTC).date()

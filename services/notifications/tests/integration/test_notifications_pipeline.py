@@ -23,7 +23,7 @@ from notifications_testing import (
 
 from notifications import reminders, schemas
 from notifications.domain import format_day
-from notifications.kit import db
+from opencme_kit import db
 from notifications.worker import create_worker
 
 

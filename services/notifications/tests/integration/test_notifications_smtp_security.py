@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from notifications_testing import Sink, address, apply, make_settings, messages_in_db, password_reset
 
-from notifications.kit import db
+from opencme_kit import db
 from notifications.config import MIGRATIONS
 from notifications.sender import Sender
 

@@ -1,0 +1,76 @@
+"""asyncpg pool and migrations: plain SQL files applied in name order, once, under an advisory lock."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 0x0C3E_0001
+
+
+@dataclass(frozen=True)
+class Migrations:
+    """A folder of SQL files shipped inside a package, applied in name order, each once.
+
+    `prefix` keeps the names of one set apart from another's in `schema_migrations`; a service's own set has none.
+    """
+
+    directory: Traversable
+    prefix: str = ""
+
+    @classmethod
+    def of(cls, package: str) -> Migrations:
+        """The `migrations/` folder of `package` (package data, so the service also runs installed non-editable)."""
+        return cls(resources.files(package) / "migrations")
+
+    def files(self) -> list[tuple[str, Traversable]]:
+        found = [f for f in self.directory.iterdir() if f.name.endswith(".sql")]
+        return [(self.prefix + f.name, f) for f in sorted(found, key=lambda f: f.name)]
+
+
+# Applied before anything else in every service's database.
+CORE = Migrations(resources.files(__package__) / "migrations" / "core", prefix="kit/core/")
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+                                     command_timeout=30)
+
+
+async def apply_migrations(pool: asyncpg.Pool, sets: Sequence[Migrations]) -> list[str]:
+    """Apply the kit's core set, then each of `sets` in order, skipping files already applied; returns those applied
+    now."""
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        # Several processes of one service (API and worker) may start together: one migrates, the others wait.
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        try:
+            await conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+                                      name        text PRIMARY KEY,
+                                      applied_at  timestamptz NOT NULL DEFAULT now())""")
+            done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+            for migrations in (CORE, *sets):
+                for name, file in migrations.files():
+                    if name in done:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(file.read_text(encoding="utf-8"))
+                        await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+                    applied_now.append(name)
+                    log.info("applied migration %s", name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+    return applied_now

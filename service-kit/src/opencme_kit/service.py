@@ -1,0 +1,174 @@
+"""Assembling a service: settings, the HTTP app (API process) and the FastStream app (worker process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends, FastAPI, Request
+from faststream import FastStream
+from faststream.asgi import make_ping_asgi
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from opencme_contracts import TOPICS, Envelope
+
+from . import db, logs, problems
+from .auth import TokenVerifier
+from .messaging import InboxConsumer
+from .outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+class KitSettings(BaseSettings):
+    """Settings every service has; each service subclasses it. Environment variables only."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
+    log_level: str = "INFO"
+    outbox_poll_interval: float = 2.0
+    db_pool_size: int = 10
+    # A worker serves GET /healthz (204 while its Kafka connection answers a ping) on this port when set, for probes.
+    worker_health_port: int | None = None
+    worker_health_host: str = "127.0.0.1"
+
+
+async def get_conn(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with request.app.state.pool.acquire() as conn:
+        yield conn
+
+
+ConnDep = Annotated[asyncpg.Connection, Depends(get_conn)]
+
+BackgroundTask = Callable[[asyncpg.Pool], Awaitable[None]]
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> dict[str, str]:
+        try:
+            async with request.app.state.pool.acquire(timeout=2) as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception as exc:
+            raise problems.Problem(503, "Not Ready", "database unavailable") from exc
+        return {"status": "ready"}
+
+    return router
+
+
+def build_api(*, service: str, settings: KitSettings, routers: Sequence[APIRouter],
+              migrations: Sequence[db.Migrations],
+              description: str = "", startup: Sequence[BackgroundTask] = (),
+              background: Sequence[BackgroundTask] = ()) -> FastAPI:
+    """The service's HTTP app; `startup` steps run once before it serves, `background` tasks for its lifetime."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.configure_logging(service, settings.log_level)
+        app.state.pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
+        await db.apply_migrations(app.state.pool, migrations)
+        app.state.verifier = TokenVerifier(settings.jwks_url)
+        for step in startup:
+            await step(app.state.pool)
+        tasks = [asyncio.create_task(task(app.state.pool)) for task in background]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await app.state.pool.close()
+
+    app = FastAPI(title=f"OpenCME {service}", description=description, lifespan=lifespan, version="0.1.0")
+    app.state.settings = settings
+    app.add_middleware(logs.CorrelationIdMiddleware)
+    problems.install(app)
+    app.include_router(_health_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+class _Worker(FastStream):
+    """A FastStream app that, when the broker fails to start after the start-up hooks ran, still runs its shutdown
+    hooks, so the database pool and the loops they opened are released (FastStream only stops what started)."""
+
+    def __init__(self, *args: Any, release: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._release = release
+
+    async def start(self, **run_extra_options: Any) -> None:
+        try:
+            await super().start(**run_extra_options)
+        except BaseException:
+            await self._release()
+            raise
+
+
+def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, consumer: InboxConsumer | None,
+                 migrations: Sequence[db.Migrations], background: Sequence[BackgroundTask] = ()) -> FastStream:
+    """The service's worker: its idempotent consumers, its outbox relay and any background loops."""
+    # The outbox relay publishes with broker.publish; declaring the service's topics documents them in AsyncAPI.
+    for topic in TOPICS.values():
+        if topic.producer == service:
+            broker.publisher(topic.name, schema=Envelope[topic.event], title=f"{service}:{topic.name}",
+                             description=f"key: {topic.key}; consumed by {', '.join(topic.consumers)}")
+    state: dict[str, Any] = {}
+
+    async def stop_loops() -> None:
+        tasks = state.pop("tasks", [])
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if (pool := state.pop("pool", None)) is not None:
+            await pool.close()
+
+    app = _Worker(broker, specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"),
+                  release=stop_loops, on_shutdown=[stop_loops])
+
+    @app.on_startup
+    async def connect_db() -> None:
+        logs.configure_logging(service, settings.log_level)
+        state["pool"] = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
+        await db.apply_migrations(state["pool"], migrations)
+        if consumer is not None:
+            consumer.pool = state["pool"]
+
+    @app.after_startup
+    async def start_loops() -> None:
+        relay = OutboxRelay(state["pool"], broker, lock_key=zlib.crc32(service.encode()),
+                            poll_interval=settings.outbox_poll_interval)
+        state["tasks"] = [asyncio.create_task(relay.run())]
+        state["tasks"] += [asyncio.create_task(task(state["pool"])) for task in background]
+        log.info("worker started")
+
+    return app
+
+
+def run_worker(app: FastStream, settings: KitSettings) -> None:
+    """Runs a worker process until SIGINT/SIGTERM: plain FastStream, or, with WORKER_HEALTH_PORT set, under uvicorn
+    with GET /healthz so that an orchestrator can restart a worker whose broker connection is gone."""
+    if settings.worker_health_port is None:
+        asyncio.run(app.run())
+        return
+    health = make_ping_asgi(app.broker, timeout=5.0, include_in_schema=False)
+    served = app.as_asgi(asgi_routes=[("/healthz", health)])
+    # FastStream passes these to uvicorn as its CLI would, so the flag is a string.
+    options = {"host": settings.worker_health_host, "port": settings.worker_health_port, "access_log": "false"}
+    asyncio.run(served.run(logging.INFO, run_extra_options=options))
