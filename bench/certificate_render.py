@@ -11,11 +11,9 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import sys
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from certificates.rendering import (
     CertificateCredit,

@@ -22,8 +22,8 @@ from argon2 import PasswordHasher, Type
 # (time_cost, memory_cost KiB, parallelism): OWASP's minimum and its equivalents, RFC 9106's second recommendation
 # (argon2-cffi's default), and a few between.
 CANDIDATES: list[tuple[int, int, int]] = [
-    (2, 19 * 1024, 1),    # OWASP minimum
-    (1, 46 * 1024, 1),    # OWASP equivalent
+    (2, 19 * 1024, 1),  # OWASP minimum
+    (1, 46 * 1024, 1),  # OWASP equivalent
     (3, 19 * 1024, 1),
     (4, 19 * 1024, 1),
     (2, 24 * 1024, 1),
@@ -32,7 +32,7 @@ CANDIDATES: list[tuple[int, int, int]] = [
     (3, 32 * 1024, 1),
     (2, 46 * 1024, 1),
     (2, 64 * 1024, 2),
-    (3, 64 * 1024, 4),    # RFC 9106 second recommendation, argon2-cffi default
+    (3, 64 * 1024, 4),  # RFC 9106 second recommendation, argon2-cffi default
 ]
 
 
@@ -58,8 +58,10 @@ def main() -> None:
         times = measure(t, m, p, args.n)
         median = statistics.median(times)
         p90 = times[min(len(times) - 1, int(0.9 * len(times)))]
-        print(f"{t:>2} {m // 1024:>6} {p:>2} | {median * 1000:>9.1f} {p90 * 1000:>7.1f} {times[-1] * 1000:>7.1f} | "
-              f"{1 / median:>9.1f}")
+        print(
+            f"{t:>2} {m // 1024:>6} {p:>2} | {median * 1000:>9.1f} {p90 * 1000:>7.1f} {times[-1] * 1000:>7.1f} | "
+            f"{1 / median:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -56,12 +56,15 @@ async def database(admin_dsn: str, name: str, *, drop: bool = False) -> None:
 
 
 async def load(gateway_url: str, *, requests: int, concurrency: int, accounts: int) -> tuple[list[float], int, float]:
-    async with httpx.AsyncClient(base_url=f"{gateway_url}/api/identity", timeout=30,
-                                 limits=httpx.Limits(max_connections=concurrency)) as client:
+    async with httpx.AsyncClient(
+        base_url=f"{gateway_url}/api/identity", timeout=30, limits=httpx.Limits(max_connections=concurrency)
+    ) as client:
         emails = [f"bench.{i}.{uuid.uuid4().hex[:6]}@example.org" for i in range(accounts)]
         for email in emails:
-            created = await client.post("/users", json={"email": email, "password": PASSWORD, "first_name": "Bench",
-                                                        "last_name": f"Learner {email[:8]}"})
+            created = await client.post(
+                "/users",
+                json={"email": email, "password": PASSWORD, "first_name": "Bench", "last_name": f"Learner {email[:8]}"},
+            )
             assert created.status_code == 201, created.text
 
         async def one(i: int) -> float:
@@ -104,36 +107,72 @@ def main() -> None:
     test = StackConfig.for_profile("test")
     postgres = Postgres(test)
     postgres.start()
-    config = dataclasses.replace(test, profile="bench", state_dir=REPO_ROOT / ".local" / "bench",
-                                 gateway_port=free_port(), service_base_port=free_port())
+    config = dataclasses.replace(
+        test,
+        profile="bench",
+        state_dir=REPO_ROOT / ".local" / "bench",
+        gateway_port=free_port(),
+        service_base_port=free_port(),
+    )
     name = f"bench_identity_{uuid.uuid4().hex[:8]}"
     asyncio.run(database(postgres.dsn(), name))
-    env = {"DATABASE_URL": postgres.dsn(name), "PORTAL_URL": config.gateway_url, "PYTHONUNBUFFERED": "1",
-           "JWKS_URL": f"http://127.0.0.1:{config.service_port('identity')}/.well-known/jwks.json",
-           "LOG_LEVEL": "WARNING", "SIGNUP_IP_LIMIT": str(10 * args.accounts)}  # every bench account comes from 127.0.0.1
-    api = spawn("identity-api-bench", [sys.executable, "-m", "uvicorn", "identity.main:create_app", "--factory",
-                                       "--host", "127.0.0.1", "--port", str(config.service_port("identity")),
-                                       "--no-access-log"], log_dir=config.logs_dir, env=env)
+    env = {
+        "DATABASE_URL": postgres.dsn(name),
+        "PORTAL_URL": config.gateway_url,
+        "PYTHONUNBUFFERED": "1",
+        "JWKS_URL": f"http://127.0.0.1:{config.service_port('identity')}/.well-known/jwks.json",
+        "LOG_LEVEL": "WARNING",
+        "SIGNUP_IP_LIMIT": str(10 * args.accounts),
+    }  # every bench account comes from 127.0.0.1
+    api = spawn(
+        "identity-api-bench",
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "identity.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(config.service_port("identity")),
+            "--no-access-log",
+        ],
+        log_dir=config.logs_dir,
+        env=env,
+    )
     gateway = Gateway(config)
     try:
-        wait_until(lambda: urllib.request.urlopen(
-            f"http://127.0.0.1:{config.service_port('identity')}/readyz", timeout=2).status == 200,
-            what="identity API", timeout=60, log=config.logs_dir / "identity-api-bench.log", proc=api)
+        wait_until(
+            lambda: (
+                urllib.request.urlopen(f"http://127.0.0.1:{config.service_port('identity')}/readyz", timeout=2).status
+                == 200
+            ),
+            what="identity API",
+            timeout=60,
+            log=config.logs_dir / "identity-api-bench.log",
+            proc=api,
+        )
         gateway.start()
-        latencies, errors, elapsed = asyncio.run(load(config.gateway_url, requests=args.requests,
-                                                      concurrency=args.concurrency, accounts=args.accounts))
+        latencies, errors, elapsed = asyncio.run(
+            load(config.gateway_url, requests=args.requests, concurrency=args.concurrency, accounts=args.accounts)
+        )
     finally:
         gateway.stop()
         stop(api)
         asyncio.run(database(postgres.dsn(), name, drop=True))
 
     hasher = passwords.HASHER
-    print(f"cpus: {os.cpu_count()}  argon2id t={hasher.time_cost} m={hasher.memory_cost // 1024} MiB "
-          f"p={hasher.parallelism}")
+    print(
+        f"cpus: {os.cpu_count()}  argon2id t={hasher.time_cost} m={hasher.memory_cost // 1024} MiB "
+        f"p={hasher.parallelism}"
+    )
     print(f"sign-ins: {len(latencies)} ok, {errors} failed, concurrency {args.concurrency}, {args.accounts} accounts")
     print(f"rate: {len(latencies) / elapsed:.1f} sign-ins/s over {elapsed:.1f} s")
-    print(f"latency ms: median {statistics.median(latencies) * 1000:.1f}  p90 {percentile(latencies, 90) * 1000:.1f}"
-          f"  p99 {percentile(latencies, 99) * 1000:.1f}  max {max(latencies) * 1000:.1f}")
+    print(
+        f"latency ms: median {statistics.median(latencies) * 1000:.1f}  p90 {percentile(latencies, 90) * 1000:.1f}"
+        f"  p99 {percentile(latencies, 99) * 1000:.1f}  max {max(latencies) * 1000:.1f}"
+    )
 
 
 if __name__ == "__main__":

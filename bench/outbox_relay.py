@@ -18,7 +18,6 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -27,15 +26,15 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from devstack.config import StackConfig
 from devstack.kafka import Kafka
 from devstack.postgres import Postgres
+from opencme_contracts import EmailVerified, new_envelope
 from opencme_kit import db, outbox
 from opencme_kit.messaging import create_broker
 from opencme_kit.outbox import OutboxRelay
-from opencme_contracts import EmailVerified, new_envelope
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def run(events: int, rate: float, bootstrap: str, admin_dsn: str) -> None:
@@ -53,8 +52,9 @@ async def run(events: int, rate: float, bootstrap: str, admin_dsn: str) -> None:
 
     committed: dict[str, float] = {}
     arrived: dict[str, float] = {}
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                group_id=f"bench-{uuid.uuid4().hex[:6]}")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=f"bench-{uuid.uuid4().hex[:6]}"
+    )
     await consumer.start()
 
     async def consume(expected: int) -> None:
@@ -66,8 +66,11 @@ async def run(events: int, rate: float, bootstrap: str, admin_dsn: str) -> None:
                     arrived[json.loads(record.value)["event_id"]] = now
 
     async def commit_one(learner: uuid.UUID) -> None:
-        envelope = new_envelope(EmailVerified(user_id=learner, email="bench@example.org",
-                                              verified_at=datetime.now(UTC)), producer="bench", subject=learner)
+        envelope = new_envelope(
+            EmailVerified(user_id=learner, email="bench@example.org", verified_at=datetime.now(UTC)),
+            producer="bench",
+            subject=learner,
+        )
         async with pool.acquire() as c, c.transaction():
             await outbox.add(c, envelope, topic=topic)
         committed[str(envelope.event_id)] = time.perf_counter()
@@ -89,17 +92,21 @@ async def run(events: int, rate: float, bootstrap: str, admin_dsn: str) -> None:
                 await asyncio.sleep(delay)
         await asyncio.wait_for(reader, timeout=60)
         latencies = [(arrived[k] - committed[k]) * 1000 for k in committed]
-        print(f"steady {rate:.0f}/s, {events} events, commit -> consumer: median {statistics.median(latencies):.1f} ms, "
-              f"p99 {percentile(latencies, 0.99):.1f} ms")
+        print(
+            f"steady {rate:.0f}/s, {events} events, commit -> consumer: median {statistics.median(latencies):.1f} ms, "
+            f"p99 {percentile(latencies, 0.99):.1f} ms"
+        )
 
         # Phase 2: a burst committed up front, then drained.
         committed.clear()
         arrived.clear()
         async with pool.acquire() as c, c.transaction():
             for i in range(events):
-                envelope = new_envelope(EmailVerified(user_id=learners[i % 50], email="b@example.org",
-                                                      verified_at=datetime.now(UTC)), producer="bench",
-                                        subject=learners[i % 50])
+                envelope = new_envelope(
+                    EmailVerified(user_id=learners[i % 50], email="b@example.org", verified_at=datetime.now(UTC)),
+                    producer="bench",
+                    subject=learners[i % 50],
+                )
                 await outbox.add(c, envelope, topic=topic)
                 committed[str(envelope.event_id)] = 0.0
         burst_start = time.perf_counter()

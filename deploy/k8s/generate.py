@@ -3,7 +3,8 @@
     python deploy/k8s/generate.py
 
 PostgreSQL and Kafka are expected to exist already (a managed service or an operator such as Strimzi/CloudNativePG);
-their addresses come from the `opencme-infra` Secret: one DATABASE_URL_<SERVICE> per service and KAFKA_BOOTSTRAP_SERVERS.
+their addresses come from the `opencme-infra` Secret: one DATABASE_URL_<SERVICE> per service and
+KAFKA_BOOTSTRAP_SERVERS.
 Identity's SIGNING_KEY_PASSPHRASE (encrypts the token signing keys at rest) comes from the `opencme-identity` Secret.
 Images are those built from services/<name>/Dockerfile, tagged ghcr.io/opencme/<name>:<version> by convention.
 """
@@ -11,32 +12,51 @@ Images are those built from services/<name>/Dockerfile, tagged ghcr.io/opencme/<
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-SERVICES = {"identity": "identity", "catalog": "catalog", "credit": "credit", "certificates": "certificates",
-            "board-reporting": "board_reporting", "notifications": "notifications"}
+SERVICES = {
+    "identity": "identity",
+    "catalog": "catalog",
+    "credit": "credit",
+    "certificates": "certificates",
+    "board-reporting": "board_reporting",
+    "notifications": "notifications",
+}
 NAMESPACE = "opencme"
 VERSION = "0.1.0"
 HERE = Path(__file__).resolve().parent
 
 
-def env_for(service: str, package: str) -> list[dict]:
-    return [
-        {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "opencme-infra",
-                                                                "key": f"DATABASE_URL_{package.upper()}"}}},
-        {"name": "KAFKA_BOOTSTRAP_SERVERS", "valueFrom": {"secretKeyRef": {"name": "opencme-infra",
-                                                                           "key": "KAFKA_BOOTSTRAP_SERVERS"}}},
+def env_for(service: str, package: str) -> list[dict[str, Any]]:
+    env: list[dict[str, Any]] = [
+        {
+            "name": "DATABASE_URL",
+            "valueFrom": {"secretKeyRef": {"name": "opencme-infra", "key": f"DATABASE_URL_{package.upper()}"}},
+        },
+        {
+            "name": "KAFKA_BOOTSTRAP_SERVERS",
+            "valueFrom": {"secretKeyRef": {"name": "opencme-infra", "key": "KAFKA_BOOTSTRAP_SERVERS"}},
+        },
         {"name": "JWKS_URL", "value": "http://identity-api:8000/.well-known/jwks.json"},
-    ] + ([{"name": "SIGNING_KEY_PASSPHRASE", "valueFrom": {"secretKeyRef": {"name": "opencme-identity",
-                                                                          "key": "SIGNING_KEY_PASSPHRASE"}}}]
-         if service == "identity" else [])
+    ]
+    if service == "identity":
+        env.append(
+            {
+                "name": "SIGNING_KEY_PASSPHRASE",
+                "valueFrom": {"secretKeyRef": {"name": "opencme-identity", "key": "SIGNING_KEY_PASSPHRASE"}},
+            }
+        )
+    return env
 
 
 def deployment(name: str, service: str, package: str, *, command: list[str] | None, probes: bool) -> dict:
     container: dict = {
-        "name": name, "image": f"ghcr.io/opencme/{service}:{VERSION}",
-        "envFrom": [{"configMapRef": {"name": "opencme-config"}}], "env": env_for(service, package),
+        "name": name,
+        "image": f"ghcr.io/opencme/{service}:{VERSION}",
+        "envFrom": [{"configMapRef": {"name": "opencme-config"}}],
+        "env": env_for(service, package),
         "resources": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"memory": "512Mi"}},
         "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
         # Writable scratch space only (fontconfig's cache for WeasyPrint, Python's temp files).
@@ -50,49 +70,101 @@ def deployment(name: str, service: str, package: str, *, command: list[str] | No
         container["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10}
     else:  # a worker: /healthz answers 204 while its Kafka connection answers a ping
         container["ports"] = [{"containerPort": 8001, "name": "health"}]
-        container["env"] += [{"name": "WORKER_HEALTH_PORT", "value": "8001"},
-                             {"name": "WORKER_HEALTH_HOST", "value": "0.0.0.0"}]
-        container["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "health"}, "periodSeconds": 15,
-                                      "failureThreshold": 4}
+        container["env"] += [
+            {"name": "WORKER_HEALTH_PORT", "value": "8001"},
+            {"name": "WORKER_HEALTH_HOST", "value": "0.0.0.0"},
+        ]
+        container["livenessProbe"] = {
+            "httpGet": {"path": "/healthz", "port": "health"},
+            "periodSeconds": 15,
+            "failureThreshold": 4,
+        }
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": name, "service": service}},
-        "spec": {"replicas": 2 if probes else 1, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name, "service": service}},
-                              "spec": {"containers": [container], "volumes": [{"name": "tmp", "emptyDir": {}}]}}},
+        "spec": {
+            "replicas": 2 if probes else 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name, "service": service}},
+                "spec": {"containers": [container], "volumes": [{"name": "tmp", "emptyDir": {}}]},
+            },
+        },
     }
 
 
 def service_object(name: str, port: int, target: int | str) -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": NAMESPACE},
-            "spec": {"selector": {"app": name}, "ports": [{"port": port, "targetPort": target}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "spec": {"selector": {"app": name}, "ports": [{"port": port, "targetPort": target}]},
+    }
 
 
 def documents() -> list[dict]:
     docs: list[dict] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "opencme-config", "namespace": NAMESPACE},
-         "data": {"PORTAL_URL": "https://cme.example.org", "PUBLIC_BASE_URL": "https://cme.example.org",
-                  "SMTP_HOST": "smtp.example.org", "SMTP_PORT": "587", "SMTP_STARTTLS": "true",
-                  "BOARD_ENDPOINT_URL": "https://pars.example.org", "LOG_LEVEL": "INFO"}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "opencme-config", "namespace": NAMESPACE},
+            "data": {
+                "PORTAL_URL": "https://cme.example.org",
+                "PUBLIC_BASE_URL": "https://cme.example.org",
+                "SMTP_HOST": "smtp.example.org",
+                "SMTP_PORT": "587",
+                "SMTP_STARTTLS": "true",
+                "BOARD_ENDPOINT_URL": "https://pars.example.org",
+                "LOG_LEVEL": "INFO",
+            },
+        },
     ]
     for service, package in SERVICES.items():
         docs.append(deployment(f"{service}-api", service, package, command=None, probes=True))
         docs.append(service_object(f"{service}-api", 8000, "http"))
         # One worker: it holds the outbox relay's lock; a second one would stand by.
-        docs.append(deployment(f"{service}-worker", service, package, command=["python", "-m", f"{package}.worker"],
-                               probes=False))
+        docs.append(
+            deployment(
+                f"{service}-worker", service, package, command=["python", "-m", f"{package}.worker"], probes=False
+            )
+        )
     gateway_conf = (HERE.parent / "gateway" / "docker.conf").read_text()
-    docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "gateway", "namespace": NAMESPACE},
-                 "data": {"default.conf": gateway_conf}})
-    docs.append({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "gateway", "namespace": NAMESPACE},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "gateway"}},
-                 "template": {"metadata": {"labels": {"app": "gateway"}}, "spec": {
-                     "containers": [{"name": "nginx", "image": "nginx:1.27", "ports": [{"containerPort": 8080}],
-                                     "volumeMounts": [{"name": "conf", "mountPath": "/etc/nginx/conf.d"}],
-                                     "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}}}],
-                     "volumes": [{"name": "conf", "configMap": {"name": "gateway"}}]}}}})
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "gateway", "namespace": NAMESPACE},
+            "data": {"default.conf": gateway_conf},
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "gateway", "namespace": NAMESPACE},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "gateway"}},
+                "template": {
+                    "metadata": {"labels": {"app": "gateway"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "nginx",
+                                "image": "nginx:1.27",
+                                "ports": [{"containerPort": 8080}],
+                                "volumeMounts": [{"name": "conf", "mountPath": "/etc/nginx/conf.d"}],
+                                "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+                            }
+                        ],
+                        "volumes": [{"name": "conf", "configMap": {"name": "gateway"}}],
+                    },
+                },
+            },
+        }
+    )
     docs.append(service_object("gateway", 80, 8080))
     return docs
 

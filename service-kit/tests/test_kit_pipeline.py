@@ -11,15 +11,16 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import FastStream
 
+from opencme_contracts import EmailVerified, new_envelope
 from opencme_kit import db, outbox
 from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
 from opencme_kit.outbox import OutboxRelay
-from opencme_contracts import EmailVerified, new_envelope
 
 
 def email_event(learner: uuid.UUID, email: str):
-    return new_envelope(EmailVerified(user_id=learner, email=email, verified_at=datetime.now(UTC)),
-                        producer="kit-test", subject=learner)
+    return new_envelope(
+        EmailVerified(user_id=learner, email=email, verified_at=datetime.now(UTC)), producer="kit-test", subject=learner
+    )
 
 
 @pytest.fixture
@@ -39,15 +40,17 @@ async def topic(infra):
 async def pool(make_database, tmp_path):
     pool = await db.create_pool(await make_database("kit"))
     (tmp_path / "001_applied.sql").write_text(
-        "CREATE TABLE applied (event_id uuid PRIMARY KEY, email text NOT NULL, at timestamptz DEFAULT now());")
+        "CREATE TABLE applied (event_id uuid PRIMARY KEY, email text NOT NULL, at timestamptz DEFAULT now());"
+    )
     await db.apply_migrations(pool, [db.Migrations(tmp_path)])
     yield pool
     await pool.close()
 
 
 async def read(bootstrap: str, topic: str, count: int, timeout: float = 20.0):
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                group_id=f"reader-{uuid.uuid4().hex[:6]}")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=f"reader-{uuid.uuid4().hex[:6]}"
+    )
     await consumer.start()
     got = []
     try:
@@ -68,7 +71,7 @@ async def test_relay_publishes_committed_events_in_order_and_never_rolled_back_o
         async with conn.transaction():
             for envelope in envelopes:
                 await outbox.add(conn, envelope, topic=topic)
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="the state change failed"):  # noqa: PT012 - the rollback is the point
             async with conn.transaction():
                 await outbox.add(conn, email_event(learner, "rolled-back@example.org"), topic=topic)
                 raise RuntimeError("the state change failed")
@@ -97,14 +100,21 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
             raise ValueError("this address breaks the handler")
         if envelope.data.email.startswith("refused"):
             raise Rejected("contradicts what we know")
-        await conn.execute("INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id,
-                           envelope.data.email)
+        await conn.execute(
+            "INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, envelope.data.email
+        )
 
     learner = uuid.uuid4()
     first, last = email_event(learner, "first@example.org"), email_event(learner, "last@example.org")
     async with FastStream(broker):
-        for body in (first.to_bytes(), first.to_bytes(), b"{not json", email_event(learner, "poison@x.org").to_bytes(),
-                     email_event(learner, "refused@x.org").to_bytes(), last.to_bytes()):
+        for body in (
+            first.to_bytes(),
+            first.to_bytes(),
+            b"{not json",
+            email_event(learner, "poison@x.org").to_bytes(),
+            email_event(learner, "refused@x.org").to_bytes(),
+            last.to_bytes(),
+        ):
             await broker.publish(body, topic=topic, key=str(learner).encode())
         async with asyncio.timeout(30):
             while True:
@@ -119,7 +129,7 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
     assert applied == ["first@example.org", "last@example.org"]
 
     dead = await read(infra.kafka_bootstrap, f"{topic}.dlq", 3)
-    headers = [dict((k, v.decode()) for k, v in r.headers) for r in dead]
+    headers = [{k: v.decode() for k, v in r.headers} for r in dead]
     assert [h["x-error-type"] for h in headers] == ["JSONDecodeError", "ValueError", "Rejected"]
     assert all(h["x-original-topic"] == topic for h in headers)
     assert "breaks the handler" in headers[1]["x-error"]
@@ -141,17 +151,23 @@ async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(mak
 
     database_url = await make_database("kit")
     settings = KitSettings(database_url=database_url, kafka_bootstrap_servers="127.0.0.1:1")
-    worker = build_worker(service="kit-test", settings=settings, broker=create_broker("127.0.0.1:1", "kit-test"),
-                          consumer=None, migrations=[])
+    worker = build_worker(
+        service="kit-test",
+        settings=settings,
+        broker=create_broker("127.0.0.1:1", "kit-test"),
+        consumer=None,
+        migrations=[],
+    )
 
     async def our_connections() -> int:
         conn = await asyncpg.connect(database_url)
         try:
-            return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND pid <> pg_backend_pid()")
+            return await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         finally:
             await conn.close()
 
-    with pytest.raises(Exception):  # aiokafka's connection error: nothing listens on port 1
+    with pytest.raises(Exception):  # noqa: B017, PT011 - aiokafka's connection error: nothing listens on port 1
         await worker.start()
     assert await our_connections() == 0

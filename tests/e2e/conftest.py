@@ -22,8 +22,9 @@ def stack(infra):
         conn = await asyncpg.connect(infra.admin_dsn)
         try:
             for name in names.values():
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' if drop
-                                   else f'CREATE DATABASE "{name}"')
+                await conn.execute(
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' if drop else f'CREATE DATABASE "{name}"'
+                )
         finally:
             await conn.close()
 

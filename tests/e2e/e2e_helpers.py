@@ -31,6 +31,7 @@ async def sign_up(client: httpx.AsyncClient, email: str, password: str, **profil
 
 async def mail_to(sink: httpx.AsyncClient, address: str, subject_part: str) -> dict:
     """The newest email to `address` whose subject contains `subject_part`, in full (waits for it to arrive)."""
+
     async def matching():
         listing = (await sink.get("/messages", params={"to": address})).json()
         return [m for m in listing if subject_part in m["subject"]]

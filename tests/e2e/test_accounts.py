@@ -7,7 +7,6 @@ import uuid
 
 import httpx
 import pytest
-
 from e2e_helpers import link_token, mail_to, sign_in, sign_up
 
 pytestmark = pytest.mark.e2e
@@ -18,8 +17,10 @@ async def test_sign_up_added_address_and_password_reset_links_arrive_by_email_an
     home, work, stranger = f"sam.{run}@example.org", f"s.lee.{run}@hospital.example.org", f"nobody.{run}@example.org"
     password, new_password = "correct horse battery staple", "a different long passphrase"
 
-    async with (httpx.AsyncClient(base_url=stack.config.gateway_url, timeout=30) as client,
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.config.smtp_http_port}", timeout=10) as sink):
+    async with (
+        httpx.AsyncClient(base_url=stack.config.gateway_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.config.smtp_http_port}", timeout=10) as sink,
+    ):
         await sign_up(client, home, password, first_name="Sam", last_name="Lee")
         signup_mail = await mail_to(sink, home, "Confirm your email")
         signup_token = link_token(signup_mail["text"], "/verify-email")

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from e2e_helpers import mail_to, sign_in, sign_up, until
 from pypdf import PdfReader
 
 from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD
-from e2e_helpers import mail_to, sign_in, sign_up, until
 
 pytestmark = pytest.mark.e2e
 
@@ -27,8 +27,10 @@ async def test_cancel_register_again_claim_correct_and_print_the_transcript(stac
     password = "correct horse battery staple"
     learner_email = f"lee.park.{run}@example.org"
 
-    async with (httpx.AsyncClient(base_url=stack.config.gateway_url, timeout=30) as client,
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.config.smtp_http_port}", timeout=10) as sink):
+    async with (
+        httpx.AsyncClient(base_url=stack.config.gateway_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.config.smtp_http_port}", timeout=10) as sink,
+    ):
         admin = await sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
         desk_id = await sign_up(client, f"desk.{run}@example.org", password, first_name="Dee", last_name="Desk")
         for role in ("staff", "support"):
@@ -41,32 +43,49 @@ async def test_cancel_register_again_claim_correct_and_print_the_transcript(stac
         # A course starting in a few seconds: cancelled before it starts, then registered for again.
         now = datetime.now(UTC)
         starts, ends = now + timedelta(seconds=4), now + timedelta(seconds=6)
-        created = await client.post("/api/catalog/activities", headers=desk, json={
-            "title": f"Wound Care {run}", "format": "live_course", "starts_at": starts.isoformat(),
-            "ends_at": ends.isoformat(), "location": "Room 4", "fees": {"nurse": 0},
-            "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "3"}]})
+        created = await client.post(
+            "/api/catalog/activities",
+            headers=desk,
+            json={
+                "title": f"Wound Care {run}",
+                "format": "live_course",
+                "starts_at": starts.isoformat(),
+                "ends_at": ends.isoformat(),
+                "location": "Room 4",
+                "fees": {"nurse": 0},
+                "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "3"}],
+            },
+        )
         assert created.status_code == 201, created.text
         activity_id = created.json()["id"]
         assert (await client.post(f"/api/catalog/activities/{activity_id}/publish", headers=desk)).status_code == 200
-        first = await client.post(f"/api/catalog/activities/{activity_id}/registrations", headers=learner,
-                                  json={"attendee_category": "nurse"})
+        first = await client.post(
+            f"/api/catalog/activities/{activity_id}/registrations", headers=learner, json={"attendee_category": "nurse"}
+        )
         assert first.status_code == 201, first.text
         cancelled = await client.post(f"/api/catalog/registrations/{first.json()['id']}/cancel", headers=learner)
         assert cancelled.status_code == 200, cancelled.text
         notice = await mail_to(sink, learner_email, "Registration cancelled")
         assert first.json()["number"] in notice["text"]
-        again = await client.post(f"/api/catalog/activities/{activity_id}/registrations", headers=learner,
-                                  json={"attendee_category": "nurse"})
+        again = await client.post(
+            f"/api/catalog/activities/{activity_id}/registrations", headers=learner, json={"attendee_category": "nurse"}
+        )
         assert again.status_code == 201, again.text
 
         async def claimable():
-            return [a for a in (await client.get("/api/credit/claimable", headers=learner)).json()
-                    if a["activity_id"] == activity_id]
+            return [
+                a
+                for a in (await client.get("/api/credit/claimable", headers=learner)).json()
+                if a["activity_id"] == activity_id
+            ]
 
         await until(claimable, what="the new registration to reach credit")
         await asyncio.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()))
-        claim = await client.post("/api/credit/claims", headers=learner, json={
-            "activity_id": activity_id, "credits": {"AMA_PRA_1": "3"}, "evaluation": EVALUATION})
+        claim = await client.post(
+            "/api/credit/claims",
+            headers=learner,
+            json={"activity_id": activity_id, "credits": {"AMA_PRA_1": "3"}, "evaluation": EVALUATION},
+        )
         assert claim.status_code == 201, claim.text
 
         async def current_certificates():
@@ -75,8 +94,11 @@ async def test_cancel_register_again_claim_correct_and_print_the_transcript(stac
         [original] = await until(current_certificates, what="the first certificate")
 
         # The learner left early: support corrects the claim to 1.5 credits.
-        corrected = await client.post(f"/api/credit/claims/{claim.json()['id']}/correction", headers=desk,
-                                      json={"credits": {"AMA_PRA_1": "1.5"}, "reason": f"left at the break ({run})"})
+        corrected = await client.post(
+            f"/api/credit/claims/{claim.json()['id']}/correction",
+            headers=desk,
+            json={"credits": {"AMA_PRA_1": "1.5"}, "reason": f"left at the break ({run})"},
+        )
         assert corrected.status_code == 201, corrected.text
 
         async def revoked_and_replaced():
@@ -99,6 +121,7 @@ async def test_cancel_register_again_claim_correct_and_print_the_transcript(stac
         assert f"Wound Care {run}" in text and new["number"] in text and original["number"] not in text
         bundle = await client.post("/api/certificates/certificates/bundle", headers=learner, json={"ids": [new["id"]]})
         assert bundle.status_code == 200 and bundle.content.startswith(b"%PDF")
-        refused = await client.post("/api/certificates/certificates/bundle", headers=learner,
-                                    json={"ids": [original["id"]]})
+        refused = await client.post(
+            "/api/certificates/certificates/bundle", headers=learner, json={"ids": [original["id"]]}
+        )
         assert refused.status_code == 409  # a revoked certificate is never printed as valid

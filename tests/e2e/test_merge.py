@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from e2e_helpers import sign_in, sign_up, until
 
 from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD
-from e2e_helpers import sign_in, sign_up, until
 
 pytestmark = pytest.mark.e2e
 
@@ -29,38 +29,79 @@ async def test_a_merge_moves_registrations_claims_certificates_and_board_reports
             granted = await client.post(f"/api/identity/users/{helper_id}/roles", json={"role": role}, headers=admin)
             assert granted.status_code == 200, granted.text
         desk = await sign_in(client, f"help.{run}@example.org", password)
-        survivor_id = await sign_up(client, survivor_email, password, first_name="Ana", last_name="Ruiz",
-                                    degree="MD", board_ids={"ABIM": f"S{run}"}, birth_month=2, birth_day=14)
-        duplicate_id = await sign_up(client, duplicate_email, password, first_name="Ana", last_name="Ruiz",
-                                     degree="MD", board_ids={"ABIM": f"S{run}"}, birth_month=2, birth_day=14)
+        survivor_id = await sign_up(
+            client,
+            survivor_email,
+            password,
+            first_name="Ana",
+            last_name="Ruiz",
+            degree="MD",
+            board_ids={"ABIM": f"S{run}"},
+            birth_month=2,
+            birth_day=14,
+        )
+        duplicate_id = await sign_up(
+            client,
+            duplicate_email,
+            password,
+            first_name="Ana",
+            last_name="Ruiz",
+            degree="MD",
+            board_ids={"ABIM": f"S{run}"},
+            birth_month=2,
+            birth_day=14,
+        )
         duplicate = await sign_in(client, duplicate_email, password)
 
         # The duplicate account attends, claims, gets its certificate and its ABIM report accepted.
         now = datetime.now(UTC)
-        created = await client.post("/api/catalog/activities", headers=desk, json={
-            "title": f"Sepsis Update {run}", "format": "live_course",
-            "starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(seconds=2)).isoformat(),
-            "location": "Main Campus", "fees": {"physician": 0},
-            "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "1"},
-                                    {"credit_type": "MOC_ABIM", "max_credits": "1"}],
-            "moc_boards": ["ABIM"]})
+        created = await client.post(
+            "/api/catalog/activities",
+            headers=desk,
+            json={
+                "title": f"Sepsis Update {run}",
+                "format": "live_course",
+                "starts_at": (now - timedelta(hours=1)).isoformat(),
+                "ends_at": (now + timedelta(seconds=2)).isoformat(),
+                "location": "Main Campus",
+                "fees": {"physician": 0},
+                "credit_designations": [
+                    {"credit_type": "AMA_PRA_1", "max_credits": "1"},
+                    {"credit_type": "MOC_ABIM", "max_credits": "1"},
+                ],
+                "moc_boards": ["ABIM"],
+            },
+        )
         assert created.status_code == 201, created.text
         activity_id = created.json()["id"]
         assert (await client.post(f"/api/catalog/activities/{activity_id}/publish", headers=desk)).status_code == 200
-        registered = await client.post(f"/api/catalog/activities/{activity_id}/registrations", headers=duplicate,
-                                        json={"attendee_category": "physician"})
+        registered = await client.post(
+            f"/api/catalog/activities/{activity_id}/registrations",
+            headers=duplicate,
+            json={"attendee_category": "physician"},
+        )
         assert registered.status_code == 201, registered.text
 
         async def claimable():
-            return [a for a in (await client.get("/api/credit/claimable", headers=duplicate)).json()
-                    if a["activity_id"] == activity_id]
+            return [
+                a
+                for a in (await client.get("/api/credit/claimable", headers=duplicate)).json()
+                if a["activity_id"] == activity_id
+            ]
 
         await until(claimable, what="the registration to reach credit")
         await asyncio.sleep(max(0.0, (now + timedelta(seconds=2) - datetime.now(UTC)).total_seconds()))
-        claim = await client.post("/api/credit/claims", headers=duplicate, json={
-            "activity_id": activity_id, "credits": {"AMA_PRA_1": "1", "MOC_ABIM": "1"},
-            "evaluation": {"overall_rating": 4, "objectives_met": True, "free_of_commercial_bias": True},
-            "moc_boards": ["ABIM"], "share_permission": True})
+        claim = await client.post(
+            "/api/credit/claims",
+            headers=duplicate,
+            json={
+                "activity_id": activity_id,
+                "credits": {"AMA_PRA_1": "1", "MOC_ABIM": "1"},
+                "evaluation": {"overall_rating": 4, "objectives_met": True, "free_of_commercial_bias": True},
+                "moc_boards": ["ABIM"],
+                "share_permission": True,
+            },
+        )
         assert claim.status_code == 201, claim.text
 
         async def accepted(headers):
@@ -74,9 +115,15 @@ async def test_a_merge_moves_registrations_claims_certificates_and_board_reports
         [certificate] = await until(lambda: certificates(duplicate), what="the duplicate's certificate")
 
         # The help desk merges the duplicate into the survivor.
-        merged = await client.post("/api/identity/merges", headers=desk, json={
-            "surviving_user_id": survivor_id, "merged_user_id": duplicate_id,
-            "reason": f"Same physician registered twice (ticket {run})"})
+        merged = await client.post(
+            "/api/identity/merges",
+            headers=desk,
+            json={
+                "surviving_user_id": survivor_id,
+                "merged_user_id": duplicate_id,
+                "reason": f"Same physician registered twice (ticket {run})",
+            },
+        )
         assert merged.status_code == 201, merged.text
         # The duplicate account is gone: its (never verified) address moved to the survivor and signs in nowhere.
         refused = await client.post("/api/identity/sessions", json={"email": duplicate_email, "password": password})
@@ -93,9 +140,12 @@ async def test_a_merge_moves_registrations_claims_certificates_and_board_reports
 
         assert await until(registrations, what="the registration to move to the survivor")
         moved = await until(transcript, what="the claim to move to the survivor")
-        assert [c["activity_id"] for c in moved["claims"]] == [activity_id] and Decimal(moved["totals"]["AMA_PRA_1"]) == 1
+        assert [c["activity_id"] for c in moved["claims"]] == [activity_id] and Decimal(
+            moved["totals"]["AMA_PRA_1"]
+        ) == 1
         assert [c["id"] for c in await until(lambda: certificates(survivor), what="the certificate to move")] == [
-            certificate["id"]]
+            certificate["id"]
+        ]
         pdf = await client.get(f"/api/certificates/certificates/{certificate['id']}/pdf", headers=survivor)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         [report] = await until(lambda: accepted(survivor), what="the board report to move")

@@ -25,8 +25,13 @@ from schemathesis.python import asgi
 
 from devstack.testing import TokenMint
 
-PACKAGES = {"catalog": "catalog", "credit": "credit", "certificates": "certificates",
-            "board-reporting": "board_reporting", "notifications": "notifications"}
+PACKAGES = {
+    "catalog": "catalog",
+    "credit": "credit",
+    "certificates": "certificates",
+    "board-reporting": "board_reporting",
+    "notifications": "notifications",
+}
 EXAMPLES_PER_OPERATION = 20
 UNUSED_DSN = "postgresql://unused@127.0.0.1/unused"
 
@@ -65,7 +70,7 @@ def jwks_server():
     body = json.dumps(mint.jwks()).encode()
 
     class JWKS(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -117,15 +122,17 @@ def test_no_request_makes_a_service_fail_and_every_refusal_is_a_problem(key, app
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
     @given(case=cases)
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def check(case):
         response = case.call(app=app, headers={**(case.headers or {}), **app.state.test_headers})
         where = f"{service}: {case.method} {case.formatted_path} {case.query or ''}"
         assert response.status_code < 500, f"{where} -> {response.status_code}: {response.text[:500]}"
         if 400 <= response.status_code < 500:
             [content_type] = response.headers.get("content-type", [""])
-            assert content_type.startswith("application/problem+json"), \
+            assert content_type.startswith("application/problem+json"), (
                 f"{where} -> {response.status_code} as {content_type}"
+            )
 
     check()

@@ -86,13 +86,24 @@ def test_a_service_installs_and_starts_from_its_build_context_alone(service, tmp
     assert sorted(context) == sorted(["pyproject.toml", "uv.lock", "contracts", "service-kit", folder])
     copy_context(context, tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
-    subprocess.run([uv_binary(), "sync", "--frozen", "--no-dev", "--no-editable", "--quiet", "--package",
-                    f"opencme-{service}"], cwd=tmp_path, env=env, check=True, timeout=300)
+    subprocess.run(
+        [uv_binary(), "sync", "--frozen", "--no-dev", "--no-editable", "--quiet", "--package", f"opencme-{service}"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        timeout=300,
+    )
 
     # Run from a neutral folder: nothing may come from the copied sources, only from the installed environment.
-    probe = subprocess.run([str(tmp_path / ".venv" / "bin" / "python"), "-c", PROBE, module], cwd="/",
-                           env={**env, "PYTHONSAFEPATH": "1"}, capture_output=True, text=True, check=True,
-                           timeout=120)
+    probe = subprocess.run(
+        [str(tmp_path / ".venv" / "bin" / "python"), "-c", PROBE, module],
+        cwd="/",
+        env={**env, "PYTHONSAFEPATH": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     found = json.loads(probe.stdout.strip().splitlines()[-1])
 
     assert "/site-packages/" in found["module_file"]  # installed, not editable

@@ -11,15 +11,27 @@ tuples as `items`/`prefixItems`, dicts as `additionalProperties`, Literal as `en
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 Schema = dict[str, Any]
+Variant = tuple[str | None, Schema]  # an alternative of a union: the $defs name it came from (if any), and its schema
+Visit = tuple[str | None, str | None]  # a pair of $defs names being compared, to stop on self-reference
 
 JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 # Value constraints pydantic emits from Field(ge=..., max_length=..., pattern=...) and friends.
 CONSTRAINTS = (
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
 )
 _ANY = frozenset(JSON_TYPES)
 
@@ -40,7 +52,7 @@ class _Comparison:
     def report(self, path: str, message: str) -> None:
         self.problems.append(f"{path or '<root>'}: {message}")
 
-    def compare(self, old: Schema, new: Schema, *, path: str, seen: frozenset) -> None:
+    def compare(self, old: Schema, new: Schema, *, path: str, seen: frozenset[Visit]) -> None:
         old_variants, new_variants = _variants(self.old_root, old), _variants(self.new_root, new)
 
         old_types, new_types = _types(old_variants), _types(new_variants)
@@ -58,7 +70,7 @@ class _Comparison:
         for (_, o), (_, n) in zip(_of_type(old_variants, "array"), _of_type(new_variants, "array"), strict=False):
             self._compare_arrays(o, n, path=path, seen=seen)
 
-    def _compare_values(self, old_variants: list, new_variants: list, path: str) -> None:
+    def _compare_values(self, old_variants: list[Variant], new_variants: list[Variant], path: str) -> None:
         old_values, new_values = _allowed_values(old_variants), _allowed_values(new_variants)
         if old_values is not None and new_values is None:
             self.report(path, f"no longer restricted to {_show_values(old_values)}")
@@ -81,7 +93,9 @@ class _Comparison:
                 if before[json_type] != after[json_type]:
                     self.report(path, f"constraint {keyword} changed from {before[json_type]} to {after[json_type]}")
 
-    def _compare_objects(self, old: Schema, new: Schema, *, path: str, owner: str | None, seen: frozenset) -> None:
+    def _compare_objects(
+        self, old: Schema, new: Schema, *, path: str, owner: str | None, seen: frozenset[Visit]
+    ) -> None:
         old_props, new_props = old.get("properties", {}), new.get("properties", {})
         old_required, new_required = set(old.get("required", ())), set(new.get("required", ()))
 
@@ -113,12 +127,12 @@ class _Comparison:
         elif isinstance(old_extra, dict) or isinstance(new_extra, dict):
             self.compare(_as_schema(old_extra), _as_schema(new_extra), path=f"{path}{{}}", seen=seen)
 
-    def _compare_arrays(self, old: Schema, new: Schema, *, path: str, seen: frozenset) -> None:
+    def _compare_arrays(self, old: Schema, new: Schema, *, path: str, seen: frozenset[Visit]) -> None:
         old_prefix, new_prefix = old.get("prefixItems"), new.get("prefixItems")
         if (old_prefix is None) != (new_prefix is None):
             self.report(path, "array changed between a fixed-length tuple and a variable-length sequence")
             return
-        if old_prefix is not None:
+        if old_prefix is not None and new_prefix is not None:
             if len(old_prefix) != len(new_prefix):
                 self.report(path, f"tuple length changed from {len(old_prefix)} to {len(new_prefix)}")
             for index, (o, n) in enumerate(zip(old_prefix, new_prefix, strict=False)):
@@ -131,7 +145,7 @@ class _Comparison:
         if isinstance(old_items, dict) or isinstance(new_items, dict):
             self.compare(_as_schema(old_items), _as_schema(new_items), path=f"{path}[]", seen=seen)
 
-    def _pair(self, old: list, new: list, path: str) -> list[tuple[tuple, tuple]]:
+    def _pair(self, old: list[Variant], new: list[Variant], path: str) -> list[tuple[Variant, Variant]]:
         """Match the object alternatives of a union; a single one on each side is the same object whatever its name."""
         if len(old) <= 1 or len(new) <= 1:
             return list(zip(old, new, strict=False))
@@ -197,15 +211,15 @@ def _schema_types(schema: Schema) -> frozenset[str]:
     return _ANY
 
 
-def _types(variants: list) -> frozenset[str]:
-    return frozenset().union(*(_schema_types(s) for _, s in variants)) if variants else frozenset()
+def _types(variants: list[Variant]) -> frozenset[str]:
+    return frozenset[str]().union(*(_schema_types(s) for _, s in variants))
 
 
-def _of_type(variants: list, json_type: str) -> list:
+def _of_type(variants: list[Variant], json_type: str) -> list[Variant]:
     return [(owner, s) for owner, s in variants if json_type in _schema_types(s)]
 
 
-def _values_of(schema: Schema) -> frozenset | None:
+def _values_of(schema: Schema) -> frozenset[Hashable] | None:
     if "const" in schema:
         return frozenset({_hashable(schema["const"])})
     if "enum" in schema:
@@ -213,9 +227,9 @@ def _values_of(schema: Schema) -> frozenset | None:
     return None
 
 
-def _allowed_values(variants: list) -> frozenset | None:
+def _allowed_values(variants: list[Variant]) -> frozenset[Hashable] | None:
     """The enumerated values of the non-null alternatives, or None when any of them accepts an open range."""
-    allowed: set = set()
+    allowed: set[Hashable] = set()
     for _, schema in variants:
         if _schema_types(schema) == {"null"}:
             continue
@@ -226,9 +240,9 @@ def _allowed_values(variants: list) -> frozenset | None:
     return frozenset(allowed)
 
 
-def _keyword_by_type(variants: list, keyword: str) -> dict[str, Any]:
+def _keyword_by_type(variants: list[Variant], keyword: str) -> dict[str, Any]:
     """keyword value per JSON type, e.g. {"string": "date-time"}; alternatives of one type are merged into a set."""
-    found: dict[str, set] = {}
+    found: dict[str, set[Hashable]] = {}
     for _, schema in variants:
         for json_type in _schema_types(schema) - {"null"}:
             found.setdefault(json_type, set()).add(_hashable(schema.get(keyword)))
@@ -265,5 +279,5 @@ def _show_types(types: frozenset[str]) -> str:
     return "any" if types == _ANY else " | ".join(sorted(types)) or "nothing"
 
 
-def _show_values(values: frozenset) -> str:
+def _show_values(values: frozenset[Hashable]) -> str:
     return ", ".join(sorted(repr(v) for v in values))

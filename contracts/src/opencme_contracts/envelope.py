@@ -59,7 +59,9 @@ def new_envelope(
     correlation_id: str | None = None,
     occurred_at: datetime | None = None,
 ) -> Envelope[PayloadT]:
-    return Envelope[type(payload)](  # type: ignore[misc]
+    # Parametrised by the payload's own class, so the envelope's JSON Schema and validation are the event's.
+    model: type[Envelope[PayloadT]] = Envelope[type(payload)]  # type: ignore[misc, assignment]
+    return model(
         event_id=uuid.uuid4(),
         event_type=payload.event_type,
         event_version=payload.event_version,

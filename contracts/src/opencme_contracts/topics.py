@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from opencme_contracts import events
+from opencme_contracts.envelope import EventPayload
 
 
 @dataclass(frozen=True)
 class Topic:
     name: str
-    event: type[events.EventPayload]
+    event: type[EventPayload]
     producer: str
     consumers: tuple[str, ...]
     key: str
@@ -33,27 +34,54 @@ _LEARNER = "learner id"
 TOPICS: dict[str, Topic] = {
     t.name: t
     for t in (
-        Topic("user.registered", events.UserRegistered, "identity",
-              ("catalog", "credit", "certificates", "board-reporting", "notifications"), _LEARNER),
-        Topic("profile.updated", events.ProfileUpdated, "identity",
-              ("catalog", "credit", "certificates", "board-reporting", "notifications"), _LEARNER),
-        Topic("email.verification_requested", events.EmailVerificationRequested, "identity", ("notifications",),
-              _LEARNER),
+        Topic(
+            "user.registered",
+            events.UserRegistered,
+            "identity",
+            ("catalog", "credit", "certificates", "board-reporting", "notifications"),
+            _LEARNER,
+        ),
+        Topic(
+            "profile.updated",
+            events.ProfileUpdated,
+            "identity",
+            ("catalog", "credit", "certificates", "board-reporting", "notifications"),
+            _LEARNER,
+        ),
+        Topic(
+            "email.verification_requested", events.EmailVerificationRequested, "identity", ("notifications",), _LEARNER
+        ),
         Topic("email.verified", events.EmailVerified, "identity", ("catalog",), _LEARNER),
-        Topic("account.merged", events.AccountMerged, "identity",
-              ("catalog", "credit", "certificates", "board-reporting", "notifications"), "surviving learner id"),
-        Topic("password_reset.requested", events.PasswordResetRequested, "identity", ("notifications",),
-              "email address"),
+        Topic(
+            "account.merged",
+            events.AccountMerged,
+            "identity",
+            ("catalog", "credit", "certificates", "board-reporting", "notifications"),
+            "surviving learner id",
+        ),
+        Topic(
+            "password_reset.requested", events.PasswordResetRequested, "identity", ("notifications",), "email address"
+        ),
         Topic("activity.published", events.ActivityPublished, "catalog", ("credit", "notifications"), "activity id"),
         Topic("registration.confirmed", events.RegistrationConfirmed, "catalog", ("credit", "notifications"), _LEARNER),
         Topic("registration.cancelled", events.RegistrationCancelled, "catalog", ("credit", "notifications"), _LEARNER),
         Topic("attendance.recorded", events.AttendanceRecorded, "catalog", ("credit", "notifications"), _LEARNER),
-        Topic("credit.claimed", events.CreditClaimed, "credit", ("certificates", "board-reporting", "notifications"),
-              _LEARNER),
+        Topic(
+            "credit.claimed",
+            events.CreditClaimed,
+            "credit",
+            ("certificates", "board-reporting", "notifications"),
+            _LEARNER,
+        ),
         Topic("credit.revoked", events.CreditRevoked, "credit", ("certificates", "board-reporting"), _LEARNER),
         Topic("certificate.issued", events.CertificateIssued, "certificates", ("notifications",), _LEARNER),
-        Topic("board_report.status_changed", events.BoardReportStatusChanged, "board-reporting",
-              ("notifications",), _LEARNER),
+        Topic(
+            "board_report.status_changed",
+            events.BoardReportStatusChanged,
+            "board-reporting",
+            ("notifications",),
+            _LEARNER,
+        ),
     )
 }
 

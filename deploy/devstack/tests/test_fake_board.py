@@ -23,8 +23,9 @@ def board() -> TestClient:
     return TestClient(create_app())
 
 
-def make_report(*, action: str = "add", credit_id: str = "CR-1", credits: float = 1.25, permission: bool = True,
-                **learner: Any) -> dict[str, Any]:
+def make_report(
+    *, action: str = "add", credit_id: str = "CR-1", credits: float = 1.25, permission: bool = True, **learner: Any
+) -> dict[str, Any]:
     return {
         "ProviderOrganization": "Example Medical School CME",
         "Module": {"moduleID": "ACT-2026-0042"},
@@ -32,14 +33,21 @@ def make_report(*, action: str = "add", credit_id: str = "CR-1", credits: float 
         "CompletedDateTime": "2026-03-14T15:00:00Z",
         "LearnerRecordAction": action,
         "Learner": {
-            "BoardCode": "ABIM", "BoardID": "123456", "FirstName": "Ada", "LastName": "Lovelace",
-            "BirthMonth": 12, "BirthDay": 10, **learner,
+            "BoardCode": "ABIM",
+            "BoardID": "123456",
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "BirthMonth": 12,
+            "BirthDay": 10,
+            **learner,
         },
-        "CreditCertificate": [{
-            "UniqueID": [{"value": "C-2026-000123", "domain": "cme.example.org"}],
-            "CreditReceived": {"activityCertification": "MOC-II", "unit": "Point", "credits": credits},
-            "CreditID": credit_id,
-        }],
+        "CreditCertificate": [
+            {
+                "UniqueID": [{"value": "C-2026-000123", "domain": "cme.example.org"}],
+                "CreditReceived": {"activityCertification": "MOC-II", "unit": "Point", "credits": credits},
+                "CreditID": credit_id,
+            }
+        ],
         "PermissionToShare": permission,
     }
 
@@ -96,8 +104,10 @@ def test_control_overrides_content_both_ways(board: TestClient) -> None:
 
     board.post("/_control", json={"mode": "accept", "count": 1})
     assert board.post("/learner-reports", json=make_report(BoardID="NOMATCH-9")).json()["status"] == "accepted"
-    assert board.post("/learner-reports", json=make_report(BoardID="NOMATCH-9", credit_id="CR-2")).json()["status"] \
+    assert (
+        board.post("/learner-reports", json=make_report(BoardID="NOMATCH-9", credit_id="CR-2")).json()["status"]
         == "rejected"
+    )
 
 
 def test_same_credit_added_twice_is_recorded_once_and_answered_as_already_recorded(board: TestClient) -> None:
@@ -163,8 +173,12 @@ def test_cli_serves_on_the_given_port_and_stops_cleanly_on_sigint() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(DEVSTACK_SRC), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", "devstack.fake_board", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack.fake_board", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 15
         while True:

@@ -30,8 +30,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_email(*, to: str = "Ada@Example.org", subject: str = "Reset your password", text: str = "Hello",
-               html: str | None = None, attachment: tuple[str, bytes] | None = None) -> EmailMessage:
+def make_email(
+    *,
+    to: str = "Ada@Example.org",
+    subject: str = "Reset your password",
+    text: str = "Hello",
+    html: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = "OpenCME <no-reply@opencme.local>"
     message["To"] = to
@@ -71,8 +77,9 @@ def test_email_sent_with_aiosmtplib_is_read_back_over_http(sink) -> None:
         html='<p><a href="https://portal.local/reset?token=abc">Reset</a></p>',
         attachment=("course.ics", ics),
     )
-    asyncio.run(aiosmtplib.send(message, hostname="127.0.0.1", port=port,
-                                recipients=["ada@example.org", "cc@example.org"]))
+    asyncio.run(
+        aiosmtplib.send(message, hostname="127.0.0.1", port=port, recipients=["ada@example.org", "cc@example.org"])
+    )
 
     [summary] = client.get("/messages").json()
     assert summary["to"] == ["ada@example.org", "cc@example.org"]
@@ -126,9 +133,14 @@ def test_unknown_or_malformed_ids_are_not_found(sink) -> None:
 
 def test_inbox_page_escapes_everything_and_makes_links_in_text_clickable(sink) -> None:
     port, client, _ = sink
-    send(port, make_email(subject="<script>alert(1)</script>",
-                          text='Hi <b>Ada</b>, reset here: https://portal.local/reset?token=a&x=1.'),
-         ["ada@example.org"])
+    send(
+        port,
+        make_email(
+            subject="<script>alert(1)</script>",
+            text="Hi <b>Ada</b>, reset here: https://portal.local/reset?token=a&x=1.",
+        ),
+        ["ada@example.org"],
+    )
     [summary] = client.get("/messages").json()
 
     inbox = client.get("/").text
@@ -153,9 +165,20 @@ def test_cli_serves_smtp_and_http_and_stops_cleanly_on_sigterm(tmp_path: Path) -
     smtp_port, http_port = free_port(), free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(DEVSTACK_SRC), os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(smtp_port), "--http-port", str(http_port),
-         "--dir", str(tmp_path / "mail")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "devstack.smtp_sink",
+            "--smtp-port",
+            str(smtp_port),
+            "--http-port",
+            str(http_port),
+            "--dir",
+            str(tmp_path / "mail"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         base = f"http://127.0.0.1:{http_port}"

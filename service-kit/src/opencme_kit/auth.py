@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,12 +14,11 @@ import jwt
 from fastapi import Depends, Request
 
 from .problems import Problem
+from .roles import STAFF_ROLES, Role
 
 ISSUER = "opencme-identity"
 AUDIENCE = "opencme"
 ALGORITHMS = ["ES256"]
-
-STAFF_ROLES = frozenset({"staff", "support", "admin"})
 
 
 @dataclass(frozen=True)
@@ -69,27 +69,40 @@ class TokenVerifier:
             try:
                 await self._refresh()
             except httpx.HTTPError as exc:
-                raise Problem(503, "Service Unavailable", "token keys are not available right now",
-                              headers={"Retry-After": "5"}) from exc
+                raise Problem(
+                    503, "Service Unavailable", "token keys are not available right now", headers={"Retry-After": "5"}
+                ) from exc
         if kid not in self._keys:
-            raise Problem(401, "Unauthorized", "token signed with an unknown key",
-                          headers={"WWW-Authenticate": "Bearer"})
+            raise Problem(
+                401, "Unauthorized", "token signed with an unknown key", headers={"WWW-Authenticate": "Bearer"}
+            )
         return self._keys[kid]
 
     async def verify(self, token: str) -> Principal:
-        unauthorized = Problem(401, "Unauthorized", "invalid or expired access token",
-                               headers={"WWW-Authenticate": "Bearer"})
+        unauthorized = Problem(
+            401, "Unauthorized", "invalid or expired access token", headers={"WWW-Authenticate": "Bearer"}
+        )
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise unauthorized from exc
         key = await self._key(str(header.get("kid", "")))
         try:
-            claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=AUDIENCE, issuer=ISSUER,
-                                options={"require": ["exp", "sub", "iat"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iat"]},
+            )
             sid = claims.get("sid")
-            return Principal(id=uuid.UUID(claims["sub"]), roles=frozenset(claims.get("roles", ())),
-                             email=claims.get("email"), session_id=uuid.UUID(sid) if sid is not None else None)
+            return Principal(
+                id=uuid.UUID(claims["sub"]),
+                roles=frozenset(claims.get("roles", ())),
+                email=claims.get("email"),
+                session_id=uuid.UUID(sid) if sid is not None else None,
+            )
         except (jwt.PyJWTError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise unauthorized from exc
 
@@ -97,13 +110,17 @@ class TokenVerifier:
 async def current_principal(request: Request) -> Principal:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "Unauthorized", "sign in first: send 'Authorization: Bearer <access token>'",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "Unauthorized",
+            "sign in first: send 'Authorization: Bearer <access token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     verifier: TokenVerifier = request.app.state.verifier
     return await verifier.verify(token.strip())
 
 
-def require_roles(*roles: str):  # noqa: ANN201 - a FastAPI dependency
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has_any(*roles):
             raise Problem(403, "Forbidden", f"this action needs one of the roles: {', '.join(roles)}")
@@ -113,5 +130,5 @@ def require_roles(*roles: str):  # noqa: ANN201 - a FastAPI dependency
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
-StaffOnly = Annotated[Principal, Depends(require_roles("staff", "admin"))]
-SupportOnly = Annotated[Principal, Depends(require_roles("support", "admin"))]
+StaffOnly = Annotated[Principal, Depends(require_roles(Role.STAFF, Role.ADMIN))]
+SupportOnly = Annotated[Principal, Depends(require_roles(Role.SUPPORT, Role.ADMIN))]

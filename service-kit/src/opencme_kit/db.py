@@ -8,10 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
+import asyncpg.pool
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    # What every function that takes `conn` accepts: a plain connection or one lent by the pool.
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+    Pool = asyncpg.Pool
 
 MIGRATION_LOCK = 0x0C3E_0001
 
@@ -40,17 +50,18 @@ class Migrations:
 CORE = Migrations(resources.files(__package__) / "migrations" / "core", prefix="kit/core/")
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def _init_connection(conn: Connection) -> None:
     for kind in ("json", "jsonb"):
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection,
-                                     command_timeout=30)
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+    )
 
 
-async def apply_migrations(pool: asyncpg.Pool, sets: Sequence[Migrations]) -> list[str]:
+async def apply_migrations(pool: Pool, sets: Sequence[Migrations]) -> list[str]:
     """Apply the kit's core set, then each of `sets` in order, skipping files already applied; returns those applied
     now."""
     applied_now: list[str] = []

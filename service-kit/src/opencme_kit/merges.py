@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 
-import asyncpg
-
+from . import db
 from .db import Migrations
 from .messaging import Rejected
 
@@ -39,7 +38,7 @@ class Merge:
     repeated: bool  # the map already said so: nothing new to move
 
 
-async def lock_learner(conn: asyncpg.Connection, learner_id: uuid.UUID, *, shared: bool = False) -> None:
+async def lock_learner(conn: db.Connection, learner_id: uuid.UUID, *, shared: bool = False) -> None:
     """Transaction-scoped lock on one learner's records.
 
     Exclusive by default: it also serialises a service's handlers for one learner (a claim and a profile change
@@ -50,14 +49,15 @@ async def lock_learner(conn: asyncpg.Connection, learner_id: uuid.UUID, *, share
     await conn.execute(f"SELECT {function}(hashtextextended('opencme.learner:' || $1::uuid::text, 0))", learner_id)
 
 
-async def survivor_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
+async def survivor_of(conn: db.Connection, learner_id: uuid.UUID) -> uuid.UUID:
     """The account holding `learner_id`'s records now: the learner itself, unless merged. Unlocked: for reads."""
     survivor: uuid.UUID = await conn.fetchval(
-        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1::uuid)", learner_id)
+        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1::uuid)", learner_id
+    )
     return survivor
 
 
-async def owner_of(conn: asyncpg.Connection, learner_id: uuid.UUID, *, shared: bool = False) -> uuid.UUID:
+async def owner_of(conn: db.Connection, learner_id: uuid.UUID, *, shared: bool = False) -> uuid.UUID:
     """The account that records made for `learner_id` belong to, locked until the transaction ends.
 
     Call inside the transaction that writes. A merged account's access token stays valid for a few minutes and events
@@ -75,8 +75,9 @@ async def owner_of(conn: asyncpg.Connection, learner_id: uuid.UUID, *, shared: b
     return owner
 
 
-async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
-                       merged_at: datetime) -> Merge:
+async def record_merge(
+    conn: db.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID, merged_at: datetime
+) -> Merge:
     """Map `merged_id` (and every account merged into it before) to the end of `surviving_id`'s chain.
 
     Holds the merged id's lock alone and the survivor's until the transaction ends, so the caller moves its records
@@ -97,8 +98,11 @@ async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviv
         if earlier == survivor:
             return Merge(merged_id, survivor, repeated=True)
         raise Rejected(f"account {merged_id} was already merged into {earlier}, not {survivor}")
-    await conn.execute("INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3)",
-                       merged_id, survivor, merged_at)
+    await conn.execute(
+        "INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3)",
+        merged_id,
+        survivor,
+        merged_at,
+    )
     await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, survivor)
     return Merge(merged_id, survivor, repeated=False)
-

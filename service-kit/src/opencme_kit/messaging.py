@@ -9,9 +9,10 @@ the consumer carries on; an unreachable database is not the message's fault, so 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -24,11 +25,13 @@ from pydantic import ValidationError
 from opencme_contracts import Envelope, dlq_topic, parse_envelope
 from opencme_contracts.envelope import UnknownEventError
 
-from . import logs
+from . import db, logs
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[asyncpg.Connection, Envelope[Any]], Awaitable[None]]
+# What a service writes: (conn, envelope, settings), inside the inbox transaction.
+Handler = Callable[[db.Connection, Envelope[Any], Any], Awaitable[None]]
+BoundHandler = Callable[[db.Connection, Envelope[Any]], Awaitable[None]]
 
 _INFRASTRUCTURE_ERRORS = (
     OSError,
@@ -45,9 +48,19 @@ class Rejected(Exception):
 
 def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
     # Per-message "received/processed" lines go to DEBUG: the JSON logs carry what matters at INFO.
-    return KafkaBroker(bootstrap_servers, client_id=client_id, acks="all", enable_idempotence=True,
-                       request_timeout_ms=15000, logger=logging.getLogger("faststream.access"),
-                       log_level=logging.DEBUG)
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        request_timeout_ms=15000,
+        logger=logging.getLogger("faststream.access"),
+        log_level=logging.DEBUG,
+    )
+
+
+async def _with_settings(handler: Handler, settings: Any, conn: db.Connection, envelope: Envelope[Any]) -> None:
+    await handler(conn, envelope, settings)
 
 
 async def _raw_body(message: StreamMessage[Any]) -> bytes:
@@ -56,34 +69,64 @@ async def _raw_body(message: StreamMessage[Any]) -> bytes:
 
 
 class InboxConsumer:
-    """Registers idempotent handlers for topics on a broker; `pool` is attached when the worker starts."""
+    """Subscribes a service's handlers, one per topic, as idempotent consumers; `pool` is attached when the worker
+    starts.
 
-    def __init__(self, broker: KafkaBroker, *, service: str, max_attempts: int = 3, retry_delay: float = 0.2) -> None:
+    Every service wires its consumers one way: module-level handlers in `consumers.py`, each
+    `async def on_<event>(conn, envelope, settings) -> None` with a one-line docstring (it becomes the AsyncAPI
+    description), listed in `HANDLERS = {topic: handler}`, which `build_worker` (or a test) hands to this class.
+    """
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        *,
+        service: str,
+        handlers: Mapping[str, Handler] | None = None,
+        settings: Any = None,
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+    ) -> None:
         self.broker = broker
         self.service = service
+        self.settings = settings
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
-        self.pool: asyncpg.Pool | None = None
+        self.pool: db.Pool | None = None
         self.dead_lettered = 0
-        self.handlers: dict[str, tuple[str, Handler]] = {}
+        self.handlers: dict[str, tuple[str, BoundHandler]] = {}
+        for topic, handler in (handlers or {}).items():
+            self._subscribe(
+                topic, handler.__name__, handler.__doc__, functools.partial(_with_settings, handler, settings)
+            )
 
-    def handle(self, topic: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            consumer_name = f"{self.service}.{handler.__name__}"
-            self.handlers[topic] = (consumer_name, handler)
+    def handle(self, topic: str) -> Callable[[BoundHandler], BoundHandler]:
+        """Transition only: a handler of (conn, envelope) registered by decorator; being replaced by `handlers`."""
 
-            @self.broker.subscriber(topic, group_id=f"{self.service}.{topic}", ack_policy=AckPolicy.MANUAL,
-                                    auto_offset_reset="earliest", decoder=_raw_body,
-                                    title=f"{self.service}:{topic}", description=handler.__doc__)
-            async def consume(body: bytes, msg: KafkaMessage) -> None:
-                await self._process(topic, consumer_name, handler, body, msg)
-                await msg.ack()
-
+        def register(handler: BoundHandler) -> BoundHandler:
+            self._subscribe(topic, handler.__name__, handler.__doc__, handler)
             return handler
 
         return register
 
-    async def _process(self, topic: str, consumer_name: str, handler: Handler, body: bytes, msg: Any) -> None:
+    def _subscribe(self, topic: str, name: str, description: str | None, handler: BoundHandler) -> None:
+        consumer_name = f"{self.service}.{name}"  # the inbox's key: renaming a handler replays its topic
+        self.handlers[topic] = (consumer_name, handler)
+
+        @self.broker.subscriber(
+            topic,
+            group_id=f"{self.service}.{topic}",
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            decoder=_raw_body,
+            title=f"{self.service}:{topic}",
+            description=description,
+        )
+        async def consume(body: bytes, msg: KafkaMessage) -> None:
+            await self._process(topic, consumer_name, handler, body, msg)
+            await msg.ack()
+
+    async def _process(self, topic: str, consumer_name: str, handler: BoundHandler, body: bytes, msg: Any) -> None:
         try:
             envelope = parse_envelope(body)
         except (ValidationError, UnknownEventError, ValueError) as exc:
@@ -109,7 +152,7 @@ class InboxConsumer:
                         await self._dead_letter(topic, consumer_name, body, msg, exc)
                         return
                     log.warning("handling %s failed (attempt %d)", envelope.event_id, attempt, exc_info=True)
-                    await asyncio.sleep(self.retry_delay * 2 ** attempt * (0.5 + random.random()))
+                    await asyncio.sleep(self.retry_delay * 2**attempt * (0.5 + random.random()))
         finally:
             logs.correlation_id.reset(token)
 
@@ -118,12 +161,16 @@ class InboxConsumer:
         consumer_name, handler = self.handlers[envelope.topic]
         await self._apply_once(consumer_name, handler, envelope)
 
-    async def _apply_once(self, consumer_name: str, handler: Handler, envelope: Envelope[Any]) -> None:
+    async def _apply_once(self, consumer_name: str, handler: BoundHandler, envelope: Envelope[Any]) -> None:
         assert self.pool is not None, "InboxConsumer.pool is set when the worker starts"
         async with self.pool.acquire() as conn, conn.transaction():
             first_time = await conn.fetchval(
                 "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING RETURNING true", consumer_name, envelope.event_id, envelope.topic)
+                "ON CONFLICT DO NOTHING RETURNING true",
+                consumer_name,
+                envelope.event_id,
+                envelope.topic,
+            )
             if first_time:
                 await handler(conn, envelope)
 

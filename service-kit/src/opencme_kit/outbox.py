@@ -8,47 +8,59 @@ per service holds a PostgreSQL advisory lock, so events leave in the order they 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
-import asyncpg
 from faststream.kafka import KafkaBroker
 
 from opencme_contracts import Envelope, EventPayload, new_envelope
 
-from . import logs
+from . import db, logs
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "outbox"
 
 
-async def add(conn: asyncpg.Connection, envelope: Envelope[Any], *, topic: str | None = None) -> None:
+async def add(conn: db.Connection, envelope: Envelope[Any], *, topic: str | None = None) -> None:
     """Queue `envelope` for publication (on its event type's topic unless `topic` says otherwise); call inside
     the transaction that makes the change it reports."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.add must run inside the transaction of the state change")
     await conn.execute(
         "INSERT INTO outbox (event_id, topic, message_key, payload, headers) VALUES ($1, $2, $3, $4, $5)",
-        envelope.event_id, topic or envelope.topic, envelope.subject, envelope.model_dump_json(),
-        {"event_type": envelope.event_type, "event_version": str(envelope.event_version),
-         "correlation_id": envelope.correlation_id or ""},
+        envelope.event_id,
+        topic or envelope.topic,
+        envelope.subject,
+        envelope.model_dump_json(),
+        {
+            "event_type": envelope.event_type,
+            "event_version": str(envelope.event_version),
+            "correlation_id": envelope.correlation_id or "",
+        },
     )
     # Delivered on commit only, so the relay wakes exactly when there is something to send.
     await conn.execute(f"NOTIFY {CHANNEL}")
 
 
-async def emit(conn: asyncpg.Connection, payload: EventPayload, *, producer: str, subject: object) -> Envelope[Any]:
+async def emit(conn: db.Connection, payload: EventPayload, *, producer: str, subject: object) -> Envelope[Any]:
     """Wrap `payload` in an envelope carrying the current correlation id and queue it (see `add`)."""
-    envelope = new_envelope(payload, producer=producer, subject=str(subject),
-                            correlation_id=logs.correlation_id.get())
+    envelope = new_envelope(payload, producer=producer, subject=str(subject), correlation_id=logs.correlation_id.get())
     await add(conn, envelope)
     return envelope
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, broker: KafkaBroker, *, lock_key: int, poll_interval: float = 2.0,
-                 batch_size: int = 200) -> None:
+    def __init__(
+        self,
+        pool: db.Pool,
+        broker: KafkaBroker,
+        *,
+        lock_key: int,
+        poll_interval: float = 2.0,
+        batch_size: int = 200,
+    ) -> None:
         self.pool = pool
         self.broker = broker
         self.lock_key = lock_key
@@ -70,8 +82,9 @@ class OutboxRelay:
 
     async def _lead(self) -> None:
         async with self.pool.acquire() as conn:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
-                await asyncio.sleep(self.poll_interval)  # another relay of this service leads
+            # Another relay of this service leads while it holds the lock: stand by.
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):  # noqa: ASYNC110
+                await asyncio.sleep(self.poll_interval)
             listener = lambda *_: self._wake.set()  # noqa: E731
             await conn.add_listener(CHANNEL, listener)
             try:
@@ -80,32 +93,37 @@ class OutboxRelay:
                     if sent == self.batch_size:
                         continue
                     self._wake.clear()
-                    try:
-                        # The polling fallback covers a missed notification (e.g. after a reconnect).
+                    # The polling fallback covers a missed notification (e.g. after a reconnect).
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
-                    except TimeoutError:
-                        pass
             finally:
                 await conn.remove_listener(CHANNEL, listener)
                 await conn.execute("SELECT pg_advisory_unlock($1)", self.lock_key)
 
-    async def publish_pending(self, conn: asyncpg.Connection) -> int:
+    async def publish_pending(self, conn: db.Connection) -> int:
         rows = await conn.fetch(
             "SELECT id, topic, message_key, payload, headers FROM outbox WHERE published_at IS NULL "
-            "ORDER BY id LIMIT $1", self.batch_size)
+            "ORDER BY id LIMIT $1",
+            self.batch_size,
+        )
         if not rows:
             return 0
         # Hand the whole batch to the producer, then wait for every acknowledgement: it keeps per-partition order
         # (idempotent producer) without a round trip per event.
         futures = [
             await self.broker.publish(
-                row["payload"].encode(), topic=row["topic"], key=row["message_key"].encode(),
+                row["payload"].encode(),
+                topic=row["topic"],
+                key=row["message_key"].encode(),
                 headers={**row["headers"], "content-type": "application/json"},
-                correlation_id=row["headers"].get("correlation_id") or None, no_confirm=True)
+                correlation_id=row["headers"].get("correlation_id") or None,
+                no_confirm=True,
+            )
             for row in rows
         ]
         await asyncio.gather(*futures)
-        await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                           [row["id"] for row in rows])
+        await conn.execute(
+            "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [row["id"] for row in rows]
+        )
         self.published += len(rows)
         return len(rows)

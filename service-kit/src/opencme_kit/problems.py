@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import errors
+
 log = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
@@ -18,8 +20,17 @@ MEDIA_TYPE = "application/problem+json"
 class Problem(Exception):
     """Raise from a route or use case; becomes a problem+json response."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None, *, errors: list[dict[str, str]] | None = None,
-                 type_: str = "about:blank", headers: dict[str, str] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
@@ -38,9 +49,17 @@ def not_found(what: str) -> Problem:
     return Problem(404, "Not Found", f"{what} not found")
 
 
-def _response(request: Request, status: int, title: str, detail: str | None, *, type_: str = "about:blank",
-              errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
-              **extra: Any) -> JSONResponse:
+def _response(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str | None,
+    *,
+    type_: str = "about:blank",
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status, "instance": request.url.path}
     if detail:
         body["detail"] = detail
@@ -48,6 +67,14 @@ def _response(request: Request, status: int, title: str, detail: str | None, *, 
         body["errors"] = errors
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+_REFUSAL_STATUS: tuple[tuple[type[errors.Refusal], int], ...] = (
+    (errors.NotFound, 404),
+    (errors.Forbidden, 403),
+    (errors.Conflict, 409),
+    (errors.Refusal, 422),
+)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -58,22 +85,44 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        return _response(request, exc.status, exc.title, exc.detail, type_=exc.type, errors=exc.errors,
-                         headers=exc.headers, **exc.extra)
+        return _response(
+            request,
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_=exc.type,
+            errors=exc.errors,
+            headers=exc.headers,
+            **exc.extra,
+        )
+
+    @app.exception_handler(errors.Refusal)
+    async def on_refusal(request: Request, exc: errors.Refusal) -> JSONResponse:
+        # The one place a service's rules meet HTTP: the kind of refusal decides the status.
+        status = next(code for kind, code in _REFUSAL_STATUS if isinstance(exc, kind))
+        fields = [{"field": exc.field, "reason": exc.reason}] if exc.field else None
+        return _response(request, status, exc.title, str(exc), errors=fields)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid")}
-                  for e in exc.errors()]
+        errors = [
+            {"field": _field_name(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid")} for e in exc.errors()
+        ]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return _response(request, 422, "Invalid request", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}.get(
-            exc.status_code, "Error")
-        return _response(request, exc.status_code, title, str(exc.detail) if exc.detail else None,
-                         headers=getattr(exc, "headers", None))
+            exc.status_code, "Error"
+        )
+        return _response(
+            request,
+            exc.status_code,
+            title,
+            str(exc.detail) if exc.detail else None,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

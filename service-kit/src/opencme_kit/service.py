@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 import logging
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Annotated, Any
 
-import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream import FastStream
 from faststream.asgi import make_ping_asgi
@@ -21,7 +20,7 @@ from opencme_contracts import TOPICS, Envelope
 
 from . import db, logs, problems
 from .auth import TokenVerifier
-from .messaging import InboxConsumer
+from .messaging import Handler, InboxConsumer, create_broker
 from .outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -43,14 +42,19 @@ class KitSettings(BaseSettings):
     worker_health_host: str = "127.0.0.1"
 
 
-async def get_conn(request: Request) -> AsyncIterator[asyncpg.Connection]:
+async def get_conn(request: Request) -> AsyncIterator[db.Connection]:
     async with request.app.state.pool.acquire() as conn:
         yield conn
 
 
-ConnDep = Annotated[asyncpg.Connection, Depends(get_conn)]
+def settings_of(request: Request) -> Any:
+    """The app's settings; a service's deps.py types it: `SettingsDep = Annotated[Settings, Depends(settings_of)]`."""
+    return request.app.state.settings
 
-BackgroundTask = Callable[[asyncpg.Pool], Awaitable[None]]
+
+ConnDep = Annotated[db.Connection, Depends(get_conn)]
+
+BackgroundTask = Callable[[db.Pool], Coroutine[Any, Any, None]]
 
 
 def _health_router() -> APIRouter:
@@ -72,10 +76,16 @@ def _health_router() -> APIRouter:
     return router
 
 
-def build_api(*, service: str, settings: KitSettings, routers: Sequence[APIRouter],
-              migrations: Sequence[db.Migrations],
-              description: str = "", startup: Sequence[BackgroundTask] = (),
-              background: Sequence[BackgroundTask] = ()) -> FastAPI:
+def build_api(
+    *,
+    service: str,
+    settings: KitSettings,
+    routers: Sequence[APIRouter],
+    migrations: Sequence[db.Migrations],
+    description: str = "",
+    startup: Sequence[BackgroundTask] = (),
+    background: Sequence[BackgroundTask] = (),
+) -> FastAPI:
     """The service's HTTP app; `startup` steps run once before it serves, `background` tasks for its lifetime."""
 
     @contextlib.asynccontextmanager
@@ -121,14 +131,31 @@ class _Worker(FastStream):
             raise
 
 
-def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, consumer: InboxConsumer | None,
-                 migrations: Sequence[db.Migrations], background: Sequence[BackgroundTask] = ()) -> FastStream:
-    """The service's worker: its idempotent consumers, its outbox relay and any background loops."""
+def build_worker(
+    *,
+    service: str,
+    settings: KitSettings,
+    migrations: Sequence[db.Migrations],
+    handlers: Mapping[str, Handler] | None = None,
+    background: Sequence[BackgroundTask] = (),
+    broker: KafkaBroker | None = None,
+    consumer: InboxConsumer | None = None,
+) -> FastStream:
+    """The service's worker: its idempotent consumers (`handlers`: topic -> handler), its outbox relay and any
+    background loops. (`broker` and `consumer` are the older way of passing consumers, while services move over.)"""
+    if broker is None:
+        broker = consumer.broker if consumer else create_broker(settings.kafka_bootstrap_servers, client_id=service)
+    if handlers is not None:
+        consumer = InboxConsumer(broker, service=service, handlers=handlers, settings=settings)
     # The outbox relay publishes with broker.publish; declaring the service's topics documents them in AsyncAPI.
     for topic in TOPICS.values():
         if topic.producer == service:
-            broker.publisher(topic.name, schema=Envelope[topic.event], title=f"{service}:{topic.name}",
-                             description=f"key: {topic.key}; consumed by {', '.join(topic.consumers)}")
+            broker.publisher(
+                topic.name,
+                schema=Envelope[topic.event],  # type: ignore[name-defined]  # a runtime model class
+                title=f"{service}:{topic.name}",
+                description=f"key: {topic.key}; consumed by {', '.join(topic.consumers)}",
+            )
     state: dict[str, Any] = {}
 
     async def stop_loops() -> None:
@@ -139,8 +166,12 @@ def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, co
         if (pool := state.pop("pool", None)) is not None:
             await pool.close()
 
-    app = _Worker(broker, specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"),
-                  release=stop_loops, on_shutdown=[stop_loops])
+    app = _Worker(
+        broker,
+        specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"),
+        release=stop_loops,
+        on_shutdown=[stop_loops],
+    )
 
     @app.on_startup
     async def connect_db() -> None:
@@ -152,8 +183,9 @@ def build_worker(*, service: str, settings: KitSettings, broker: KafkaBroker, co
 
     @app.after_startup
     async def start_loops() -> None:
-        relay = OutboxRelay(state["pool"], broker, lock_key=zlib.crc32(service.encode()),
-                            poll_interval=settings.outbox_poll_interval)
+        relay = OutboxRelay(
+            state["pool"], broker, lock_key=zlib.crc32(service.encode()), poll_interval=settings.outbox_poll_interval
+        )
         state["tasks"] = [asyncio.create_task(relay.run())]
         state["tasks"] += [asyncio.create_task(task(state["pool"])) for task in background]
         log.info("worker started")
@@ -167,8 +199,13 @@ def run_worker(app: FastStream, settings: KitSettings) -> None:
     if settings.worker_health_port is None:
         asyncio.run(app.run())
         return
+    assert app.broker is not None, "build_worker gives every worker its broker"
     health = make_ping_asgi(app.broker, timeout=5.0, include_in_schema=False)
     served = app.as_asgi(asgi_routes=[("/healthz", health)])
     # FastStream passes these to uvicorn as its CLI would, so the flag is a string.
-    options = {"host": settings.worker_health_host, "port": settings.worker_health_port, "access_log": "false"}
+    options: dict[str, bool | str | list[bool | str] | list[str] | list[bool] | int | None] = {
+        "host": settings.worker_health_host,
+        "port": settings.worker_health_port,
+        "access_log": "false",
+    }
     asyncio.run(served.run(logging.INFO, run_extra_options=options))

@@ -10,9 +10,9 @@ import asyncpg
 
 from catalog import repository
 from catalog.consumers import register_consumers
-from opencme_kit.messaging import InboxConsumer, create_broker
 from devstack.testing import TokenMint
 from opencme_contracts import Envelope, events, new_envelope
+from opencme_kit.messaging import InboxConsumer, create_broker
 
 MINT = TokenMint()  # the `client` fixture's API trusts it
 
@@ -25,9 +25,16 @@ def inbox_consumer(pool: asyncpg.Pool) -> InboxConsumer:
 
 
 def account_merged(merged: uuid.UUID, survivor: uuid.UUID) -> Envelope[events.AccountMerged]:
-    return new_envelope(events.AccountMerged(surviving_user_id=survivor, merged_user_id=merged,
-                                             merged_at=datetime.now(UTC), reason="duplicate account (help desk)"),
-                        producer="identity", subject=survivor)
+    return new_envelope(
+        events.AccountMerged(
+            surviving_user_id=survivor,
+            merged_user_id=merged,
+            merged_at=datetime.now(UTC),
+            reason="duplicate account (help desk)",
+        ),
+        producer="identity",
+        subject=survivor,
+    )
 
 
 async def make_activity(conn: asyncpg.Connection, *, capacity: int | None = None) -> uuid.UUID:
@@ -37,34 +44,60 @@ async def make_activity(conn: asyncpg.Connection, *, capacity: int | None = None
         """INSERT INTO activities (id, title, format, starts_at, ends_at, capacity, credit_designations, status,
                created_by, published_at)
            VALUES ($1, 'Heart Failure Update', 'live_course', $2, $3, $4, $5, 'published', $6, now())""",
-        activity_id, starts_at, starts_at + timedelta(hours=8), capacity,
-        [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}], uuid.uuid4())
+        activity_id,
+        starts_at,
+        starts_at + timedelta(hours=8),
+        capacity,
+        [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}],
+        uuid.uuid4(),
+    )
     return activity_id
 
 
 async def make_session(conn: asyncpg.Connection, activity_id: uuid.UUID) -> uuid.UUID:
     session_id = uuid.uuid4()
     starts_at = datetime.now(UTC) - timedelta(hours=2)
-    await repository.insert_session(conn, session_id=session_id, activity_id=activity_id, title="Grand rounds",
-                                    starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
+    await repository.insert_session(
+        conn,
+        session_id=session_id,
+        activity_id=activity_id,
+        title="Grand rounds",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+    )
     return session_id
 
 
-async def make_registration(conn: asyncpg.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID, *,
-                            status: str = "confirmed") -> uuid.UUID:
+async def make_registration(
+    conn: asyncpg.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID, *, status: str = "confirmed"
+) -> uuid.UUID:
     registration_id = uuid.uuid4()
-    await repository.insert_registration(conn, registration_id=registration_id, activity_id=activity_id,
-                                         learner_id=learner_id, email="jane@example.org", category="physician",
-                                         fee_cents=0, payment_status="not_required", at=datetime.now(UTC))
+    await repository.insert_registration(
+        conn,
+        registration_id=registration_id,
+        activity_id=activity_id,
+        learner_id=learner_id,
+        email="jane@example.org",
+        category="physician",
+        fee_cents=0,
+        payment_status="not_required",
+        at=datetime.now(UTC),
+    )
     if status != "confirmed":
         await conn.execute("UPDATE registrations SET status = $2 WHERE id = $1", registration_id, status)
     return registration_id
 
 
-async def make_attendance(conn: asyncpg.Connection, session_id: uuid.UUID, learner_id: uuid.UUID, *,
-                          method: str, recorded_at: datetime) -> None:
-    await conn.execute("INSERT INTO attendance (session_id, learner_id, method, recorded_at) VALUES ($1, $2, $3, $4)",
-                       session_id, learner_id, method, recorded_at)
+async def make_attendance(
+    conn: asyncpg.Connection, session_id: uuid.UUID, learner_id: uuid.UUID, *, method: str, recorded_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO attendance (session_id, learner_id, method, recorded_at) VALUES ($1, $2, $3, $4)",
+        session_id,
+        learner_id,
+        method,
+        recorded_at,
+    )
 
 
 async def registrations(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, str]:
@@ -75,39 +108,61 @@ async def registrations(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict
 
 async def attendance(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, datetime]]:
     """session id -> (method, recorded_at) of the learner's attendance."""
-    rows = await conn.fetch("SELECT session_id, method, recorded_at FROM attendance WHERE learner_id = $1",
-                            learner_id)
+    rows = await conn.fetch("SELECT session_id, method, recorded_at FROM attendance WHERE learner_id = $1", learner_id)
     return {r["session_id"]: (r["method"], r["recorded_at"]) for r in rows}
 
 
 async def outbox_events(conn: asyncpg.Connection, topic: str, subject: uuid.UUID) -> list[dict]:
-    rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id",
-                            topic, str(subject))
+    rows = await conn.fetch(
+        "SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id", topic, str(subject)
+    )
     return [json.loads(r["payload"]) for r in rows]
 
 
 def _profile(verified_emails: tuple[str, ...], primary_email: str | None = None) -> events.LearnerProfile:
-    return events.LearnerProfile(first_name="Jane", last_name="Doe", degree="MD",
-                                 primary_email=primary_email or (verified_emails[0] if verified_emails
-                                                                 else "jane@example.org"),
-                                 verified_emails=verified_emails)
+    return events.LearnerProfile(
+        first_name="Jane",
+        last_name="Doe",
+        degree="MD",
+        primary_email=primary_email or (verified_emails[0] if verified_emails else "jane@example.org"),
+        verified_emails=verified_emails,
+    )
 
 
-def user_registered(user_id: uuid.UUID, *, primary_email: str,
-                    verified_emails: tuple[str, ...] = ()) -> Envelope[events.UserRegistered]:
-    return new_envelope(events.UserRegistered(user_id=user_id, profile=_profile(verified_emails, primary_email),
-                                              profile_version=1, registered_at=datetime.now(UTC),
-                                              verify_email_url="https://portal.example.org/verify/abc"),
-                        producer="identity", subject=user_id)
+def user_registered(
+    user_id: uuid.UUID, *, primary_email: str, verified_emails: tuple[str, ...] = ()
+) -> Envelope[events.UserRegistered]:
+    return new_envelope(
+        events.UserRegistered(
+            user_id=user_id,
+            profile=_profile(verified_emails, primary_email),
+            profile_version=1,
+            registered_at=datetime.now(UTC),
+            verify_email_url="https://portal.example.org/verify/abc",
+        ),
+        producer="identity",
+        subject=user_id,
+    )
 
 
-def profile_updated(user_id: uuid.UUID, *, version: int, verified_emails: tuple[str, ...],
-                    effective_at: datetime | None = None) -> Envelope[events.ProfileUpdated]:
-    return new_envelope(events.ProfileUpdated(user_id=user_id, profile=_profile(verified_emails), version=version,
-                                              effective_at=effective_at or datetime.now(UTC)),
-                        producer="identity", subject=user_id)
+def profile_updated(
+    user_id: uuid.UUID, *, version: int, verified_emails: tuple[str, ...], effective_at: datetime | None = None
+) -> Envelope[events.ProfileUpdated]:
+    return new_envelope(
+        events.ProfileUpdated(
+            user_id=user_id,
+            profile=_profile(verified_emails),
+            version=version,
+            effective_at=effective_at or datetime.now(UTC),
+        ),
+        producer="identity",
+        subject=user_id,
+    )
 
 
 def email_verified(user_id: uuid.UUID, email: str) -> Envelope[events.EmailVerified]:
-    return new_envelope(events.EmailVerified(user_id=user_id, email=email, verified_at=datetime.now(UTC)),
-                        producer="identity", subject=user_id)
+    return new_envelope(
+        events.EmailVerified(user_id=user_id, email=email, verified_at=datetime.now(UTC)),
+        producer="identity",
+        subject=user_id,
+    )

@@ -1,12 +1,11 @@
 import pytest
+from catalog_factories import MINT, inbox_consumer
 
 from catalog.config import MIGRATIONS, Settings
+from catalog.main import create_app
+from devstack.testing import running_app
 from opencme_kit import db
 from opencme_kit.auth import TokenVerifier
-from catalog.main import create_app
-
-from catalog_factories import MINT, inbox_consumer
-from devstack.testing import running_app
 
 
 @pytest.fixture(scope="module")

@@ -17,52 +17,97 @@ MINT = TokenMint()  # the `service` fixture's API trusts it
 
 
 def profile(last_name: str = "Doe", first_name: str = "Jane") -> events.LearnerProfile:
-    return events.LearnerProfile(first_name=first_name, last_name=last_name, degree="MD",
-                                 primary_email="j@example.org")
+    return events.LearnerProfile(first_name=first_name, last_name=last_name, degree="MD", primary_email="j@example.org")
 
 
 def registered(learner: uuid.UUID, at: datetime, last_name: str = "Doe") -> Envelope[Any]:
-    return new_envelope(events.UserRegistered(user_id=learner, profile=profile(last_name), profile_version=1,
-                                              registered_at=at), producer="identity", subject=learner)
+    return new_envelope(
+        events.UserRegistered(user_id=learner, profile=profile(last_name), profile_version=1, registered_at=at),
+        producer="identity",
+        subject=learner,
+    )
 
 
 def renamed(learner: uuid.UUID, version: int, at: datetime, last_name: str) -> Envelope[Any]:
-    return new_envelope(events.ProfileUpdated(user_id=learner, profile=profile(last_name), version=version,
-                                              effective_at=at), producer="identity", subject=learner)
+    return new_envelope(
+        events.ProfileUpdated(user_id=learner, profile=profile(last_name), version=version, effective_at=at),
+        producer="identity",
+        subject=learner,
+    )
 
 
-def claimed(learner: uuid.UUID, at: datetime, *, activity_id: uuid.UUID | None = None,
-            title: str = "Sepsis Grand Rounds", credits: dict[str, str] | None = None) -> Envelope[Any]:
+def claimed(
+    learner: uuid.UUID,
+    at: datetime,
+    *,
+    activity_id: uuid.UUID | None = None,
+    title: str = "Sepsis Grand Rounds",
+    credits: dict[str, str] | None = None,
+) -> Envelope[Any]:
     """A claim completed on `at`'s day; `credits` maps credit types to amounts (default one AMA PRA Category 1)."""
-    activity = events.ActivitySummary(activity_id=activity_id or uuid.uuid4(), title=title,
-                                      format="grand_rounds", starts_at=at - timedelta(days=1),
-                                      ends_at=at - timedelta(days=1), location="Auditorium A")
-    return new_envelope(events.CreditClaimed(
-        claim_id=uuid.uuid4(), learner_id=learner, activity=activity, provider_name="Acme Clinic",
-        credits=tuple(events.ClaimedCredit(credit_type=kind, amount=Decimal(amount),
-                                           statement=f"Acme Clinic designates this live activity for a maximum of "
-                                                     f"{amount} {kind}.")
-                      for kind, amount in (credits or {"AMA_PRA_1": "1.00"}).items()),
-        completed_on=at.date(), claimed_at=at), producer="credit", subject=learner)
+    activity = events.ActivitySummary(
+        activity_id=activity_id or uuid.uuid4(),
+        title=title,
+        format="grand_rounds",
+        starts_at=at - timedelta(days=1),
+        ends_at=at - timedelta(days=1),
+        location="Auditorium A",
+    )
+    return new_envelope(
+        events.CreditClaimed(
+            claim_id=uuid.uuid4(),
+            learner_id=learner,
+            activity=activity,
+            provider_name="Acme Clinic",
+            credits=tuple(
+                events.ClaimedCredit(
+                    credit_type=kind,
+                    amount=Decimal(amount),
+                    statement=f"Acme Clinic designates this live activity for a maximum of {amount} {kind}.",
+                )
+                for kind, amount in (credits or {"AMA_PRA_1": "1.00"}).items()
+            ),
+            completed_on=at.date(),
+            claimed_at=at,
+        ),
+        producer="credit",
+        subject=learner,
+    )
 
 
 def revoked(claim: Envelope[Any], reason: str = "duplicate claim after an account merge") -> Envelope[Any]:
-    return new_envelope(events.CreditRevoked(claim_id=claim.data.claim_id, learner_id=claim.data.learner_id,
-                                             activity_id=claim.data.activity.activity_id,
-                                             revoked_at=datetime.now(UTC), reason=reason),
-                        producer="credit", subject=claim.data.learner_id)
+    return new_envelope(
+        events.CreditRevoked(
+            claim_id=claim.data.claim_id,
+            learner_id=claim.data.learner_id,
+            activity_id=claim.data.activity.activity_id,
+            revoked_at=datetime.now(UTC),
+            reason=reason,
+        ),
+        producer="credit",
+        subject=claim.data.learner_id,
+    )
 
 
 def merged(merged_id: uuid.UUID, surviving_id: uuid.UUID) -> Envelope[Any]:
-    return new_envelope(events.AccountMerged(surviving_user_id=surviving_id, merged_user_id=merged_id,
-                                             merged_at=datetime.now(UTC), reason="duplicate account, ticket 4711"),
-                        producer="identity", subject=surviving_id)
+    return new_envelope(
+        events.AccountMerged(
+            surviving_user_id=surviving_id,
+            merged_user_id=merged_id,
+            merged_at=datetime.now(UTC),
+            reason="duplicate account, ticket 4711",
+        ),
+        producer="identity",
+        subject=surviving_id,
+    )
 
 
 async def issued_events(pool: asyncpg.Pool, claim: Envelope[Any]) -> list[dict[str, Any]]:
     """The certificate.issued envelopes in the outbox for this claim, with the key each is sent under."""
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT message_key, payload FROM outbox WHERE topic = 'certificate.issued' "
-                                "AND payload::jsonb -> 'data' ->> 'claim_id' = $1 ORDER BY id",
-                                str(claim.data.claim_id))
+        rows = await conn.fetch(
+            "SELECT message_key, payload FROM outbox WHERE topic = 'certificate.issued' "
+            "AND payload::jsonb -> 'data' ->> 'claim_id' = $1 ORDER BY id",
+            str(claim.data.claim_id),
+        )
     return [{"key": r["message_key"], **json.loads(r["payload"])} for r in rows]

@@ -1,20 +1,23 @@
 import pytest
+from certificates_testing import MINT
 
 from certificates.config import Settings
 from certificates.consumers import register_consumers
+from certificates.main import create_app
+from devstack.testing import running_app
 from opencme_kit.auth import TokenVerifier
 from opencme_kit.messaging import create_broker
-from certificates.main import create_app
-from certificates_testing import MINT
-from devstack.testing import running_app
 
 
 @pytest.fixture(scope="module")
 async def service(make_database, infra):
     """The certificates API on a database of its own for the module, trusting MINT's tokens, with the worker's
     consumer at `service.consumer` for delivering events through the real inbox."""
-    settings = Settings(database_url=await make_database("certificates"), kafka_bootstrap_servers=infra.kafka_bootstrap,
-                        public_base_url="https://cme.example.org")
+    settings = Settings(
+        database_url=await make_database("certificates"),
+        kafka_bootstrap_servers=infra.kafka_bootstrap,
+        public_base_url="https://cme.example.org",
+    )
     app = create_app(settings)
     consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
     async with running_app(app, jwks=MINT.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:

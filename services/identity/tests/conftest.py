@@ -1,5 +1,4 @@
 import pytest
-
 from identity_testing import running_identity
 
 

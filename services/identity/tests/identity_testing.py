@@ -21,9 +21,15 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.org", "admin passphrase 1"
 
 
 def identity_settings(database_url: str, **overrides: Any) -> Settings:
-    values = {"database_url": database_url, "portal_url": "https://cme.example.org",
-              "bootstrap_admin_email": ADMIN_EMAIL, "bootstrap_admin_password": ADMIN_PASSWORD,
-              "signin_ip_limit": 10_000, "reset_ip_limit": 10_000, "signup_ip_limit": 10_000}
+    values = {
+        "database_url": database_url,
+        "portal_url": "https://cme.example.org",
+        "bootstrap_admin_email": ADMIN_EMAIL,
+        "bootstrap_admin_password": ADMIN_PASSWORD,
+        "signin_ip_limit": 10_000,
+        "reset_ip_limit": 10_000,
+        "signup_ip_limit": 10_000,
+    }
     return Settings(**{**values, **overrides})
 
 
@@ -41,9 +47,17 @@ def new_ip() -> dict[str, str]:
 
 
 def signup_body(**overrides: Any) -> dict[str, Any]:
-    body = {"email": f"Learner.{uuid.uuid4().hex[:8]}@Example.org", "password": PASSWORD, "first_name": "Jane",
-            "last_name": "Doe", "degree": "MD", "npi": "1234567893", "board_ids": {"ABIM": "123456"},
-            "birth_month": 4, "birth_day": 30}
+    body = {
+        "email": f"Learner.{uuid.uuid4().hex[:8]}@Example.org",
+        "password": PASSWORD,
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "degree": "MD",
+        "npi": "1234567893",
+        "board_ids": {"ABIM": "123456"},
+        "birth_month": 4,
+        "birth_day": 30,
+    }
     return {**body, **overrides}
 
 
@@ -72,16 +86,18 @@ async def admin_headers(client: httpx.AsyncClient) -> dict[str, str]:
 async def staff_member(client: httpx.AsyncClient, role: str = "support") -> tuple[dict[str, Any], dict[str, str]]:
     body = signup_body(first_name="Sam", last_name="Helpdesk", npi=None, board_ids={})
     created = (await client.post("/users", json=body)).json()
-    granted = await client.post(f"/users/{created['id']}/roles", json={"role": role},
-                                headers=await admin_headers(client))
+    granted = await client.post(
+        f"/users/{created['id']}/roles", json={"role": role}, headers=await admin_headers(client)
+    )
     assert granted.status_code == 200, granted.text
     return created, bearer(await sign_in(client, body["email"]))
 
 
 async def outbox(client: httpx.AsyncClient, topic: str, subject: object) -> list[dict[str, Any]]:
     async with client.app.state.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id",
-                                topic, str(subject))
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id", topic, str(subject)
+        )
     return [json.loads(r["payload"]) for r in rows]
 
 
@@ -91,8 +107,11 @@ def token_of(url: str) -> str:
 
 async def verification_token(client: httpx.AsyncClient, user_id: object, email: str) -> str:
     """The token of the newest verification link identity published for `email` (as notifications would mail it)."""
-    requested = [e["data"] for e in await outbox(client, "email.verification_requested", user_id)
-                 if e["data"]["email"] == email.lower()]
+    requested = [
+        e["data"]
+        for e in await outbox(client, "email.verification_requested", user_id)
+        if e["data"]["email"] == email.lower()
+    ]
     assert requested, f"no email.verification_requested for {email}"
     return token_of(requested[-1]["verify_url"])
 

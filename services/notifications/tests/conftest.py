@@ -3,7 +3,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from notifications_testing import Sink, make_settings
 
 from notifications.config import MIGRATIONS, Settings

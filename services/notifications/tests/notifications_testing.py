@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 from devstack.smtp_sink import MaildirHandler
 from notifications import consumers
 from notifications.config import SERVICE, Settings
-from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import Envelope, events, new_envelope
+from opencme_kit.messaging import InboxConsumer
 
 PORTAL = "https://cme.example.org"
 
@@ -99,11 +99,19 @@ class Sink:
 def make_settings(database_url: str, smtp_port: int, **overrides: Any) -> Settings:
     """Settings on `database_url` and a test SMTP server, with retries in tenths of a second."""
     values: dict[str, Any] = {
-        "database_url": database_url, "smtp_port": smtp_port, "portal_url": PORTAL,
-        "mail_from": "no-reply@cme.example.org", "org_name": "Example Medical School CME",
-        "org_address": "1 Main Street\nBoston, MA 02115", "org_phone": "+1 617 555 0100",
-        "org_support_email": "cme-support@example.org", "timezone": "America/New_York",
-        "send_interval": 0.2, "retry_base_seconds": 0.05, "retry_cap_seconds": 0.3, "smtp_timeout": 5.0,
+        "database_url": database_url,
+        "smtp_port": smtp_port,
+        "portal_url": PORTAL,
+        "mail_from": "no-reply@cme.example.org",
+        "org_name": "Example Medical School CME",
+        "org_address": "1 Main Street\nBoston, MA 02115",
+        "org_phone": "+1 617 555 0100",
+        "org_support_email": "cme-support@example.org",
+        "timezone": "America/New_York",
+        "send_interval": 0.2,
+        "retry_base_seconds": 0.05,
+        "retry_cap_seconds": 0.3,
+        "smtp_timeout": 5.0,
         "outbox_poll_interval": 0.2,
     }
     return Settings(**{**values, **overrides})
@@ -156,104 +164,234 @@ def profile(email: str, first_name: str = "Ada", last_name: str = "Lovelace") ->
     return events.LearnerProfile(first_name=first_name, last_name=last_name, degree="MD", primary_email=email)
 
 
-def user_registered(learner: uuid.UUID, email: str, *, first_name: str = "Ada", version: int = 1,
-                    verify_url: str | None = f"{PORTAL}/verify-email?token=tok123") -> Envelope[Any]:
-    return _envelope(events.UserRegistered(user_id=learner, profile=profile(email, first_name), profile_version=version,
-                                           registered_at=datetime.now(UTC), verify_email_url=verify_url), learner)
+def user_registered(
+    learner: uuid.UUID,
+    email: str,
+    *,
+    first_name: str = "Ada",
+    version: int = 1,
+    verify_url: str | None = f"{PORTAL}/verify-email?token=tok123",
+) -> Envelope[Any]:
+    return _envelope(
+        events.UserRegistered(
+            user_id=learner,
+            profile=profile(email, first_name),
+            profile_version=version,
+            registered_at=datetime.now(UTC),
+            verify_email_url=verify_url,
+        ),
+        learner,
+    )
 
 
 def profile_updated(learner: uuid.UUID, email: str, *, first_name: str = "Ada", version: int = 2) -> Envelope[Any]:
-    return _envelope(events.ProfileUpdated(user_id=learner, profile=profile(email, first_name), version=version,
-                                           effective_at=datetime.now(UTC)), learner)
+    return _envelope(
+        events.ProfileUpdated(
+            user_id=learner, profile=profile(email, first_name), version=version, effective_at=datetime.now(UTC)
+        ),
+        learner,
+    )
 
 
-def verification_requested(learner: uuid.UUID, email: str, *, expires_in: timedelta = timedelta(hours=48),
-                           token: str = "added1") -> Envelope[Any]:
+def verification_requested(
+    learner: uuid.UUID, email: str, *, expires_in: timedelta = timedelta(hours=48), token: str = "added1"
+) -> Envelope[Any]:
     now = datetime.now(UTC)
-    return _envelope(events.EmailVerificationRequested(user_id=learner, email=email,
-                                                       verify_url=f"{PORTAL}/verify-email?token={token}",
-                                                       expires_at=now + expires_in, requested_at=now), learner)
+    return _envelope(
+        events.EmailVerificationRequested(
+            user_id=learner,
+            email=email,
+            verify_url=f"{PORTAL}/verify-email?token={token}",
+            expires_at=now + expires_in,
+            requested_at=now,
+        ),
+        learner,
+    )
 
 
-def password_reset(email: str, *, user_id: uuid.UUID | None = None, expires_in: timedelta = timedelta(minutes=30)
-                   ) -> Envelope[Any]:
+def password_reset(
+    email: str, *, user_id: uuid.UUID | None = None, expires_in: timedelta = timedelta(minutes=30)
+) -> Envelope[Any]:
     now = datetime.now(UTC)
     if user_id is None:
         payload = events.PasswordResetRequested(email=email, requested_at=now)
     else:
-        payload = events.PasswordResetRequested(email=email, user_id=user_id,
-                                                reset_url=f"{PORTAL}/reset-password?token=r1",
-                                                expires_at=now + expires_in, requested_at=now)
+        payload = events.PasswordResetRequested(
+            email=email,
+            user_id=user_id,
+            reset_url=f"{PORTAL}/reset-password?token=r1",
+            expires_at=now + expires_in,
+            requested_at=now,
+        )
     return _envelope(payload, email)
 
 
-def certificate_issued(learner: uuid.UUID, *, title: str = "Grand Rounds: Sepsis", claim_id: uuid.UUID | None = None,
-                       certificate_id: uuid.UUID | None = None) -> Envelope[Any]:
-    return _envelope(events.CertificateIssued(
-        certificate_id=certificate_id or uuid.uuid4(), certificate_number="C-2026-000123", verification_code="V3RIFY",
-        claim_id=claim_id or uuid.uuid4(), learner_id=learner, activity_id=uuid.uuid4(), activity_title=title,
-        issued_at=datetime.now(UTC)), learner)
+def certificate_issued(
+    learner: uuid.UUID,
+    *,
+    title: str = "Grand Rounds: Sepsis",
+    claim_id: uuid.UUID | None = None,
+    certificate_id: uuid.UUID | None = None,
+) -> Envelope[Any]:
+    return _envelope(
+        events.CertificateIssued(
+            certificate_id=certificate_id or uuid.uuid4(),
+            certificate_number="C-2026-000123",
+            verification_code="V3RIFY",
+            claim_id=claim_id or uuid.uuid4(),
+            learner_id=learner,
+            activity_id=uuid.uuid4(),
+            activity_title=title,
+            issued_at=datetime.now(UTC),
+        ),
+        learner,
+    )
 
 
-def registration_confirmed(learner: uuid.UUID, email: str, *, format: str = "live_course",
-                           starts_at: datetime | None = datetime(2026, 5, 1, 12, 0, tzinfo=UTC),
-                           ends_at: datetime | None = datetime(2026, 5, 2, 21, 30, tzinfo=UTC),
-                           fee_cents: int = 45000, registration_id: uuid.UUID | None = None,
-                           activity_id: uuid.UUID | None = None, title: str = "Cardiology Review Course",
-                           number: str = "R-1001") -> Envelope[Any]:
-    activity = events.ActivitySummary(activity_id=activity_id or uuid.uuid4(), title=title, format=format,
-                                      starts_at=starts_at, ends_at=ends_at,
-                                      location="Hotel Commonwealth, Boston" if format == "live_course" else None)
-    return _envelope(events.RegistrationConfirmed(
-        registration_id=registration_id or uuid.uuid4(), registration_number=number, learner_id=learner, email=email,
-        activity=activity, attendee_category="physician", fee_cents=fee_cents, payment_status="paid",
-        confirmed_at=datetime.now(UTC)), learner)
+def registration_confirmed(
+    learner: uuid.UUID,
+    email: str,
+    *,
+    format: str = "live_course",
+    starts_at: datetime | None = datetime(2026, 5, 1, 12, 0, tzinfo=UTC),
+    ends_at: datetime | None = datetime(2026, 5, 2, 21, 30, tzinfo=UTC),
+    fee_cents: int = 45000,
+    registration_id: uuid.UUID | None = None,
+    activity_id: uuid.UUID | None = None,
+    title: str = "Cardiology Review Course",
+    number: str = "R-1001",
+) -> Envelope[Any]:
+    activity = events.ActivitySummary(
+        activity_id=activity_id or uuid.uuid4(),
+        title=title,
+        format=format,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location="Hotel Commonwealth, Boston" if format == "live_course" else None,
+    )
+    return _envelope(
+        events.RegistrationConfirmed(
+            registration_id=registration_id or uuid.uuid4(),
+            registration_number=number,
+            learner_id=learner,
+            email=email,
+            activity=activity,
+            attendee_category="physician",
+            fee_cents=fee_cents,
+            payment_status="paid",
+            confirmed_at=datetime.now(UTC),
+        ),
+        learner,
+    )
 
 
 def registration_cancelled(confirmed: Envelope[Any], *, cancelled_at: datetime | None = None) -> Envelope[Any]:
     """The cancellation of the registration `confirmed` confirmed."""
     event = confirmed.data
-    return _envelope(events.RegistrationCancelled(
-        registration_id=event.registration_id, learner_id=event.learner_id, activity_id=event.activity.activity_id,
-        cancelled_at=cancelled_at or datetime.now(UTC)), event.learner_id)
+    return _envelope(
+        events.RegistrationCancelled(
+            registration_id=event.registration_id,
+            learner_id=event.learner_id,
+            activity_id=event.activity.activity_id,
+            cancelled_at=cancelled_at or datetime.now(UTC),
+        ),
+        event.learner_id,
+    )
 
 
-def activity_published(*, activity_id: uuid.UUID | None = None, title: str = "Sepsis Grand Rounds",
-                       format: str = "grand_rounds", ends_at: datetime | None = None, claim_window_days: int = 30,
-                       published_at: datetime | None = None) -> Envelope[Any]:
+def activity_published(
+    *,
+    activity_id: uuid.UUID | None = None,
+    title: str = "Sepsis Grand Rounds",
+    format: str = "grand_rounds",
+    ends_at: datetime | None = None,
+    claim_window_days: int = 30,
+    published_at: datetime | None = None,
+) -> Envelope[Any]:
     activity_id = activity_id or uuid.uuid4()
     starts_at = ends_at - timedelta(hours=1) if ends_at else None
-    activity = events.ActivitySummary(activity_id=activity_id, title=title, format=format, starts_at=starts_at,
-                                      ends_at=ends_at)
-    designation = events.CreditDesignation(credit_type="AMA_PRA_1", max_credits=Decimal("1.00"),
-                                           statement="designates this live activity for a maximum of 1 credit")
-    return _envelope(events.ActivityPublished(
-        activity=activity, provider_name="Example Medical School", credit_designations=(designation,),
-        claim_window_days=claim_window_days, published_at=published_at or datetime.now(UTC)), activity_id)
+    activity = events.ActivitySummary(
+        activity_id=activity_id, title=title, format=format, starts_at=starts_at, ends_at=ends_at
+    )
+    designation = events.CreditDesignation(
+        credit_type="AMA_PRA_1",
+        max_credits=Decimal("1.00"),
+        statement="designates this live activity for a maximum of 1 credit",
+    )
+    return _envelope(
+        events.ActivityPublished(
+            activity=activity,
+            provider_name="Example Medical School",
+            credit_designations=(designation,),
+            claim_window_days=claim_window_days,
+            published_at=published_at or datetime.now(UTC),
+        ),
+        activity_id,
+    )
 
 
 def attendance_recorded(learner: uuid.UUID, activity_id: uuid.UUID, attended_on: date) -> Envelope[Any]:
-    return _envelope(events.AttendanceRecorded(learner_id=learner, activity_id=activity_id, session_id=uuid.uuid4(),
-                                               method="event_code", attended_on=attended_on,
-                                               recorded_at=datetime.now(UTC)), learner)
+    return _envelope(
+        events.AttendanceRecorded(
+            learner_id=learner,
+            activity_id=activity_id,
+            session_id=uuid.uuid4(),
+            method="event_code",
+            attended_on=attended_on,
+            recorded_at=datetime.now(UTC),
+        ),
+        learner,
+    )
 
 
 def credit_claimed(learner: uuid.UUID, activity_id: uuid.UUID, *, title: str = "Sepsis Grand Rounds") -> Envelope[Any]:
     activity = events.ActivitySummary(activity_id=activity_id, title=title, format="grand_rounds")
     credit = events.ClaimedCredit(credit_type="AMA_PRA_1", amount=Decimal("1.00"), statement="designates ...")
-    return _envelope(events.CreditClaimed(
-        claim_id=uuid.uuid4(), learner_id=learner, activity=activity, provider_name="Example Medical School",
-        credits=(credit,), completed_on=datetime.now(UTC).date(), claimed_at=datetime.now(UTC)), learner)
+    return _envelope(
+        events.CreditClaimed(
+            claim_id=uuid.uuid4(),
+            learner_id=learner,
+            activity=activity,
+            provider_name="Example Medical School",
+            credits=(credit,),
+            completed_on=datetime.now(UTC).date(),
+            claimed_at=datetime.now(UTC),
+        ),
+        learner,
+    )
 
 
-def board_status(learner: uuid.UUID, *, status: str, board: str = "ABIM", reason: str | None = None,
-                 claim_id: uuid.UUID | None = None) -> Envelope[Any]:
-    return _envelope(events.BoardReportStatusChanged(
-        report_id=uuid.uuid4(), learner_id=learner, claim_id=claim_id or uuid.uuid4(), board_code=board,
-        status=status, reason=reason, attempts=1, changed_at=datetime.now(UTC)), learner)
+def board_status(
+    learner: uuid.UUID,
+    *,
+    status: str,
+    board: str = "ABIM",
+    reason: str | None = None,
+    claim_id: uuid.UUID | None = None,
+) -> Envelope[Any]:
+    return _envelope(
+        events.BoardReportStatusChanged(
+            report_id=uuid.uuid4(),
+            learner_id=learner,
+            claim_id=claim_id or uuid.uuid4(),
+            board_code=board,
+            status=status,
+            reason=reason,
+            attempts=1,
+            changed_at=datetime.now(UTC),
+        ),
+        learner,
+    )
 
 
 def account_merged(merged: uuid.UUID, into: uuid.UUID) -> Envelope[Any]:
     """The help desk merged `merged` into `into`; keyed by the survivor, as identity publishes it."""
-    return _envelope(events.AccountMerged(surviving_user_id=into, merged_user_id=merged, merged_at=datetime.now(UTC),
-                                          reason="same physician, two accounts (help desk ticket 4711)"), into)
+    return _envelope(
+        events.AccountMerged(
+            surviving_user_id=into,
+            merged_user_id=merged,
+            merged_at=datetime.now(UTC),
+            reason="same physician, two accounts (help desk ticket 4711)",
+        ),
+        into,
+    )

@@ -34,8 +34,11 @@ def up(profile: str) -> int:
     try:
         print("starting PostgreSQL and Kafka ...", flush=True)
         stack.start_infra()
-        print(f"  PostgreSQL ready in {stack.timings['postgres']:.1f}s, Kafka with topics in "
-              f"{stack.timings['kafka']:.1f}s", flush=True)
+        print(
+            f"  PostgreSQL ready in {stack.timings['postgres']:.1f}s, Kafka with topics in "
+            f"{stack.timings['kafka']:.1f}s",
+            flush=True,
+        )
         print("starting the SMTP sink, the fake board and the six services ...", flush=True)
         stack.start_tools()
         stack.start_services()
@@ -50,7 +53,8 @@ def up(profile: str) -> int:
         stack.stop()  # Ctrl-C during start-up, or a bug: leave nothing running
         raise
     c = stack.config
-    print(f"""
+    print(
+        f"""
 OpenCME is running ({time.monotonic() - started:.0f}s to start).
 
   Gateway (API):        {c.gateway_url}/api/<identity|catalog|credit|certificates|board-reporting|notifications>/
@@ -64,7 +68,9 @@ OpenCME is running ({time.monotonic() - started:.0f}s to start).
   Learner:  {data.learner[0]} / {data.learner[1]}
   Grand-rounds event code: {data.event_code}
 
-Press Ctrl-C to stop.""", flush=True)
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
     _wait_for_ctrl_c(stack)
     print("stopping ...", flush=True)
     stack.stop()

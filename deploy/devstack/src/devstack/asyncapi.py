@@ -1,6 +1,6 @@
 """Writes each service's AsyncAPI document (from its FastStream worker) to contracts/asyncapi/<service>.yaml.
 
-    .venv/bin/python -m devstack.asyncapi
+.venv/bin/python -m devstack.asyncapi
 """
 
 from __future__ import annotations
@@ -28,9 +28,23 @@ def generate(out: Path) -> list[Path]:
     written = []
     for service in SERVICES:
         target = out / f"{service}.yaml"
-        subprocess.run([sys.executable, "-m", "faststream", "docs", "gen", "--factory", "--yaml", "--out", str(target),
-                        f"{package_of(service)}.worker:create_worker"], check=True, cwd=REPO_ROOT,
-                       capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "faststream",
+                "docs",
+                "gen",
+                "--factory",
+                "--yaml",
+                "--out",
+                str(target),
+                f"{package_of(service)}.worker:create_worker",
+            ],
+            check=True,
+            cwd=REPO_ROOT,
+            capture_output=True,
+        )
         _sort_sections(target)
         written.append(target)
     return written

@@ -15,6 +15,7 @@ Content rules, unless `/_control` forces an answer:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import uuid
 from dataclasses import dataclass, field
@@ -101,12 +102,14 @@ class FakeBoard:
 
     def receive(self, report: LearnerReport) -> tuple[int, dict[str, Any]]:
         status_code, answer = self._answer(report)
-        self.reports.append({
-            "receivedAt": datetime.now(UTC).isoformat(),
-            "report": report.model_dump(mode="json"),
-            "statusCode": status_code,
-            "answer": answer,
-        })
+        self.reports.append(
+            {
+                "receivedAt": datetime.now(UTC).isoformat(),
+                "report": report.model_dump(mode="json"),
+                "statusCode": status_code,
+                "answer": answer,
+            }
+        )
         return status_code, answer
 
     def _answer(self, report: LearnerReport) -> tuple[int, dict[str, Any]]:
@@ -135,15 +138,18 @@ class FakeBoard:
         if all(key in self.recorded for key in keys):
             return {"status": "accepted", "reportID": self.recorded[keys[0]]["reportID"], "alreadyRecorded": True}
         report_id = _new_report_id()
-        for key, credit in zip(keys, report.CreditCertificate):
-            self.recorded.setdefault(key, {
-                "reportID": report_id,
-                "CreditID": credit.CreditID,
-                "activityCertification": credit.CreditReceived.activityCertification,
-                "unit": credit.CreditReceived.unit,
-                "credits": credit.CreditReceived.credits,
-                "CompletedDateTime": report.CompletedDateTime.isoformat(),
-            })
+        for key, credit in zip(keys, report.CreditCertificate, strict=False):
+            self.recorded.setdefault(
+                key,
+                {
+                    "reportID": report_id,
+                    "CreditID": credit.CreditID,
+                    "activityCertification": credit.CreditReceived.activityCertification,
+                    "unit": credit.CreditReceived.unit,
+                    "credits": credit.CreditReceived.credits,
+                    "CompletedDateTime": report.CompletedDateTime.isoformat(),
+                },
+            )
         return {"status": "accepted", "reportID": report_id, "alreadyRecorded": False}
 
     def _delete(self, report: LearnerReport) -> dict[str, Any]:
@@ -152,7 +158,8 @@ class FakeBoard:
 
     def learner_status(self, board_code: str, board_id: str, module_id: str) -> dict[str, Any]:
         credits = [
-            record for (code, bid, module, _), record in self.recorded.items()
+            record
+            for (code, bid, module, _), record in self.recorded.items()
             if (code, bid, module) == (board_code.upper(), board_id, module_id)
         ]
         return {
@@ -248,10 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(uvicorn.Config(create_app(), host=args.host, port=args.port)).run()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

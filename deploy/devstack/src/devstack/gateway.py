@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import subprocess
 import urllib.request
 
 from devstack.config import REPO_ROOT, SERVICES, StackConfig
@@ -20,21 +21,22 @@ def render(config: StackConfig, prefix: str) -> str:
     )
     locations = "".join(
         f"        location /api/{s}/ {{\n"
-        f"            proxy_set_header Connection \"\";\n"
+        f'            proxy_set_header Connection "";\n'
         f"            proxy_pass http://{s.replace('-', '_')}/;\n"
         f"        }}\n"
         for s in SERVICES
     )
     user = "user nobody nogroup;" if os.geteuid() == 0 else ""
-    return TEMPLATE.read_text().format(prefix=prefix, port=config.gateway_port, upstreams=upstreams,
-                                       locations=locations, user_directive=user)
+    return TEMPLATE.read_text().format(
+        prefix=prefix, port=config.gateway_port, upstreams=upstreams, locations=locations, user_directive=user
+    )
 
 
 class Gateway:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.prefix = config.state_dir / "nginx"
-        self.proc = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> float:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -48,11 +50,19 @@ class Gateway:
                 os.chown(self.prefix / temp, nobody.pw_uid, nobody.pw_gid)
         conf = self.prefix / "nginx.conf"
         conf.write_text(render(self.config, str(self.prefix)))
-        self.proc = spawn("gateway", [nginx, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log")],
-                          log_dir=self.config.logs_dir)
+        self.proc = spawn(
+            "gateway",
+            [nginx, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log")],
+            log_dir=self.config.logs_dir,
+        )
         url = f"{self.config.gateway_url}/healthz"
-        return wait_until(lambda: urllib.request.urlopen(url, timeout=1).status == 200, what="nginx gateway",
-                          timeout=20, log=self.prefix / "error.log", proc=self.proc)
+        return wait_until(
+            lambda: urllib.request.urlopen(url, timeout=1).status == 200,
+            what="nginx gateway",
+            timeout=20,
+            log=self.prefix / "error.log",
+            proc=self.proc,
+        )
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import shutil
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -26,8 +28,19 @@ def ensure_jars() -> Path:
     if not any(LIBS.glob("kafka_2.13-*.jar")):
         if shutil.which("mvn") is None:
             raise StartError("Maven (mvn) is needed once to fetch Kafka's jars from Maven Central")
-        run_checked(["mvn", "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
-                     "-DincludeScope=runtime", f"-DoutputDirectory={LIBS}"], what="fetching Kafka jars with Maven")
+        run_checked(
+            [
+                "mvn",
+                "-B",
+                "-q",
+                "-f",
+                str(POM),
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={LIBS}",
+            ],
+            what="fetching Kafka jars with Maven",
+        )
     return LIBS
 
 
@@ -46,33 +59,52 @@ class Kafka:
         self.data = self.root / "data"
         self.log = config.logs_dir / "kafka.log"
         self.heap_mb = heap_mb
-        self.proc = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def _properties(self) -> Path:
         template = (REPO_ROOT / "deploy" / "kafka" / "server.properties").read_text()
         path = self.root / "server.properties"
-        path.write_text(template.format(port=self.config.kafka_port, controller_port=self.config.kafka_controller_port,
-                                        log_dir=self.data))
+        path.write_text(
+            template.format(
+                port=self.config.kafka_port, controller_port=self.config.kafka_controller_port, log_dir=self.data
+            )
+        )
         return path
 
     def _java(self, main: str, *args: str) -> list[str]:
-        return ["java", f"-Xms{self.heap_mb // 2}m", f"-Xmx{self.heap_mb}m", "-XX:+UseG1GC",
-                "-XX:TieredStopAtLevel=1",  # faster start-up on 2 cores; the broker is I/O bound here
-                f"-Dlog4j2.configurationFile={REPO_ROOT / 'deploy' / 'kafka' / 'log4j2.yaml'}",
-                "-cp", f"{ensure_jars()}/*", main, *args]
+        return [
+            "java",
+            f"-Xms{self.heap_mb // 2}m",
+            f"-Xmx{self.heap_mb}m",
+            "-XX:+UseG1GC",
+            "-XX:TieredStopAtLevel=1",  # faster start-up on 2 cores; the broker is I/O bound here
+            f"-Dlog4j2.configurationFile={REPO_ROOT / 'deploy' / 'kafka' / 'log4j2.yaml'}",
+            "-cp",
+            f"{ensure_jars()}/*",
+            main,
+            *args,
+        ]
 
     def start(self) -> float:
         """Start the broker (formatting storage on first use); returns seconds until topics exist."""
         self.root.mkdir(parents=True, exist_ok=True)
         props = self._properties()
         if not (self.data / "meta.properties").exists():
-            run_checked(self._java("kafka.tools.StorageTool", "format", "--standalone", "-t", _cluster_id(),
-                                   "-c", str(props)), what="formatting Kafka storage")
+            run_checked(
+                self._java("kafka.tools.StorageTool", "format", "--standalone", "-t", _cluster_id(), "-c", str(props)),
+                what="formatting Kafka storage",
+            )
         started = time.monotonic()
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # "connection refused" until it listens
         self.proc = spawn("kafka", self._java("kafka.Kafka", str(props)), log_dir=self.config.logs_dir)
-        wait_until(lambda: asyncio.run(create_topics(self.config.kafka_bootstrap)), what="Kafka", timeout=120,
-                   log=self.log, proc=self.proc, interval=0.5)
+        wait_until(
+            lambda: asyncio.run(create_topics(self.config.kafka_bootstrap)),
+            what="Kafka",
+            timeout=120,
+            log=self.log,
+            proc=self.proc,
+            interval=0.5,
+        )
         return time.monotonic() - started
 
     def stop(self) -> None:
@@ -88,10 +120,8 @@ async def create_topics(bootstrap: str) -> bool:
         existing = set(await admin.list_topics())
         missing = [NewTopic(name, partitions, 1) for name, partitions in all_topic_names() if name not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
         return {name for name, _ in all_topic_names()} <= set(await admin.list_topics())
     finally:
         await admin.close()

@@ -40,8 +40,10 @@ def _reachable_data_dir(root: Path) -> Path:
     if os.geteuid() != 0:
         return preferred
     probe = next((p for p in [preferred, *preferred.parents] if p.exists()), Path("/"))
-    reachable = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(probe)],
-                               capture_output=True).returncode == 0
+    reachable = (
+        subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(probe)], capture_output=True).returncode
+        == 0
+    )
     if reachable:
         return preferred
     digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
@@ -87,8 +89,20 @@ class Postgres:
         for p in (self.root, self.home, self.data, pwfile):
             self._own(p)
         run_checked(
-            _as_owner([str(_bindir() / "initdb"), "-D", str(self.data), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                       "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]),
+            _as_owner(
+                [
+                    str(_bindir() / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    SUPERUSER,
+                    f"--pwfile={pwfile}",
+                    "--auth=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
             what="initdb",
         )
         pwfile.unlink()
@@ -116,8 +130,21 @@ class Postgres:
             self.create_databases()
             return 0.0
         run_checked(
-            _as_owner([str(_bindir() / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
-                       "-o", f"-p {self.port}", "-w", "-t", "60", "start"]),
+            _as_owner(
+                [
+                    str(_bindir() / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log),
+                    "-o",
+                    f"-p {self.port}",
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
             what=f"PostgreSQL start (log: {self.log})",
         )
         waited = wait_until(self._accepting, what="PostgreSQL", timeout=60, log=self.log)
@@ -134,11 +161,14 @@ class Postgres:
                 run_checked([*base, f'CREATE DATABASE "{name}"'], what=f"create database {name}", env=env)
 
     def running(self) -> bool:
-        status = subprocess.run(_as_owner([str(_bindir() / "pg_ctl"), "-D", str(self.data), "status"]),
-                                capture_output=True)
+        status = subprocess.run(
+            _as_owner([str(_bindir() / "pg_ctl"), "-D", str(self.data), "status"]), capture_output=True
+        )
         return status.returncode == 0
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run(_as_owner([str(_bindir() / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
-                           capture_output=True)
+            subprocess.run(
+                _as_owner([str(_bindir() / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+            )

@@ -14,14 +14,20 @@ class StartError(RuntimeError):
     """A part of the stack did not come up; the message says which and where its log is."""
 
 
-def spawn(name: str, argv: Sequence[str], *, log_dir: Path, env: dict[str, str] | None = None,
-          cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    name: str, argv: Sequence[str], *, log_dir: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start a long-running child in its own session, its output appended to <log_dir>/<name>.log."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
     return subprocess.Popen(
-        list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True,
+        list(argv),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        start_new_session=True,
     )
 
 
@@ -40,15 +46,22 @@ def stop(proc: subprocess.Popen[bytes], *, timeout: float = 15.0) -> None:
         proc.wait(timeout=5)
 
 
-def wait_until(check: Callable[[], bool], *, what: str, timeout: float, log: Path | None = None,
-               proc: subprocess.Popen[bytes] | None = None, interval: float = 0.2) -> float:
+def wait_until(
+    check: Callable[[], bool],
+    *,
+    what: str,
+    timeout: float,
+    log: Path | None = None,
+    proc: subprocess.Popen[bytes] | None = None,
+    interval: float = 0.2,
+) -> float:
     """Poll `check` until it holds; returns the seconds waited. Fails early if `proc` dies."""
     started = time.monotonic()
     while True:
         try:
             if check():
                 return time.monotonic() - started
-        except Exception:  # noqa: BLE001 - not up yet, whatever the reason
+        except Exception:
             pass
         if proc is not None and proc.poll() is not None:
             raise StartError(f"{what} exited with code {proc.returncode}; see {log}")

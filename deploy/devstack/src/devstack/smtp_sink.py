@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
@@ -144,11 +144,12 @@ def _list(maildir: Path, to: str | None) -> list[Stored]:
     return found
 
 
-def _text_of(part: EmailMessage) -> str:
+def _text_of(part: Message) -> str:
     try:
-        return part.get_content()
+        return str(part.get_content())  # type: ignore[attr-defined]  # an EmailMessage part (policy=default)
     except (LookupError, UnicodeError):  # unknown or lying charset
-        return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+        payload = part.get_payload(decode=True)
+        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
 
 
 def _details(stored: Stored) -> dict[str, Any]:
@@ -266,8 +267,12 @@ def create_http_app(maildir: Path) -> FastAPI:
     @app.get("/view/{message_id}", response_class=HTMLResponse, include_in_schema=False)
     def view(message_id: str) -> HTMLResponse:
         d = _details(get(message_id))
-        fields = [("Received", d["received_at"]), ("From", d["from"]), ("To", ", ".join(d["to"])),
-                  ("Subject", d["subject"])]
+        fields = [
+            ("Received", d["received_at"]),
+            ("From", d["from"]),
+            ("To", ", ".join(d["to"])),
+            ("Subject", d["subject"]),
+        ]
         meta = "".join(f"<tr><th>{k}</th><td>{html.escape(v or '')}</td></tr>" for k, v in fields)
         attachments = "".join(
             f"<li>{html.escape(a['filename'] or '(unnamed)')} "

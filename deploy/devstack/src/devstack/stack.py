@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import subprocess
 import sys
@@ -46,7 +47,7 @@ class Stack:
         self.timings["postgres"] = self._timed(self.postgres.start)
         self.timings["kafka"] = self.kafka.start()
 
-    def _timed(self, fn) -> float:  # noqa: ANN001
+    def _timed(self, fn) -> float:
         started = time.monotonic()
         fn()
         return time.monotonic() - started
@@ -63,17 +64,24 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
         extra = {
-            "identity": {"PORTAL_URL": c.gateway_url, "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-                         "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                         "SIGNING_KEY_PASSPHRASE": local_secret(c.state_dir / "identity-signing-key.passphrase")},
+            "identity": {
+                "PORTAL_URL": c.gateway_url,
+                "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+                "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                "SIGNING_KEY_PASSPHRASE": local_secret(c.state_dir / "identity-signing-key.passphrase"),
+            },
             "certificates": {"PUBLIC_BASE_URL": c.gateway_url},
             "board-reporting": {"BOARD_ENDPOINT_URL": f"http://127.0.0.1:{c.board_port}", "SUBMIT_INTERVAL": "1"},
-            "notifications": {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(c.smtp_port), "PORTAL_URL": c.gateway_url,
-                              "SEND_INTERVAL": "1"},
+            "notifications": {
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(c.smtp_port),
+                "PORTAL_URL": c.gateway_url,
+                "SEND_INTERVAL": "1",
+            },
         }
         return {**env, **extra.get(service, {})}
 
-    def start_services(self, *, database_url_for=None, kafka_bootstrap: str | None = None) -> None:  # noqa: ANN001
+    def start_services(self, *, database_url_for=None, kafka_bootstrap: str | None = None) -> None:
         """Start each service's API and worker; waits until every API answers /readyz and every worker /healthz (its
         Kafka connection is up)."""
         started = time.monotonic()
@@ -84,36 +92,75 @@ class Stack:
             env = self.service_env(service, database_url=database_url_for(service), kafka_bootstrap=kafka_bootstrap)
             port = self.config.service_port(service)
             self.processes[f"{service}-api"] = spawn(
-                f"{service}-api", [sys.executable, "-m", "uvicorn", f"{package}.main:create_app", "--factory",
-                                   "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-                                   "--timeout-graceful-shutdown", "5"],
-                log_dir=self.config.logs_dir, env=env)
+                f"{service}-api",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"{package}.main:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                    "--timeout-graceful-shutdown",
+                    "5",
+                ],
+                log_dir=self.config.logs_dir,
+                env=env,
+            )
             self.processes[f"{service}-worker"] = spawn(
-                f"{service}-worker", [sys.executable, "-m", f"{package}.worker"], log_dir=self.config.logs_dir,
-                env={**env, "WORKER_HEALTH_PORT": str(self.config.worker_health_port(service))})
+                f"{service}-worker",
+                [sys.executable, "-m", f"{package}.worker"],
+                log_dir=self.config.logs_dir,
+                env={**env, "WORKER_HEALTH_PORT": str(self.config.worker_health_port(service))},
+            )
         for service in SERVICES:
             for part, url, ok in (
-                    ("api", f"http://127.0.0.1:{self.config.service_port(service)}/readyz", 200),
-                    ("worker", f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 204)):
-                wait_until(lambda url=url, ok=ok: urllib.request.urlopen(url, timeout=2).status == ok,
-                           what=f"{service} {part}", timeout=90, log=self.config.logs_dir / f"{service}-{part}.log",
-                           proc=self.processes[f"{service}-{part}"])
+                ("api", f"http://127.0.0.1:{self.config.service_port(service)}/readyz", 200),
+                ("worker", f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 204),
+            ):
+                wait_until(
+                    functools.partial(_answers, url, ok),
+                    what=f"{service} {part}",
+                    timeout=90,
+                    log=self.config.logs_dir / f"{service}-{part}.log",
+                    proc=self.processes[f"{service}-{part}"],
+                )
         self.timings["services"] = time.monotonic() - started
 
     def start_tools(self) -> None:
         """The SMTP sink (mail readable at its web page) and the fake certifying board."""
         c = self.config
         self.processes["smtp-sink"] = spawn(
-            "smtp-sink", [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(c.smtp_port),
-                          "--http-port", str(c.smtp_http_port), "--dir", str(c.state_dir / "mail")],
-            log_dir=c.logs_dir)
+            "smtp-sink",
+            [
+                sys.executable,
+                "-m",
+                "devstack.smtp_sink",
+                "--smtp-port",
+                str(c.smtp_port),
+                "--http-port",
+                str(c.smtp_http_port),
+                "--dir",
+                str(c.state_dir / "mail"),
+            ],
+            log_dir=c.logs_dir,
+        )
         self.processes["fake-board"] = spawn(
-            "fake-board", [sys.executable, "-m", "devstack.fake_board", "--port", str(c.board_port)],
-            log_dir=c.logs_dir)
+            "fake-board", [sys.executable, "-m", "devstack.fake_board", "--port", str(c.board_port)], log_dir=c.logs_dir
+        )
         for name, port in (("smtp-sink", c.smtp_http_port), ("fake-board", c.board_port)):
-            wait_until(lambda port=port: urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/{'messages' if name == 'smtp-sink' else '_reports'}", timeout=2).status == 200,
-                what=name, timeout=30, log=c.logs_dir / f"{name}.log", proc=self.processes[name])
+            wait_until(
+                functools.partial(
+                    _answers, f"http://127.0.0.1:{port}/{'messages' if name == 'smtp-sink' else '_reports'}", 200
+                ),
+                what=name,
+                timeout=30,
+                log=c.logs_dir / f"{name}.log",
+                proc=self.processes[name],
+            )
 
     def start_gateway(self) -> None:
         self.timings["gateway"] = self.gateway.start()
@@ -134,6 +181,10 @@ class Stack:
     @property
     def log_dir(self) -> Path:
         return self.config.logs_dir
+
+
+def _answers(url: str, status: int) -> bool:
+    return bool(urllib.request.urlopen(url, timeout=2).status == status)
 
 
 def repo_path(*parts: str) -> Path:

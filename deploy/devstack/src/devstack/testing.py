@@ -26,11 +26,19 @@ class TokenMint:
         public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key()))
         return {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "ES256"}]}
 
-    def token(self, user_id: uuid.UUID, *, roles: tuple[str, ...] = ("learner",), email: str | None = None,
-              ttl: int = 600) -> str:
+    def token(
+        self, user_id: uuid.UUID, *, roles: tuple[str, ...] = ("learner",), email: str | None = None, ttl: int = 600
+    ) -> str:
         now = int(time.time())
-        claims = {"iss": "opencme-identity", "aud": "opencme", "sub": str(user_id), "iat": now, "exp": now + ttl,
-                  "roles": list(roles), "email": email or f"{user_id.hex[:8]}@example.org"}
+        claims = {
+            "iss": "opencme-identity",
+            "aud": "opencme",
+            "sub": str(user_id),
+            "iat": now,
+            "exp": now + ttl,
+            "roles": list(roles),
+            "email": email or f"{user_id.hex[:8]}@example.org",
+        }
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
 
     def headers(self, user_id: uuid.UUID, **kwargs: Any) -> dict[str, str]:
@@ -38,8 +46,9 @@ class TokenMint:
 
 
 @contextlib.asynccontextmanager
-async def running_app(app: FastAPI, *, jwks: dict[str, Any] | None = None,
-                      verifier_factory: Any = None) -> AsyncIterator[httpx.AsyncClient]:
+async def running_app(
+    app: FastAPI, *, jwks: dict[str, Any] | None = None, verifier_factory: Any = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """Runs `app`'s lifespan (real database) and yields a client talking to it in-process."""
     async with app.router.lifespan_context(app):
         if jwks is not None and verifier_factory is not None:

@@ -16,8 +16,10 @@ router = APIRouter()
 @router.get("/boards", response_model=list[schemas.Board])
 async def list_boards(conn: ConnDep) -> list[schemas.Board]:
     """The certifying boards we report to, or whose participants report themselves."""
-    return [schemas.Board(**{k: r[k] for k in ("code", "name", "mode", "deadline_days", "self_report_instructions")})
-            for r in await repository.list_boards(conn)]
+    return [
+        schemas.Board(**{k: r[k] for k in ("code", "name", "mode", "deadline_days", "self_report_instructions")})
+        for r in await repository.list_boards(conn)
+    ]
 
 
 @router.get("/reports/mine", response_model=list[schemas.Report])

@@ -9,8 +9,8 @@ from faststream.kafka import KafkaBroker
 
 from board_reporting import merges, revocations, service
 from board_reporting.config import SERVICE
-from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import AccountMerged, CreditClaimed, CreditRevoked, Envelope, ProfileUpdated, UserRegistered
+from opencme_kit.messaging import InboxConsumer
 
 
 async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[CreditClaimed]) -> None:
@@ -22,15 +22,17 @@ async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[CreditC
 async def on_user_registered(conn: asyncpg.Connection, envelope: Envelope[UserRegistered]) -> None:
     """Keep the new learner's name, board IDs and birth month/day; releases reports claimed before it arrived."""
     data = envelope.data
-    await service.apply_profile(conn=conn, learner_id=data.user_id, profile=data.profile,
-                                version=data.profile_version, now=service.utcnow())
+    await service.apply_profile(
+        conn=conn, learner_id=data.user_id, profile=data.profile, version=data.profile_version, now=service.utcnow()
+    )
 
 
 async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[ProfileUpdated]) -> None:
     """Keep the newest profile; held and rejected reports go to the board once it has what the board needs."""
     data = envelope.data
-    await service.apply_profile(conn=conn, learner_id=data.user_id, profile=data.profile, version=data.version,
-                                now=service.utcnow())
+    await service.apply_profile(
+        conn=conn, learner_id=data.user_id, profile=data.profile, version=data.version, now=service.utcnow()
+    )
 
 
 async def on_credit_revoked(conn: asyncpg.Connection, envelope: Envelope[CreditRevoked]) -> None:

@@ -129,8 +129,14 @@ def hold_reason(missing: list[str]) -> str:
     return f"add your {' and '.join(missing)} to your profile so that the board can match you"
 
 
-def decide(board: Board, learner: Learner | None, *, share_permission: bool, credits: Mapping[str, Decimal],
-           claimed_at: datetime) -> Decision | None:
+def decide(
+    board: Board,
+    learner: Learner | None,
+    *,
+    share_permission: bool,
+    credits: Mapping[str, Decimal],
+    claimed_at: datetime,
+) -> Decision | None:
     """The report a claim gets for `board`; None when the learner did not allow sharing (nothing is reported)."""
     due_by = due_date(board, claimed_at)
     credit = credit_to_report(board.code, credits)
@@ -141,8 +147,13 @@ def decide(board: Board, learner: Learner | None, *, share_permission: bool, cre
     if not share_permission:
         return None
     if credit is None:
-        return Decision("failed", f"the claim has no {board.code} MOC points or AMA PRA Category 1 credit to report",
-                        due_by, None, None)
+        return Decision(
+            "failed",
+            f"the claim has no {board.code} MOC points or AMA PRA Category 1 credit to report",
+            due_by,
+            None,
+            None,
+        )
     if missing := missing_for(learner, board.code):
         return Decision("held", hold_reason(missing), due_by, credit_type, points)
     return Decision("queued", None, due_by, credit_type, points)
@@ -160,8 +171,9 @@ def learner_identity(learner: Learner, board_code: str) -> dict[str, Any]:
     }
 
 
-def after_profile_change(status: str, board_code: str, learner: Learner,
-                         sent: Mapping[str, Any] | None) -> Transition | None:
+def after_profile_change(
+    status: str, board_code: str, learner: Learner, sent: Mapping[str, Any] | None
+) -> Transition | None:
     """A held or rejected report once the learner's profile changed; None when it stays as it is.
 
     A rejected report goes back to the board only when what the board matches on changed: the same record would be
@@ -183,19 +195,22 @@ def backoff_seconds(attempt: int, *, base: float, cap: float, jitter: float) -> 
     return ceiling / 2 + ceiling / 2 * jitter
 
 
-def after_answer(answer: BoardAnswer, *, attempts: int, max_attempts: int, now: datetime, base: float, cap: float,
-                 jitter: float) -> Transition:
+def after_answer(
+    answer: BoardAnswer, *, attempts: int, max_attempts: int, now: datetime, base: float, cap: float, jitter: float
+) -> Transition:
     """Where a submitted report goes after the board's answer to its `attempts`-th submission."""
     if answer.outcome == "accepted":
         return Transition("accepted")
     if answer.outcome == "rejected":
         return Transition("rejected", answer.reason or "rejected by the board without a reason")
     if answer.outcome == "invalid":
-        return Transition("failed", "the board could not process our record; the help desk can see why",
-                          last_error=answer.reason)
+        return Transition(
+            "failed", "the board could not process our record; the help desk can see why", last_error=answer.reason
+        )
     if attempts >= max_attempts:
-        return Transition("failed", f"the board could not be reached after {attempts} attempts",
-                          last_error=answer.reason)
+        return Transition(
+            "failed", f"the board could not be reached after {attempts} attempts", last_error=answer.reason
+        )
     delay = backoff_seconds(attempts, base=base, cap=cap, jitter=jitter)
     return Transition("queued", None, now + timedelta(seconds=delay), last_error=answer.reason)
 
@@ -232,8 +247,17 @@ def after_revoked_answer(transition: Transition, revoked_reason: str) -> Transit
     return Transition("withdrawn", withdrawal_reason("submitted", revoked_reason), last_error=transition.last_error)
 
 
-def build_record(*, report_id: uuid.UUID, claim_id: uuid.UUID, activity_id: uuid.UUID, completed_on: date,
-                 board_code: str, credits: Decimal, learner: Learner, provider: str) -> dict[str, Any]:
+def build_record(
+    *,
+    report_id: uuid.UUID,
+    claim_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    completed_on: date,
+    board_code: str,
+    credits: Decimal,
+    learner: Learner,
+    provider: str,
+) -> dict[str, Any]:
     """The learner report in the shape of ACCME's draft PARS JSON schema.
 
     CreditID is the report's own id, stable across retries, so a board that already recorded it does not count it twice.
@@ -242,14 +266,15 @@ def build_record(*, report_id: uuid.UUID, claim_id: uuid.UUID, activity_id: uuid
         "ProviderOrganization": provider,
         "Module": {"moduleID": str(activity_id)},
         "Status": "Completed",
-        "CompletedDateTime": datetime(completed_on.year, completed_on.month, completed_on.day,
-                                      tzinfo=UTC).isoformat(),
+        "CompletedDateTime": datetime(completed_on.year, completed_on.month, completed_on.day, tzinfo=UTC).isoformat(),
         "LearnerRecordAction": "add",
         "Learner": learner_identity(learner, board_code),
-        "CreditCertificate": [{
-            "UniqueID": [{"value": str(claim_id), "domain": UNIQUE_ID_DOMAIN}],
-            "CreditReceived": {"activityCertification": board_code, "unit": "Point", "credits": float(credits)},
-            "CreditID": str(report_id),
-        }],
+        "CreditCertificate": [
+            {
+                "UniqueID": [{"value": str(claim_id), "domain": UNIQUE_ID_DOMAIN}],
+                "CreditReceived": {"activityCertification": board_code, "unit": "Point", "credits": float(credits)},
+                "CreditID": str(report_id),
+            }
+        ],
         "PermissionToShare": True,
     }

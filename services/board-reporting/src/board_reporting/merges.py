@@ -8,8 +8,8 @@ from datetime import datetime
 import asyncpg
 
 from board_reporting import repository, service
-from opencme_kit.messaging import Rejected
 from opencme_contracts.events import AccountMerged
+from opencme_kit.messaging import Rejected
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,15 @@ async def merge_accounts(*, conn: asyncpg.Connection, merge: AccountMerged, now:
         survivor = await repository.lock_and_resolve(conn, merge.surviving_user_id)
         if survivor == merge.merged_user_id:
             raise Rejected(f"merging {merge.merged_user_id} into {merge.surviving_user_id} would merge it into itself")
-        await repository.record_merge(conn, merged_id=merge.merged_user_id, surviving_id=survivor,
-                                      merged_at=merge.merged_at)
+        await repository.record_merge(
+            conn, merged_id=merge.merged_user_id, surviving_id=survivor, merged_at=merge.merged_at
+        )
         moved = await repository.move_reports(conn, from_id=merge.merged_user_id, to_id=survivor)
-        log.info("merged %s into %s: %d board reports moved", merge.merged_user_id, survivor, moved,
-                 extra={"ctx_learner_id": str(survivor)})
+        log.info(
+            "merged %s into %s: %d board reports moved",
+            merge.merged_user_id,
+            survivor,
+            moved,
+            extra={"ctx_learner_id": str(survivor)},
+        )
         return await service.release_waiting(conn, survivor, now)
-

@@ -23,18 +23,34 @@ async def revoke_claim(*, conn: asyncpg.Connection, revocation: CreditRevoked) -
     async with conn.transaction():
         # The claim's own learner, as record_claim locks it first: the two never interleave for one claim.
         await repository.lock_learner(conn, revocation.learner_id)
-        await repository.remember_revocation(conn, claim_id=revocation.claim_id, learner_id=revocation.learner_id,
-                                             revoked_at=revocation.revoked_at, reason=revocation.reason)
+        await repository.remember_revocation(
+            conn,
+            claim_id=revocation.claim_id,
+            learner_id=revocation.learner_id,
+            revoked_at=revocation.revoked_at,
+            reason=revocation.reason,
+        )
         for report in await repository.reports_of_claim(conn, revocation.claim_id):
             action = domain.on_revocation(report["status"])
             if action == "withdraw":
-                withdrawn.append(await repository.withdraw(
-                    conn, report["id"], reason=domain.withdrawal_reason(report["status"], revocation.reason),
-                    revoked_at=revocation.revoked_at, revoked_reason=revocation.reason))
+                withdrawn.append(
+                    await repository.withdraw(
+                        conn,
+                        report["id"],
+                        reason=domain.withdrawal_reason(report["status"], revocation.reason),
+                        revoked_at=revocation.revoked_at,
+                        revoked_reason=revocation.reason,
+                    )
+                )
             elif action == "flag":
-                log.warning("claim %s was revoked but %s has its report (%s): support must correct it at the board",
-                            revocation.claim_id, report["board_code"], report["status"],
-                            extra={"ctx_report_id": str(report["id"])})
-                await repository.flag_revoked(conn, report["id"], revoked_at=revocation.revoked_at,
-                                              revoked_reason=revocation.reason)
+                log.warning(
+                    "claim %s was revoked but %s has its report (%s): support must correct it at the board",
+                    revocation.claim_id,
+                    report["board_code"],
+                    report["status"],
+                    extra={"ctx_report_id": str(report["id"])},
+                )
+                await repository.flag_revoked(
+                    conn, report["id"], revoked_at=revocation.revoked_at, revoked_reason=revocation.reason
+                )
     return withdrawn

@@ -16,7 +16,8 @@ class Board(BaseModel):
     code: str
     name: str
     mode: Literal["report", "self_report"] = Field(
-        description="report: we send the completion to the board; self_report: the learner reports it")
+        description="report: we send the completion to the board; self_report: the learner reports it"
+    )
     deadline_days: int | None = Field(description="we report within this many days of the claim")
     self_report_instructions: str | None
 
@@ -47,7 +48,8 @@ class SupportReport(Report):
     learner_id: uuid.UUID
     merged_from: uuid.UUID | None
     needs_board_correction: bool = Field(
-        description="the claim was revoked after the board had (or may have had) the report: correct it at the board")
+        description="the claim was revoked after the board had (or may have had) the report: correct it at the board"
+    )
     last_error: str | None
     next_attempt_at: datetime | None
     board_report_id: str | None

@@ -15,8 +15,8 @@ import asyncpg
 from board_reporting import domain, repository, schemas
 from board_reporting.client import BoardClient, HttpBoardClient
 from board_reporting.config import SERVICE, Settings
-from opencme_kit import outbox
 from opencme_contracts.events import BoardReportStatusChanged, CreditClaimed, LearnerProfile
+from opencme_kit import outbox
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,22 @@ async def _emit(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime) ->
     if row["status"] == "withdrawn":
         # Not a status BoardReportStatusChanged accepts (contracts are not ours to change): shown by the API only.
         return
-    await outbox.emit(conn, BoardReportStatusChanged(
-        report_id=row["id"], learner_id=row["learner_id"], claim_id=row["claim_id"], board_code=row["board_code"],
-        status=row["status"], reason=row["reason"], attempts=row["attempts"], due_by=row["due_by"], changed_at=now,
-    ), producer=SERVICE, subject=row["learner_id"])
+    await outbox.emit(
+        conn,
+        BoardReportStatusChanged(
+            report_id=row["id"],
+            learner_id=row["learner_id"],
+            claim_id=row["claim_id"],
+            board_code=row["board_code"],
+            status=row["status"],
+            reason=row["reason"],
+            attempts=row["attempts"],
+            due_by=row["due_by"],
+            changed_at=now,
+        ),
+        producer=SERVICE,
+        subject=row["learner_id"],
+    )
 
 
 async def record_claim(*, conn: asyncpg.Connection, claim: CreditClaimed, now: datetime) -> list[asyncpg.Record]:
@@ -60,24 +72,34 @@ async def record_claim(*, conn: asyncpg.Connection, claim: CreditClaimed, now: d
             if board is None:
                 log.warning("claim %s names board %r, which is not in the registry: not reported", claim.claim_id, code)
                 continue
-            decision = domain.decide(board, learner, share_permission=claim.share_permission, credits=credits,
-                                     claimed_at=claim.claimed_at)
+            decision = domain.decide(
+                board, learner, share_permission=claim.share_permission, credits=credits, claimed_at=claim.claimed_at
+            )
             if decision is None:
                 log.info("claim %s: no permission to share with %s, nothing reported", claim.claim_id, board.code)
                 continue
             row = await repository.insert_report(
-                conn, report_id=uuid.uuid4(), claim_id=claim.claim_id, learner_id=learner_id,
-                board_code=board.code, activity_id=claim.activity.activity_id, activity_title=claim.activity.title,
-                completed_on=claim.completed_on, claimed_at=claim.claimed_at, decision=decision,
-                next_attempt_at=now if decision.status == "queued" else None)
+                conn,
+                report_id=uuid.uuid4(),
+                claim_id=claim.claim_id,
+                learner_id=learner_id,
+                board_code=board.code,
+                activity_id=claim.activity.activity_id,
+                activity_title=claim.activity.title,
+                completed_on=claim.completed_on,
+                claimed_at=claim.claimed_at,
+                decision=decision,
+                next_attempt_at=now if decision.status == "queued" else None,
+            )
             if row is not None:
                 await _emit(conn, row, now)
                 opened.append(row)
     return opened
 
 
-async def apply_profile(*, conn: asyncpg.Connection, learner_id: uuid.UUID, profile: LearnerProfile, version: int,
-                        now: datetime) -> list[asyncpg.Record]:
+async def apply_profile(
+    *, conn: asyncpg.Connection, learner_id: uuid.UUID, profile: LearnerProfile, version: int, now: datetime
+) -> list[asyncpg.Record]:
     """Keeps the newest profile; the learner's held and rejected reports go (back) to the board when it helps.
 
     A merged account's profile stays its own (its version line is not the survivor's) and moves no report: identity
@@ -111,8 +133,14 @@ async def release_waiting(conn: asyncpg.Connection, learner_id: uuid.UUID, now: 
                 await repository.set_reason(conn, report["id"], transition.reason)
             continue
         queued = transition.status == "queued"
-        row = await repository.set_status(conn, report["id"], status=transition.status, reason=transition.reason,
-                                          next_attempt_at=now if queued else None, reset_attempts=queued)
+        row = await repository.set_status(
+            conn,
+            report["id"],
+            status=transition.status,
+            reason=transition.reason,
+            next_attempt_at=now if queued else None,
+            reset_attempts=queued,
+        )
         await _emit(conn, row, now)
         changed.append(row)
     return changed
@@ -139,23 +167,37 @@ async def _claim_due(pool: asyncpg.Pool, settings: Settings, now: datetime) -> l
                 continue
             assert learner is not None
             record = domain.build_record(
-                report_id=row["id"], claim_id=row["claim_id"], activity_id=row["activity_id"],
-                completed_on=row["completed_on"], board_code=row["board_code"], credits=row["credits"],
-                learner=learner, provider=settings.provider_name)
+                report_id=row["id"],
+                claim_id=row["claim_id"],
+                activity_id=row["activity_id"],
+                completed_on=row["completed_on"],
+                board_code=row["board_code"],
+                credits=row["credits"],
+                learner=learner,
+                provider=settings.provider_name,
+            )
             submission_id = uuid.uuid4()
-            marked = await repository.mark_submitted(conn, row["id"], record=record, submission_id=submission_id,
-                                                     lease_until=now + SUBMISSION_LEASE)
+            marked = await repository.mark_submitted(
+                conn, row["id"], record=record, submission_id=submission_id, lease_until=now + SUBMISSION_LEASE
+            )
             if row["status"] != "submitted":  # a lapsed lease is taken up again without a new status
                 await _emit(conn, marked, now)
             submissions.append(_Submission(row["id"], submission_id, marked["attempts"], record))
     return submissions
 
 
-async def _record_answer(pool: asyncpg.Pool, settings: Settings, submission: _Submission,
-                         answer: domain.BoardAnswer, now: datetime) -> None:
-    transition = domain.after_answer(answer, attempts=submission.attempts, max_attempts=settings.max_attempts,
-                                     now=now, base=settings.retry_base_seconds, cap=settings.retry_cap_seconds,
-                                     jitter=random.random())
+async def _record_answer(
+    pool: asyncpg.Pool, settings: Settings, submission: _Submission, answer: domain.BoardAnswer, now: datetime
+) -> None:
+    transition = domain.after_answer(
+        answer,
+        attempts=submission.attempts,
+        max_attempts=settings.max_attempts,
+        now=now,
+        base=settings.retry_base_seconds,
+        cap=settings.retry_cap_seconds,
+        jitter=random.random(),
+    )
     async with pool.acquire() as conn, conn.transaction():
         current = await repository.lock_submission(conn, submission.report_id, submission.submission_id)
         if current is None:
@@ -164,18 +206,33 @@ async def _record_answer(pool: asyncpg.Pool, settings: Settings, submission: _Su
         if current["revoked_at"] is not None:  # the claim was revoked while the board had the report
             transition = domain.after_revoked_answer(transition, current["revoked_reason"])
         row = await repository.record_answer(
-            conn, submission.report_id, submission_id=submission.submission_id, status=transition.status,
-            reason=transition.reason, next_attempt_at=transition.next_attempt_at, last_error=transition.last_error,
-            board_report_id=answer.board_report_id)
+            conn,
+            submission.report_id,
+            submission_id=submission.submission_id,
+            status=transition.status,
+            reason=transition.reason,
+            next_attempt_at=transition.next_attempt_at,
+            last_error=transition.last_error,
+            board_report_id=answer.board_report_id,
+        )
         assert row is not None  # locked above
         await _emit(conn, row, now)
-    log.info("report %s: board answered %s, now %s", submission.report_id, answer.outcome, transition.status,
-             extra={"ctx_report_id": str(submission.report_id), "ctx_attempt": submission.attempts,
-                    "ctx_error": transition.last_error})
+    log.info(
+        "report %s: board answered %s, now %s",
+        submission.report_id,
+        answer.outcome,
+        transition.status,
+        extra={
+            "ctx_report_id": str(submission.report_id),
+            "ctx_attempt": submission.attempts,
+            "ctx_error": transition.last_error,
+        },
+    )
 
 
-async def submit_due(pool: asyncpg.Pool, client: BoardClient, settings: Settings, *,
-                     now: datetime | None = None) -> int:
+async def submit_due(
+    pool: asyncpg.Pool, client: BoardClient, settings: Settings, *, now: datetime | None = None
+) -> int:
     """One round: claim the due reports, send them to their boards, record each answer. Returns how many were sent.
 
     No transaction stays open during the calls, and workers running rounds side by side never take the same report.
@@ -213,12 +270,35 @@ async def submit_loop(pool: asyncpg.Pool, *, settings: Settings, client: BoardCl
 
 
 def to_report(row: asyncpg.Record, *, for_support: bool = False) -> schemas.Report:
-    fields = {k: row[k] for k in ("id", "claim_id", "board_code", "board_name", "activity_id", "activity_title",
-                                  "completed_on", "credit_type", "credits", "status", "reason", "due_by", "attempts",
-                                  "updated_at", "revoked_at", "revoked_reason")}
+    fields = {
+        k: row[k]
+        for k in (
+            "id",
+            "claim_id",
+            "board_code",
+            "board_name",
+            "activity_id",
+            "activity_title",
+            "completed_on",
+            "credit_type",
+            "credits",
+            "status",
+            "reason",
+            "due_by",
+            "attempts",
+            "updated_at",
+            "revoked_at",
+            "revoked_reason",
+        )
+    }
     if for_support:
         return schemas.SupportReport(
-            **fields, learner_id=row["learner_id"], merged_from=row["merged_from"], last_error=row["last_error"],
-            next_attempt_at=row["next_attempt_at"], board_report_id=row["board_report_id"],
-            needs_board_correction=domain.needs_board_correction(row["status"], revoked=row["revoked_at"] is not None))
+            **fields,
+            learner_id=row["learner_id"],
+            merged_from=row["merged_from"],
+            last_error=row["last_error"],
+            next_attempt_at=row["next_attempt_at"],
+            board_report_id=row["board_report_id"],
+            needs_board_correction=domain.needs_board_correction(row["status"], revoked=row["revoked_at"] is not None),
+        )
     return schemas.Report(**fields)

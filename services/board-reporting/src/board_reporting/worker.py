@@ -20,8 +20,14 @@ def create_worker(settings: Settings | None = None) -> FastStream:
     async def submit_loop(pool: asyncpg.Pool) -> None:
         await service.submit_loop(pool, settings=settings)
 
-    return build_worker(service=SERVICE, settings=settings, broker=broker, consumer=build_consumer(broker),
-                        migrations=MIGRATIONS, background=[submit_loop])
+    return build_worker(
+        service=SERVICE,
+        settings=settings,
+        broker=broker,
+        consumer=build_consumer(broker),
+        migrations=MIGRATIONS,
+        background=[submit_loop],
+    )
 
 
 if __name__ == "__main__":

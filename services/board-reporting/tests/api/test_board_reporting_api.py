@@ -3,13 +3,13 @@
 import uuid
 
 import pytest
+from board_reporting_factories import InMemoryBoard, claimed, deliver, merged, registered, revoked
 
 from board_reporting import service
 from board_reporting.config import Settings
-from opencme_kit.auth import TokenVerifier
 from board_reporting.main import create_app
-from board_reporting_factories import InMemoryBoard, claimed, deliver, merged, registered, revoked
 from devstack.testing import TokenMint, running_app
+from opencme_kit.auth import TokenVerifier
 
 mint = TokenMint()
 
@@ -35,8 +35,13 @@ async def test_the_board_registry_is_public_with_the_faqs_policy(client):
 
 async def test_a_learner_sees_only_their_own_reports_with_status_reason_and_due_date(client):
     ana, bo = uuid.uuid4(), uuid.uuid4()
-    await deliver(client.app.state.pool, registered(ana, board_ids={}), claimed(ana, boards=("ABIM", "ABS")),
-                  registered(bo), claimed(bo, title="Someone else's course"))
+    await deliver(
+        client.app.state.pool,
+        registered(ana, board_ids={}),
+        claimed(ana, boards=("ABIM", "ABS")),
+        registered(bo),
+        claimed(bo, title="Someone else's course"),
+    )
     response = await client.get("/reports/mine", headers=mint.headers(ana))
     assert response.status_code == 200
     reports = {r["board_code"]: r for r in response.json()}
@@ -52,8 +57,9 @@ async def test_a_learner_sees_only_their_own_reports_with_status_reason_and_due_
 async def test_support_sees_a_learners_reports_with_their_technical_details(client):
     learner = uuid.uuid4()
     await deliver(client.app.state.pool, registered(learner), claimed(learner))
-    response = await client.get("/reports", params={"learner_id": str(learner)},
-                                headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    response = await client.get(
+        "/reports", params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4(), roles=("support",))
+    )
     assert response.status_code == 200
     (report,) = response.json()
     assert report["learner_id"] == str(learner) and report["status"] == "queued"
@@ -66,11 +72,16 @@ async def test_support_sees_which_revoked_reports_need_a_correction_at_the_board
     await deliver(pool, registered(learner), claimed(old, claim_id=sent, boards=("ABIM",)))
     await deliver(pool, merged(into=learner, merged_id=old))
     await service.submit_due(pool, InMemoryBoard(), Settings(database_url="postgresql://unused"))
-    await deliver(pool, claimed(learner, claim_id=unsent, title="Never sent"),
-                  revoked(learner, sent, reason="claimed in error"), revoked(learner, unsent, reason="duplicate"))
+    await deliver(
+        pool,
+        claimed(learner, claim_id=unsent, title="Never sent"),
+        revoked(learner, sent, reason="claimed in error"),
+        revoked(learner, unsent, reason="duplicate"),
+    )
 
-    response = await client.get("/reports", params={"learner_id": str(learner)},
-                                headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    response = await client.get(
+        "/reports", params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4(), roles=("support",))
+    )
     reports = {r["claim_id"]: r for r in response.json()}
     assert reports[str(sent)]["status"] == "accepted" and reports[str(sent)]["needs_board_correction"] is True
     assert reports[str(sent)]["revoked_reason"] == "claimed in error" and reports[str(sent)]["revoked_at"]
@@ -83,15 +94,17 @@ async def test_support_sees_which_revoked_reports_need_a_correction_at_the_board
 
 
 async def test_a_learner_cannot_look_up_someone_elses_reports(client):
-    response = await client.get("/reports", params={"learner_id": str(uuid.uuid4())},
-                                headers=mint.headers(uuid.uuid4()))
+    response = await client.get(
+        "/reports", params={"learner_id": str(uuid.uuid4())}, headers=mint.headers(uuid.uuid4())
+    )
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_support_must_name_the_learner(client):
-    response = await client.get("/reports", params={"learner_id": "nobody"},
-                                headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    response = await client.get(
+        "/reports", params={"learner_id": "nobody"}, headers=mint.headers(uuid.uuid4(), roles=("support",))
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "learner_id"
 
 

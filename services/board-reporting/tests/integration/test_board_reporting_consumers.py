@@ -4,24 +4,46 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from board_reporting_factories import (
+    claimed,
+    deliver,
+    merged,
+    profile_updated,
+    registered,
+    report_of,
+    reports_of,
+    revoked,
+    status_events,
+    statuses,
+)
 from faststream.kafka import TestKafkaBroker
 
 from board_reporting.consumers import build_consumer
 from opencme_kit.messaging import create_broker
-from board_reporting_factories import (claimed, deliver, merged, profile_updated, registered, report_of, reports_of,
-                                       revoked, status_events, statuses)
 
 
 async def test_a_claim_for_a_matched_learner_queues_one_report_per_board_due_in_sixty_days(pool):
     learner = uuid.uuid4()
-    claim = claimed(learner, boards=("ABIM", "ABP"), claimed_at=datetime(2026, 3, 15, 18, tzinfo=UTC),
-                    credits={"AMA_PRA_1": "3.00", "MOC_ABIM": "2.50"})
+    claim = claimed(
+        learner,
+        boards=("ABIM", "ABP"),
+        claimed_at=datetime(2026, 3, 15, 18, tzinfo=UTC),
+        credits={"AMA_PRA_1": "3.00", "MOC_ABIM": "2.50"},
+    )
     await deliver(pool, registered(learner, board_ids={"ABIM": "123456", "ABP": "P-1"}), claim)
     abim, abp = await reports_of(pool, learner)
     assert (abim["board_code"], abim["status"], abim["credit_type"], abim["credits"]) == (
-        "ABIM", "queued", "MOC_ABIM", Decimal("2.50"))
+        "ABIM",
+        "queued",
+        "MOC_ABIM",
+        Decimal("2.50"),
+    )
     assert (abp["board_code"], abp["status"], abp["credit_type"], abp["credits"]) == (
-        "ABP", "queued", "AMA_PRA_1", Decimal("3.00"))
+        "ABP",
+        "queued",
+        "AMA_PRA_1",
+        Decimal("3.00"),
+    )
     assert abim["due_by"] == abp["due_by"] == date(2026, 5, 14)
     events = await status_events(pool, learner)
     assert [(e["data"]["board_code"], e["data"]["status"]) for e in events] == [("ABIM", "queued"), ("ABP", "queued")]
@@ -55,8 +77,11 @@ async def test_without_permission_to_share_nothing_is_recorded_or_emitted(pool):
 
 async def test_boards_outside_the_registry_are_not_reported_and_codes_match_in_any_case(pool):
     learner = uuid.uuid4()
-    await deliver(pool, registered(learner, board_ids={"ABPATH": "P-77"}),
-                  claimed(learner, boards=("ABPATH", "ABTS"), credits={"MOC_ABPATH": "1.00"}))
+    await deliver(
+        pool,
+        registered(learner, board_ids={"ABPATH": "P-77"}),
+        claimed(learner, boards=("ABPATH", "ABTS"), credits={"MOC_ABPATH": "1.00"}),
+    )
     report = await report_of(pool, learner)
     assert (report["board_code"], report["status"], report["credit_type"]) == ("ABPath", "queued", "MOC_ABPATH")
 
@@ -91,10 +116,13 @@ async def test_a_claim_before_the_learner_is_known_is_released_by_the_registrati
 
 async def test_an_older_profile_version_arriving_late_does_not_overwrite_a_newer_one(pool):
     learner = uuid.uuid4()
-    await deliver(pool, registered(learner, version=1, board_ids={}),
-                  profile_updated(learner, version=3, board_ids={"ABIM": "NEW-3"}),
-                  profile_updated(learner, version=2, board_ids={}, last_name="Old"),
-                  claimed(learner))
+    await deliver(
+        pool,
+        registered(learner, version=1, board_ids={}),
+        profile_updated(learner, version=3, board_ids={"ABIM": "NEW-3"}),
+        profile_updated(learner, version=2, board_ids={}, last_name="Old"),
+        claimed(learner),
+    )
     report = await report_of(pool, learner)
     assert report["status"] == "queued"
     async with pool.acquire() as conn:
@@ -104,8 +132,12 @@ async def test_an_older_profile_version_arriving_late_does_not_overwrite_a_newer
 
 async def test_a_registration_arriving_after_a_profile_update_is_ignored(pool):
     learner = uuid.uuid4()
-    await deliver(pool, profile_updated(learner, version=2, board_ids={"ABIM": "123456"}),
-                  registered(learner, version=1, board_ids={}), claimed(learner))
+    await deliver(
+        pool,
+        profile_updated(learner, version=2, board_ids={"ABIM": "123456"}),
+        registered(learner, version=1, board_ids={}),
+        claimed(learner),
+    )
     assert (await report_of(pool, learner))["status"] == "queued"
 
 
@@ -125,14 +157,23 @@ async def test_the_worker_routes_each_topic_to_its_handler_through_the_inbox(poo
     learner, survivor = uuid.uuid4(), uuid.uuid4()
     claim = claimed(learner)
     async with TestKafkaBroker(broker):
-        for envelope in (registered(learner, board_ids={}), claim, claim,
-                         profile_updated(learner, version=2, board_ids={"ABIM": "1"}),
-                         merged(into=survivor, merged_id=learner), revoked(learner, claim.data.claim_id)):
+        for envelope in (
+            registered(learner, board_ids={}),
+            claim,
+            claim,
+            profile_updated(learner, version=2, board_ids={"ABIM": "1"}),
+            merged(into=survivor, merged_id=learner),
+            revoked(learner, claim.data.claim_id),
+        ):
             await broker.publish(envelope.to_bytes(), topic=envelope.topic, key=str(learner).encode())
     assert await statuses(pool, learner) == ["held", "queued"]
     assert (await report_of(pool, survivor))["status"] == "withdrawn"
     async with pool.acquire() as conn:
         consumers = {r["consumer"] for r in await conn.fetch("SELECT consumer FROM inbox")}
-    assert consumers == {"board-reporting.on_user_registered", "board-reporting.on_credit_claimed",
-                         "board-reporting.on_profile_updated", "board-reporting.on_account_merged",
-                         "board-reporting.on_credit_revoked"}
+    assert consumers == {
+        "board-reporting.on_user_registered",
+        "board-reporting.on_credit_claimed",
+        "board-reporting.on_profile_updated",
+        "board-reporting.on_account_merged",
+        "board-reporting.on_credit_revoked",
+    }

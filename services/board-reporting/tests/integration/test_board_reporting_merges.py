@@ -3,13 +3,24 @@
 import uuid
 
 import pytest
+from board_reporting_factories import (
+    InMemoryBoard,
+    claimed,
+    deliver,
+    merged,
+    profile_updated,
+    registered,
+    report_of,
+    reports_of,
+    revoked,
+    status_events,
+    statuses,
+)
 
 from board_reporting import service
 from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
 from opencme_kit.messaging import Rejected
-from board_reporting_factories import (InMemoryBoard, claimed, deliver, merged, profile_updated, registered,
-                                       report_of, reports_of, revoked, status_events, statuses)
 
 
 @pytest.fixture
@@ -19,14 +30,21 @@ def settings():
 
 async def mapping(pool) -> dict[uuid.UUID, uuid.UUID]:
     async with pool.acquire() as conn:
-        return {r["merged_id"]: r["surviving_id"]
-                for r in await conn.fetch("SELECT merged_id, surviving_id FROM merged_accounts")}
+        return {
+            r["merged_id"]: r["surviving_id"]
+            for r in await conn.fetch("SELECT merged_id, surviving_id FROM merged_accounts")
+        }
 
 
 async def test_a_merge_moves_every_report_to_the_survivor_and_an_accepted_one_stays_accepted(pool, settings):
     old, survivor = uuid.uuid4(), uuid.uuid4()
-    await deliver(pool, registered(old), claimed(old), registered(survivor, board_ids={"ABIM": "S-1"}),
-                  claimed(old, boards=("ABS",), title="Trauma Review"))
+    await deliver(
+        pool,
+        registered(old),
+        claimed(old),
+        registered(survivor, board_ids={"ABIM": "S-1"}),
+        claimed(old, boards=("ABS",), title="Trauma Review"),
+    )
     assert await service.submit_due(pool, InMemoryBoard(), settings) == 1
     before = await statuses(pool, old)
 
@@ -45,7 +63,8 @@ async def test_a_merge_moves_every_report_to_the_survivor_and_an_accepted_one_st
 
 @pytest.mark.parametrize("survivors_profile_first", [True, False], ids=["profile-then-merge", "merge-then-profile"])
 async def test_a_held_report_is_released_once_the_survivors_combined_profile_has_the_board_id(
-        pool, settings, survivors_profile_first):
+    pool, settings, survivors_profile_first
+):
     old, survivor = uuid.uuid4(), uuid.uuid4()
     await deliver(pool, registered(old, board_ids={}), claimed(old), registered(survivor, board_ids={}))
     assert (await report_of(pool, old))["status"] == "held"
@@ -72,8 +91,12 @@ async def test_a_held_report_is_released_once_the_survivors_combined_profile_has
 
 async def test_a_rejected_report_is_sent_again_with_the_survivors_identity(pool, settings):
     old, survivor = uuid.uuid4(), uuid.uuid4()
-    await deliver(pool, registered(old, board_ids={"ABIM": "WRONG-1"}), claimed(old),
-                  registered(survivor, board_ids={"ABIM": "777001"}))
+    await deliver(
+        pool,
+        registered(old, board_ids={"ABIM": "WRONG-1"}),
+        claimed(old),
+        registered(survivor, board_ids={"ABIM": "777001"}),
+    )
     await service.submit_due(pool, InMemoryBoard(BoardAnswer("rejected", reason="learner not matched")), settings)
     assert (await report_of(pool, old))["status"] == "rejected"
 
@@ -87,10 +110,16 @@ async def test_a_rejected_report_is_sent_again_with_the_survivors_identity(pool,
 
 
 async def test_a_claim_of_the_merged_learner_arriving_after_the_merge_is_reported_with_the_survivors_board_id(
-        pool, settings):
+    pool, settings
+):
     old, survivor = uuid.uuid4(), uuid.uuid4()
-    await deliver(pool, registered(old, board_ids={}), registered(survivor, board_ids={"ABIM": "777001"}),
-                  merged(into=survivor, merged_id=old), claimed(old))
+    await deliver(
+        pool,
+        registered(old, board_ids={}),
+        registered(survivor, board_ids={"ABIM": "777001"}),
+        merged(into=survivor, merged_id=old),
+        claimed(old),
+    )
 
     assert await reports_of(pool, old) == []
     report = await report_of(pool, survivor)
@@ -104,14 +133,22 @@ async def test_a_claim_of_the_merged_learner_arriving_after_the_merge_is_reporte
 async def test_a_chain_of_merges_ends_on_the_last_survivor_whatever_order_the_merges_arrive_in(pool):
     a, b, c, d = (uuid.uuid4() for _ in range(4))
     await deliver(pool, registered(c, board_ids={"ABIM": "C-1"}), claimed(a, title="A's course"))
-    await deliver(pool, merged(into=b, merged_id=a), claimed(b, title="B's course"), merged(into=c, merged_id=b),
-                  claimed(a, title="A's late course"))
+    await deliver(
+        pool,
+        merged(into=b, merged_id=a),
+        claimed(b, title="B's course"),
+        merged(into=c, merged_id=b),
+        claimed(a, title="A's late course"),
+    )
     assert await mapping(pool) == {a: c, b: c}
     on_c = await reports_of(pool, c)
     assert sorted(r["activity_title"] for r in on_c) == ["A's course", "A's late course", "B's course"]
     assert {r["status"] for r in on_c} == {"queued"}  # the held ones met C's board ID on the way
     assert {r["activity_title"]: r["merged_from"] for r in on_c} == {
-        "A's course": a, "B's course": b, "A's late course": None}
+        "A's course": a,
+        "B's course": b,
+        "A's late course": None,
+    }
 
     # Out of order: E's merge into C arrives before D's merge into E, whose survivor is then C.
     e = uuid.uuid4()
@@ -135,8 +172,14 @@ async def test_a_redelivered_merge_and_a_merge_of_an_unknown_account_are_harmles
 
 async def test_both_accounts_reports_of_one_activity_are_kept_until_the_credit_service_revokes_a_claim(pool):
     old, survivor, old_claim, own_claim = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(pool, registered(old), registered(survivor), claimed(old, claim_id=old_claim),
-                  claimed(survivor, claim_id=own_claim), merged(into=survivor, merged_id=old))
+    await deliver(
+        pool,
+        registered(old),
+        registered(survivor),
+        claimed(old, claim_id=old_claim),
+        claimed(survivor, claim_id=own_claim),
+        merged(into=survivor, merged_id=old),
+    )
     both = await reports_of(pool, survivor)
     assert sorted(r["claim_id"] for r in both) == sorted([old_claim, own_claim])
 
@@ -147,9 +190,14 @@ async def test_both_accounts_reports_of_one_activity_are_kept_until_the_credit_s
 
 async def test_a_late_profile_of_the_merged_account_changes_neither_the_survivor_nor_its_reports(pool):
     old, survivor = uuid.uuid4(), uuid.uuid4()
-    await deliver(pool, registered(survivor, board_ids={"ABIM": "777001"}), registered(old), claimed(old),
-                  merged(into=survivor, merged_id=old),
-                  profile_updated(old, version=9, board_ids={}, last_name="Stale"))
+    await deliver(
+        pool,
+        registered(survivor, board_ids={"ABIM": "777001"}),
+        registered(old),
+        claimed(old),
+        merged(into=survivor, merged_id=old),
+        profile_updated(old, version=9, board_ids={}, last_name="Stale"),
+    )
     assert (await report_of(pool, survivor))["status"] == "queued"
     async with pool.acquire() as conn:
         row = await conn.fetchrow("SELECT * FROM learners WHERE id = $1", survivor)

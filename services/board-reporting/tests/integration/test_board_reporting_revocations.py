@@ -4,26 +4,46 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from board_reporting_factories import (
+    InMemoryBoard,
+    claimed,
+    deliver,
+    profile_updated,
+    registered,
+    report_of,
+    reports_of,
+    revoked,
+    statuses,
+)
 
 from board_reporting import service
 from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
-from board_reporting_factories import (InMemoryBoard, claimed, deliver, profile_updated, registered, report_of,
-                                       reports_of, revoked, statuses)
 
 
 @pytest.fixture
 def settings():
-    return Settings(database_url="postgresql://unused", provider_name="Acme Clinic", max_attempts=3,
-                    retry_base_seconds=60, retry_cap_seconds=600)
+    return Settings(
+        database_url="postgresql://unused",
+        provider_name="Acme Clinic",
+        max_attempts=3,
+        retry_base_seconds=60,
+        retry_cap_seconds=600,
+    )
 
 
 async def test_reports_the_board_has_not_seen_are_withdrawn_with_the_reason_and_never_sent(pool, settings):
     learner, claim_id = uuid.uuid4(), uuid.uuid4()
-    await deliver(pool, registered(learner, board_ids={"ABIM": "123456"}),
-                  claimed(learner, claim_id=claim_id, boards=("ABIM", "ABP", "ABS")))
+    await deliver(
+        pool,
+        registered(learner, board_ids={"ABIM": "123456"}),
+        claimed(learner, claim_id=claim_id, boards=("ABIM", "ABP", "ABS")),
+    )
     assert {r["board_code"]: r["status"] for r in await reports_of(pool, learner)} == {
-        "ABIM": "queued", "ABP": "held", "ABS": "self_report"}
+        "ABIM": "queued",
+        "ABP": "held",
+        "ABS": "self_report",
+    }
     announced = await statuses(pool, learner)
 
     await deliver(pool, revoked(learner, claim_id, reason="attendance not verified"))
@@ -43,11 +63,15 @@ async def test_reports_the_board_has_not_seen_are_withdrawn_with_the_reason_and_
     assert {r["status"] for r in await reports_of(pool, learner)} == {"withdrawn"}
 
 
-@pytest.mark.parametrize("answer, status", [
-    (BoardAnswer("transient", reason="HTTP 503"), "queued"),
-    (BoardAnswer("rejected", reason="learner not matched"), "rejected"),
-    (BoardAnswer("invalid", reason="HTTP 422"), "failed"),
-], ids=["waiting-to-retry", "rejected", "failed"])
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (BoardAnswer("transient", reason="HTTP 503"), "queued"),
+        (BoardAnswer("rejected", reason="learner not matched"), "rejected"),
+        (BoardAnswer("invalid", reason="HTTP 422"), "failed"),
+    ],
+    ids=["waiting-to-retry", "rejected", "failed"],
+)
 async def test_a_report_the_board_did_not_record_is_withdrawn_whatever_its_attempts(pool, settings, answer, status):
     learner, claim_id = uuid.uuid4(), uuid.uuid4()
     await deliver(pool, registered(learner), claimed(learner, claim_id=claim_id))
@@ -78,11 +102,15 @@ async def test_an_accepted_report_stays_accepted_and_is_flagged_for_a_correction
     assert report["revoked_at"] == revocation.data.revoked_at
 
 
-@pytest.mark.parametrize("answer, final", [
-    (BoardAnswer("accepted", board_report_id="PARS-9"), "accepted"),
-    (BoardAnswer("transient", reason="HTTP 503"), "withdrawn"),
-    (BoardAnswer("rejected", reason="learner not matched"), "withdrawn"),
-], ids=["accepted", "transient", "rejected"])
+@pytest.mark.parametrize(
+    ("answer", "final"),
+    [
+        (BoardAnswer("accepted", board_report_id="PARS-9"), "accepted"),
+        (BoardAnswer("transient", reason="HTTP 503"), "withdrawn"),
+        (BoardAnswer("rejected", reason="learner not matched"), "withdrawn"),
+    ],
+    ids=["accepted", "transient", "rejected"],
+)
 async def test_a_report_revoked_while_the_board_has_it_keeps_only_an_acceptance(pool, settings, answer, final):
     learner, claim_id = uuid.uuid4(), uuid.uuid4()
     await deliver(pool, registered(learner), claimed(learner, claim_id=claim_id))

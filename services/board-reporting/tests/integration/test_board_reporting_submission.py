@@ -8,20 +8,36 @@ from datetime import timedelta
 import httpx
 import pytest
 import uvicorn
+from board_reporting_factories import (
+    InMemoryBoard,
+    claimed,
+    deliver,
+    profile_updated,
+    registered,
+    report_of,
+    reports_of,
+    status_events,
+    statuses,
+)
 
 from board_reporting import service
 from board_reporting.client import HttpBoardClient
 from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
-from board_reporting_factories import (InMemoryBoard, claimed, deliver, profile_updated, registered, report_of,
-                                       reports_of, status_events, statuses)
 from devstack import fake_board
 
 
 @pytest.fixture
 def settings():
-    return Settings(database_url="postgresql://unused", provider_name="Acme Clinic", max_attempts=3,
-                    retry_base_seconds=60, retry_cap_seconds=600, submit_batch_size=10, submit_interval=0.05)
+    return Settings(
+        database_url="postgresql://unused",
+        provider_name="Acme Clinic",
+        max_attempts=3,
+        retry_base_seconds=60,
+        retry_cap_seconds=600,
+        submit_batch_size=10,
+        submit_interval=0.05,
+    )
 
 
 @pytest.fixture
@@ -73,8 +89,14 @@ async def test_a_rejection_keeps_the_boards_reason_until_the_learner_fixes_the_p
     assert (await report_of(pool, learner))["status"] == "accepted"
     assert [r["report"]["Learner"]["BoardID"] for r in fake.reports] == ["NOMATCH-1", "123456"]
     events = await status_events(pool, learner)
-    assert [e["data"]["status"] for e in events] == ["queued", "submitted", "rejected", "queued", "submitted",
-                                                      "accepted"]
+    assert [e["data"]["status"] for e in events] == [
+        "queued",
+        "submitted",
+        "rejected",
+        "queued",
+        "submitted",
+        "accepted",
+    ]
     assert events[2]["data"]["reason"].startswith("learner not matched")
 
 
@@ -147,8 +169,9 @@ async def test_a_profile_that_lost_the_board_id_holds_the_report_instead_of_send
 async def test_two_workers_never_submit_the_same_report(pool, settings):
     learners = [await queued_report(pool) for _ in range(12)]
     board = InMemoryBoard(delay=0.05)
-    sent = await asyncio.gather(*(service.submit_due(pool, board, settings.model_copy(update={"submit_batch_size": 4}))
-                                  for _ in range(4)))
+    sent = await asyncio.gather(
+        *(service.submit_due(pool, board, settings.model_copy(update={"submit_batch_size": 4})) for _ in range(4))
+    )
     assert sum(sent) == 12
     credit_ids = [r["CreditCertificate"][0]["CreditID"] for r in board.received]
     assert len(credit_ids) == len(set(credit_ids)) == 12
@@ -181,8 +204,11 @@ async def test_the_worker_loop_submits_over_http_to_a_running_fake_board(pool, s
             await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     learner = await queued_report(pool)
-    loop = asyncio.create_task(service.submit_loop(
-        pool, settings=settings.model_copy(update={"board_endpoint_url": f"http://127.0.0.1:{port}"})))
+    loop = asyncio.create_task(
+        service.submit_loop(
+            pool, settings=settings.model_copy(update={"board_endpoint_url": f"http://127.0.0.1:{port}"})
+        )
+    )
     try:
         async with asyncio.timeout(10):
             while (await report_of(pool, learner))["status"] != "accepted":

@@ -13,14 +13,18 @@ ABS = domain.Board("ABS", "American Board of Surgery", "self_report", None, "Add
 
 
 def learner(**overrides):
-    base = dict(first_name="Ana", last_name="Ruiz", board_ids={"ABIM": "123456"}, birth_month=4, birth_day=9)
+    base = {"first_name": "Ana", "last_name": "Ruiz", "board_ids": {"ABIM": "123456"}, "birth_month": 4, "birth_day": 9}
     return domain.Learner(**{**base, **overrides})
 
 
 def decide(board=ABIM, who=None, *, share=True, credits=None, claimed_at=NOW):
-    return domain.decide(board, learner() if who is None else who, share_permission=share,
-                         credits={"AMA_PRA_1": Decimal("3.00")} if credits is None else credits,
-                         claimed_at=claimed_at)
+    return domain.decide(
+        board,
+        learner() if who is None else who,
+        share_permission=share,
+        credits={"AMA_PRA_1": Decimal("3.00")} if credits is None else credits,
+        claimed_at=claimed_at,
+    )
 
 
 def test_a_complete_profile_queues_the_report_due_sixty_days_after_the_claim():
@@ -46,13 +50,16 @@ def test_without_permission_to_share_nothing_is_reported():
     assert decide(share=False) is None
 
 
-@pytest.mark.parametrize(("who", "missing"), [
-    (learner(board_ids={}), ["ABIM board (diplomate) ID"]),
-    (learner(board_ids={"ABIM": "  "}), ["ABIM board (diplomate) ID"]),
-    (learner(birth_day=None), ["birth month and day"]),
-    (learner(birth_month=2, birth_day=30), ["birth month and day"]),
-    (learner(board_ids={"ABP": "9"}, birth_month=None), ["ABIM board (diplomate) ID", "birth month and day"]),
-])
+@pytest.mark.parametrize(
+    ("who", "missing"),
+    [
+        (learner(board_ids={}), ["ABIM board (diplomate) ID"]),
+        (learner(board_ids={"ABIM": "  "}), ["ABIM board (diplomate) ID"]),
+        (learner(birth_day=None), ["birth month and day"]),
+        (learner(birth_month=2, birth_day=30), ["birth month and day"]),
+        (learner(board_ids={"ABP": "9"}, birth_month=None), ["ABIM board (diplomate) ID", "birth month and day"]),
+    ],
+)
 def test_missing_board_id_or_birthday_holds_the_report_naming_what_is_missing(who, missing):
     decision = decide(who=who)
     assert decision.status == "held"
@@ -92,9 +99,15 @@ def test_a_claim_without_reportable_credit_fails_with_the_reason():
     assert "no ABIM MOC points or AMA PRA Category 1 credit" in decision.reason
 
 
-@pytest.mark.parametrize(("amount", "points"), [
-    ("3.00", "3.00"), ("0.25", "0.25"), ("1.30", "1.25"), ("0.10", "0.00"),
-])
+@pytest.mark.parametrize(
+    ("amount", "points"),
+    [
+        ("3.00", "3.00"),
+        ("0.25", "0.25"),
+        ("1.30", "1.25"),
+        ("0.10", "0.00"),
+    ],
+)
 def test_points_are_reported_in_quarter_steps_never_above_the_claim(amount, points):
     assert domain.quarter_points(Decimal(amount)) == Decimal(points)
 
@@ -134,16 +147,31 @@ def test_backoff_survives_absurd_attempt_counts():
 
 
 def answer(outcome, **kwargs):
-    return domain.after_answer(domain.BoardAnswer(outcome, **kwargs), attempts=1, max_attempts=3, now=NOW, base=60,
-                               cap=3600, jitter=0.0)
+    return domain.after_answer(
+        domain.BoardAnswer(outcome, **kwargs), attempts=1, max_attempts=3, now=NOW, base=60, cap=3600, jitter=0.0
+    )
 
 
 def test_transient_failure_is_retried_later_until_the_last_attempt_fails_the_report():
-    retry = domain.after_answer(domain.BoardAnswer("transient", reason="HTTP 503"), attempts=2, max_attempts=3,
-                                now=NOW, base=60, cap=3600, jitter=0.0)
+    retry = domain.after_answer(
+        domain.BoardAnswer("transient", reason="HTTP 503"),
+        attempts=2,
+        max_attempts=3,
+        now=NOW,
+        base=60,
+        cap=3600,
+        jitter=0.0,
+    )
     assert retry == domain.Transition("queued", None, NOW + timedelta(seconds=60), "HTTP 503")
-    final = domain.after_answer(domain.BoardAnswer("transient", reason="HTTP 503"), attempts=3, max_attempts=3,
-                                now=NOW, base=60, cap=3600, jitter=0.0)
+    final = domain.after_answer(
+        domain.BoardAnswer("transient", reason="HTTP 503"),
+        attempts=3,
+        max_attempts=3,
+        now=NOW,
+        base=60,
+        cap=3600,
+        jitter=0.0,
+    )
     assert final.status == "failed" and "3 attempts" in final.reason and final.last_error == "HTTP 503"
 
 
@@ -157,22 +185,37 @@ def test_board_answers_settle_the_report():
 
 def test_the_record_follows_accmes_draft_learner_report_schema():
     report_id, claim_id, activity_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    record = domain.build_record(report_id=report_id, claim_id=claim_id, activity_id=activity_id,
-                                 completed_on=date(2026, 3, 14), board_code="ABIM", credits=Decimal("2.75"),
-                                 learner=learner(), provider="Acme Clinic")
+    record = domain.build_record(
+        report_id=report_id,
+        claim_id=claim_id,
+        activity_id=activity_id,
+        completed_on=date(2026, 3, 14),
+        board_code="ABIM",
+        credits=Decimal("2.75"),
+        learner=learner(),
+        provider="Acme Clinic",
+    )
     assert record == {
         "ProviderOrganization": "Acme Clinic",
         "Module": {"moduleID": str(activity_id)},
         "Status": "Completed",
         "CompletedDateTime": "2026-03-14T00:00:00+00:00",
         "LearnerRecordAction": "add",
-        "Learner": {"BoardCode": "ABIM", "BoardID": "123456", "FirstName": "Ana", "LastName": "Ruiz",
-                    "BirthMonth": 4, "BirthDay": 9},
-        "CreditCertificate": [{
-            "UniqueID": [{"value": str(claim_id), "domain": "opencme"}],
-            "CreditReceived": {"activityCertification": "ABIM", "unit": "Point", "credits": 2.75},
-            "CreditID": str(report_id),
-        }],
+        "Learner": {
+            "BoardCode": "ABIM",
+            "BoardID": "123456",
+            "FirstName": "Ana",
+            "LastName": "Ruiz",
+            "BirthMonth": 4,
+            "BirthDay": 9,
+        },
+        "CreditCertificate": [
+            {
+                "UniqueID": [{"value": str(claim_id), "domain": "opencme"}],
+                "CreditReceived": {"activityCertification": "ABIM", "unit": "Point", "credits": 2.75},
+                "CreditID": str(report_id),
+            }
+        ],
         "PermissionToShare": True,
     }
 
@@ -180,9 +223,16 @@ def test_the_record_follows_accmes_draft_learner_report_schema():
 def test_the_record_is_one_the_fake_board_accepts():
     from devstack.fake_board import LearnerReport, rejection_reason
 
-    record = domain.build_record(report_id=uuid.uuid4(), claim_id=uuid.uuid4(), activity_id=uuid.uuid4(),
-                                 completed_on=date(2026, 3, 14), board_code="ABIM", credits=Decimal("1.25"),
-                                 learner=learner(), provider="Acme Clinic")
+    record = domain.build_record(
+        report_id=uuid.uuid4(),
+        claim_id=uuid.uuid4(),
+        activity_id=uuid.uuid4(),
+        completed_on=date(2026, 3, 14),
+        board_code="ABIM",
+        credits=Decimal("1.25"),
+        learner=learner(),
+        provider="Acme Clinic",
+    )
     assert rejection_reason(LearnerReport.model_validate(record)) is None
 
 
@@ -221,14 +271,22 @@ def test_a_withdrawn_report_stays_withdrawn_and_needs_no_correction():
 def test_the_withdrawal_reason_names_the_revocation_and_asks_self_reporters_to_remove_theirs():
     assert domain.withdrawal_reason("queued", "duplicate") == "the claim was revoked (duplicate), so it is not reported"
     assert domain.withdrawal_reason("self_report", "duplicate").endswith(
-        "if you already reported it to the board yourself, remove it there")
+        "if you already reported it to the board yourself, remove it there"
+    )
 
 
 def test_only_an_acceptance_survives_a_revocation_during_the_call():
     accepted = domain.Transition("accepted")
     assert domain.after_revoked_answer(accepted, "duplicate") is accepted
-    retry = domain.after_answer(domain.BoardAnswer("transient", reason="HTTP 503"), attempts=1, max_attempts=5, now=NOW,
-                                base=30, cap=600, jitter=0.5)
+    retry = domain.after_answer(
+        domain.BoardAnswer("transient", reason="HTTP 503"),
+        attempts=1,
+        max_attempts=5,
+        now=NOW,
+        base=30,
+        cap=600,
+        jitter=0.5,
+    )
     assert retry.status == "queued"
     withdrawn = domain.after_revoked_answer(retry, "duplicate")
     assert (withdrawn.status, withdrawn.next_attempt_at, withdrawn.last_error) == ("withdrawn", None, "HTTP 503")

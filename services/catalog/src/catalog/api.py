@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from catalog import attendance, repository, schemas, service
+from opencme_contracts.events import ActivityFormat
 from opencme_kit.auth import CurrentUser, StaffOnly
 from opencme_kit.problems import not_found
 from opencme_kit.service import ConnDep
-from opencme_contracts.events import ActivityFormat
 
 router = APIRouter()
 
@@ -21,12 +21,17 @@ def _provider(request: Request) -> str:
 
 
 @router.get("/activities", response_model=list[schemas.Activity])
-async def list_activities(conn: ConnDep, request: Request, format: ActivityFormat | None = None,
-                          limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                          offset: Annotated[int, Query(ge=0, le=100000)] = 0) -> list[schemas.Activity]:
+async def list_activities(
+    conn: ConnDep,
+    request: Request,
+    format: ActivityFormat | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100000)] = 0,
+) -> list[schemas.Activity]:
     """The public catalog: published activities still available, soonest first."""
-    rows = await repository.list_published(conn, activity_format=format, now=service.utcnow(), limit=limit,
-                                           offset=offset)
+    rows = await repository.list_published(
+        conn, activity_format=format, now=service.utcnow(), limit=limit, offset=offset
+    )
     return [service.to_activity(r, _provider(request)) for r in rows]
 
 
@@ -40,29 +45,33 @@ async def get_activity(activity_id: uuid.UUID, conn: ConnDep, request: Request) 
 
 
 @router.post("/activities", status_code=201, response_model=schemas.Activity)
-async def create_activity(body: schemas.ActivityCreate, conn: ConnDep, staff: StaffOnly,
-                          request: Request) -> schemas.Activity:
+async def create_activity(
+    body: schemas.ActivityCreate, conn: ConnDep, staff: StaffOnly, request: Request
+) -> schemas.Activity:
     """Create a draft activity (staff)."""
     return await service.create_activity(conn=conn, staff=staff, request=body, provider=_provider(request))
 
 
 @router.post("/activities/{activity_id}/publish", response_model=schemas.Activity)
-async def publish_activity(activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly,
-                           request: Request) -> schemas.Activity:
+async def publish_activity(
+    activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly, request: Request
+) -> schemas.Activity:
     """Publish a draft activity to the catalog (staff)."""
     return await service.publish_activity(conn=conn, activity_id=activity_id, provider=_provider(request))
 
 
 @router.post("/activities/{activity_id}/sessions", status_code=201, response_model=schemas.Session)
-async def add_session(activity_id: uuid.UUID, body: schemas.SessionCreate, conn: ConnDep,
-                      staff: StaffOnly) -> schemas.Session:
+async def add_session(
+    activity_id: uuid.UUID, body: schemas.SessionCreate, conn: ConnDep, staff: StaffOnly
+) -> schemas.Session:
     """Add a session with its event code (staff)."""
     return await service.add_session(conn=conn, staff=staff, activity_id=activity_id, request=body)
 
 
 @router.post("/activities/{activity_id}/registrations", status_code=201, response_model=schemas.Registration)
-async def register(activity_id: uuid.UUID, body: schemas.RegistrationCreate, conn: ConnDep,
-                   learner: CurrentUser) -> schemas.Registration:
+async def register(
+    activity_id: uuid.UUID, body: schemas.RegistrationCreate, conn: ConnDep, learner: CurrentUser
+) -> schemas.Registration:
     """Register the signed-in learner for an activity."""
     return await service.register(conn=conn, learner=learner, activity_id=activity_id, request=body)
 
@@ -86,8 +95,9 @@ async def enter_event_code(body: schemas.EventCodeEntry, conn: ConnDep, learner:
 
 
 @router.post("/sessions/{session_id}/attendance", response_model=schemas.EmailAttendanceResults)
-async def record_attendance_by_email(session_id: uuid.UUID, body: schemas.AttendanceByEmail, conn: ConnDep,
-                                     staff: StaffOnly) -> schemas.EmailAttendanceResults:
+async def record_attendance_by_email(
+    session_id: uuid.UUID, body: schemas.AttendanceByEmail, conn: ConnDep, staff: StaffOnly
+) -> schemas.EmailAttendanceResults:
     """Record attendance from attendees' addresses (staff): now for a verified address, once verified for others."""
     return await attendance.record_emails(conn=conn, staff=staff, session_id=session_id, request=body)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 
 from catalog.config import SERVICE
-from opencme_kit import outbox
 from opencme_contracts import events
+from opencme_kit import outbox
 
 
 async def publish_cancelled(conn: asyncpg.Connection, cancelled: asyncpg.Record) -> None:
@@ -15,6 +15,14 @@ async def publish_cancelled(conn: asyncpg.Connection, cancelled: asyncpg.Record)
     Keyed by the learner the registration belongs to, like the registration.confirmed it undoes, so consumers see the
     two in order. Call it in the transaction that cancelled the row.
     """
-    await outbox.emit(conn, events.RegistrationCancelled(
-        registration_id=cancelled["id"], learner_id=cancelled["learner_id"], activity_id=cancelled["activity_id"],
-        cancelled_at=cancelled["cancelled_at"]), producer=SERVICE, subject=cancelled["learner_id"])
+    await outbox.emit(
+        conn,
+        events.RegistrationCancelled(
+            registration_id=cancelled["id"],
+            learner_id=cancelled["learner_id"],
+            activity_id=cancelled["activity_id"],
+            cancelled_at=cancelled["cancelled_at"],
+        ),
+        producer=SERVICE,
+        subject=cancelled["learner_id"],
+    )

@@ -16,8 +16,8 @@ from faststream.kafka import KafkaBroker
 
 from catalog import emails, merges
 from catalog.config import SERVICE
-from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import Envelope
+from opencme_kit.messaging import InboxConsumer
 
 
 def register_consumers(broker: KafkaBroker) -> InboxConsumer:
@@ -32,15 +32,25 @@ def register_consumers(broker: KafkaBroker) -> InboxConsumer:
     async def on_user_registered(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
         """Record the new learner's verified addresses (usually none yet: the sign-up address is unproved)."""
         event = envelope.data
-        await emails.apply_profile(conn, learner_id=event.user_id, verified_emails=event.profile.verified_emails,
-                                   version=event.profile_version, as_of=event.registered_at)
+        await emails.apply_profile(
+            conn,
+            learner_id=event.user_id,
+            verified_emails=event.profile.verified_emails,
+            version=event.profile_version,
+            as_of=event.registered_at,
+        )
 
     @consumer.handle("profile.updated")
     async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
         """Replace the learner's verified addresses from the newest profile; attach attendance waiting for them."""
         event = envelope.data
-        await emails.apply_profile(conn, learner_id=event.user_id, verified_emails=event.profile.verified_emails,
-                                   version=event.version, as_of=event.effective_at)
+        await emails.apply_profile(
+            conn,
+            learner_id=event.user_id,
+            verified_emails=event.profile.verified_emails,
+            version=event.version,
+            as_of=event.effective_at,
+        )
 
     @consumer.handle("email.verified")
     async def on_email_verified(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:

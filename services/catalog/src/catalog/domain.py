@@ -59,9 +59,11 @@ def designation_statement(provider: str, activity_format: str, credit_type: str,
     kind = FORMAT_WORDS.get(activity_format, "activity")
     amount = f"{max_credits.normalize():f}"
     if credit_type == "AMA_PRA_1":
-        return (f"{provider} designates this {kind} for a maximum of {amount} {credit_label(credit_type)}. "
-                "Physicians should claim only the credit commensurate with the extent of their participation "
-                "in the activity.")
+        return (
+            f"{provider} designates this {kind} for a maximum of {amount} {credit_label(credit_type)}. "
+            "Physicians should claim only the credit commensurate with the extent of their participation "
+            "in the activity."
+        )
     return f"{provider} designates this {kind} for a maximum of {amount} {credit_label(credit_type)}."
 
 
@@ -76,8 +78,9 @@ def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: d
         raise RegistrationRefused("activity_id", f"registration closed {closes.isoformat()}")
     if rules.fees and category not in rules.fees:
         offered = ", ".join(sorted(rules.fees))
-        raise RegistrationRefused("attendee_category", f"not offered for this activity; choose one of: {offered}",
-                                  status=422)
+        raise RegistrationRefused(
+            "attendee_category", f"not offered for this activity; choose one of: {offered}", status=422
+        )
     if rules.capacity is not None and taken_seats >= rules.capacity:
         raise RegistrationRefused("activity_id", "the activity is full")
     return rules.fees.get(category, 0)

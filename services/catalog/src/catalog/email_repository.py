@@ -22,11 +22,16 @@ async def lock_emails(conn: asyncpg.Connection, emails: Iterable[str]) -> None:
 
 async def advance_profile_version(conn: asyncpg.Connection, learner_id: uuid.UUID, version: int) -> bool:
     """Records `version` as the learner's newest; False when it is not newer than one already applied."""
-    return bool(await conn.fetchval(
-        """INSERT INTO learner_profile_versions (learner_id, version) VALUES ($1, $2)
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO learner_profile_versions (learner_id, version) VALUES ($1, $2)
            ON CONFLICT (learner_id) DO UPDATE SET version = EXCLUDED.version
            WHERE learner_profile_versions.version < EXCLUDED.version
-           RETURNING true""", learner_id, version))
+           RETURNING true""",
+            learner_id,
+            version,
+        )
+    )
 
 
 async def claim_email(conn: asyncpg.Connection, email: str, learner_id: uuid.UUID, at: datetime) -> bool:
@@ -37,16 +42,24 @@ async def claim_email(conn: asyncpg.Connection, email: str, learner_id: uuid.UUI
                SET learner_id = EXCLUDED.learner_id,
                    claimed_at = greatest(learner_emails.claimed_at, EXCLUDED.claimed_at)
                WHERE learner_emails.learner_id = EXCLUDED.learner_id OR learner_emails.claimed_at <= EXCLUDED.claimed_at
-           RETURNING learner_id""", email, learner_id, at)
+           RETURNING learner_id""",
+        email,
+        learner_id,
+        at,
+    )
     return holder == learner_id
 
 
-async def release_emails_except(conn: asyncpg.Connection, learner_id: uuid.UUID, keep: list[str],
-                                as_of: datetime) -> int:
+async def release_emails_except(
+    conn: asyncpg.Connection, learner_id: uuid.UUID, keep: list[str], as_of: datetime
+) -> int:
     """Drops the learner's addresses missing from a profile of `as_of`; one claimed after it stays."""
     result = await conn.execute(
         "DELETE FROM learner_emails WHERE learner_id = $1 AND NOT (email = ANY($2::text[])) AND claimed_at <= $3",
-        learner_id, keep, as_of)
+        learner_id,
+        keep,
+        as_of,
+    )
     return int(result.split()[-1])
 
 
@@ -59,7 +72,11 @@ async def add_pending(conn: asyncpg.Connection, *, session_id: uuid.UUID, email:
     """Files attendance for an unverified address; filing it again for the session keeps the first row."""
     await conn.execute(
         """INSERT INTO pending_attendance (session_id, email, recorded_by) VALUES ($1, $2, $3)
-           ON CONFLICT (session_id, email) DO NOTHING""", session_id, email, recorded_by)
+           ON CONFLICT (session_id, email) DO NOTHING""",
+        session_id,
+        email,
+        recorded_by,
+    )
 
 
 async def waiting_for(conn: asyncpg.Connection, email: str) -> list[asyncpg.Record]:
@@ -67,21 +84,28 @@ async def waiting_for(conn: asyncpg.Connection, email: str) -> list[asyncpg.Reco
     return await conn.fetch(
         """SELECT p.id, p.session_id, s.activity_id, s.starts_at
            FROM pending_attendance p JOIN sessions s ON s.id = p.session_id
-           WHERE p.email = $1 AND p.attached_at IS NULL ORDER BY p.id FOR UPDATE OF p""", email)
+           WHERE p.email = $1 AND p.attached_at IS NULL ORDER BY p.id FOR UPDATE OF p""",
+        email,
+    )
 
 
 async def mark_attached(conn: asyncpg.Connection, pending_id: int, *, learner_id: uuid.UUID, at: datetime) -> None:
-    await conn.execute("UPDATE pending_attendance SET attached_to = $2, attached_at = $3 WHERE id = $1",
-                       pending_id, learner_id, at)
+    await conn.execute(
+        "UPDATE pending_attendance SET attached_to = $2, attached_at = $3 WHERE id = $1", pending_id, learner_id, at
+    )
 
 
-async def session_attendance(conn: asyncpg.Connection, session_id: uuid.UUID
-                             ) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+async def session_attendance(
+    conn: asyncpg.Connection, session_id: uuid.UUID
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
     """The session's recorded attendance, and every address filed for it (pending or attached)."""
     recorded = await conn.fetch(
         "SELECT learner_id, method, recorded_at FROM attendance WHERE session_id = $1 ORDER BY recorded_at, learner_id",
-        session_id)
+        session_id,
+    )
     filed = await conn.fetch(
         """SELECT email, recorded_by, recorded_at, attached_to, attached_at FROM pending_attendance
-           WHERE session_id = $1 ORDER BY recorded_at, email""", session_id)
+           WHERE session_id = $1 ORDER BY recorded_at, email""",
+        session_id,
+    )
     return recorded, filed

@@ -20,8 +20,9 @@ from catalog.domain import normalise_email
 log = logging.getLogger(__name__)
 
 
-async def apply_profile(conn: asyncpg.Connection, *, learner_id: uuid.UUID, verified_emails: Iterable[str],
-                        version: int, as_of: datetime) -> None:
+async def apply_profile(
+    conn: asyncpg.Connection, *, learner_id: uuid.UUID, verified_emails: Iterable[str], version: int, as_of: datetime
+) -> None:
     """Replaces the learner's verified addresses with a profile's list, unless a newer version was applied already.
 
     An address another learner claimed by a newer event stays theirs; one that moves to this learner, or is newly

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import asyncpg
 
 from catalog import cancellations, repository
-from opencme_kit.messaging import Rejected
 from opencme_contracts import events
+from opencme_kit.messaging import Rejected
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,21 @@ async def merge_accounts(conn: asyncpg.Connection, event: events.AccountMerged) 
         raise Rejected(f"account {merged} was already merged into {earlier}, not {survivor}")
 
     await repository.record_merge(conn, merged_id=merged, surviving_id=survivor, merged_at=event.merged_at)
-    duplicates = await repository.cancel_duplicate_registrations(conn, merged_id=merged, surviving_id=survivor,
-                                                                 at=datetime.now(UTC))
+    duplicates = await repository.cancel_duplicate_registrations(
+        conn, merged_id=merged, surviving_id=survivor, at=datetime.now(UTC)
+    )
     for duplicate in duplicates:
         # Names and is keyed by the merged id: the move to the survivor comes after the cancel.
         await cancellations.publish_cancelled(conn, duplicate)
     registrations = await repository.move_registrations(conn, merged_id=merged, surviving_id=survivor)
     attendance = await repository.move_attendance(conn, merged_id=merged, surviving_id=survivor)
     code_uses = await repository.move_code_uses(conn, merged_id=merged, surviving_id=survivor)
-    log.info("merged learner %s into %s: %d registrations (%d duplicates cancelled), %d attendance, %d code uses",
-             merged, survivor, registrations, len(duplicates), attendance, code_uses)
+    log.info(
+        "merged learner %s into %s: %d registrations (%d duplicates cancelled), %d attendance, %d code uses",
+        merged,
+        survivor,
+        registrations,
+        len(duplicates),
+        attendance,
+        code_uses,
+    )

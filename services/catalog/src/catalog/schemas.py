@@ -14,15 +14,17 @@ from catalog.domain import normalise_email
 from opencme_contracts.events import ActivityFormat
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
-                                                pattern=r"^[a-z][a-z0-9_]*$")]
+CategoryName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
+]
 
 
 class Designation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     credit_type: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,30}$")] = Field(
-        examples=["AMA_PRA_1", "ANCC", "MOC_ABIM"])
+        examples=["AMA_PRA_1", "ANCC", "MOC_ABIM"]
+    )
     max_credits: Decimal = Field(gt=0, le=100, multiple_of=Decimal("0.25"))
 
 
@@ -43,15 +45,19 @@ class ActivityCreate(BaseModel):
     credit_designations: list[Designation] = Field(min_length=1, max_length=12)
     claim_window_days: int = Field(default=30, ge=1, le=3650)
     moc_boards: list[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]] = Field(
-        default_factory=list, max_length=20)
+        default_factory=list, max_length=20
+    )
     requires_event_code: bool = False
 
     @model_validator(mode="after")
     def _coherent(self) -> ActivityCreate:
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValueError("ends_at must not be before starts_at")
-        if (self.registration_opens_at and self.registration_closes_at
-                and self.registration_closes_at < self.registration_opens_at):
+        if (
+            self.registration_opens_at
+            and self.registration_closes_at
+            and self.registration_closes_at < self.registration_opens_at
+        ):
             raise ValueError("registration_closes_at must not be before registration_opens_at")
         if any(fee < 0 for fee in self.fees.values()):
             raise ValueError("fees must not be negative")
@@ -161,8 +167,9 @@ Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)
 class AttendanceByEmail(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    emails: list[Email] = Field(min_length=1, max_length=500,
-                                description="attendees' addresses, e.g. from a sign-in sheet or a webinar report")
+    emails: list[Email] = Field(
+        min_length=1, max_length=500, description="attendees' addresses, e.g. from a sign-in sheet or a webinar report"
+    )
 
 
 class EmailAttendanceResult(BaseModel):

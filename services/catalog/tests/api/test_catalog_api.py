@@ -10,11 +10,17 @@ STAFF = uuid.uuid4()
 
 def activity_body(**overrides):
     start = datetime.now(UTC) + timedelta(days=7)
-    body = {"title": "Cardiology Update 2026", "format": "live_course", "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(hours=8)).isoformat(), "location": "Main Campus, Room 1",
-            "fees": {"physician": 25000, "guest": 5000}, "capacity": 2,
-            "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}],
-            "moc_boards": ["ABIM"]}
+    body = {
+        "title": "Cardiology Update 2026",
+        "format": "live_course",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=8)).isoformat(),
+        "location": "Main Campus, Room 1",
+        "fees": {"physician": 25000, "guest": 5000},
+        "capacity": 2,
+        "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}],
+        "moc_boards": ["ABIM"],
+    }
     return {**body, **overrides}
 
 
@@ -31,6 +37,7 @@ async def outbox_events(client, topic: str) -> list[dict]:
     async with client.app.state.pool.acquire() as conn:
         rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 ORDER BY id", topic)
     import json
+
     return [json.loads(r["payload"]) for r in rows]
 
 
@@ -64,37 +71,52 @@ async def test_publishing_lists_the_activity_and_emits_activity_published_once(c
 async def test_registration_confirms_with_the_category_fee_and_a_full_course_refuses(client):
     activity = await published_activity(client, title="Small course")
     learners = [uuid.uuid4() for _ in range(3)]
-    first = await client.post(f"/activities/{activity['id']}/registrations", json={"attendee_category": "guest"},
-                              headers=MINT.headers(learners[0]))
+    first = await client.post(
+        f"/activities/{activity['id']}/registrations",
+        json={"attendee_category": "guest"},
+        headers=MINT.headers(learners[0]),
+    )
     assert first.status_code == 201, first.text
     assert first.json()["fee_cents"] == 5000 and first.json()["number"].startswith("R-")
-    duplicate = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                                  headers=MINT.headers(learners[0]))
+    duplicate = await client.post(
+        f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(learners[0])
+    )
     assert duplicate.status_code == 409
-    second = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                               headers=MINT.headers(learners[1]))
+    second = await client.post(
+        f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(learners[1])
+    )
     assert second.status_code == 201
-    full = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                             headers=MINT.headers(learners[2]))
+    full = await client.post(f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(learners[2]))
     assert full.status_code == 409 and "full" in full.json()["detail"]
-    confirmed = [e for e in await outbox_events(client, "registration.confirmed")
-                 if e["data"]["activity"]["activity_id"] == activity["id"]]
+    confirmed = [
+        e
+        for e in await outbox_events(client, "registration.confirmed")
+        if e["data"]["activity"]["activity_id"] == activity["id"]
+    ]
     assert sorted(e["subject"] for e in confirmed) == sorted(str(x) for x in learners[:2])
 
 
 async def test_event_code_records_attendance_once_and_every_use_is_kept(client):
-    activity = await published_activity(client, title="Medicine Grand Rounds", format="grand_rounds",
-                                        requires_event_code=True, fees={}, capacity=None)
+    activity = await published_activity(
+        client, title="Medicine Grand Rounds", format="grand_rounds", requires_event_code=True, fees={}, capacity=None
+    )
     start = datetime.now(UTC) - timedelta(minutes=30)
     session = await client.post(
         f"/activities/{activity['id']}/sessions",
-        json={"title": "Sepsis update", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
-        headers=MINT.headers(STAFF, roles=("staff",)))
+        json={
+            "title": "Sepsis update",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+        headers=MINT.headers(STAFF, roles=("staff",)),
+    )
     assert session.status_code == 201, session.text
     code = session.json()["event_code"]
     learner = uuid.uuid4()
     for _ in range(2):
-        entered = await client.post("/attendance/event-code", json={"code": code.lower()}, headers=MINT.headers(learner))
+        entered = await client.post(
+            "/attendance/event-code", json={"code": code.lower()}, headers=MINT.headers(learner)
+        )
         assert entered.status_code == 200, entered.text
     wrong = await client.post("/attendance/event-code", json={"code": "ZZZZZZZZ"}, headers=MINT.headers(learner))
     assert wrong.status_code == 404 and wrong.json()["errors"][0]["field"] == "code"
@@ -115,41 +137,60 @@ async def test_a_merged_learners_last_token_registers_and_enters_codes_for_the_s
     merged, survivor = uuid.uuid4(), uuid.uuid4()
     taken = await published_activity(client, title="Taken by the survivor", capacity=None)
     other = await published_activity(client, title="New after the merge", capacity=None)
-    rounds = await published_activity(client, title="Surgery Grand Rounds", format="grand_rounds",
-                                      requires_event_code=True, fees={}, capacity=None)
+    rounds = await published_activity(
+        client, title="Surgery Grand Rounds", format="grand_rounds", requires_event_code=True, fees={}, capacity=None
+    )
     start = datetime.now(UTC) - timedelta(minutes=10)
     session = await client.post(
         f"/activities/{rounds['id']}/sessions",
         json={"title": "Trauma", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
-        headers=MINT.headers(STAFF, roles=("staff",)))
-    assert (await client.post(f"/activities/{taken['id']}/registrations", json={"attendee_category": "physician"},
-                              headers=MINT.headers(survivor))).status_code == 201
+        headers=MINT.headers(STAFF, roles=("staff",)),
+    )
+    assert (
+        await client.post(
+            f"/activities/{taken['id']}/registrations",
+            json={"attendee_category": "physician"},
+            headers=MINT.headers(survivor),
+        )
+    ).status_code == 201
     await inbox_consumer(client.app.state.pool).deliver(account_merged(merged, survivor))
 
     # Identity disabled the merged account, but its access token is good for up to 15 more minutes.
     old_token = MINT.headers(merged)
-    again = await client.post(f"/activities/{taken['id']}/registrations", json={"attendee_category": "physician"},
-                              headers=old_token)
+    again = await client.post(
+        f"/activities/{taken['id']}/registrations", json={"attendee_category": "physician"}, headers=old_token
+    )
     assert again.status_code == 409 and again.json()["title"] == "Already registered"
-    late = await client.post(f"/activities/{other['id']}/registrations", json={"attendee_category": "physician"},
-                             headers=old_token)
+    late = await client.post(
+        f"/activities/{other['id']}/registrations", json={"attendee_category": "physician"}, headers=old_token
+    )
     assert late.status_code == 201, late.text
-    entered = await client.post("/attendance/event-code", json={"code": session.json()["event_code"]},
-                                headers=old_token)
+    entered = await client.post(
+        "/attendance/event-code", json={"code": session.json()["event_code"]}, headers=old_token
+    )
     assert entered.status_code == 200, entered.text
 
     mine = (await client.get("/registrations/mine", headers=MINT.headers(survivor))).json()
     assert sorted(r["activity_id"] for r in mine) == sorted([taken["id"], other["id"]])
     assert (await client.get("/registrations/mine", headers=old_token)).json() == mine
-    confirmed = [e for e in await outbox_events(client, "registration.confirmed")
-                 if e["data"]["activity"]["activity_id"] == other["id"]]
+    confirmed = [
+        e
+        for e in await outbox_events(client, "registration.confirmed")
+        if e["data"]["activity"]["activity_id"] == other["id"]
+    ]
     assert [(e["subject"], e["data"]["learner_id"]) for e in confirmed] == [(str(survivor), str(survivor))]
-    recorded = [e for e in await outbox_events(client, "attendance.recorded")
-                if e["data"]["activity_id"] == rounds["id"]]
+    recorded = [
+        e for e in await outbox_events(client, "attendance.recorded") if e["data"]["activity_id"] == rounds["id"]
+    ]
     assert [(e["subject"], e["data"]["learner_id"]) for e in recorded] == [(str(survivor), str(survivor))]
     async with client.app.state.pool.acquire() as conn:
-        owners = {r["learner_id"] for r in await conn.fetch(
-            "SELECT learner_id FROM registrations WHERE activity_id = ANY($1::uuid[]) UNION ALL "
-            "SELECT learner_id FROM event_code_uses WHERE code = $2",
-            [uuid.UUID(taken["id"]), uuid.UUID(other["id"])], session.json()["event_code"])}
+        owners = {
+            r["learner_id"]
+            for r in await conn.fetch(
+                "SELECT learner_id FROM registrations WHERE activity_id = ANY($1::uuid[]) UNION ALL "
+                "SELECT learner_id FROM event_code_uses WHERE code = $2",
+                [uuid.UUID(taken["id"]), uuid.UUID(other["id"])],
+                session.json()["event_code"],
+            )
+        }
     assert owners == {survivor}

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from catalog_factories import MINT, account_merged, email_verified, profile_updated, user_registered
 
 STAFF = MINT.headers(uuid.uuid4(), roles=("staff",))
@@ -14,14 +13,20 @@ STAFF = MINT.headers(uuid.uuid4(), roles=("staff",))
 
 async def new_session(client) -> str:
     start = datetime.now(UTC) + timedelta(days=3)
-    body = {"title": "Medical Grand Rounds", "format": "live_course", "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(hours=1)).isoformat(),
-            "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "1"}]}
+    body = {
+        "title": "Medical Grand Rounds",
+        "format": "live_course",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "1"}],
+    }
     activity = await client.post("/activities", json=body, headers=STAFF)
     assert activity.status_code == 201, activity.text
-    session = await client.post(f"/activities/{activity.json()['id']}/sessions", headers=STAFF,
-                                json={"title": "Week 1", "starts_at": start.isoformat(),
-                                      "ends_at": (start + timedelta(hours=1)).isoformat()})
+    session = await client.post(
+        f"/activities/{activity.json()['id']}/sessions",
+        headers=STAFF,
+        json={"title": "Week 1", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
+    )
     assert session.status_code == 201, session.text
     return session.json()["id"]
 
@@ -38,8 +43,10 @@ async def record(client, session_id: str, *emails: str) -> dict[str, str]:
 
 async def attendance_events(client, learner_id: uuid.UUID) -> list[dict]:
     async with client.app.state.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = 'attendance.recorded' AND message_key = $1 "
-                                "ORDER BY id", str(learner_id))
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE topic = 'attendance.recorded' AND message_key = $1 ORDER BY id",
+            str(learner_id),
+        )
     return [json.loads(r["payload"])["data"] for r in rows]
 
 
@@ -130,14 +137,17 @@ async def test_learners_may_neither_record_nor_list_attendance_by_email(client):
 
 async def test_a_bad_address_is_refused_naming_its_index(client):
     session = await new_session(client)
-    response = await client.post(f"/sessions/{session}/attendance", headers=STAFF,
-                                 json={"emails": [unique_email(), "not-an-address"]})
+    response = await client.post(
+        f"/sessions/{session}/attendance", headers=STAFF, json={"emails": [unique_email(), "not-an-address"]}
+    )
     assert response.status_code == 422
     [error] = response.json()["errors"]
     assert error["field"] == "emails.1" and "email" in error["reason"]
     async with client.app.state.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM pending_attendance WHERE session_id = $1",
-                                   uuid.UUID(session)) == 0  # nothing of a refused list is kept
+        assert (
+            await conn.fetchval("SELECT count(*) FROM pending_attendance WHERE session_id = $1", uuid.UUID(session))
+            == 0
+        )  # nothing of a refused list is kept
 
 
 @pytest.mark.parametrize("emails", [[], [f"a{i}@example.org" for i in range(501)]])
@@ -149,7 +159,8 @@ async def test_an_empty_or_oversized_list_is_refused(client, emails):
 
 
 async def test_an_unknown_session_is_not_found(client):
-    response = await client.post(f"/sessions/{uuid.uuid4()}/attendance", headers=STAFF,
-                                 json={"emails": [unique_email()]})
+    response = await client.post(
+        f"/sessions/{uuid.uuid4()}/attendance", headers=STAFF, json={"emails": [unique_email()]}
+    )
     assert response.status_code == 404
     assert (await client.get(f"/sessions/{uuid.uuid4()}/attendance", headers=STAFF)).status_code == 404

@@ -10,8 +10,12 @@ STAFF = MINT.headers(uuid.uuid4(), roles=("staff",))
 
 
 async def published_activity(client, *, starts_in: timedelta | None = timedelta(days=7), **overrides) -> dict:
-    body = {"title": "Cardiology Update 2026", "format": "live_course", "fees": {"physician": 25000},
-            "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}]}
+    body = {
+        "title": "Cardiology Update 2026",
+        "format": "live_course",
+        "fees": {"physician": 25000},
+        "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}],
+    }
     if starts_in is not None:
         start = datetime.now(UTC) + starts_in
         body |= {"starts_at": start.isoformat(), "ends_at": (start + timedelta(days=8)).isoformat()}
@@ -23,8 +27,7 @@ async def published_activity(client, *, starts_in: timedelta | None = timedelta(
 
 
 async def register(client, activity: dict, learner: uuid.UUID) -> dict:
-    response = await client.post(f"/activities/{activity['id']}/registrations", json={},
-                                 headers=MINT.headers(learner))
+    response = await client.post(f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(learner))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -53,8 +56,10 @@ async def test_the_learner_cancels_frees_the_seat_and_publishes_registration_can
     assert event["producer"] == "catalog" and event["subject"] == str(learner) and event["key"] == str(learner)
     assert event["data"]["learner_id"] == str(learner) and event["data"]["activity_id"] == activity["id"]
     async with client.app.state.pool.acquire() as conn:
-        row = await conn.fetchrow("SELECT status, cancelled_by, cancelled_at, payment_status FROM registrations "
-                                  "WHERE id = $1", uuid.UUID(registration["id"]))
+        row = await conn.fetchrow(
+            "SELECT status, cancelled_by, cancelled_at, payment_status FROM registrations WHERE id = $1",
+            uuid.UUID(registration["id"]),
+        )
     assert (row["status"], row["cancelled_by"], row["payment_status"]) == ("cancelled", learner, "pending")
     assert row["cancelled_at"] == datetime.fromisoformat(event["data"]["cancelled_at"])
     assert (await client.get(f"/activities/{activity['id']}")).json()["seats_left"] == 1
@@ -122,8 +127,13 @@ async def test_the_learner_can_register_again_after_cancelling(client):
 
 
 async def test_enduring_material_can_be_cancelled_until_attendance_is_recorded(client):
-    activity = await published_activity(client, starts_in=None, format="enduring", fees={},
-                                        available_until=(datetime.now(UTC) + timedelta(days=90)).isoformat())
+    activity = await published_activity(
+        client,
+        starts_in=None,
+        format="enduring",
+        fees={},
+        available_until=(datetime.now(UTC) + timedelta(days=90)).isoformat(),
+    )
     free, attended = uuid.uuid4(), uuid.uuid4()
     free_registration = await register(client, activity, free)
     attended_registration = await register(client, activity, attended)
@@ -132,8 +142,7 @@ async def test_enduring_material_can_be_cancelled_until_attendance_is_recorded(c
         await make_attendance(conn, session, attended, method="event_code", recorded_at=datetime.now(UTC))
 
     ok = await client.post(f"/registrations/{free_registration['id']}/cancel", headers=MINT.headers(free))
-    refused = await client.post(f"/registrations/{attended_registration['id']}/cancel",
-                                headers=MINT.headers(attended))
+    refused = await client.post(f"/registrations/{attended_registration['id']}/cancel", headers=MINT.headers(attended))
 
     assert ok.status_code == 200, ok.text
     assert refused.status_code == 409 and "attendance" in refused.json()["errors"][0]["reason"]

@@ -5,11 +5,20 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from catalog_factories import (
+    account_merged,
+    attendance,
+    inbox_consumer,
+    make_activity,
+    make_attendance,
+    make_registration,
+    make_session,
+    outbox_events,
+    registrations,
+)
 
 from catalog import merges, repository
 from opencme_kit.messaging import Rejected
-from catalog_factories import (account_merged, attendance, inbox_consumer, make_activity, make_attendance,
-                               make_registration, make_session, outbox_events, registrations)
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +59,11 @@ async def test_both_registered_keeps_the_survivors_and_cancels_the_duplicate_wit
     await consumer.deliver(account_merged(merged, survivor))
 
     async with pool.acquire() as conn:
-        assert await registrations(conn, survivor) == {kept: "confirmed", duplicate: "cancelled",
-                                                       dropped_before: "cancelled"}
+        assert await registrations(conn, survivor) == {
+            kept: "confirmed",
+            duplicate: "cancelled",
+            dropped_before: "cancelled",
+        }
         assert (await repository.get_activity(conn, shared))["taken_seats"] == 1  # the duplicate's seat is free
         [cancelled] = await outbox_events(conn, "registration.cancelled", merged)
     assert cancelled["producer"] == "catalog" and cancelled["subject"] == str(merged)
@@ -74,8 +86,10 @@ async def test_a_session_both_attended_keeps_one_record_the_earliest(pool, consu
     await consumer.deliver(account_merged(merged, survivor))
 
     async with pool.acquire() as conn:
-        assert await attendance(conn, survivor) == {merged_first: ("event_code", first),
-                                                    survivor_first: ("staff", first)}
+        assert await attendance(conn, survivor) == {
+            merged_first: ("event_code", first),
+            survivor_first: ("staff", first),
+        }
         assert await attendance(conn, merged) == {}
 
 
@@ -90,8 +104,7 @@ async def test_a_chain_a_into_b_then_b_into_c_ends_on_c(pool, consumer):
 
     async with pool.acquire() as conn:
         assert await registrations(conn, c) == {from_b: "confirmed", from_a: "cancelled"}
-        rows = await conn.fetch("SELECT merged_id, surviving_id FROM merged_accounts WHERE merged_id = ANY($1)",
-                                [a, b])
+        rows = await conn.fetch("SELECT merged_id, surviving_id FROM merged_accounts WHERE merged_id = ANY($1)", [a, b])
         assert {r["merged_id"]: r["surviving_id"] for r in rows} == {a: c, b: c}  # flat: one lookup
         async with conn.transaction():
             assert await merges.owner_for(conn, a) == c

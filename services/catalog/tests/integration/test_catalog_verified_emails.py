@@ -5,10 +5,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from catalog_factories import (
+    account_merged,
+    email_verified,
+    inbox_consumer,
+    make_activity,
+    make_session,
+    outbox_events,
+    profile_updated,
+    user_registered,
+)
 
 from catalog import attendance, email_repository, repository
-from catalog_factories import (account_merged, email_verified, inbox_consumer, make_activity, make_session,
-                               outbox_events, profile_updated, user_registered)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +33,7 @@ async def holder(pool, email: str) -> uuid.UUID | None:
         return await email_repository.holder_of(conn, email)
 
 
-async def test_the_newest_profile_replaces_the_addresses_and_an_older_one_arriving_late_changes_nothing(pool,
-                                                                                                      consumer):
+async def test_the_newest_profile_replaces_the_addresses_and_an_older_one_arriving_late_changes_nothing(pool, consumer):
     learner, kept, dropped, stale = uuid.uuid4(), address(), address(), address()
     await consumer.deliver(profile_updated(learner, version=1, verified_emails=(kept, dropped)))
     await consumer.deliver(profile_updated(learner, version=3, verified_emails=(kept.upper(),)))

@@ -9,8 +9,15 @@ NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 
 
 def rules(**overrides):
-    base = dict(status="published", capacity=None, opens_at=None, closes_at=None, ends_at=NOW + timedelta(days=10),
-                available_until=None, fees={"physician": 25000, "resident": 5000, "guest": 10000})
+    base = {
+        "status": "published",
+        "capacity": None,
+        "opens_at": None,
+        "closes_at": None,
+        "ends_at": NOW + timedelta(days=10),
+        "available_until": None,
+        "fees": {"physician": 25000, "resident": 5000, "guest": 10000},
+    }
     return domain.RegistrationRules(**{**base, **overrides})
 
 
@@ -49,7 +56,9 @@ def test_draft_activity_cannot_be_registered_for():
 
 def test_ama_designation_statement_uses_the_required_wording():
     text = domain.designation_statement("Acme Clinic", "live_course", "AMA_PRA_1", Decimal("7.25"))
-    assert text.startswith("Acme Clinic designates this live activity for a maximum of 7.25 AMA PRA Category 1 Credits™.")
+    assert text.startswith(
+        "Acme Clinic designates this live activity for a maximum of 7.25 AMA PRA Category 1 Credits™."
+    )
     assert "commensurate with the extent of their participation" in text
 
 
@@ -69,8 +78,9 @@ def test_event_code_validity_window():
     start, end = NOW, NOW + timedelta(days=1)
     assert domain.event_code_refusal(valid_from=start, valid_until=end, now=NOW) is None
     assert "expired" in domain.event_code_refusal(valid_from=start, valid_until=end, now=end + timedelta(seconds=1))
-    assert "becomes valid" in domain.event_code_refusal(valid_from=start, valid_until=end,
-                                                        now=start - timedelta(seconds=1))
+    assert "becomes valid" in domain.event_code_refusal(
+        valid_from=start, valid_until=end, now=start - timedelta(seconds=1)
+    )
 
 
 def test_a_learner_may_cancel_before_the_start_but_not_after():

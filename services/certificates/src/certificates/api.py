@@ -21,8 +21,11 @@ ToParam = Annotated[date | None, Query(alias="to", description="Last completion 
 
 
 def _pdf(content: bytes, filename: str) -> Response:
-    return Response(content, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
 
 
 @router.get("/certificates/mine", response_model=list[schemas.Certificate])
@@ -32,8 +35,9 @@ async def my_certificates(conn: ConnDep, learner: CurrentUser) -> list[schemas.C
 
 
 @router.post("/certificates/bundle", response_class=Response, responses=PDF)
-async def certificates_bundle(body: schemas.BundleRequest, conn: ConnDep, user: CurrentUser,
-                              learner_id: LearnerParam = None) -> Response:
+async def certificates_bundle(
+    body: schemas.BundleRequest, conn: ConnDep, user: CurrentUser, learner_id: LearnerParam = None
+) -> Response:
     """One PDF joining the chosen certificates' PDFs, unchanged and in the order given (1 to 100 ids, each once).
 
     Every id must be a certificate of the signed-in learner (support and admin: of the learner named by
@@ -44,8 +48,14 @@ async def certificates_bundle(body: schemas.BundleRequest, conn: ConnDep, user: 
 
 
 @router.get("/transcript", response_model=schemas.Transcript)
-async def transcript(request: Request, conn: ConnDep, user: CurrentUser, since: FromParam = None,
-                     until: ToParam = None, learner_id: LearnerParam = None) -> schemas.Transcript:
+async def transcript(
+    request: Request,
+    conn: ConnDep,
+    user: CurrentUser,
+    since: FromParam = None,
+    until: ToParam = None,
+    learner_id: LearnerParam = None,
+) -> schemas.Transcript:
     """The learner's valid (not revoked, not superseded) certificates completed between `from` and `to` (both
     optional, inclusive), oldest first, with totals per credit type. Support and admin may name another learner
     with `learner_id`."""
@@ -54,8 +64,14 @@ async def transcript(request: Request, conn: ConnDep, user: CurrentUser, since: 
 
 
 @router.get("/transcript.pdf", response_class=Response, responses=PDF)
-async def transcript_pdf(request: Request, conn: ConnDep, user: CurrentUser, since: FromParam = None,
-                         until: ToParam = None, learner_id: LearnerParam = None) -> Response:
+async def transcript_pdf(
+    request: Request,
+    conn: ConnDep,
+    user: CurrentUser,
+    since: FromParam = None,
+    until: ToParam = None,
+    learner_id: LearnerParam = None,
+) -> Response:
     """The transcript (same content as `GET /transcript`) as a printable PDF, dated the day it is printed."""
     owner = await transcripts.learner_for(conn, user, learner_id)
     content = await transcripts.transcript(conn, owner, since, until, request.app.state.settings)

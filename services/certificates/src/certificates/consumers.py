@@ -9,8 +9,8 @@ from faststream.kafka import KafkaBroker
 
 from certificates import replacements, service
 from certificates.config import SERVICE, Settings
-from opencme_kit.messaging import InboxConsumer
 from opencme_contracts import Envelope, events
+from opencme_kit.messaging import InboxConsumer
 
 
 def register_consumers(broker: KafkaBroker, settings: Settings) -> InboxConsumer:
@@ -20,18 +20,28 @@ def register_consumers(broker: KafkaBroker, settings: Settings) -> InboxConsumer
     async def on_user_registered(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
         """Remember the learner's first name version; issue claims that were waiting for it."""
         event: events.UserRegistered = envelope.data
-        await replacements.record_profile_version(conn, learner_id=event.user_id, version=event.profile_version,
-                                                  effective_at=event.registered_at, profile=event.profile,
-                                                  settings=settings)
+        await replacements.record_profile_version(
+            conn,
+            learner_id=event.user_id,
+            version=event.profile_version,
+            effective_at=event.registered_at,
+            profile=event.profile,
+            settings=settings,
+        )
 
     @consumer.handle("profile.updated")
     async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
         """Keep every name version: future certificates show the new name, issued ones never change; a change that took
         effect before a claim but arrived after its certificate gets a replacement certificate."""
         event: events.ProfileUpdated = envelope.data
-        await replacements.record_profile_version(conn, learner_id=event.user_id, version=event.version,
-                                                  effective_at=event.effective_at, profile=event.profile,
-                                                  settings=settings)
+        await replacements.record_profile_version(
+            conn,
+            learner_id=event.user_id,
+            version=event.version,
+            effective_at=event.effective_at,
+            profile=event.profile,
+            settings=settings,
+        )
 
     @consumer.handle("credit.claimed")
     async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:

@@ -18,25 +18,40 @@ MERGE_LOCK = zlib.crc32(b"certificates.merged_accounts")
 OWNER_LOCK_CLASS = zlib.crc32(b"certificates.owner") & 0x7FFFFFFF
 
 
-async def add_profile_version(conn: asyncpg.Connection, *, learner_id: uuid.UUID, version: int,
-                              effective_at: datetime, profile: Any) -> None:
+async def add_profile_version(
+    conn: asyncpg.Connection, *, learner_id: uuid.UUID, version: int, effective_at: datetime, profile: Any
+) -> None:
     await conn.execute(
         """INSERT INTO profile_versions (learner_id, version, effective_at, first_name, middle_name, last_name, suffix,
                degree) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
-        learner_id, version, effective_at, profile.first_name, profile.middle_name, profile.last_name,
-        profile.suffix, profile.degree)
+        learner_id,
+        version,
+        effective_at,
+        profile.first_name,
+        profile.middle_name,
+        profile.last_name,
+        profile.suffix,
+        profile.degree,
+    )
 
 
 async def name_versions(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[NameVersion]:
     rows = await conn.fetch(
         """SELECT version, effective_at, first_name, middle_name, last_name, suffix, degree FROM profile_versions
-           WHERE learner_id = $1 ORDER BY version""", learner_id)
+           WHERE learner_id = $1 ORDER BY version""",
+        learner_id,
+    )
     return [NameVersion(**dict(r)) for r in rows]
 
 
 async def hold_claim(conn: asyncpg.Connection, claim_id: uuid.UUID, learner_id: uuid.UUID, claim: str) -> None:
-    await conn.execute("INSERT INTO pending_claims (claim_id, learner_id, claim) VALUES ($1, $2, $3::text::jsonb) "
-                       "ON CONFLICT DO NOTHING", claim_id, learner_id, claim)
+    await conn.execute(
+        "INSERT INTO pending_claims (claim_id, learner_id, claim) VALUES ($1, $2, $3::text::jsonb) "
+        "ON CONFLICT DO NOTHING",
+        claim_id,
+        learner_id,
+        claim,
+    )
 
 
 async def take_pending_claims(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -52,16 +67,23 @@ async def lock_merges(conn: asyncpg.Connection, *, exclusive: bool) -> None:
 async def survivor_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
     """The account holding `learner_id`'s records now: itself unless merged (one lookup: the table is kept flat)."""
     return await conn.fetchval(
-        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1::uuid)", learner_id)
+        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1::uuid)", learner_id
+    )
 
 
-async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
-                       merged_at: datetime) -> uuid.UUID:
+async def record_merge(
+    conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID, merged_at: datetime
+) -> uuid.UUID:
     """Map the merged account to its survivor; returns the survivor on record (a redelivery keeps the first mapping).
 
     Accounts merged earlier into `merged_id` now point at the survivor too, so the table stays flat."""
-    await conn.execute("INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3) "
-                       "ON CONFLICT (merged_id) DO NOTHING", merged_id, surviving_id, merged_at)
+    await conn.execute(
+        "INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (merged_id) DO NOTHING",
+        merged_id,
+        surviving_id,
+        merged_at,
+    )
     survivor = await conn.fetchval("SELECT surviving_id FROM merged_accounts WHERE merged_id = $1", merged_id)
     await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, survivor)
     return survivor
@@ -77,11 +99,25 @@ async def next_number(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT nextval('certificate_numbers')")
 
 
-async def insert_certificate(conn: asyncpg.Connection, *, certificate_id: uuid.UUID, number: str, code: str,
-                             claim_id: uuid.UUID, learner_id: uuid.UUID, activity_id: uuid.UUID,
-                             content: dict[str, Any], pdf: bytes, issued_at: datetime, completed_on: date,
-                             claimant_id: uuid.UUID, claimed_at: datetime, profile_learner_id: uuid.UUID,
-                             profile_version: int, replaces: uuid.UUID | None = None) -> bool:
+async def insert_certificate(
+    conn: asyncpg.Connection,
+    *,
+    certificate_id: uuid.UUID,
+    number: str,
+    code: str,
+    claim_id: uuid.UUID,
+    learner_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    content: dict[str, Any],
+    pdf: bytes,
+    issued_at: datetime,
+    completed_on: date,
+    claimant_id: uuid.UUID,
+    claimed_at: datetime,
+    profile_learner_id: uuid.UUID,
+    profile_version: int,
+    replaces: uuid.UUID | None = None,
+) -> bool:
     """Store a certificate; False if the claim already has a current one (a redelivered claim)."""
     inserted = await conn.fetchval(
         """INSERT INTO certificates (id, number, verification_code, claim_id, learner_id, activity_id, content, pdf,
@@ -89,8 +125,22 @@ async def insert_certificate(conn: asyncpg.Connection, *, certificate_id: uuid.U
                replaces_certificate_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
            ON CONFLICT (claim_id) WHERE superseded_by IS NULL DO NOTHING RETURNING true""",
-        certificate_id, number, code, claim_id, learner_id, activity_id, content, pdf, issued_at, completed_on,
-        claimant_id, claimed_at, profile_learner_id, profile_version, replaces)
+        certificate_id,
+        number,
+        code,
+        claim_id,
+        learner_id,
+        activity_id,
+        content,
+        pdf,
+        issued_at,
+        completed_on,
+        claimant_id,
+        claimed_at,
+        profile_learner_id,
+        profile_version,
+        replaces,
+    )
     return bool(inserted)
 
 
@@ -109,28 +159,41 @@ async def replaceable(conn: asyncpg.Connection, learner_id: uuid.UUID, since: da
                   profile_version, content FROM certificates
            WHERE (claimant_id = $1 OR learner_id = $1) AND superseded_by IS NULL AND revoked_at IS NULL
              AND claimed_at >= $2
-           ORDER BY claimed_at FOR UPDATE""", learner_id, since)
+           ORDER BY claimed_at FOR UPDATE""",
+        learner_id,
+        since,
+    )
 
 
 async def mark_superseded(conn: asyncpg.Connection, certificate_id: uuid.UUID, by: uuid.UUID) -> None:
-    await conn.execute("UPDATE certificates SET superseded_by = $2 WHERE id = $1 AND superseded_by IS NULL",
-                       certificate_id, by)
+    await conn.execute(
+        "UPDATE certificates SET superseded_by = $2 WHERE id = $1 AND superseded_by IS NULL", certificate_id, by
+    )
 
 
 async def revoke(conn: asyncpg.Connection, claim_id: uuid.UUID, at: datetime, reason: str) -> None:
     """Revoke the claim's current certificate; superseded ones are history and already not valid."""
-    await conn.execute("UPDATE certificates SET revoked_at = $2, revoked_reason = $3 WHERE claim_id = $1 "
-                       "AND revoked_at IS NULL AND superseded_by IS NULL", claim_id, at, reason)
+    await conn.execute(
+        "UPDATE certificates SET revoked_at = $2, revoked_reason = $3 WHERE claim_id = $1 "
+        "AND revoked_at IS NULL AND superseded_by IS NULL",
+        claim_id,
+        at,
+        reason,
+    )
 
 
-SUMMARY = ("id, number, verification_code, claim_id, learner_id, activity_id, content, issued_at, revoked_at, "
-           "superseded_by, replaces_certificate_id")
+SUMMARY = (
+    "id, number, verification_code, claim_id, learner_id, activity_id, content, issued_at, revoked_at, "
+    "superseded_by, replaces_certificate_id"
+)
 
 
 async def certificates_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[asyncpg.Record]:
     """The learner's current certificates (a superseded one is listed through its replacement), newest first."""
-    return await conn.fetch(f"SELECT {SUMMARY} FROM certificates WHERE learner_id = $1 AND superseded_by IS NULL "
-                            "ORDER BY issued_at DESC", learner_id)
+    return await conn.fetch(
+        f"SELECT {SUMMARY} FROM certificates WHERE learner_id = $1 AND superseded_by IS NULL ORDER BY issued_at DESC",
+        learner_id,
+    )
 
 
 async def get_certificate(conn: asyncpg.Connection, certificate_id: uuid.UUID) -> asyncpg.Record | None:
@@ -151,25 +214,36 @@ async def by_code(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
            LEFT JOIN certificates current ON c.superseded_by IS NOT NULL AND current.claim_id = c.claim_id
                 AND current.superseded_by IS NULL
            LEFT JOIN certificates replaced ON replaced.id = c.replaces_certificate_id
-           WHERE c.verification_code = $1""", code)
+           WHERE c.verification_code = $1""",
+        code,
+    )
 
 
 async def pdfs_by_id(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
-    rows = await conn.fetch("SELECT id, learner_id, number, pdf, revoked_at, superseded_by "
-                            "FROM certificates WHERE id = ANY($1)", ids)
+    rows = await conn.fetch(
+        "SELECT id, learner_id, number, pdf, revoked_at, superseded_by FROM certificates WHERE id = ANY($1)", ids
+    )
     return {r["id"]: r for r in rows}
 
 
-async def transcript_rows(conn: asyncpg.Connection, learner_id: uuid.UUID, since: date | None,
-                          until: date | None) -> list[asyncpg.Record]:
+async def transcript_rows(
+    conn: asyncpg.Connection, learner_id: uuid.UUID, since: date | None, until: date | None
+) -> list[asyncpg.Record]:
     """The learner's valid certificates completed in [since, until] (either end open), oldest first."""
     return await conn.fetch(
         """SELECT id, number, content, completed_on FROM certificates
            WHERE learner_id = $1 AND revoked_at IS NULL AND superseded_by IS NULL
              AND ($2::date IS NULL OR completed_on >= $2) AND ($3::date IS NULL OR completed_on <= $3)
-           ORDER BY completed_on, number""", learner_id, since, until)
+           ORDER BY completed_on, number""",
+        learner_id,
+        since,
+        until,
+    )
 
 
 async def newest_certificate_content(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[str, Any] | None:
-    return await conn.fetchval("SELECT content FROM certificates WHERE learner_id = $1 "
-                               "AND superseded_by IS NULL ORDER BY issued_at DESC LIMIT 1", learner_id)
+    return await conn.fetchval(
+        "SELECT content FROM certificates WHERE learner_id = $1 "
+        "AND superseded_by IS NULL ORDER BY issued_at DESC LIMIT 1",
+        learner_id,
+    )

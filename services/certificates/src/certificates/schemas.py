@@ -30,8 +30,10 @@ class Certificate(BaseModel):
     credits: list[CreditLine]
     issued_at: datetime
     revoked: bool
-    superseded: bool = Field(description="Replaced by a certificate showing the name in effect at claim time; this "
-                                         "one stays as issued, as history.")
+    superseded: bool = Field(
+        description="Replaced by a certificate showing the name in effect at claim time; this "
+        "one stays as issued, as history."
+    )
     superseded_by: uuid.UUID | None = Field(description="The certificate that replaced this one.")
     replaces_certificate_id: uuid.UUID | None = Field(description="The certificate this one replaced.")
 
@@ -49,14 +51,16 @@ class Verification(BaseModel):
     issued_at: datetime
     revoked: bool
     status: Literal["valid", "revoked", "superseded"] = Field(
-        description="superseded: the claim's certificate was reissued (a late name change); see superseded_by_number.")
+        description="superseded: the claim's certificate was reissued (a late name change); see superseded_by_number."
+    )
     superseded_by_number: str | None = Field(description="Superseded: the number of the claim's current certificate.")
     replaces_certificate_number: str | None = Field(description="The number of the certificate this one replaced.")
 
 
 class BundleRequest(BaseModel):
-    ids: list[uuid.UUID] = Field(min_length=1, max_length=100,
-                                 description="Certificate ids, 1 to 100 and each once; the PDF keeps this order.")
+    ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=100, description="Certificate ids, 1 to 100 and each once; the PDF keeps this order."
+    )
 
     @field_validator("ids")
     @classmethod
@@ -102,5 +106,6 @@ def content_of(document: CertificateDocument, claim: events.CreditClaimed) -> di
     content["issued_on"] = document.issued_on.isoformat()
     content["credits"] = [
         {"credit_type": c.credit_type, "label": d.credit_type_label, "amount": str(c.amount), "statement": c.statement}
-        for c, d in zip(claim.credits, document.credits, strict=True)]
+        for c, d in zip(claim.credits, document.credits, strict=True)
+    ]
     return content

@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from certificates_testing import MINT, claimed, issued_events, profile, registered, renamed, revoked
+
 from opencme_contracts import events, new_envelope
 
 NOW = datetime.now(UTC)
@@ -44,12 +45,16 @@ async def issued_once(service, last_name="Doe"):
 
 def degree_changed(learner, version, at, degree):
     changed = profile().model_copy(update={"degree": degree})
-    return new_envelope(events.ProfileUpdated(user_id=learner, profile=changed, version=version, effective_at=at),
-                        producer="identity", subject=learner)
+    return new_envelope(
+        events.ProfileUpdated(user_id=learner, profile=changed, version=version, effective_at=at),
+        producer="identity",
+        subject=learner,
+    )
 
 
 async def test_a_late_name_change_made_before_the_claim_replaces_the_certificate_and_the_old_one_stays_as_issued(
-        service):
+    service,
+):
     learner, claim, old = await issued_once(service)
     old_pdf = await pdf(service, learner, old["id"])
 

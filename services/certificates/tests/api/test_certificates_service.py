@@ -4,9 +4,8 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from pypdf import PdfReader
-
 from certificates_testing import MINT, claimed, merged, registered, renamed
+from pypdf import PdfReader
 
 
 async def my_certificates(client, learner):
@@ -23,15 +22,17 @@ async def test_a_claim_gets_one_frozen_certificate_however_often_it_is_delivered
     await service.consumer.deliver(claim)
     [certificate] = await my_certificates(service, learner)
     assert certificate["learner_name"] == "Jane Doe"
-    assert certificate["credits"] == [{"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit™",
-                                       "amount": "1.00"}]
+    assert certificate["credits"] == [
+        {"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit™", "amount": "1.00"}
+    ]
     pdf = await service.get(f"/certificates/{certificate['id']}/pdf", headers=MINT.headers(learner))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Jane Doe" in text and certificate["number"] in text and certificate["verification_code"] in text
     async with service.app.state.pool.acquire() as conn:
-        issued = await conn.fetchval("SELECT count(*) FROM outbox WHERE topic = 'certificate.issued' "
-                                     "AND message_key = $1", str(learner))
+        issued = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE topic = 'certificate.issued' AND message_key = $1", str(learner)
+        )
     assert issued == 1
 
 
@@ -79,7 +80,8 @@ async def test_the_public_verification_page_confirms_a_certificate_by_its_code(s
 
 
 async def test_after_a_merge_the_survivor_lists_and_downloads_the_merged_accounts_certificate_and_others_cannot(
-        service):
+    service,
+):
     merged_away, survivor, now = uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
     await service.consumer.deliver(registered(merged_away, now - timedelta(days=30), last_name="Roe"))
     await service.consumer.deliver(claimed(merged_away, now - timedelta(days=2)))

@@ -6,9 +6,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from pypdf import PdfReader
-
 from certificates_testing import MINT, claimed, registered, renamed, revoked
+from pypdf import PdfReader
 
 SUPPORT = ("learner", "support")
 
@@ -39,11 +38,15 @@ def pdf_text(content: bytes) -> tuple[int, list[str]]:
 
 async def test_a_bundle_joins_the_frozen_pdfs_unchanged_in_the_order_asked(service):
     learner, [(first, _), (second, _)] = await learner_with(
-        service, {"at": day(2024, 3, 5), "title": "Sepsis Update"}, {"at": day(2025, 6, 1), "title": "Stroke Care"})
-    singles = [(await service.get(f"/certificates/{c['id']}/pdf", headers=MINT.headers(learner))).content
-               for c in (second, first)]
-    response = await service.post("/certificates/bundle", json={"ids": [second["id"], first["id"]]},
-                                  headers=MINT.headers(learner))
+        service, {"at": day(2024, 3, 5), "title": "Sepsis Update"}, {"at": day(2025, 6, 1), "title": "Stroke Care"}
+    )
+    singles = [
+        (await service.get(f"/certificates/{c['id']}/pdf", headers=MINT.headers(learner))).content
+        for c in (second, first)
+    ]
+    response = await service.post(
+        "/certificates/bundle", json={"ids": [second["id"], first["id"]]}, headers=MINT.headers(learner)
+    )
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     pages, texts = pdf_text(response.content)
     assert pages == sum(pdf_text(single)[0] for single in singles) == 2
@@ -60,17 +63,24 @@ async def test_a_bundle_with_an_id_not_the_callers_is_refused_whole_without_sayi
         assert response.status_code == 404
         assert ids[1] not in response.text and own["id"] not in response.text
     # The owner named as learner_id does not help a learner who is not support.
-    response = await service.post("/certificates/bundle", params={"learner_id": str(stranger)},
-                                  json={"ids": [theirs["id"]]}, headers=MINT.headers(learner))
+    response = await service.post(
+        "/certificates/bundle",
+        params={"learner_id": str(stranger)},
+        json={"ids": [theirs["id"]]},
+        headers=MINT.headers(learner),
+    )
     assert response.status_code == 403 and response.json()["errors"][0]["field"] == "learner_id"
 
 
-@pytest.mark.parametrize(("ids", "reason"), [
-    ([], "at least 1"),
-    ([str(uuid.uuid4()) for _ in range(101)], "at most 100"),
-    (["11111111-1111-1111-1111-111111111111"] * 2, "11111111-1111-1111-1111-111111111111"),
-    (["not-a-uuid"], "UUID"),
-])
+@pytest.mark.parametrize(
+    ("ids", "reason"),
+    [
+        ([], "at least 1"),
+        ([str(uuid.uuid4()) for _ in range(101)], "at most 100"),
+        (["11111111-1111-1111-1111-111111111111"] * 2, "11111111-1111-1111-1111-111111111111"),
+        (["not-a-uuid"], "UUID"),
+    ],
+)
 async def test_a_bundle_needs_one_to_a_hundred_distinct_ids(service, ids, reason):
     response = await service.post("/certificates/bundle", json={"ids": ids}, headers=MINT.headers(uuid.uuid4()))
     assert response.status_code == 422
@@ -80,10 +90,12 @@ async def test_a_bundle_needs_one_to_a_hundred_distinct_ids(service, ids, reason
 
 async def test_a_revoked_certificate_is_not_bundled_and_the_refusal_names_it(service):
     learner, [(valid, _), (withdrawn, claim)] = await learner_with(
-        service, {"at": day(2025, 2, 1)}, {"at": day(2025, 2, 2)})
+        service, {"at": day(2025, 2, 1)}, {"at": day(2025, 2, 2)}
+    )
     await service.consumer.deliver(revoked(claim))
-    response = await service.post("/certificates/bundle", json={"ids": [valid["id"], withdrawn["id"]]},
-                                  headers=MINT.headers(learner))
+    response = await service.post(
+        "/certificates/bundle", json={"ids": [valid["id"], withdrawn["id"]]}, headers=MINT.headers(learner)
+    )
     assert response.status_code == 409
     body = response.json()
     assert body["certificate_id"] == withdrawn["id"] and body["errors"][0]["field"] == "ids[1]"
@@ -93,8 +105,9 @@ async def test_a_revoked_certificate_is_not_bundled_and_the_refusal_names_it(ser
 async def test_support_bundles_for_a_learner_named_by_learner_id(service):
     learner, [(certificate, _)] = await learner_with(service, {"at": day(2023, 9, 9)})
     support = MINT.headers(uuid.uuid4(), roles=SUPPORT)
-    response = await service.post("/certificates/bundle", params={"learner_id": str(learner)},
-                                  json={"ids": [certificate["id"]]}, headers=support)
+    response = await service.post(
+        "/certificates/bundle", params={"learner_id": str(learner)}, json={"ids": [certificate["id"]]}, headers=support
+    )
     assert response.status_code == 200
     assert certificate["number"] in pdf_text(response.content)[1][0]
     # Without naming the learner, support's own (empty) records are meant: someone else's id is not found.
@@ -109,7 +122,8 @@ async def test_the_transcript_lists_valid_certificates_in_the_period_with_totals
         {"at": day(2024, 2, 1), "title": "Sepsis Update", "credits": {"AMA_PRA_1": "1.50", "MOC_ABIM": "1.50"}},
         {"at": day(2024, 8, 15), "title": "Stroke Care", "credits": {"AMA_PRA_1": "1.00"}},
         {"at": day(2024, 9, 1), "title": "Withdrawn Course", "credits": {"AMA_PRA_1": "5.00"}},
-        {"at": day(2025, 1, 2), "title": "Next Year", "credits": {"ANCC": "3.00"}})
+        {"at": day(2025, 1, 2), "title": "Next Year", "credits": {"ANCC": "3.00"}},
+    )
     await service.consumer.deliver(revoked(certificates[3][1]))
 
     everything = await service.get("/transcript", headers=MINT.headers(learner))
@@ -119,17 +133,20 @@ async def test_the_transcript_lists_valid_certificates_in_the_period_with_totals
     assert body["totals"] == [
         {"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit™", "amount": "4.50"},
         {"credit_type": "MOC_ABIM", "label": "ABIM MOC point", "amount": "1.50"},
-        {"credit_type": "ANCC", "label": "ANCC contact hour", "amount": "3.00"}]
+        {"credit_type": "ANCC", "label": "ANCC contact hour", "amount": "3.00"},
+    ]
     assert body["learner_name"] == "Jane Doe" and body["provider_name"] == "Acme Clinic"
 
-    in_2024 = (await service.get("/transcript", params={"from": "2024-01-01", "to": "2024-12-31"},
-                                 headers=MINT.headers(learner))).json()
+    in_2024 = (
+        await service.get(
+            "/transcript", params={"from": "2024-01-01", "to": "2024-12-31"}, headers=MINT.headers(learner)
+        )
+    ).json()
     assert [r["activity_title"] for r in in_2024["rows"]] == ["Sepsis Update", "Stroke Care"]
     assert in_2024["rows"][0]["completed_on"] == "2024-02-01"
     assert in_2024["rows"][0]["certificate_number"] == certificates[1][0]["number"]
     assert in_2024["rows"][0]["activity_format"] == "Grand rounds (regularly scheduled series)"
-    assert [(t["credit_type"], t["amount"]) for t in in_2024["totals"]] == [("AMA_PRA_1", "2.50"),
-                                                                            ("MOC_ABIM", "1.50")]
+    assert [(t["credit_type"], t["amount"]) for t in in_2024["totals"]] == [("AMA_PRA_1", "2.50"), ("MOC_ABIM", "1.50")]
     since = (await service.get("/transcript", params={"from": "2024-08-15"}, headers=MINT.headers(learner))).json()
     assert [r["activity_title"] for r in since["rows"]] == ["Stroke Care", "Next Year"]
 
@@ -145,8 +162,9 @@ async def test_the_transcript_shows_the_current_name_and_only_the_callers_own_re
     for path in ("/transcript", "/transcript.pdf"):
         refused = await service.get(path, params={"learner_id": str(learner)}, headers=MINT.headers(uuid.uuid4()))
         assert refused.status_code == 403
-    for_support = await service.get("/transcript", params={"learner_id": str(learner)},
-                                    headers=MINT.headers(uuid.uuid4(), roles=SUPPORT))
+    for_support = await service.get(
+        "/transcript", params={"learner_id": str(learner)}, headers=MINT.headers(uuid.uuid4(), roles=SUPPORT)
+    )
     assert for_support.status_code == 200 and for_support.json()["rows"] == own["rows"]
 
 
@@ -154,25 +172,37 @@ async def test_the_transcript_pdf_prints_titles_totals_name_and_provider(service
     learner, _ = await learner_with(
         service,
         {"at": day(2024, 2, 1), "title": "Sepsis <Update>", "credits": {"AMA_PRA_1": "1.50"}},
-        {"at": day(2024, 8, 15), "title": "Stroke Care", "credits": {"AMA_PRA_1": "1.00", "MOC_ABIM": "1.00"}})
+        {"at": day(2024, 8, 15), "title": "Stroke Care", "credits": {"AMA_PRA_1": "1.00", "MOC_ABIM": "1.00"}},
+    )
     response = await service.get("/transcript.pdf", params={"from": "2024-01-01"}, headers=MINT.headers(learner))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     pages, texts = pdf_text(response.content)
     text = "\n".join(texts)
     assert pages == 1
-    for expected in ("Sepsis <Update>", "Stroke Care", "Jane Doe", "ACME CLINIC", "From January 1, 2024",
-                     "1.50 AMA PRA Category 1 Credits™", "1.00 ABIM MOC point", "February 1, 2024",
-                     "AMA PRA Category 1 Credits™ 2.50", "ABIM MOC point 1.00"):
+    for expected in (
+        "Sepsis <Update>",
+        "Stroke Care",
+        "Jane Doe",
+        "ACME CLINIC",
+        "From January 1, 2024",
+        "1.50 AMA PRA Category 1 Credits™",
+        "1.00 ABIM MOC point",
+        "February 1, 2024",
+        "AMA PRA Category 1 Credits™ 2.50",
+        "ABIM MOC point 1.00",
+    ):
         assert expected in text
-    support = await service.get("/transcript.pdf", params={"learner_id": str(learner)},
-                                headers=MINT.headers(uuid.uuid4(), roles=SUPPORT))
+    support = await service.get(
+        "/transcript.pdf", params={"learner_id": str(learner)}, headers=MINT.headers(uuid.uuid4(), roles=SUPPORT)
+    )
     assert support.status_code == 200 and "Stroke Care" in pdf_text(support.content)[1][0]
 
 
 @pytest.mark.parametrize("path", ["/transcript", "/transcript.pdf"])
 async def test_a_period_that_ends_before_it_starts_is_refused_naming_from(service, path):
-    response = await service.get(path, params={"from": "2025-02-01", "to": "2025-01-31"},
-                                 headers=MINT.headers(uuid.uuid4()))
+    response = await service.get(
+        path, params={"from": "2025-02-01", "to": "2025-01-31"}, headers=MINT.headers(uuid.uuid4())
+    )
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "from", "reason": "must not be after 'to' (2025-01-31)"}]
     malformed = await service.get(path, params={"to": "31/01/2025"}, headers=MINT.headers(uuid.uuid4()))

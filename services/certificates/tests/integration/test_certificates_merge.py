@@ -5,14 +5,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from certificates_testing import claimed, issued_events, merged, registered, renamed, revoked
 
 from certificates import service
 from certificates.config import MIGRATIONS, Settings
 from certificates.consumers import register_consumers
+from certificates.worker import create_worker
 from opencme_kit import db
 from opencme_kit.messaging import Rejected, create_broker
-from certificates.worker import create_worker
-from certificates_testing import claimed, issued_events, merged, registered, renamed, revoked
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +25,11 @@ async def pool(make_database):
 
 @pytest.fixture(scope="module")
 def settings(infra):
-    return Settings(database_url="postgresql://unused", kafka_bootstrap_servers=infra.kafka_bootstrap,
-                    public_base_url="https://cme.example.org")
+    return Settings(
+        database_url="postgresql://unused",
+        kafka_bootstrap_servers=infra.kafka_bootstrap,
+        public_base_url="https://cme.example.org",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +46,18 @@ async def deliver(consumer, *envelopes):
 
 async def certificates_of(pool, learner):
     async with pool.acquire() as conn:
-        return await conn.fetch("SELECT id, claim_id, learner_id, content, pdf, revoked_at FROM certificates "
-                                "WHERE learner_id = $1 ORDER BY issued_at", learner)
+        return await conn.fetch(
+            "SELECT id, claim_id, learner_id, content, pdf, revoked_at FROM certificates "
+            "WHERE learner_id = $1 ORDER BY issued_at",
+            learner,
+        )
 
 
 async def certificate_for(pool, claim):
     async with pool.acquire() as conn:
-        return await conn.fetchrow("SELECT id, learner_id, content, pdf, revoked_at FROM certificates "
-                                   "WHERE claim_id = $1", claim.data.claim_id)
+        return await conn.fetchrow(
+            "SELECT id, learner_id, content, pdf, revoked_at FROM certificates WHERE claim_id = $1", claim.data.claim_id
+        )
 
 
 async def pending_of(pool, learner):
@@ -60,8 +67,9 @@ async def pending_of(pool, learner):
 
 async def survivors(pool, *merged_ids):
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT merged_id, surviving_id FROM merged_accounts WHERE merged_id = ANY($1)",
-                                list(merged_ids))
+        rows = await conn.fetch(
+            "SELECT merged_id, surviving_id FROM merged_accounts WHERE merged_id = ANY($1)", list(merged_ids)
+        )
     return {r["merged_id"]: r["surviving_id"] for r in rows}
 
 
@@ -80,8 +88,13 @@ def test_the_worker_subscribes_to_account_merged():
 async def test_a_merge_hands_the_certificates_to_the_survivor_with_content_and_pdf_untouched(pool, consumer):
     merged_away, survivor = learners(2)
     claim = claimed(merged_away, NOW - timedelta(days=3))
-    await deliver(consumer, registered(merged_away, NOW - timedelta(days=30), last_name="Roe"), claim,
-                  registered(survivor, NOW - timedelta(days=20)), claimed(survivor, NOW - timedelta(days=2)))
+    await deliver(
+        consumer,
+        registered(merged_away, NOW - timedelta(days=30), last_name="Roe"),
+        claim,
+        registered(survivor, NOW - timedelta(days=20)),
+        claimed(survivor, NOW - timedelta(days=2)),
+    )
     before = await certificate_for(pool, claim)
 
     await deliver(consumer, merged(merged_away, survivor))
@@ -95,14 +108,22 @@ async def test_a_merge_hands_the_certificates_to_the_survivor_with_content_and_p
 
 
 async def test_both_accounts_certificates_for_one_activity_stay_and_a_revocation_after_the_merge_finds_its_own(
-        pool, consumer):
+    pool, consumer
+):
     merged_away, survivor, activity = learners(3)
-    first, second = (claimed(merged_away, NOW - timedelta(days=4), activity_id=activity),
-                     claimed(survivor, NOW - timedelta(days=2), activity_id=activity))
-    await deliver(consumer, registered(merged_away, NOW - timedelta(days=30)), first,
-                  registered(survivor, NOW - timedelta(days=30)), second, merged(merged_away, survivor))
-    assert {c["claim_id"] for c in await certificates_of(pool, survivor)} == {first.data.claim_id,
-                                                                               second.data.claim_id}
+    first, second = (
+        claimed(merged_away, NOW - timedelta(days=4), activity_id=activity),
+        claimed(survivor, NOW - timedelta(days=2), activity_id=activity),
+    )
+    await deliver(
+        consumer,
+        registered(merged_away, NOW - timedelta(days=30)),
+        first,
+        registered(survivor, NOW - timedelta(days=30)),
+        second,
+        merged(merged_away, survivor),
+    )
+    assert {c["claim_id"] for c in await certificates_of(pool, survivor)} == {first.data.claim_id, second.data.claim_id}
 
     # credit decides which duplicate claim stands; its revocation names the merged learner and still applies.
     await deliver(consumer, revoked(first))
@@ -112,11 +133,16 @@ async def test_both_accounts_certificates_for_one_activity_stay_and_a_revocation
 
 
 async def test_a_claim_held_for_the_merged_account_is_issued_at_the_merge_with_the_survivors_name_at_claim_time(
-        pool, consumer):
+    pool, consumer
+):
     merged_away, survivor = learners(2)
     claim = claimed(merged_away, NOW - timedelta(days=5))
-    await deliver(consumer, registered(survivor, NOW - timedelta(days=30)),
-                  renamed(survivor, 2, NOW - timedelta(days=1), "Smith"), claim)
+    await deliver(
+        consumer,
+        registered(survivor, NOW - timedelta(days=30)),
+        renamed(survivor, 2, NOW - timedelta(days=1), "Smith"),
+        claim,
+    )
     assert await pending_of(pool, merged_away) == 1
 
     await deliver(consumer, merged(merged_away, survivor))
@@ -129,7 +155,8 @@ async def test_a_claim_held_for_the_merged_account_is_issued_at_the_merge_with_t
 
 
 async def test_a_held_claim_with_no_name_on_either_account_waits_and_takes_the_merged_accounts_late_name(
-        pool, consumer):
+    pool, consumer
+):
     merged_away, survivor = learners(2)
     claim = claimed(merged_away, NOW - timedelta(days=5))
     await deliver(consumer, claim, merged(merged_away, survivor))
@@ -153,8 +180,12 @@ async def test_a_held_claim_of_the_merged_account_takes_the_survivors_name_when_
 
 async def test_a_claim_of_the_merged_learner_arriving_after_the_merge_is_issued_to_the_survivor(pool, consumer):
     merged_away, survivor = learners(2)
-    await deliver(consumer, registered(merged_away, NOW - timedelta(days=30), last_name="Roe"),
-                  registered(survivor, NOW - timedelta(days=30)), merged(merged_away, survivor))
+    await deliver(
+        consumer,
+        registered(merged_away, NOW - timedelta(days=30), last_name="Roe"),
+        registered(survivor, NOW - timedelta(days=30)),
+        merged(merged_away, survivor),
+    )
     late = claimed(merged_away, NOW - timedelta(days=3))
 
     await deliver(consumer, late)
@@ -171,19 +202,31 @@ async def test_a_claim_of_the_merged_learner_arriving_after_the_merge_is_issued_
 
 async def test_a_profile_update_of_the_merged_learner_after_the_merge_is_kept_in_its_own_history(pool, consumer):
     merged_away, survivor = learners(2)
-    await deliver(consumer, registered(merged_away, NOW - timedelta(days=30)), merged(merged_away, survivor),
-                  renamed(merged_away, 2, NOW - timedelta(days=1), "Roe"))
+    await deliver(
+        consumer,
+        registered(merged_away, NOW - timedelta(days=30)),
+        merged(merged_away, survivor),
+        renamed(merged_away, 2, NOW - timedelta(days=1), "Roe"),
+    )
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT learner_id, last_name FROM profile_versions WHERE learner_id = ANY($1) "
-                                "ORDER BY version", [merged_away, survivor])
+        rows = await conn.fetch(
+            "SELECT learner_id, last_name FROM profile_versions WHERE learner_id = ANY($1) ORDER BY version",
+            [merged_away, survivor],
+        )
     assert [(r["learner_id"], r["last_name"]) for r in rows] == [(merged_away, "Doe"), (merged_away, "Roe")]
 
 
 async def test_a_chain_of_merges_ends_on_the_last_survivor(pool, consumer):
     a, b, c = learners(3)
     claim_a, claim_b = claimed(a, NOW - timedelta(days=6)), claimed(b, NOW - timedelta(days=5))
-    await deliver(consumer, *(registered(x, NOW - timedelta(days=30)) for x in (a, b, c)), claim_a, claim_b,
-                  merged(a, b), merged(b, c))
+    await deliver(
+        consumer,
+        *(registered(x, NOW - timedelta(days=30)) for x in (a, b, c)),
+        claim_a,
+        claim_b,
+        merged(a, b),
+        merged(b, c),
+    )
 
     assert {r["claim_id"] for r in await certificates_of(pool, c)} == {claim_a.data.claim_id, claim_b.data.claim_id}
     assert await survivors(pool, a, b) == {a: c, b: c}
@@ -205,8 +248,9 @@ async def test_a_redelivered_merge_and_a_merge_of_unknown_accounts_are_harmless(
     merged_away, survivor = learners(2)
     claim = claimed(merged_away, NOW - timedelta(days=3))
     merge = merged(merged_away, survivor)
-    await deliver(consumer, registered(merged_away, NOW - timedelta(days=30)), claim, merge, merge,
-                  merged(merged_away, survivor))  # the same merge again, under a new event id
+    await deliver(
+        consumer, registered(merged_away, NOW - timedelta(days=30)), claim, merge, merge, merged(merged_away, survivor)
+    )  # the same merge again, under a new event id
 
     assert [r["claim_id"] for r in await certificates_of(pool, survivor)] == [claim.data.claim_id]
     assert await survivors(pool, merged_away) == {merged_away: survivor}

@@ -159,7 +159,7 @@ def test_credit_amounts_print_with_exactly_two_decimals(amount, printed):
 
 @pytest.mark.parametrize("amount", [Decimal("1.3"), Decimal("0.1"), Decimal("0"), Decimal("-0.25"), 1.5])
 def test_credit_amount_that_is_not_a_positive_quarter_step_is_refused(amount):
-    with pytest.raises(ValueError, match="multiple of 0.25"):
+    with pytest.raises(ValueError, match=r"multiple of 0\.25"):
         CertificateCredit(credit_type_label="AMA PRA Category 1 Credit™", amount=amount, statement=AMA_STATEMENT)
 
 

@@ -4,13 +4,23 @@ from certificates import domain
 
 
 def version(n, effective, last="Doe", degree="MD"):
-    return domain.NameVersion(version=n, effective_at=effective, first_name="Jane", middle_name=None, last_name=last,
-                              suffix=None, degree=degree)
+    return domain.NameVersion(
+        version=n,
+        effective_at=effective,
+        first_name="Jane",
+        middle_name=None,
+        last_name=last,
+        suffix=None,
+        degree=degree,
+    )
 
 
 def test_the_name_in_effect_at_claim_time_is_used():
-    versions = [version(1, datetime(2026, 1, 1, tzinfo=UTC)), version(2, datetime(2026, 3, 1, tzinfo=UTC), "Smith"),
-                version(3, datetime(2026, 6, 1, tzinfo=UTC), "Jones")]
+    versions = [
+        version(1, datetime(2026, 1, 1, tzinfo=UTC)),
+        version(2, datetime(2026, 3, 1, tzinfo=UTC), "Smith"),
+        version(3, datetime(2026, 6, 1, tzinfo=UTC), "Jones"),
+    ]
     assert domain.name_at(versions, datetime(2026, 4, 1, tzinfo=UTC)).last_name == "Smith"
     assert domain.name_at(versions, datetime(2025, 12, 1, tzinfo=UTC)) is None
 

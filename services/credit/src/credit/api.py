@@ -28,8 +28,9 @@ async def claimable(conn: ConnDep, learner: CurrentUser) -> list[schemas.Claimab
 
 
 @router.get("/transcript", response_model=schemas.Transcript)
-async def transcript(conn: ConnDep, learner: CurrentUser, date_from: date | None = None,
-                     date_to: date | None = None) -> schemas.Transcript:
+async def transcript(
+    conn: ConnDep, learner: CurrentUser, date_from: date | None = None, date_to: date | None = None
+) -> schemas.Transcript:
     """All the signed-in learner's claims, past years included, with totals per credit type."""
     if date_from and date_to and date_to < date_from:
         raise field_problem("date_to", "must not be before date_from")
@@ -37,11 +38,13 @@ async def transcript(conn: ConnDep, learner: CurrentUser, date_from: date | None
 
 
 @router.put("/learners/{learner_id}/extensions/{activity_id}", response_model=schemas.Extension)
-async def grant_extension(learner_id: uuid.UUID, activity_id: uuid.UUID, body: schemas.ExtensionRequest,
-                          conn: ConnDep, support: SupportOnly) -> schemas.Extension:
+async def grant_extension(
+    learner_id: uuid.UUID, activity_id: uuid.UUID, body: schemas.ExtensionRequest, conn: ConnDep, support: SupportOnly
+) -> schemas.Extension:
     """Support: extend one learner's claim window for one activity, with a reason; replaces an earlier extension."""
-    return await extensions.grant_extension(conn=conn, learner_id=learner_id, activity_id=activity_id, request=body,
-                                            support=support)
+    return await extensions.grant_extension(
+        conn=conn, learner_id=learner_id, activity_id=activity_id, request=body, support=support
+    )
 
 
 @router.get("/learners/{learner_id}/extensions", response_model=list[schemas.Extension])
@@ -51,22 +54,25 @@ async def learner_extensions(learner_id: uuid.UUID, conn: ConnDep, _: SupportOnl
 
 
 @router.delete("/learners/{learner_id}/extensions/{activity_id}", status_code=204, response_class=Response)
-async def withdraw_extension(learner_id: uuid.UUID, activity_id: uuid.UUID, conn: ConnDep,
-                             support: SupportOnly) -> Response:
+async def withdraw_extension(
+    learner_id: uuid.UUID, activity_id: uuid.UUID, conn: ConnDep, support: SupportOnly
+) -> Response:
     """Support: withdraw one learner's claim-window extension for one activity."""
     await extensions.withdraw_extension(conn=conn, learner_id=learner_id, activity_id=activity_id, support=support)
     return Response(status_code=204)
 
 
 @router.post("/claims/{claim_id}/correction", status_code=201, response_model=schemas.SupportClaim)
-async def correct_claim(claim_id: uuid.UUID, body: schemas.CorrectionRequest, conn: ConnDep,
-                        support: SupportOnly) -> schemas.SupportClaim:
+async def correct_claim(
+    claim_id: uuid.UUID, body: schemas.CorrectionRequest, conn: ConnDep, support: SupportOnly
+) -> schemas.SupportClaim:
     """Support: correct a claim's credits or MOC boards, with a reason; revokes it and returns its replacement."""
     return await corrections.correct_claim(conn=conn, claim_id=claim_id, request=body, support=support)
 
 
 @router.get("/learners/{learner_id}/claims", response_model=list[schemas.SupportClaim])
-async def learner_claims(learner_id: uuid.UUID, conn: ConnDep, _: SupportOnly,
-                         include_revoked: bool = False) -> list[schemas.SupportClaim]:
+async def learner_claims(
+    learner_id: uuid.UUID, conn: ConnDep, _: SupportOnly, include_revoked: bool = False
+) -> list[schemas.SupportClaim]:
     """Support: one learner's claims with their correction links; revoked and corrected ones too if asked."""
     return await corrections.list_claims(conn=conn, learner_id=learner_id, include_revoked=include_revoked)

@@ -76,29 +76,43 @@ def decide_extension(activity: ClaimableActivity, participation: Participation, 
     return normal
 
 
-def decide_claim(activity: ClaimableActivity, participation: Participation, *, requested: dict[str, Decimal],
-                 moc_boards: set[str], share_permission: bool, today: date) -> tuple[date, list[DecidedCredit]]:
+def decide_claim(
+    activity: ClaimableActivity,
+    participation: Participation,
+    *,
+    requested: dict[str, Decimal],
+    moc_boards: set[str],
+    share_permission: bool,
+    today: date,
+) -> tuple[date, list[DecidedCredit]]:
     """Checks a claim; returns the completion date and the credits to record, or raises ClaimRefused."""
     if activity.requires_event_code and participation.attended_on is None:
-        raise ClaimRefused("activity_id", "enter the session's event code first; it unlocks claiming credit",
-                           status=403)
+        raise ClaimRefused(
+            "activity_id", "enter the session's event code first; it unlocks claiming credit", status=403
+        )
     if activity.format in LIVE_FORMATS and not (participation.registered or participation.attended_on):
-        raise ClaimRefused("activity_id", "no registration or attendance for this activity is recorded under your "
-                           "account; if you registered with another email, add and verify it in your profile",
-                           status=403)
+        raise ClaimRefused(
+            "activity_id",
+            "no registration or attendance for this activity is recorded under your "
+            "account; if you registered with another email, add and verify it in your profile",
+            status=403,
+        )
     completed_on = completion_date(activity, participation, today)
     if today < completed_on:
         raise ClaimRefused("activity_id", f"credit can be claimed from {completed_on.isoformat()}, after the activity")
     closes = window_closes(activity, completed_on, participation.extension_until)
     if today > closes:
-        raise ClaimRefused("activity_id", f"the claim window closed on {closes.isoformat()}; contact support if you "
-                           "need an exception")
-    return completed_on, decide_credits(activity, requested=requested, moc_boards=moc_boards,
-                                        share_permission=share_permission)
+        raise ClaimRefused(
+            "activity_id", f"the claim window closed on {closes.isoformat()}; contact support if you need an exception"
+        )
+    return completed_on, decide_credits(
+        activity, requested=requested, moc_boards=moc_boards, share_permission=share_permission
+    )
 
 
-def decide_credits(activity: ClaimableActivity, *, requested: dict[str, Decimal], moc_boards: set[str],
-                   share_permission: bool) -> list[DecidedCredit]:
+def decide_credits(
+    activity: ClaimableActivity, *, requested: dict[str, Decimal], moc_boards: set[str], share_permission: bool
+) -> list[DecidedCredit]:
     """The amount and MOC rules of every claim and correction: designated types only, positive 0.25 steps up to
     each maximum, approved boards with permission to share."""
     if not requested:
@@ -117,30 +131,42 @@ def decide_credits(activity: ClaimableActivity, *, requested: dict[str, Decimal]
         decided.append(DecidedCredit(credit_type, amount.quantize(Decimal("0.01")), statement))
     unknown_boards = moc_boards - activity.moc_boards
     if unknown_boards:
-        raise ClaimRefused("moc_boards", f"this activity is not approved for MOC with {', '.join(sorted(unknown_boards))}")
+        raise ClaimRefused(
+            "moc_boards", f"this activity is not approved for MOC with {', '.join(sorted(unknown_boards))}"
+        )
     if moc_boards and not share_permission:
         raise ClaimRefused("share_permission", "reporting to your board needs your permission to share your completion")
     return decided
 
 
-def decide_correction(activity: ClaimableActivity, *, current: dict[str, Decimal], current_boards: set[str],
-                      requested: dict[str, Decimal], moc_boards: set[str],
-                      share_permission: bool) -> list[DecidedCredit]:
+def decide_correction(
+    activity: ClaimableActivity,
+    *,
+    current: dict[str, Decimal],
+    current_boards: set[str],
+    requested: dict[str, Decimal],
+    moc_boards: set[str],
+    share_permission: bool,
+) -> list[DecidedCredit]:
     """Checks support's correction of a standing claim with the claim's own amount rules; refuses (409) one that
     changes nothing. The claim window does not apply: support corrects after the fact."""
     try:
-        decided = decide_credits(activity, requested=requested, moc_boards=moc_boards,
-                                 share_permission=share_permission)
+        decided = decide_credits(
+            activity, requested=requested, moc_boards=moc_boards, share_permission=share_permission
+        )
     except ClaimRefused as refused:
         if refused.field == "share_permission":  # not the corrector's to give: only the learner can
-            raise ClaimRefused("moc_boards", "the learner has not given permission to share their completion with "
-                               "a board") from refused
+            raise ClaimRefused(
+                "moc_boards", "the learner has not given permission to share their completion with a board"
+            ) from refused
         raise
-    unchanged = {c.credit_type: c.amount for c in decided} == {k: v.quantize(Decimal("0.01"))
-                                                               for k, v in current.items()}
+    unchanged = {c.credit_type: c.amount for c in decided} == {
+        k: v.quantize(Decimal("0.01")) for k, v in current.items()
+    }
     if unchanged and moc_boards == current_boards:
-        raise ClaimRefused("credits", "the correction changes nothing: credits and MOC boards are as claimed",
-                           status=409)
+        raise ClaimRefused(
+            "credits", "the correction changes nothing: credits and MOC boards are as claimed", status=409
+        )
     return decided
 
 

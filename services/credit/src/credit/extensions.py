@@ -13,19 +13,31 @@ import uuid
 import asyncpg
 
 from credit import domain, merges, repository, schemas
+from credit.service import claimable_activity, to_participation, utcnow
 from opencme_kit.auth import Principal
 from opencme_kit.problems import Problem, not_found
-from credit.service import claimable_activity, to_participation, utcnow
 
 
 def to_extension(row: asyncpg.Record, activity_title: str) -> schemas.Extension:
-    return schemas.Extension(learner_id=row["learner_id"], activity_id=row["activity_id"],
-                             activity_title=activity_title, until=row["until_date"], reason=row["reason"],
-                             granted_by=row["granted_by"], granted_at=row["granted_at"])
+    return schemas.Extension(
+        learner_id=row["learner_id"],
+        activity_id=row["activity_id"],
+        activity_title=activity_title,
+        until=row["until_date"],
+        reason=row["reason"],
+        granted_by=row["granted_by"],
+        granted_at=row["granted_at"],
+    )
 
 
-async def grant_extension(*, conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID,
-                          request: schemas.ExtensionRequest, support: Principal) -> schemas.Extension:
+async def grant_extension(
+    *,
+    conn: asyncpg.Connection,
+    learner_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    request: schemas.ExtensionRequest,
+    support: Principal,
+) -> schemas.Extension:
     async with conn.transaction():
         activity = await repository.get_activity(conn, activity_id)
         if activity is None:
@@ -33,13 +45,27 @@ async def grant_extension(*, conn: asyncpg.Connection, learner_id: uuid.UUID, ac
         owner = await merges.owner_of(conn, learner_id)
         participation = await repository.participation(conn, owner, activity_id)
         try:
-            domain.decide_extension(claimable_activity(activity), to_participation(participation),
-                                    until=request.until, today=utcnow().date())
+            domain.decide_extension(
+                claimable_activity(activity),
+                to_participation(participation),
+                until=request.until,
+                today=utcnow().date(),
+            )
         except domain.ClaimRefused as refused:
-            raise Problem(refused.status, "Extension refused", f"{refused.field}: {refused.reason}",
-                          errors=[{"field": refused.field, "reason": refused.reason}]) from refused
-        row = await repository.upsert_extension(conn, learner_id=owner, activity_id=activity_id, until=request.until,
-                                                reason=request.reason, granted_by=support.id)
+            raise Problem(
+                refused.status,
+                "Extension refused",
+                f"{refused.field}: {refused.reason}",
+                errors=[{"field": refused.field, "reason": refused.reason}],
+            ) from refused
+        row = await repository.upsert_extension(
+            conn,
+            learner_id=owner,
+            activity_id=activity_id,
+            until=request.until,
+            reason=request.reason,
+            granted_by=support.id,
+        )
         await repository.record_extension_history(conn, row, action="granted", acted_by=support.id)
     return to_extension(row, activity["title"])
 
@@ -49,8 +75,9 @@ async def list_extensions(*, conn: asyncpg.Connection, learner_id: uuid.UUID) ->
     return [to_extension(r, r["activity_title"]) for r in await repository.extensions_of(conn, learner_id)]
 
 
-async def withdraw_extension(*, conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID,
-                             support: Principal) -> None:
+async def withdraw_extension(
+    *, conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID, support: Principal
+) -> None:
     async with conn.transaction():
         owner = await merges.owner_of(conn, learner_id)
         row = await repository.delete_extension(conn, owner, activity_id)

@@ -41,8 +41,9 @@ async def reader_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUI
     return await repository.survivor_of(conn, learner_id) or learner_id
 
 
-async def merge_accounts(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
-                         merged_at: datetime) -> None:
+async def merge_accounts(
+    conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID, merged_at: datetime
+) -> None:
     """Moves the merged learner's registrations, attendance, extensions and claims to the survivor.
 
     Where both accounts claimed the same activity the survivor's claim stands and the merged account's one is

@@ -29,8 +29,7 @@ class ClaimRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     activity_id: uuid.UUID
-    credits: dict[CreditType, Decimal] = Field(min_length=1, max_length=12,
-                                               examples=[{"AMA_PRA_1": "1.75"}])
+    credits: dict[CreditType, Decimal] = Field(min_length=1, max_length=12, examples=[{"AMA_PRA_1": "1.75"}])
     evaluation: Evaluation
     moc_boards: list[BoardCode] = Field(default_factory=list, max_length=10)
     share_permission: bool = False
@@ -78,7 +77,8 @@ class ExtensionRequest(BaseModel):
 
     until: date = Field(description="last day the learner may claim; later than the normal window close")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
-        examples=["hospitalised during the claim window"])
+        examples=["hospitalised during the claim window"]
+    )
 
 
 class Extension(BaseModel):
@@ -97,10 +97,12 @@ class CorrectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     credits: dict[CreditType, Decimal] = Field(min_length=1, max_length=12, examples=[{"AMA_PRA_1": "2.5"}])
-    moc_boards: list[BoardCode] | None = Field(default=None, max_length=10,
-                                               description="omit to keep the claim's boards")
+    moc_boards: list[BoardCode] | None = Field(
+        default=None, max_length=10, description="omit to keep the claim's boards"
+    )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
-        examples=["learner attended the morning only"])
+        examples=["learner attended the morning only"]
+    )
 
 
 class SupportClaim(Claim):

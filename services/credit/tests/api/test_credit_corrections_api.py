@@ -8,9 +8,9 @@ import pytest
 
 from credit import repository
 from credit.config import Settings
-from opencme_kit.auth import TokenVerifier
 from credit.main import create_app
 from devstack.testing import TokenMint, running_app
+from opencme_kit.auth import TokenVerifier
 
 AMA, ANCC = "AMA_PRA_1", "ANCC"
 EVALUATION = {"overall_rating": 4, "objectives_met": True, "free_of_commercial_bias": True, "comments": "good"}
@@ -31,17 +31,38 @@ async def claimed(client, *, credits=None, moc_boards=(), share_permission=False
     ends_at = datetime.now(UTC) - timedelta(days=3)
     async with client.app.state.pool.acquire() as conn:
         await repository.upsert_activity(
-            conn, id=activity_id, title="Sepsis Update", format="live_course", starts_at=ends_at - timedelta(hours=8),
-            ends_at=ends_at, location="Room 1", provider_name="Acme Clinic",
-            designations=[{"credit_type": AMA, "max_credits": "7", "statement": "Acme designates AMA ..."},
-                          {"credit_type": ANCC, "max_credits": "5", "statement": "Acme designates ANCC ..."}],
-            claim_window_days=30, available_until=None, moc_boards=["ABIM"], requires_event_code=False,
-            published_at=datetime.now(UTC))
-        await repository.insert_registration(conn, registration_id=uuid.uuid4(), learner_id=learner,
-                                             activity_id=activity_id, email="jane@example.org")
-    response = await client.post("/claims", headers=mint.headers(learner), json={
-        "activity_id": str(activity_id), "credits": credits or {AMA: "3"}, "evaluation": EVALUATION,
-        "moc_boards": list(moc_boards), "share_permission": share_permission})
+            conn,
+            id=activity_id,
+            title="Sepsis Update",
+            format="live_course",
+            starts_at=ends_at - timedelta(hours=8),
+            ends_at=ends_at,
+            location="Room 1",
+            provider_name="Acme Clinic",
+            designations=[
+                {"credit_type": AMA, "max_credits": "7", "statement": "Acme designates AMA ..."},
+                {"credit_type": ANCC, "max_credits": "5", "statement": "Acme designates ANCC ..."},
+            ],
+            claim_window_days=30,
+            available_until=None,
+            moc_boards=["ABIM"],
+            requires_event_code=False,
+            published_at=datetime.now(UTC),
+        )
+        await repository.insert_registration(
+            conn, registration_id=uuid.uuid4(), learner_id=learner, activity_id=activity_id, email="jane@example.org"
+        )
+    response = await client.post(
+        "/claims",
+        headers=mint.headers(learner),
+        json={
+            "activity_id": str(activity_id),
+            "credits": credits or {AMA: "3"},
+            "evaluation": EVALUATION,
+            "moc_boards": list(moc_boards),
+            "share_permission": share_permission,
+        },
+    )
     assert response.status_code == 201, response.text
     return learner, response.json()
 
@@ -51,8 +72,11 @@ def support(desk=None):
 
 
 def correct(client, claim_id, headers, **body):
-    return client.post(f"/claims/{claim_id}/correction", headers=headers,
-                       json={"credits": {AMA: "2.5"}, "reason": "attended the morning only", **body})
+    return client.post(
+        f"/claims/{claim_id}/correction",
+        headers=headers,
+        json={"credits": {AMA: "2.5"}, "reason": "attended the morning only", **body},
+    )
 
 
 def the_field(response):
@@ -69,8 +93,9 @@ async def test_a_correction_revokes_the_claim_and_replaces_it_with_the_corrected
     learner, old = await claimed(client, credits={AMA: "3"}, moc_boards=["ABIM"], share_permission=True)
     desk = uuid.uuid4()
 
-    response = await correct(client, old["id"], support(desk), credits={AMA: "2.5", ANCC: "1"},
-                             reason="  attended the morning only  ")
+    response = await correct(
+        client, old["id"], support(desk), credits={AMA: "2.5", ANCC: "1"}, reason="  attended the morning only  "
+    )
     assert response.status_code == 201, response.text
     new = response.json()
     assert new["id"] != old["id"] and new["corrects_claim_id"] == old["id"] and new["corrected_by"] == str(desk)
@@ -81,8 +106,9 @@ async def test_a_correction_revokes_the_claim_and_replaces_it_with_the_corrected
     async with client.app.state.pool.acquire() as conn:
         rows = {r["id"]: r for r in await conn.fetch("SELECT * FROM claims WHERE learner_id = $1", learner)}
     revoked, replacing = rows[uuid.UUID(old["id"])], rows[uuid.UUID(new["id"])]
-    assert revoked["revoked_reason"] == (f"corrected by support: attended the morning only "
-                                         f"(replaced by claim {new['id']})")
+    assert revoked["revoked_reason"] == (
+        f"corrected by support: attended the morning only (replaced by claim {new['id']})"
+    )
     assert revoked["revoked_at"] == replacing["claimed_at"] > revoked["claimed_at"]
     assert replacing["evaluation"] == revoked["evaluation"] == EVALUATION | {"will_change_practice": None}
     assert (replacing["completed_on"], replacing["share_permission"]) == (revoked["completed_on"], True)
@@ -90,16 +116,25 @@ async def test_a_correction_revokes_the_claim_and_replaces_it_with_the_corrected
 
     events = await outbox_of(client, learner)
     assert [(topic, data["claim_id"]) for topic, data in events] == [
-        ("credit.claimed", old["id"]), ("credit.revoked", old["id"]), ("credit.claimed", new["id"])]
+        ("credit.claimed", old["id"]),
+        ("credit.revoked", old["id"]),
+        ("credit.claimed", new["id"]),
+    ]
     (_, first), (_, revoke), (_, claim) = events
     assert revoke["learner_id"] == str(learner) and revoke["activity_id"] == old["activity_id"]
     assert revoke["reason"] == revoked["revoked_reason"]
     assert datetime.fromisoformat(revoke["revoked_at"]) == revoked["revoked_at"]
     assert set(claim) == set(first) and claim["activity"] == first["activity"]
     assert [(c["credit_type"], c["amount"], c["statement"]) for c in claim["credits"]] == [
-        (AMA, "2.50", "Acme designates AMA ..."), (ANCC, "1.00", "Acme designates ANCC ...")]
+        (AMA, "2.50", "Acme designates AMA ..."),
+        (ANCC, "1.00", "Acme designates ANCC ..."),
+    ]
     assert (claim["learner_id"], claim["completed_on"], claim["moc_boards"], claim["share_permission"]) == (
-        str(learner), old["completed_on"], ["ABIM"], True)
+        str(learner),
+        old["completed_on"],
+        ["ABIM"],
+        True,
+    )
     assert datetime.fromisoformat(claim["claimed_at"]) == replacing["claimed_at"]
 
     transcript = (await client.get("/transcript", headers=mint.headers(learner))).json()
@@ -130,12 +165,20 @@ async def test_correcting_the_corrected_claim_again_makes_a_chain(client):
 
     claims = (await client.get(f"/learners/{learner}/claims?include_revoked=true", headers=support())).json()
     links = {c["id"]: (c["corrects_claim_id"], c["corrected_by_claim_id"], c["revoked_at"] is None) for c in claims}
-    assert links == {first["id"]: (None, second["id"], False), second["id"]: (first["id"], third.json()["id"], False),
-                     third.json()["id"]: (second["id"], None, True)}
+    assert links == {
+        first["id"]: (None, second["id"], False),
+        second["id"]: (first["id"], third.json()["id"], False),
+        third.json()["id"]: (second["id"], None, True),
+    }
     transcript = (await client.get("/transcript", headers=mint.headers(learner))).json()
     assert [c["id"] for c in transcript["claims"]] == [third.json()["id"]] and transcript["totals"] == {AMA: "1.75"}
     assert [topic for topic, _ in await outbox_of(client, learner)] == [
-        "credit.claimed", "credit.revoked", "credit.claimed", "credit.revoked", "credit.claimed"]
+        "credit.claimed",
+        "credit.revoked",
+        "credit.claimed",
+        "credit.revoked",
+        "credit.claimed",
+    ]
 
 
 @pytest.mark.parametrize("roles", [("learner",), ("staff",)])
@@ -153,22 +196,25 @@ async def test_an_admin_may_correct_a_claim(client):
     assert (await correct(client, old["id"], mint.headers(uuid.uuid4(), roles=("admin",)))).status_code == 201
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"credits": {AMA: "0"}}, f"credits.{AMA}"),
-    ({"credits": {AMA: "-1"}}, f"credits.{AMA}"),
-    ({"credits": {AMA: "2.3"}}, f"credits.{AMA}"),
-    ({"credits": {AMA: "7.25"}}, f"credits.{AMA}"),
-    ({"credits": {AMA: "many"}}, f"credits.{AMA}"),
-    ({"credits": {AMA: "1e400"}}, f"credits.{AMA}"),
-    ({"credits": {"ACPE": "1"}}, "credits.ACPE"),
-    ({"credits": {}}, "credits"),
-    ({"moc_boards": ["ABFM"]}, "moc_boards"),
-    ({"moc_boards": ["ABIM"]}, "moc_boards"),  # the learner did not give permission to share
-    ({"reason": "   "}, "reason"),
-    ({"reason": "x" * 501}, "reason"),
-    ({"reason": None}, "reason"),
-    ({"corrected_by": str(uuid.uuid4())}, "corrected_by"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"credits": {AMA: "0"}}, f"credits.{AMA}"),
+        ({"credits": {AMA: "-1"}}, f"credits.{AMA}"),
+        ({"credits": {AMA: "2.3"}}, f"credits.{AMA}"),
+        ({"credits": {AMA: "7.25"}}, f"credits.{AMA}"),
+        ({"credits": {AMA: "many"}}, f"credits.{AMA}"),
+        ({"credits": {AMA: "1e400"}}, f"credits.{AMA}"),
+        ({"credits": {"ACPE": "1"}}, "credits.ACPE"),
+        ({"credits": {}}, "credits"),
+        ({"moc_boards": ["ABFM"]}, "moc_boards"),
+        ({"moc_boards": ["ABIM"]}, "moc_boards"),  # the learner did not give permission to share
+        ({"reason": "   "}, "reason"),
+        ({"reason": "x" * 501}, "reason"),
+        ({"reason": None}, "reason"),
+        ({"corrected_by": str(uuid.uuid4())}, "corrected_by"),
+    ],
+)
 async def test_invalid_corrections_are_refused_naming_the_field(client, body, field):
     learner, old = await claimed(client)
     response = await correct(client, old["id"], support(), **body)

@@ -7,9 +7,9 @@ import pytest
 
 from credit import repository
 from credit.config import Settings
-from opencme_kit.auth import TokenVerifier
 from credit.main import create_app
 from devstack.testing import TokenMint, running_app
+from opencme_kit.auth import TokenVerifier
 
 AMA = "AMA_PRA_1"
 EVALUATION = {"overall_rating": 4, "objectives_met": True, "free_of_commercial_bias": True}
@@ -30,18 +30,29 @@ async def make_activity(client, *, ended_days_ago, claim_window_days=30, title="
     ends_at = datetime.now(UTC) - timedelta(days=ended_days_ago)
     async with client.app.state.pool.acquire() as conn:
         await repository.upsert_activity(
-            conn, id=activity_id, title=title, format="live_course", starts_at=ends_at - timedelta(hours=8),
-            ends_at=ends_at, location="Room 1", provider_name="Acme Clinic",
+            conn,
+            id=activity_id,
+            title=title,
+            format="live_course",
+            starts_at=ends_at - timedelta(hours=8),
+            ends_at=ends_at,
+            location="Room 1",
+            provider_name="Acme Clinic",
             designations=[{"credit_type": AMA, "max_credits": "7", "statement": "Acme Clinic designates ..."}],
-            claim_window_days=claim_window_days, available_until=None, moc_boards=[], requires_event_code=False,
-            published_at=datetime.now(UTC))
+            claim_window_days=claim_window_days,
+            available_until=None,
+            moc_boards=[],
+            requires_event_code=False,
+            published_at=datetime.now(UTC),
+        )
     return activity_id, ends_at.date() + timedelta(days=claim_window_days)
 
 
 async def register(client, learner_id, activity_id):
     async with client.app.state.pool.acquire() as conn:
-        await repository.insert_registration(conn, registration_id=uuid.uuid4(), learner_id=learner_id,
-                                             activity_id=activity_id, email="jane@example.org")
+        await repository.insert_registration(
+            conn, registration_id=uuid.uuid4(), learner_id=learner_id, activity_id=activity_id, email="jane@example.org"
+        )
 
 
 def support():
@@ -49,13 +60,19 @@ def support():
 
 
 def grant(client, learner_id, activity_id, headers, **body):
-    return client.put(f"/learners/{learner_id}/extensions/{activity_id}", headers=headers,
-                      json={"until": (TODAY + timedelta(days=14)).isoformat(), "reason": "hospitalised", **body})
+    return client.put(
+        f"/learners/{learner_id}/extensions/{activity_id}",
+        headers=headers,
+        json={"until": (TODAY + timedelta(days=14)).isoformat(), "reason": "hospitalised", **body},
+    )
 
 
 def claim(client, learner_id, activity_id):
-    return client.post("/claims", headers=mint.headers(learner_id), json={
-        "activity_id": str(activity_id), "credits": {AMA: "3"}, "evaluation": EVALUATION})
+    return client.post(
+        "/claims",
+        headers=mint.headers(learner_id),
+        json={"activity_id": str(activity_id), "credits": {AMA: "3"}, "evaluation": EVALUATION},
+    )
 
 
 def the_field(response):
@@ -73,8 +90,14 @@ async def test_a_learner_past_the_window_claims_after_support_grants_an_extensio
     assert (await client.get("/claimable", headers=mint.headers(learner))).json() == []
 
     until = TODAY + timedelta(days=10)
-    granted = await grant(client, learner, activity_id, mint.headers(desk, roles=("support",)),
-                          until=until.isoformat(), reason="  hospitalised during the window  ")
+    granted = await grant(
+        client,
+        learner,
+        activity_id,
+        mint.headers(desk, roles=("support",)),
+        until=until.isoformat(),
+        reason="  hospitalised during the window  ",
+    )
     assert granted.status_code == 200, granted.text
     body = granted.json()
     assert body["until"] == until.isoformat() and body["reason"] == "hospitalised during the window"
@@ -100,16 +123,26 @@ async def test_regranting_replaces_the_extension_and_both_grants_stay_in_the_his
     activity_id, _ = await make_activity(client, ended_days_ago=40)
     await grant(client, learner, activity_id, mint.headers(first_desk, roles=("support",)))
     later = TODAY + timedelta(days=30)
-    again = await grant(client, learner, activity_id, mint.headers(second_desk, roles=("admin",)),
-                        until=later.isoformat(), reason="still in hospital")
+    again = await grant(
+        client,
+        learner,
+        activity_id,
+        mint.headers(second_desk, roles=("admin",)),
+        until=later.isoformat(),
+        reason="still in hospital",
+    )
     assert again.status_code == 200, again.text
 
     [listed] = (await client.get(f"/learners/{learner}/extensions", headers=support())).json()
-    assert (listed["until"], listed["reason"], listed["granted_by"]) == (later.isoformat(), "still in hospital",
-                                                                         str(second_desk))
+    assert (listed["until"], listed["reason"], listed["granted_by"]) == (
+        later.isoformat(),
+        "still in hospital",
+        str(second_desk),
+    )
     async with client.app.state.pool.acquire() as conn:
-        history = await conn.fetch("SELECT action, acted_by FROM claim_window_extension_history "
-                                   "WHERE learner_id = $1 ORDER BY id", learner)
+        history = await conn.fetch(
+            "SELECT action, acted_by FROM claim_window_extension_history WHERE learner_id = $1 ORDER BY id", learner
+        )
     assert [(h["action"], h["acted_by"]) for h in history] == [("granted", first_desk), ("granted", second_desk)]
 
 
@@ -124,8 +157,10 @@ async def test_support_lists_a_learners_extensions_and_only_theirs(client):
     await grant(client, other, first, support())
 
     listed = (await client.get(f"/learners/{learner}/extensions", headers=support())).json()
-    assert [(e["activity_title"], e["learner_id"]) for e in listed] == [("Burns", str(learner)),
-                                                                        ("Asthma", str(learner))]
+    assert [(e["activity_title"], e["learner_id"]) for e in listed] == [
+        ("Burns", str(learner)),
+        ("Asthma", str(learner)),
+    ]
     assert (await client.get(f"/learners/{uuid.uuid4()}/extensions", headers=support())).json() == []
 
 
@@ -135,16 +170,20 @@ async def test_support_withdraws_an_extension_and_the_window_is_closed_again(cli
     await register(client, learner, activity_id)
     await grant(client, learner, activity_id, support())
 
-    withdrawn = await client.delete(f"/learners/{learner}/extensions/{activity_id}",
-                                    headers=mint.headers(desk, roles=("support",)))
+    withdrawn = await client.delete(
+        f"/learners/{learner}/extensions/{activity_id}", headers=mint.headers(desk, roles=("support",))
+    )
     assert withdrawn.status_code == 204, withdrawn.text
     assert (await client.get(f"/learners/{learner}/extensions", headers=support())).json() == []
     assert (await claim(client, learner, activity_id)).status_code == 422
     again = await client.delete(f"/learners/{learner}/extensions/{activity_id}", headers=support())
     assert again.status_code == 404 and again.headers["content-type"] == "application/problem+json"
     async with client.app.state.pool.acquire() as conn:
-        last = await conn.fetchrow("SELECT action, acted_by FROM claim_window_extension_history "
-                                   "WHERE learner_id = $1 ORDER BY id DESC LIMIT 1", learner)
+        last = await conn.fetchrow(
+            "SELECT action, acted_by FROM claim_window_extension_history "
+            "WHERE learner_id = $1 ORDER BY id DESC LIMIT 1",
+            learner,
+        )
     assert (last["action"], last["acted_by"]) == ("withdrawn", desk)
 
 
@@ -167,14 +206,17 @@ async def test_an_extension_for_an_unknown_activity_is_not_found(client):
     assert response.status_code == 404, response.text
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"until": (TODAY - timedelta(days=1)).isoformat()}, "until"),
-    ({"until": "next tuesday"}, "until"),
-    ({"reason": "   "}, "reason"),
-    ({"reason": "x" * 501}, "reason"),
-    ({"reason": None}, "reason"),
-    ({"granted_by": str(uuid.uuid4())}, "granted_by"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"until": (TODAY - timedelta(days=1)).isoformat()}, "until"),
+        ({"until": "next tuesday"}, "until"),
+        ({"reason": "   "}, "reason"),
+        ({"reason": "x" * 501}, "reason"),
+        ({"reason": None}, "reason"),
+        ({"granted_by": str(uuid.uuid4())}, "granted_by"),
+    ],
+)
 async def test_invalid_extension_requests_are_refused_naming_the_field(client, body, field):
     activity_id, _ = await make_activity(client, ended_days_ago=40)
     response = await grant(client, uuid.uuid4(), activity_id, support(), **body)
@@ -191,8 +233,9 @@ async def test_an_until_within_the_normal_window_is_refused_with_its_close(clien
         assert response.status_code == 422, response.text
         assert the_field(response) == ["until"]
         assert normal_close.isoformat() in response.json()["detail"]
-    accepted = await grant(client, learner, activity_id, support(),
-                           until=(normal_close + timedelta(days=1)).isoformat())
+    accepted = await grant(
+        client, learner, activity_id, support(), until=(normal_close + timedelta(days=1)).isoformat()
+    )
     assert accepted.status_code == 200, accepted.text
 
 
@@ -205,10 +248,12 @@ async def test_an_extension_granted_under_a_merged_accounts_id_lands_on_the_surv
     merged, survivor = uuid.uuid4(), uuid.uuid4()
     activity_id, _ = await make_activity(client, ended_days_ago=40)
     async with client.app.state.pool.acquire() as conn:
-        await conn.execute("INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, now())",
-                           merged, survivor)
+        await conn.execute(
+            "INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, now())", merged, survivor
+        )
     granted = await grant(client, merged, activity_id, support())
     assert granted.status_code == 200 and granted.json()["learner_id"] == str(survivor)
-    assert [e["learner_id"] for e in (await client.get(f"/learners/{survivor}/extensions",
-                                                        headers=support())).json()] == [str(survivor)]
+    assert [
+        e["learner_id"] for e in (await client.get(f"/learners/{survivor}/extensions", headers=support())).json()
+    ] == [str(survivor)]
     assert (await client.delete(f"/learners/{merged}/extensions/{activity_id}", headers=support())).status_code == 204

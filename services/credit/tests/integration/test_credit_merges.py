@@ -12,13 +12,13 @@ import pytest
 from credit import merges, repository, service
 from credit.config import MIGRATIONS, Settings
 from credit.consumers import register_consumers
-from opencme_kit import db
-from opencme_kit.auth import Principal, TokenVerifier
-from opencme_kit.messaging import Rejected, create_broker
 from credit.main import create_app
 from credit.schemas import ClaimRequest
 from devstack.testing import TokenMint, running_app
 from opencme_contracts import events, new_envelope
+from opencme_kit import db
+from opencme_kit.auth import Principal, TokenVerifier
+from opencme_kit.messaging import Rejected, create_broker
 
 AMA = "AMA_PRA_1"
 ENDED = datetime.now(UTC) - timedelta(days=2)
@@ -26,34 +26,73 @@ EVALUATION = {"overall_rating": 5, "objectives_met": True, "free_of_commercial_b
 
 
 def activity_published(activity_id, *, title="Sepsis Update"):
-    return new_envelope(events.ActivityPublished(
-        activity=events.ActivitySummary(activity_id=activity_id, title=title, format="live_course",
-                                        starts_at=ENDED - timedelta(hours=8), ends_at=ENDED),
-        provider_name="Acme Clinic",
-        credit_designations=(events.CreditDesignation(credit_type=AMA, max_credits=Decimal("7"),
-                                                      statement="Acme Clinic designates ..."),),
-        claim_window_days=30, published_at=datetime.now(UTC)), producer="catalog", subject=activity_id)
+    return new_envelope(
+        events.ActivityPublished(
+            activity=events.ActivitySummary(
+                activity_id=activity_id,
+                title=title,
+                format="live_course",
+                starts_at=ENDED - timedelta(hours=8),
+                ends_at=ENDED,
+            ),
+            provider_name="Acme Clinic",
+            credit_designations=(
+                events.CreditDesignation(
+                    credit_type=AMA, max_credits=Decimal("7"), statement="Acme Clinic designates ..."
+                ),
+            ),
+            claim_window_days=30,
+            published_at=datetime.now(UTC),
+        ),
+        producer="catalog",
+        subject=activity_id,
+    )
 
 
 def registration_confirmed(learner_id, activity_id):
-    return new_envelope(events.RegistrationConfirmed(
-        registration_id=uuid.uuid4(), registration_number="R-2026-7", learner_id=learner_id,
-        email=f"{learner_id.hex[:6]}@example.org",
-        activity=events.ActivitySummary(activity_id=activity_id, title="Sepsis Update", format="live_course"),
-        attendee_category="physician", fee_cents=0, payment_status="not_required", confirmed_at=datetime.now(UTC)),
-        producer="catalog", subject=learner_id)
+    return new_envelope(
+        events.RegistrationConfirmed(
+            registration_id=uuid.uuid4(),
+            registration_number="R-2026-7",
+            learner_id=learner_id,
+            email=f"{learner_id.hex[:6]}@example.org",
+            activity=events.ActivitySummary(activity_id=activity_id, title="Sepsis Update", format="live_course"),
+            attendee_category="physician",
+            fee_cents=0,
+            payment_status="not_required",
+            confirmed_at=datetime.now(UTC),
+        ),
+        producer="catalog",
+        subject=learner_id,
+    )
 
 
 def attendance_recorded(learner_id, activity_id, *, attended_on):
-    return new_envelope(events.AttendanceRecorded(
-        learner_id=learner_id, activity_id=activity_id, session_id=uuid.uuid4(), method="event_code",
-        attended_on=attended_on, recorded_at=datetime.now(UTC)), producer="catalog", subject=learner_id)
+    return new_envelope(
+        events.AttendanceRecorded(
+            learner_id=learner_id,
+            activity_id=activity_id,
+            session_id=uuid.uuid4(),
+            method="event_code",
+            attended_on=attended_on,
+            recorded_at=datetime.now(UTC),
+        ),
+        producer="catalog",
+        subject=learner_id,
+    )
 
 
 def account_merged(merged_id, surviving_id):
-    return new_envelope(events.AccountMerged(
-        surviving_user_id=surviving_id, merged_user_id=merged_id, merged_at=datetime.now(UTC),
-        reason="same physician, two emails"), producer="identity", subject=surviving_id)
+    return new_envelope(
+        events.AccountMerged(
+            surviving_user_id=surviving_id,
+            merged_user_id=merged_id,
+            merged_at=datetime.now(UTC),
+            reason="same physician, two emails",
+        ),
+        producer="identity",
+        subject=surviving_id,
+    )
 
 
 @pytest.fixture
@@ -83,21 +122,29 @@ async def deliver(consumer, *envelopes):
 
 async def claim(pool, learner_id, activity_id, amount="3"):
     async with pool.acquire() as conn:
-        return await service.claim_credit(conn=conn, learner=Principal(learner_id, frozenset({"learner"})),
-                                          request=ClaimRequest(activity_id=activity_id, credits={AMA: amount},
-                                                               evaluation=EVALUATION))
+        return await service.claim_credit(
+            conn=conn,
+            learner=Principal(learner_id, frozenset({"learner"})),
+            request=ClaimRequest(activity_id=activity_id, credits={AMA: amount}, evaluation=EVALUATION),
+        )
 
 
 async def grant_extension(pool, learner_id, activity_id, until, reason):
     async with pool.acquire() as conn:
-        await conn.execute("INSERT INTO claim_window_extensions (learner_id, activity_id, until_date, reason, "
-                           "granted_by) VALUES ($1, $2, $3, $4, $5)", learner_id, activity_id, until, reason,
-                           uuid.uuid4())
+        await conn.execute(
+            "INSERT INTO claim_window_extensions (learner_id, activity_id, until_date, reason, "
+            "granted_by) VALUES ($1, $2, $3, $4, $5)",
+            learner_id,
+            activity_id,
+            until,
+            reason,
+            uuid.uuid4(),
+        )
 
 
 async def rows_of(pool, table, learner_id):
     async with pool.acquire() as conn:
-        return await conn.fetch(f"SELECT * FROM {table} WHERE learner_id = $1", learner_id)  # noqa: S608
+        return await conn.fetch(f"SELECT * FROM {table} WHERE learner_id = $1", learner_id)
 
 
 async def transcript(pool, learner_id):
@@ -112,17 +159,22 @@ async def claimable_ids(pool, learner_id):
 
 async def published(pool, topic, subject):
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id",
-                                topic, str(subject))
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id", topic, str(subject)
+        )
     return [json.loads(r["payload"]) for r in rows]
 
 
 async def test_a_merge_gives_the_survivor_the_merged_accounts_registrations_attendance_and_claims(pool, consumer):
     merged, survivor = uuid.uuid4(), uuid.uuid4()
     claimed_act, attended_act, own_act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(consumer, *(activity_published(a) for a in (claimed_act, attended_act, own_act)),
-                  registration_confirmed(merged, claimed_act), registration_confirmed(survivor, own_act),
-                  attendance_recorded(merged, attended_act, attended_on=ENDED.date()))
+    await deliver(
+        consumer,
+        *(activity_published(a) for a in (claimed_act, attended_act, own_act)),
+        registration_confirmed(merged, claimed_act),
+        registration_confirmed(survivor, own_act),
+        attendance_recorded(merged, attended_act, attended_on=ENDED.date()),
+    )
     merged_claim = await claim(pool, merged, claimed_act)
 
     await deliver(consumer, account_merged(merged, survivor))
@@ -141,10 +193,14 @@ async def test_a_merge_gives_the_survivor_the_merged_accounts_registrations_atte
 async def test_both_accounts_attendance_of_one_day_stays_one_and_the_later_extension_wins(pool, consumer):
     merged, survivor, act, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     day = ENDED.date()
-    await deliver(consumer, activity_published(act), activity_published(other),
-                  attendance_recorded(merged, act, attended_on=day),
-                  attendance_recorded(survivor, act, attended_on=day),
-                  attendance_recorded(merged, act, attended_on=day - timedelta(days=1)))
+    await deliver(
+        consumer,
+        activity_published(act),
+        activity_published(other),
+        attendance_recorded(merged, act, attended_on=day),
+        attendance_recorded(survivor, act, attended_on=day),
+        attendance_recorded(merged, act, attended_on=day - timedelta(days=1)),
+    )
     await grant_extension(pool, merged, act, date(2030, 6, 30), "hospitalised")
     await grant_extension(pool, survivor, act, date(2030, 1, 31), "travelling")
     await grant_extension(pool, survivor, other, date(2030, 3, 31), "survivor only")
@@ -154,18 +210,26 @@ async def test_both_accounts_attendance_of_one_day_stays_one_and_the_later_exten
 
     attended = sorted(r["attended_on"] for r in await rows_of(pool, "attendance", survivor))
     assert attended == [day - timedelta(days=1), day]
-    extensions = {r["activity_id"]: (r["until_date"], r["reason"])
-                  for r in await rows_of(pool, "claim_window_extensions", survivor)}
+    extensions = {
+        r["activity_id"]: (r["until_date"], r["reason"])
+        for r in await rows_of(pool, "claim_window_extensions", survivor)
+    }
     assert extensions == {act: (date(2030, 6, 30), "hospitalised"), other: (date(2030, 3, 31), "survivor only")}
     assert await rows_of(pool, "claim_window_extensions", merged) == []
 
 
 async def test_when_both_accounts_claimed_one_activity_the_survivors_claim_stands_and_the_other_is_revoked(
-        pool, consumer):
+    pool, consumer
+):
     merged, survivor, act, only_merged = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(consumer, activity_published(act), activity_published(only_merged),
-                  registration_confirmed(merged, act), registration_confirmed(survivor, act),
-                  registration_confirmed(merged, only_merged))
+    await deliver(
+        consumer,
+        activity_published(act),
+        activity_published(only_merged),
+        registration_confirmed(merged, act),
+        registration_confirmed(survivor, act),
+        registration_confirmed(merged, only_merged),
+    )
     duplicate = await claim(pool, merged, act, amount="6")
     kept = await claim(pool, survivor, act, amount="4")
     other = await claim(pool, merged, only_merged, amount="1.5")
@@ -191,8 +255,11 @@ async def test_events_about_the_merged_learner_arriving_after_the_merge_land_on_
     await deliver(consumer, activity_published(registered_act), activity_published(attended_act))
 
     await deliver(consumer, account_merged(merged, survivor))  # credit has never seen the merged account: fine
-    await deliver(consumer, registration_confirmed(merged, registered_act),
-                  attendance_recorded(merged, attended_act, attended_on=ENDED.date()))
+    await deliver(
+        consumer,
+        registration_confirmed(merged, registered_act),
+        attendance_recorded(merged, attended_act, attended_on=ENDED.date()),
+    )
 
     assert await rows_of(pool, "registrations", merged) == [] and await rows_of(pool, "attendance", merged) == []
     assert await claimable_ids(pool, survivor) == {registered_act, attended_act}
@@ -200,8 +267,13 @@ async def test_events_about_the_merged_learner_arriving_after_the_merge_land_on_
 
 async def test_a_claim_made_with_the_merged_accounts_token_is_the_survivors_and_counts_once(dsn, pool, consumer):
     merged, survivor, both_act, merged_act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(consumer, activity_published(both_act), activity_published(merged_act),
-                  registration_confirmed(survivor, both_act), registration_confirmed(merged, merged_act))
+    await deliver(
+        consumer,
+        activity_published(both_act),
+        activity_published(merged_act),
+        registration_confirmed(survivor, both_act),
+        registration_confirmed(merged, merged_act),
+    )
     kept = await claim(pool, survivor, both_act)
     await deliver(consumer, account_merged(merged, survivor))
 
@@ -209,10 +281,16 @@ async def test_a_claim_made_with_the_merged_accounts_token_is_the_survivors_and_
     app = create_app(Settings(database_url=dsn))
     async with running_app(app, jwks=mint.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
         stale = mint.headers(merged)  # issued before the merge, still within its lifetime
-        again = await client.post("/claims", headers=stale, json={
-            "activity_id": str(both_act), "credits": {AMA: "2"}, "evaluation": EVALUATION})
-        new = await client.post("/claims", headers=stale, json={
-            "activity_id": str(merged_act), "credits": {AMA: "2"}, "evaluation": EVALUATION})
+        again = await client.post(
+            "/claims",
+            headers=stale,
+            json={"activity_id": str(both_act), "credits": {AMA: "2"}, "evaluation": EVALUATION},
+        )
+        new = await client.post(
+            "/claims",
+            headers=stale,
+            json={"activity_id": str(merged_act), "credits": {AMA: "2"}, "evaluation": EVALUATION},
+        )
         seen_with_stale_token = (await client.get("/transcript", headers=stale)).json()
 
     assert again.status_code == 409, again.text
@@ -228,11 +306,14 @@ async def test_a_claim_made_with_the_merged_accounts_token_is_the_survivors_and_
 async def test_a_chain_of_merges_ends_on_the_last_survivor_in_either_order(pool, consumer):
     a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     act_a, act_b, late = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(consumer, *(activity_published(x) for x in (act_a, act_b, late)),
-                  registration_confirmed(a, act_a), registration_confirmed(b, act_b))
+    await deliver(
+        consumer,
+        *(activity_published(x) for x in (act_a, act_b, late)),
+        registration_confirmed(a, act_a),
+        registration_confirmed(b, act_b),
+    )
 
-    await deliver(consumer, account_merged(a, b), account_merged(b, c),
-                  registration_confirmed(a, late))
+    await deliver(consumer, account_merged(a, b), account_merged(b, c), registration_confirmed(a, late))
 
     assert {r["activity_id"] for r in await rows_of(pool, "registrations", c)} == {act_a, act_b, late}
     async with pool.acquire() as conn:
@@ -240,16 +321,22 @@ async def test_a_chain_of_merges_ends_on_the_last_survivor_in_either_order(pool,
     assert mapping == {a: c, b: c}
 
     d, e, f = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(consumer, registration_confirmed(d, act_a), registration_confirmed(e, act_b),
-                  account_merged(e, f), account_merged(d, e))  # the later merge is seen first
+    await deliver(
+        consumer,
+        registration_confirmed(d, act_a),
+        registration_confirmed(e, act_b),
+        account_merged(e, f),
+        account_merged(d, e),
+    )  # the later merge is seen first
     assert {r["activity_id"] for r in await rows_of(pool, "registrations", f)} == {act_a, act_b}
     assert await rows_of(pool, "registrations", d) == [] and await rows_of(pool, "registrations", e) == []
 
 
 async def test_a_redelivered_merge_moves_nothing_more_and_revokes_nothing_again(pool, consumer):
     merged, survivor, act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(consumer, activity_published(act), registration_confirmed(merged, act),
-                  registration_confirmed(survivor, act))
+    await deliver(
+        consumer, activity_published(act), registration_confirmed(merged, act), registration_confirmed(survivor, act)
+    )
     duplicate = await claim(pool, merged, act)
     kept = await claim(pool, survivor, act)
     merge = account_merged(merged, survivor)
@@ -282,8 +369,9 @@ async def test_a_merge_waits_for_a_write_in_flight_for_the_merged_learner_and_th
         merge = asyncio.create_task(consumer.deliver(account_merged(merged, survivor)))
         await asyncio.sleep(0.3)
         assert not merge.done()
-        await repository.insert_registration(conn, registration_id=uuid.uuid4(), learner_id=owner, activity_id=act,
-                                             email="late@example.org")
+        await repository.insert_registration(
+            conn, registration_id=uuid.uuid4(), learner_id=owner, activity_id=act, email="late@example.org"
+        )
     await asyncio.wait_for(merge, timeout=10)
     assert owner == merged
     assert [r["activity_id"] for r in await rows_of(pool, "registrations", survivor)] == [act]

@@ -9,9 +9,15 @@ AMA = "AMA_PRA_1"
 
 
 def activity(**overrides):
-    base = dict(format="live_course", ends_at=datetime(2026, 3, 4, 17, tzinfo=UTC), claim_window_days=30,
-                designations={AMA: (Decimal("7.25"), "designates ..."), "ANCC": (Decimal("6"), "ANCC ...")},
-                moc_boards=frozenset({"ABIM"}), requires_event_code=False, available_until=None)
+    base = {
+        "format": "live_course",
+        "ends_at": datetime(2026, 3, 4, 17, tzinfo=UTC),
+        "claim_window_days": 30,
+        "designations": {AMA: (Decimal("7.25"), "designates ..."), "ANCC": (Decimal("6"), "ANCC ...")},
+        "moc_boards": frozenset({"ABIM"}),
+        "requires_event_code": False,
+        "available_until": None,
+    }
     return domain.ClaimableActivity(**{**base, **overrides})
 
 
@@ -19,7 +25,7 @@ REGISTERED = domain.Participation(registered=True, attended_on=None, extension_u
 
 
 def decide(act=None, participation=REGISTERED, today=date(2026, 3, 10), **kwargs):
-    params = dict(requested={AMA: Decimal("7")}, moc_boards=set(), share_permission=False)
+    params = {"requested": {AMA: Decimal("7")}, "moc_boards": set(), "share_permission": False}
     return domain.decide_claim(act or activity(), participation, today=today, **{**params, **kwargs})
 
 
@@ -102,13 +108,16 @@ def test_moc_reporting_needs_an_approved_board_and_permission():
 
 def test_totals_add_up_per_credit_type():
     assert domain.totals([{AMA: Decimal("1.5")}, {AMA: Decimal("2.25"), "ANCC": Decimal("1")}]) == {
-        AMA: Decimal("3.75"), "ANCC": Decimal("1")}
+        AMA: Decimal("3.75"),
+        "ANCC": Decimal("1"),
+    }
 
 
 def test_an_extension_must_end_after_the_learners_normal_window():
     # ended 2026-03-04, 30-day window: closes 2026-04-03
-    assert domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 25), today=date(2026, 4, 20)) \
-        == date(2026, 4, 3)
+    assert domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 25), today=date(2026, 4, 20)) == date(
+        2026, 4, 3
+    )
     with pytest.raises(domain.ClaimRefused) as refused:
         domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 3), today=date(2026, 3, 20))
     assert refused.value.field == "until" and "2026-04-03" in refused.value.reason
@@ -122,23 +131,32 @@ def test_an_extension_ending_in_the_past_is_refused():
 
 def test_the_normal_window_of_an_extension_follows_the_learners_attendance_and_ignores_an_earlier_extension():
     attended = domain.Participation(registered=False, attended_on=date(2026, 3, 20), extension_until=date(2026, 6, 1))
-    assert domain.decide_extension(activity(), attended, until=date(2026, 4, 20), today=date(2026, 4, 1)) \
-        == date(2026, 4, 19)
+    assert domain.decide_extension(activity(), attended, until=date(2026, 4, 20), today=date(2026, 4, 1)) == date(
+        2026, 4, 19
+    )
 
 
 def correct(requested, *, current=None, current_boards=frozenset(), moc_boards=None, share_permission=False):
-    return domain.decide_correction(activity(), current=current or {AMA: Decimal("3")},
-                                    current_boards=set(current_boards), requested=requested,
-                                    moc_boards=set(current_boards if moc_boards is None else moc_boards),
-                                    share_permission=share_permission)
+    return domain.decide_correction(
+        activity(),
+        current=current or {AMA: Decimal("3")},
+        current_boards=set(current_boards),
+        requested=requested,
+        moc_boards=set(current_boards if moc_boards is None else moc_boards),
+        share_permission=share_permission,
+    )
 
 
 def test_a_correction_follows_the_claims_amount_rules_and_ignores_the_window():
     decided = correct({AMA: Decimal("2.5"), "ANCC": Decimal("1")})
     assert [(c.credit_type, c.amount) for c in decided] == [(AMA, Decimal("2.50")), ("ANCC", Decimal("1.00"))]
-    for requested, field in (({AMA: Decimal("7.5")}, f"credits.{AMA}"), ({AMA: Decimal("1.1")}, f"credits.{AMA}"),
-                             ({AMA: Decimal("0")}, f"credits.{AMA}"), ({"ACPE": Decimal("1")}, "credits.ACPE"),
-                             ({}, "credits")):
+    for requested, field in (
+        ({AMA: Decimal("7.5")}, f"credits.{AMA}"),
+        ({AMA: Decimal("1.1")}, f"credits.{AMA}"),
+        ({AMA: Decimal("0")}, f"credits.{AMA}"),
+        ({"ACPE": Decimal("1")}, "credits.ACPE"),
+        ({}, "credits"),
+    ):
         with pytest.raises(domain.ClaimRefused) as refused:
             correct(requested)
         assert (refused.value.field, refused.value.status) == (field, 422)

@@ -40,8 +40,9 @@ async def sign_in(body: schemas.SignIn, conn: ConnDep, settings: SettingsDep, ip
 
 
 @router.post("/sessions/refresh", response_model=schemas.SessionTokens, tags=["sessions"])
-async def refresh(body: schemas.RefreshRequest, conn: ConnDep, settings: SettingsDep,
-                  ip: ClientIp) -> schemas.SessionTokens:
+async def refresh(
+    body: schemas.RefreshRequest, conn: ConnDep, settings: SettingsDep, ip: ClientIp
+) -> schemas.SessionTokens:
     """Exchange a refresh token for a new pair; a token used twice ends its whole session."""
     return await sessions.refresh(conn=conn, request=body, settings=settings, client_ip=ip)
 
@@ -100,16 +101,19 @@ async def profile_of(user_id: uuid.UUID, conn: ConnDep, account: CurrentAccount)
 
 
 @router.post("/me/password", response_model=schemas.SessionTokens, responses=_TOO_MANY, tags=["accounts"])
-async def change_password(body: schemas.PasswordChange, conn: ConnDep, account: CurrentAccount, settings: SettingsDep,
-                          ip: ClientIp) -> schemas.SessionTokens:
+async def change_password(
+    body: schemas.PasswordChange, conn: ConnDep, account: CurrentAccount, settings: SettingsDep, ip: ClientIp
+) -> schemas.SessionTokens:
     """Change the password (the current one is required); every session ends and this one gets new tokens."""
     return await service.change_password(conn=conn, user_id=account.id, request=body, settings=settings, client_ip=ip)
 
 
-@router.post("/password-resets", status_code=202, response_model=schemas.Accepted, responses=_TOO_MANY,
-             tags=["accounts"])
-async def request_reset(body: schemas.ResetRequest, conn: ConnDep, settings: SettingsDep,
-                        ip: ClientIp) -> schemas.Accepted:
+@router.post(
+    "/password-resets", status_code=202, response_model=schemas.Accepted, responses=_TOO_MANY, tags=["accounts"]
+)
+async def request_reset(
+    body: schemas.ResetRequest, conn: ConnDep, settings: SettingsDep, ip: ClientIp
+) -> schemas.Accepted:
     """Ask for a password reset link; the answer is the same whether or not the email has an account."""
     await service.request_password_reset(conn=conn, email=str(body.email), settings=settings, client_ip=ip)
     return schemas.Accepted(detail="If the address can receive email, instructions are on their way to it.")
@@ -137,24 +141,27 @@ async def my_emails(conn: ConnDep, account: CurrentAccount) -> list[schemas.Emai
 
 
 @router.post("/me/emails", status_code=201, response_model=list[schemas.EmailInfo], tags=["emails"])
-async def add_email(body: schemas.EmailAdd, conn: ConnDep, account: CurrentAccount, settings: SettingsDep,
-                    ip: ClientIp) -> list[schemas.EmailInfo]:
+async def add_email(
+    body: schemas.EmailAdd, conn: ConnDep, account: CurrentAccount, settings: SettingsDep, ip: ClientIp
+) -> list[schemas.EmailInfo]:
     """Add an address and email it a verification link; it counts (sign-in, claims recorded under it) once
     verified."""
     return await emails.add_email(conn=conn, user_id=account.id, request=body, settings=settings, client_ip=ip)
 
 
 @router.post("/me/emails/{email}/verification", status_code=202, response_model=schemas.Accepted, tags=["emails"])
-async def resend_verification(email: EmailPath, conn: ConnDep, account: CurrentAccount,
-                              settings: SettingsDep) -> schemas.Accepted:
+async def resend_verification(
+    email: EmailPath, conn: ConnDep, account: CurrentAccount, settings: SettingsDep
+) -> schemas.Accepted:
     """Send a new verification link to one of the signed-in user's unverified addresses."""
     await emails.resend_verification(conn=conn, user_id=account.id, email=email, settings=settings)
     return schemas.Accepted(detail="A new verification link is on its way to the address; older ones no longer work.")
 
 
 @router.post("/me/emails/{email}/primary", response_model=list[schemas.EmailInfo], tags=["emails"])
-async def make_primary(email: EmailPath, conn: ConnDep, account: CurrentAccount,
-                       ip: ClientIp) -> list[schemas.EmailInfo]:
+async def make_primary(
+    email: EmailPath, conn: ConnDep, account: CurrentAccount, ip: ClientIp
+) -> list[schemas.EmailInfo]:
     """Make a verified address the primary one (where emails go)."""
     return await emails.make_primary(conn=conn, user_id=account.id, email=email, client_ip=ip)
 

@@ -9,31 +9,43 @@ from fastapi import APIRouter, Path, Query
 
 from identity import schemas, service, support
 from identity.deps import AdminOnly, ClientIp, ConnDep, SettingsDep, SupportOnly
-from opencme_kit.problems import Problem, not_found
 from identity.schemas import PRINTABLE
+from opencme_kit.problems import Problem, not_found
 
 router = APIRouter()
 
 
 @router.get("/users", response_model=schemas.UserPage, tags=["support"])
-async def search_users(conn: ConnDep, _: SupportOnly,
-                       q: Annotated[str, Query(min_length=2, max_length=200, pattern=PRINTABLE,
-                                               description="a name, any email (or part), an NPI or a board ID")],
-                       limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                       offset: Annotated[int, Query(ge=0, le=10_000)] = 0) -> schemas.UserPage:
+async def search_users(
+    conn: ConnDep,
+    _: SupportOnly,
+    q: Annotated[
+        str,
+        Query(
+            min_length=2,
+            max_length=200,
+            pattern=PRINTABLE,
+            description="a name, any email (or part), an NPI or a board ID",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> schemas.UserPage:
     """Find learners by name, any of their emails, NPI or board ID (support, admin)."""
     return await support.search_users(conn=conn, q=q, limit=limit, offset=offset)
 
 
 @router.post("/users/{user_id}/password-resets", status_code=202, response_model=schemas.Accepted, tags=["support"])
-async def send_reset_link(user_id: uuid.UUID, conn: ConnDep, staff: SupportOnly, settings: SettingsDep,
-                          ip: ClientIp) -> schemas.Accepted:
+async def send_reset_link(
+    user_id: uuid.UUID, conn: ConnDep, staff: SupportOnly, settings: SettingsDep, ip: ClientIp
+) -> schemas.Accepted:
     """Send a password reset link to the account's primary email (support, admin)."""
     profile = await service.get_profile(conn=conn, user_id=user_id)
     if profile.email is None:
         raise not_found("active account")
-    await service.request_password_reset(conn=conn, email=profile.email, settings=settings, client_ip=ip,
-                                         actor_id=staff.id)
+    await service.request_password_reset(
+        conn=conn, email=profile.email, settings=settings, client_ip=ip, actor_id=staff.id
+    )
     return schemas.Accepted(detail=f"A reset link is on its way to {profile.email}.")
 
 
@@ -44,40 +56,52 @@ async def merge_accounts(body: schemas.MergeRequest, conn: ConnDep, staff: Suppo
 
 
 @router.get("/merges", response_model=list[schemas.Merge], tags=["support"])
-async def list_merges(conn: ConnDep, _: SupportOnly, user_id: uuid.UUID | None = None,
-                      limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[schemas.Merge]:
+async def list_merges(
+    conn: ConnDep, _: SupportOnly, user_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[schemas.Merge]:
     """Merges, newest first; of one account (surviving or merged) when user_id is given (support, admin)."""
     return await support.list_merges(conn=conn, user_id=user_id, limit=limit)
 
 
 @router.get("/audit", response_model=schemas.AuditPage, tags=["support"])
-async def audit_log(conn: ConnDep, _: SupportOnly, user_id: uuid.UUID | None = None, actor_id: uuid.UUID | None = None,
-                    kind: Annotated[str | None, Query(max_length=60, pattern=PRINTABLE,
-                                                      examples=["sign_in.failed"])] = None,
-                    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> schemas.AuditPage:
+async def audit_log(
+    conn: ConnDep,
+    _: SupportOnly,
+    user_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    kind: Annotated[str | None, Query(max_length=60, pattern=PRINTABLE, examples=["sign_in.failed"])] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.AuditPage:
     """Security events (sign-ins, resets, role changes, merges, email changes), newest first (support, admin)."""
-    return await support.audit_log(conn=conn, user_id=user_id, actor_id=actor_id, kind=kind, before_id=before_id,
-                                   limit=limit)
+    return await support.audit_log(
+        conn=conn, user_id=user_id, actor_id=actor_id, kind=kind, before_id=before_id, limit=limit
+    )
 
 
 @router.post("/users/{user_id}/roles", response_model=schemas.Profile, tags=["admin"])
-async def grant_role(user_id: uuid.UUID, body: schemas.RoleGrant, conn: ConnDep, admin: AdminOnly,
-                     ip: ClientIp) -> schemas.Profile:
+async def grant_role(
+    user_id: uuid.UUID, body: schemas.RoleGrant, conn: ConnDep, admin: AdminOnly, ip: ClientIp
+) -> schemas.Profile:
     """Grant a role (admin)."""
-    return await support.grant_role(conn=conn, admin_id=admin.id, user_id=user_id, role=body.role, grant=True,
-                                    client_ip=ip)
+    return await support.grant_role(
+        conn=conn, admin_id=admin.id, user_id=user_id, role=body.role, grant=True, client_ip=ip
+    )
 
 
 @router.delete("/users/{user_id}/roles/{role}", response_model=schemas.Profile, tags=["admin"])
-async def remove_role(user_id: uuid.UUID, role: schemas.Role, conn: ConnDep, admin: AdminOnly,
-                      ip: ClientIp) -> schemas.Profile:
+async def remove_role(
+    user_id: uuid.UUID, role: schemas.Role, conn: ConnDep, admin: AdminOnly, ip: ClientIp
+) -> schemas.Profile:
     """Remove a role (admin)."""
     if role == "learner":
-        raise Problem(422, "Invalid request", "every account keeps the learner role",
-                      errors=[{"field": "role", "reason": "learner cannot be removed"}])
-    return await support.grant_role(conn=conn, admin_id=admin.id, user_id=user_id, role=role, grant=False,
-                                    client_ip=ip)
+        raise Problem(
+            422,
+            "Invalid request",
+            "every account keeps the learner role",
+            errors=[{"field": "role", "reason": "learner cannot be removed"}],
+        )
+    return await support.grant_role(conn=conn, admin_id=admin.id, user_id=user_id, role=role, grant=False, client_ip=ip)
 
 
 @router.get("/signing-keys", response_model=list[schemas.SigningKey], tags=["admin"])
@@ -87,14 +111,20 @@ async def signing_keys(conn: ConnDep, _: AdminOnly) -> list[schemas.SigningKey]:
 
 
 @router.post("/signing-keys", status_code=201, response_model=list[schemas.SigningKey], tags=["admin"])
-async def add_signing_key(conn: ConnDep, admin: AdminOnly, settings: SettingsDep,
-                          ip: ClientIp) -> list[schemas.SigningKey]:
+async def add_signing_key(
+    conn: ConnDep, admin: AdminOnly, settings: SettingsDep, ip: ClientIp
+) -> list[schemas.SigningKey]:
     """Rotate: add a key, published now, signing after SIGNING_KEY_PUBLISH_SECONDS (admin)."""
     return await support.add_signing_key(conn=conn, admin_id=admin.id, settings=settings, client_ip=ip)
 
 
 @router.post("/signing-keys/{kid}/retire", response_model=list[schemas.SigningKey], tags=["admin"])
-async def retire_signing_key(kid: Annotated[str, Path(max_length=64, pattern=PRINTABLE)], conn: ConnDep,
-                             admin: AdminOnly, settings: SettingsDep, ip: ClientIp) -> list[schemas.SigningKey]:
+async def retire_signing_key(
+    kid: Annotated[str, Path(max_length=64, pattern=PRINTABLE)],
+    conn: ConnDep,
+    admin: AdminOnly,
+    settings: SettingsDep,
+    ip: ClientIp,
+) -> list[schemas.SigningKey]:
     """Retire a key that no longer signs, once every token it signed has expired (admin)."""
     return await support.retire_signing_key(conn=conn, admin_id=admin.id, kid=kid, settings=settings, client_ip=ip)

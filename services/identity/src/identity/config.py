@@ -13,8 +13,8 @@ class Settings(KitSettings):
     database_url: str = "postgresql://opencme@127.0.0.1:5432/opencme_identity"
     portal_url: str = "http://127.0.0.1:8080"
     access_token_minutes: int = 15
-    refresh_token_days: int = 14          # a refresh token unused this long expires
-    session_max_days: int = 90            # a session family ends this long after sign-in, however often refreshed
+    refresh_token_days: int = 14  # a refresh token unused this long expires
+    session_max_days: int = 90  # a session family ends this long after sign-in, however often refreshed
     reset_token_minutes: int = 30
     verify_token_hours: int = 48
     # A new signing key is published this long before it signs; verifiers (kit TokenVerifier) refetch the JWKS at

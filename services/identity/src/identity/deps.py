@@ -40,7 +40,7 @@ async def current_account(principal: CurrentUser, conn: ConnDep) -> Account:
     return Account(id=principal.id, roles=frozenset(state["roles"]), session_id=session_id)
 
 
-def require(*roles: str):  # noqa: ANN201 - a FastAPI dependency
+def require(*roles: str):
     async def dependency(account: Annotated[Account, Depends(current_account)]) -> Account:
         if not account.has_any(*roles):
             raise errors.forbidden(f"this action needs one of the roles: {', '.join(roles)}")

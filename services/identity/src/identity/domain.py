@@ -15,8 +15,69 @@ __all__ = ["PolicyViolation", "RuleConflict", "check_password"]
 
 # USPS codes: the 50 states, DC, the territories and the military "states".
 US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA "
-    "RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI UM AA AE AP".split())
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "DC",
+        "AS",
+        "GU",
+        "MP",
+        "PR",
+        "VI",
+        "UM",
+        "AA",
+        "AE",
+        "AP",
+    ]
+)
 
 
 class RuleConflict(ValueError):
@@ -109,8 +170,15 @@ def retry_after(hits: Sequence[datetime], *, limit: int, window: timedelta, now:
 # --- sessions ---------------------------------------------------------------------------------------------
 
 
-def refresh_outcome(*, token_expires_at: datetime, rotated: bool, family_revoked: bool, family_expires_at: datetime,
-                    account_disabled: bool, now: datetime) -> str:
+def refresh_outcome(
+    *,
+    token_expires_at: datetime,
+    rotated: bool,
+    family_revoked: bool,
+    family_expires_at: datetime,
+    account_disabled: bool,
+    now: datetime,
+) -> str:
     """'rotate' for a good refresh token; 'reused' when it was already exchanged (someone holds a copy: the whole
     family must go); otherwise why it is refused."""
     if family_revoked:
@@ -124,8 +192,9 @@ def refresh_outcome(*, token_expires_at: datetime, rotated: bool, family_revoked
     return "rotate"
 
 
-def check_key_retirement(*, kid: str, signer_kid: str, signer_since: datetime, access_token_ttl: timedelta,
-                         now: datetime) -> None:
+def check_key_retirement(
+    *, kid: str, signer_kid: str, signer_since: datetime, access_token_ttl: timedelta, now: datetime
+) -> None:
     """A key leaves the JWKS only when no unexpired token can carry it: it must have stopped signing (a newer key
     signs) at least one access-token lifetime ago."""
     if kid == signer_kid:
@@ -147,8 +216,12 @@ class MergePlan:
     board_id_conflicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def audit_detail(self) -> dict[str, Any]:
-        return {"filled": list(self.filled), "conflicts": self.conflicts, "boards_added": list(self.boards_added),
-                "board_id_conflicts": self.board_id_conflicts}
+        return {
+            "filled": list(self.filled),
+            "conflicts": self.conflicts,
+            "boards_added": list(self.boards_added),
+            "board_id_conflicts": self.board_id_conflicts,
+        }
 
 
 def plan_merge(survivor: Mapping[str, Any], merged: Mapping[str, Any], fields: Sequence[str]) -> MergePlan:
@@ -158,8 +231,11 @@ def plan_merge(survivor: Mapping[str, Any], merged: Mapping[str, Any], fields: S
     filled: list[str] = []
     conflicts: dict[str, dict[str, Any]] = {}
     # The birth month and day go together: a day from one account and a month from the other would match nobody.
-    groups = [("birth_month", "birth_day") if name == "birth_month" else (name,) for name in fields
-              if name not in ("board_ids", "birth_day")]
+    groups = [
+        ("birth_month", "birth_day") if name == "birth_month" else (name,)
+        for name in fields
+        if name not in ("board_ids", "birth_day")
+    ]
     for group in groups:
         kept, offered = tuple(survivor.get(n) for n in group), tuple(merged.get(n) for n in group)
         if all(v is None for v in offered) or kept == offered:
@@ -180,16 +256,22 @@ def plan_merge(survivor: Mapping[str, Any], merged: Mapping[str, Any], fields: S
             board_conflicts[board] = {"kept": boards[board], "dropped": board_id}
     if "board_ids" in fields:
         profile["board_ids"] = boards
-    return MergePlan(profile=profile, filled=tuple(filled), conflicts=conflicts, boards_added=tuple(added),
-                     board_id_conflicts=board_conflicts)
+    return MergePlan(
+        profile=profile,
+        filled=tuple(filled),
+        conflicts=conflicts,
+        boards_added=tuple(added),
+        board_id_conflicts=board_conflicts,
+    )
 
 
 def _show(values: tuple[Any, ...]) -> Any:
     return values[0] if len(values) == 1 else "/".join(str(v) for v in values)
 
 
-def check_merge(*, surviving_id: Any, merged_id: Any, actor_id: Any, survivor_disabled: bool,
-                merged_disabled: bool) -> None:
+def check_merge(
+    *, surviving_id: Any, merged_id: Any, actor_id: Any, survivor_disabled: bool, merged_disabled: bool
+) -> None:
     if surviving_id == merged_id:
         raise RuleConflict("an account cannot be merged into itself", field="merged_user_id")
     if survivor_disabled:

@@ -14,9 +14,9 @@ import asyncpg
 
 from identity import domain, errors, repository, schemas, service, throttle, tokens
 from identity.config import SERVICE, Settings
+from opencme_contracts import events
 from opencme_kit import outbox
 from opencme_kit.problems import Problem, not_found
-from opencme_contracts import events
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +28,33 @@ def utcnow() -> datetime:
 
 
 def _infos(rows: list[asyncpg.Record]) -> list[schemas.EmailInfo]:
-    return [schemas.EmailInfo(email=r["email"], primary=r["is_primary"], verified=r["verified_at"] is not None,
-                              verified_at=r["verified_at"], added_at=r["added_at"]) for r in rows]
+    return [
+        schemas.EmailInfo(
+            email=r["email"],
+            primary=r["is_primary"],
+            verified=r["verified_at"] is not None,
+            verified_at=r["verified_at"],
+            added_at=r["added_at"],
+        )
+        for r in rows
+    ]
 
 
 async def list_emails(*, conn: asyncpg.Connection, user_id: uuid.UUID) -> list[schemas.EmailInfo]:
     return _infos(await repository.list_emails(conn, user_id))
 
 
-async def _send_verification_link(conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, settings: Settings,
-                                  now: datetime) -> None:
+async def _send_verification_link(
+    conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, settings: Settings, now: datetime
+) -> None:
     """Replaces the address's verification link with a new one (only its hash is stored) and has it emailed: the
     link travels in `email.verification_requested` to notifications, never in an HTTP answer, because the address
     must prove itself through its mailbox. Counted per account: 429 once the account has sent too many."""
-    limit = throttle.Limit(VERIFICATION_EMAILS, settings.verification_email_limit,
-                           timedelta(seconds=settings.verification_email_window_seconds))
+    limit = throttle.Limit(
+        VERIFICATION_EMAILS,
+        settings.verification_email_limit,
+        timedelta(seconds=settings.verification_email_window_seconds),
+    )
     try:
         await throttle.count(conn, [(limit, str(user_id))], now=now)
     except throttle.Throttled as exc:
@@ -50,32 +62,53 @@ async def _send_verification_link(conn: asyncpg.Connection, *, user_id: uuid.UUI
     await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
     token, token_hash = tokens.new_opaque_token()
     expires_at = now + timedelta(hours=settings.verify_token_hours)
-    await repository.insert_token(conn, token_hash=token_hash, purpose="verify_email", user_id=user_id, email=email,
-                                  expires_at=expires_at)
-    await outbox.emit(conn, events.EmailVerificationRequested(
-        user_id=user_id, email=email, verify_url=f"{settings.portal_url}/verify-email?token={token}",
-        expires_at=expires_at, requested_at=now,
-    ), producer=SERVICE, subject=user_id)
+    await repository.insert_token(
+        conn, token_hash=token_hash, purpose="verify_email", user_id=user_id, email=email, expires_at=expires_at
+    )
+    await outbox.emit(
+        conn,
+        events.EmailVerificationRequested(
+            user_id=user_id,
+            email=email,
+            verify_url=f"{settings.portal_url}/verify-email?token={token}",
+            expires_at=expires_at,
+            requested_at=now,
+        ),
+        producer=SERVICE,
+        subject=user_id,
+    )
     await repository.audit(conn, "email.verification_sent", user_id=user_id, email=email)
 
 
-async def add_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, request: schemas.EmailAdd, settings: Settings,
-                    client_ip: str | None) -> list[schemas.EmailInfo]:
+async def add_email(
+    *,
+    conn: asyncpg.Connection,
+    user_id: uuid.UUID,
+    request: schemas.EmailAdd,
+    settings: Settings,
+    client_ip: str | None,
+) -> list[schemas.EmailInfo]:
     """Adds an unverified address and has its verification link emailed to it."""
     email = domain.normalise_email(str(request.email))
     now = utcnow()
     async with conn.transaction():
         await repository.lock_users(conn, [user_id])
         if len(await repository.list_emails(conn, user_id)) >= 10:
-            raise Problem(409, "Conflict", "an account holds at most 10 addresses; remove one first",
-                          errors=[{"field": "email", "reason": "too many addresses"}])
+            raise Problem(
+                409,
+                "Conflict",
+                "an account holds at most 10 addresses; remove one first",
+                errors=[{"field": "email", "reason": "too many addresses"}],
+            )
         if released_from := await repository.release_unverified(conn, email, now=now, keep_for=user_id):
-            await repository.audit(conn, "email.released", user_id=released_from, email=email,
-                                   claimed_by=str(user_id))
+            await repository.audit(conn, "email.released", user_id=released_from, email=email, claimed_by=str(user_id))
         if not await repository.insert_email(conn, user_id=user_id, email=email, primary=False):
             owner = await repository.email_owner(conn, email)
-            reason = ("already on your account" if owner == user_id else
-                      "another account uses this address: sign in to it, or ask the help desk to merge the accounts")
+            reason = (
+                "already on your account"
+                if owner == user_id
+                else "another account uses this address: sign in to it, or ask the help desk to merge the accounts"
+            )
             raise Problem(409, "Email already registered", reason, errors=[{"field": "email", "reason": reason}])
         await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=now)
         await repository.audit(conn, "email.added", user_id=user_id, email=email, client_ip=client_ip)
@@ -83,8 +116,7 @@ async def add_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, request: sc
     return _infos(rows)
 
 
-async def resend_verification(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str,
-                              settings: Settings) -> None:
+async def resend_verification(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str, settings: Settings) -> None:
     email = domain.normalise_email(email)
     async with conn.transaction():
         address = await _address(conn, user_id, email)
@@ -93,8 +125,9 @@ async def resend_verification(*, conn: asyncpg.Connection, user_id: uuid.UUID, e
         await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=utcnow())
 
 
-async def make_primary(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str,
-                       client_ip: str | None) -> list[schemas.EmailInfo]:
+async def make_primary(
+    *, conn: asyncpg.Connection, user_id: uuid.UUID, email: str, client_ip: str | None
+) -> list[schemas.EmailInfo]:
     email = domain.normalise_email(email)
     async with conn.transaction():
         await repository.lock_users(conn, [user_id])
@@ -129,8 +162,9 @@ async def remove_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: s
         # else adds it to their account.
         await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
         await repository.invalidate_tokens(conn, user_id, "password_reset", now, email=email)
-        await repository.audit(conn, "email.removed", user_id=user_id, email=email, client_ip=client_ip,
-                               was_verified=address.verified)
+        await repository.audit(
+            conn, "email.removed", user_id=user_id, email=email, client_ip=client_ip, was_verified=address.verified
+        )
         if address.verified:
             await service.publish_profile(conn, user_id, now)
 

@@ -18,13 +18,22 @@ def conflict(rule: domain.RuleConflict) -> Problem:
 
 
 def throttled(retry_after: int, what: str) -> Problem:
-    return Problem(429, "Too Many Requests", f"too many {what}; try again in {retry_after} s",
-                   headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+    return Problem(
+        429,
+        "Too Many Requests",
+        f"too many {what}; try again in {retry_after} s",
+        headers={"Retry-After": str(retry_after)},
+        retry_after=retry_after,
+    )
 
 
 def sign_in_failed() -> Problem:
-    return Problem(401, "Sign-in failed", SIGN_IN_FAILED_DETAIL,
-                   errors=[{"field": "password", "reason": "email or password not correct"}])
+    return Problem(
+        401,
+        "Sign-in failed",
+        SIGN_IN_FAILED_DETAIL,
+        errors=[{"field": "password", "reason": "email or password not correct"}],
+    )
 
 
 def unauthorized(detail: str) -> Problem:

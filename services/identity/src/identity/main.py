@@ -9,9 +9,9 @@ from fastapi import FastAPI
 
 from identity import api, api_staff
 from identity.config import MIGRATIONS, SERVICE, Settings
-from opencme_kit.service import build_api
 from identity.service import bootstrap_admin
 from identity.tokens import DatabaseKeyVerifier
+from opencme_kit.service import build_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,8 +21,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Identity reads its public keys from its own table rather than over HTTP from itself (JWKS_URL).
         app.state.verifier = DatabaseKeyVerifier(pool)
 
-    app = build_api(service=SERVICE, settings=settings, routers=[api.router, api_staff.router], migrations=MIGRATIONS,
-                    description="Accounts, profiles, emails, sign-in sessions, password reset, roles and the help "
-                                "desk's tools; signs access tokens (ES256, keys at /.well-known/jwks.json).",
-                    startup=[functools.partial(bootstrap_admin, settings=settings), verify_with_own_keys])
+    app = build_api(
+        service=SERVICE,
+        settings=settings,
+        routers=[api.router, api_staff.router],
+        migrations=MIGRATIONS,
+        description="Accounts, profiles, emails, sign-in sessions, password reset, roles and the help "
+        "desk's tools; signs access tokens (ES256, keys at /.well-known/jwks.json).",
+        startup=[functools.partial(bootstrap_admin, settings=settings), verify_with_own_keys],
+    )
     return app

@@ -7,6 +7,7 @@ common word are refused too: digits, years and symbols around it, letter-for-dig
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import cache
@@ -16,15 +17,36 @@ MIN_LENGTH = 12
 MAX_LENGTH = 256
 COMMON_LIST = Path(__file__).parent / "data" / "common_passwords.txt"
 
-_LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "3": "e", "4": "a", "@": "a", "5": "s", "$": "s", "7": "t",
-                       "8": "b", "9": "g", "+": "t"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "!": "i",
+        "3": "e",
+        "4": "a",
+        "@": "a",
+        "5": "s",
+        "$": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "+": "t",
+    }
+)
 _SEPARATORS = re.compile(r"[\s._\-]+")
 _EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 # Keyboard rows and columns (US layout), walked either way; a password made of pieces of these is a walk.
 _WALKS = (
-    "`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./",
-    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/-['=]", "zaq1xsw2cde3vfr4bgt5nhy6mju7,ki8.lo9/;p0",
-    "1q2w3e4r5t6y7u8i9o0p", "q1w2e3r4t5y6u7i8o9p0", "qazwsxedcrfvtgbyhnujmikolp", "abcdefghijklmnopqrstuvwxyz",
+    "`1234567890-=",
+    "qwertyuiop[]\\",
+    "asdfghjkl;'",
+    "zxcvbnm,./",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/-['=]",
+    "zaq1xsw2cde3vfr4bgt5nhy6mju7,ki8.lo9/;p0",
+    "1q2w3e4r5t6y7u8i9o0p",
+    "q1w2e3r4t5y6u7i8o9p0",
+    "qazwsxedcrfvtgbyhnujmikolp",
+    "abcdefghijklmnopqrstuvwxyz",
 )
 _WALK_TEXT = "|".join(_WALKS + tuple(w[::-1] for w in _WALKS))
 
@@ -67,13 +89,13 @@ def _is_keyboard_walk(text: str) -> bool:
         return False
     reachable = [True] + [False] * len(text)
     for end in range(3, len(text) + 1):
-        reachable[end] = any(reachable[start] and text[start:end] in _WALK_TEXT for start in range(0, end - 2))
+        reachable[end] = any(reachable[start] and text[start:end] in _WALK_TEXT for start in range(end - 2))
     return reachable[-1]
 
 
 def _is_run(text: str) -> bool:
     """'123456789012', '987654321098', 'abcdefghijkl': each character one step from the last."""
-    pairs = zip(text, text[1:], strict=False)
+    pairs = itertools.pairwise(text)
     # Digits wrap round (…8, 9, 0, 1…): a step down is 9 modulo 10.
     steps = {(ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a) for a, b in pairs}
     return len(text) >= 6 and (steps <= {1} or steps <= {-1, 9})
@@ -98,7 +120,10 @@ def check_password(password: str, *, email: str, names: tuple[str | None, ...] =
         raise PolicyViolation("password", "must not be your name")
     common = common_passwords()
     if cores & common or any(_repeats_a_unit(core) for core in cores):
-        raise PolicyViolation("password", "is a commonly used password (or one with only digits or symbols added); "
-                                          "choose a less common one, such as a few unrelated words")
+        raise PolicyViolation(
+            "password",
+            "is a commonly used password (or one with only digits or symbols added); "
+            "choose a less common one, such as a few unrelated words",
+        )
     if any(_is_keyboard_walk(core) or _is_run(core) for core in cores):
         raise PolicyViolation("password", "is a keyboard pattern or a sequence; choose something less predictable")

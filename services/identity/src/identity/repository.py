@@ -11,28 +11,48 @@ import asyncpg
 from identity import domain
 
 # What the learner's profile form holds; the published LearnerProfile carries the EVENT_ ones.
-EVENT_PROFILE_COLUMNS = ("first_name", "middle_name", "last_name", "suffix", "degree", "profession", "specialty",
-                         "npi", "board_ids", "birth_month", "birth_day")
-PROFILE_COLUMNS = EVENT_PROFILE_COLUMNS + ("organisation", "phone", "country", "state")
+EVENT_PROFILE_COLUMNS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "degree",
+    "profession",
+    "specialty",
+    "npi",
+    "board_ids",
+    "birth_month",
+    "birth_day",
+)
+PROFILE_COLUMNS = (*EVENT_PROFILE_COLUMNS, "organisation", "phone", "country", "state")
 
 
 async def email_owner(conn: asyncpg.Connection, email: str) -> uuid.UUID | None:
     return await conn.fetchval("SELECT user_id FROM user_emails WHERE email = $1", email)
 
 
-async def insert_user(conn: asyncpg.Connection, *, user_id: uuid.UUID, password_hash: str, profile: dict[str, Any],
-                      roles: list[str]) -> None:
+async def insert_user(
+    conn: asyncpg.Connection, *, user_id: uuid.UUID, password_hash: str, profile: dict[str, Any], roles: list[str]
+) -> None:
     columns = ", ".join(PROFILE_COLUMNS)
     placeholders = ", ".join(f"${i}" for i in range(4, 4 + len(PROFILE_COLUMNS)))
     await conn.execute(
         f"INSERT INTO users (id, password_hash, roles, {columns}) VALUES ($1, $2, $3, {placeholders})",
-        user_id, password_hash, roles, *(profile.get(c) for c in PROFILE_COLUMNS))
+        user_id,
+        password_hash,
+        roles,
+        *(profile.get(c) for c in PROFILE_COLUMNS),
+    )
 
 
 async def insert_email(conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, primary: bool) -> bool:
     inserted = await conn.fetchval(
         "INSERT INTO user_emails (email, user_id, is_primary) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING "
-        "RETURNING true", email, user_id, primary)
+        "RETURNING true",
+        email,
+        user_id,
+        primary,
+    )
     return bool(inserted)
 
 
@@ -45,7 +65,8 @@ async def get_user(conn: asyncpg.Connection, user_id: uuid.UUID, *, for_update: 
                    ARRAY(SELECT email FROM user_emails WHERE user_id = u.id AND verified_at IS NOT NULL
                          ORDER BY added_at, email) AS verified_emails
             FROM users u LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary WHERE u.id = $1{lock}""",
-        user_id)
+        user_id,
+    )
 
 
 async def lock_users(conn: asyncpg.Connection, user_ids: list[uuid.UUID]) -> None:
@@ -59,20 +80,29 @@ async def credentials_for(conn: asyncpg.Connection, email: str) -> asyncpg.Recor
                   p.email AS primary_email
            FROM user_emails e JOIN users u ON u.id = e.user_id
            JOIN user_emails p ON p.user_id = u.id AND p.is_primary
-           WHERE e.email = $1""", email)
+           WHERE e.email = $1""",
+        email,
+    )
 
 
 async def update_profile(conn: asyncpg.Connection, user_id: uuid.UUID, profile: dict[str, Any], at: datetime) -> int:
     sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(PROFILE_COLUMNS, start=3))
     return await conn.fetchval(
         f"UPDATE users SET {sets}, profile_version = profile_version + 1, updated_at = $2 WHERE id = $1 "
-        "RETURNING profile_version", user_id, at, *(profile.get(c) for c in PROFILE_COLUMNS))
+        "RETURNING profile_version",
+        user_id,
+        at,
+        *(profile.get(c) for c in PROFILE_COLUMNS),
+    )
 
 
 async def bump_profile_version(conn: asyncpg.Connection, user_id: uuid.UUID, at: datetime) -> int:
     return await conn.fetchval(
         "UPDATE users SET profile_version = profile_version + 1, updated_at = $2 WHERE id = $1 "
-        "RETURNING profile_version", user_id, at)
+        "RETURNING profile_version",
+        user_id,
+        at,
+    )
 
 
 async def set_password(conn: asyncpg.Connection, user_id: uuid.UUID, password_hash: str) -> None:
@@ -88,8 +118,9 @@ async def count_admins(conn: asyncpg.Connection) -> int:
 
 
 async def disable_user(conn: asyncpg.Connection, user_id: uuid.UUID, *, merged_into: uuid.UUID, at: datetime) -> None:
-    await conn.execute("UPDATE users SET disabled_at = $2, merged_into = $3, updated_at = $2 WHERE id = $1",
-                       user_id, at, merged_into)
+    await conn.execute(
+        "UPDATE users SET disabled_at = $2, merged_into = $3, updated_at = $2 WHERE id = $1", user_id, at, merged_into
+    )
     # Accounts merged into this one earlier now belong to the survivor too: one hop finds every absorbed account.
     await conn.execute("UPDATE users SET merged_into = $2 WHERE merged_into = $1", user_id, merged_into)
 
@@ -100,21 +131,26 @@ async def disable_user(conn: asyncpg.Connection, user_id: uuid.UUID, *, merged_i
 async def list_emails(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT email, is_primary, verified_at, added_at FROM user_emails WHERE user_id = $1 ORDER BY added_at, email",
-        user_id)
+        user_id,
+    )
 
 
 def addresses(rows: list[asyncpg.Record]) -> list[domain.EmailAddress]:
     return [domain.EmailAddress(r["email"], r["is_primary"], r["verified_at"] is not None) for r in rows]
 
 
-async def release_unverified(conn: asyncpg.Connection, email: str, *, now: datetime,
-                             keep_for: uuid.UUID | None = None) -> uuid.UUID | None:
+async def release_unverified(
+    conn: asyncpg.Connection, email: str, *, now: datetime, keep_for: uuid.UUID | None = None
+) -> uuid.UUID | None:
     """Frees `email` when another account holds it only as an unverified, added address: typing someone else's
     address into one's account must not keep its owner from signing up with it or adding it. Returns the account that
     lost it, whose pending link for it stops working."""
     released = await conn.fetchval(
         "DELETE FROM user_emails WHERE email = $1 AND verified_at IS NULL AND NOT is_primary "
-        "AND ($2::uuid IS NULL OR user_id <> $2) RETURNING user_id", email, keep_for)
+        "AND ($2::uuid IS NULL OR user_id <> $2) RETURNING user_id",
+        email,
+        keep_for,
+    )
     if released is not None:
         await invalidate_tokens(conn, released, "verify_email", now, email=email)
     return released
@@ -133,55 +169,95 @@ async def set_primary_email(conn: asyncpg.Connection, user_id: uuid.UUID, email:
 async def move_emails(conn: asyncpg.Connection, *, from_user: uuid.UUID, to_user: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "UPDATE user_emails SET user_id = $2, is_primary = false WHERE user_id = $1 "
-        "RETURNING email, verified_at IS NOT NULL AS verified", from_user, to_user)
+        "RETURNING email, verified_at IS NOT NULL AS verified",
+        from_user,
+        to_user,
+    )
 
 
 async def mark_email_verified(conn: asyncpg.Connection, *, email: str, user_id: uuid.UUID, now: datetime) -> bool:
     changed = await conn.fetchval(
         "UPDATE user_emails SET verified_at = $3 WHERE email = $1 AND user_id = $2 AND verified_at IS NULL "
-        "RETURNING true", email, user_id, now)
+        "RETURNING true",
+        email,
+        user_id,
+        now,
+    )
     return bool(changed)
 
 
 # --- one-time tokens (reset and verification links) ---------------------------------------------------------
 
 
-async def insert_token(conn: asyncpg.Connection, *, token_hash: bytes, purpose: str, user_id: uuid.UUID, email: str,
-                       expires_at: datetime) -> None:
+async def insert_token(
+    conn: asyncpg.Connection, *, token_hash: bytes, purpose: str, user_id: uuid.UUID, email: str, expires_at: datetime
+) -> None:
     await conn.execute(
         "INSERT INTO one_time_tokens (token_hash, purpose, user_id, email, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        token_hash, purpose, user_id, email, expires_at)
+        token_hash,
+        purpose,
+        user_id,
+        email,
+        expires_at,
+    )
 
 
-async def use_token(conn: asyncpg.Connection, *, token_hash: bytes, purpose: str, now: datetime
-                    ) -> asyncpg.Record | None:
+async def use_token(
+    conn: asyncpg.Connection, *, token_hash: bytes, purpose: str, now: datetime
+) -> asyncpg.Record | None:
     """Marks a valid token used and returns it; None when unknown, used or expired (single use, atomically)."""
     return await conn.fetchrow(
         """UPDATE one_time_tokens SET used_at = $3
            WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-           RETURNING user_id, email""", token_hash, purpose, now)
+           RETURNING user_id, email""",
+        token_hash,
+        purpose,
+        now,
+    )
 
 
-async def invalidate_tokens(conn: asyncpg.Connection, user_id: uuid.UUID, purpose: str, now: datetime, *,
-                            email: str | None = None) -> None:
+async def invalidate_tokens(
+    conn: asyncpg.Connection, user_id: uuid.UUID, purpose: str, now: datetime, *, email: str | None = None
+) -> None:
     await conn.execute(
         "UPDATE one_time_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL "
-        "AND ($4::text IS NULL OR email = $4)", user_id, purpose, now, email)
+        "AND ($4::text IS NULL OR email = $4)",
+        user_id,
+        purpose,
+        now,
+        email,
+    )
 
 
 async def move_tokens(conn: asyncpg.Connection, *, from_user: uuid.UUID, to_user: uuid.UUID, purpose: str) -> None:
     await conn.execute(
         "UPDATE one_time_tokens SET user_id = $2 WHERE user_id = $1 AND purpose = $3 AND used_at IS NULL",
-        from_user, to_user, purpose)
+        from_user,
+        to_user,
+        purpose,
+    )
 
 
 # --- audit ------------------------------------------------------------------------------------------------
 
 
-async def audit(conn: asyncpg.Connection, kind: str, *, user_id: uuid.UUID | None = None,
-                actor_id: uuid.UUID | None = None, email: str | None = None, client_ip: str | None = None,
-                **detail: Any) -> None:
+async def audit(
+    conn: asyncpg.Connection,
+    kind: str,
+    *,
+    user_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    email: str | None = None,
+    client_ip: str | None = None,
+    **detail: Any,
+) -> None:
     await conn.execute(
         "INSERT INTO security_events (kind, user_id, actor_id, email, client_ip, detail) "
         "VALUES ($1, $2, $3, $4, $5, $6)",
-        kind, user_id, actor_id, email, client_ip, detail)
+        kind,
+        user_id,
+        actor_id,
+        email,
+        client_ip,
+        detail,
+    )

@@ -8,18 +8,28 @@ from datetime import datetime
 import asyncpg
 
 
-async def create_family(conn: asyncpg.Connection, *, family_id: uuid.UUID, user_id: uuid.UUID, expires_at: datetime,
-                        client_ip: str | None) -> None:
+async def create_family(
+    conn: asyncpg.Connection, *, family_id: uuid.UUID, user_id: uuid.UUID, expires_at: datetime, client_ip: str | None
+) -> None:
     await conn.execute(
         "INSERT INTO session_families (id, user_id, expires_at, client_ip) VALUES ($1, $2, $3, $4)",
-        family_id, user_id, expires_at, client_ip)
+        family_id,
+        user_id,
+        expires_at,
+        client_ip,
+    )
 
 
-async def insert_refresh_token(conn: asyncpg.Connection, *, token_hash: bytes, family_id: uuid.UUID,
-                               issued_at: datetime, expires_at: datetime) -> None:
+async def insert_refresh_token(
+    conn: asyncpg.Connection, *, token_hash: bytes, family_id: uuid.UUID, issued_at: datetime, expires_at: datetime
+) -> None:
     await conn.execute(
         "INSERT INTO refresh_tokens (token_hash, family_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
-        token_hash, family_id, issued_at, expires_at)
+        token_hash,
+        family_id,
+        issued_at,
+        expires_at,
+    )
 
 
 async def refresh_token(conn: asyncpg.Connection, token_hash: bytes) -> asyncpg.Record | None:
@@ -29,27 +39,37 @@ async def refresh_token(conn: asyncpg.Connection, token_hash: bytes) -> asyncpg.
                   f.expires_at AS family_expires_at, u.roles, u.disabled_at, p.email AS primary_email
            FROM refresh_tokens t JOIN session_families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id
            LEFT JOIN user_emails p ON p.user_id = u.id AND p.is_primary
-           WHERE t.token_hash = $1 FOR UPDATE OF t, f""", token_hash)
+           WHERE t.token_hash = $1 FOR UPDATE OF t, f""",
+        token_hash,
+    )
 
 
 async def mark_rotated(conn: asyncpg.Connection, token_hash: bytes, at: datetime) -> None:
     await conn.execute("UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1", token_hash, at)
 
 
-async def revoke_family(conn: asyncpg.Connection, family_id: uuid.UUID, *, reason: str, at: datetime,
-                        user_id: uuid.UUID | None = None) -> bool:
+async def revoke_family(
+    conn: asyncpg.Connection, family_id: uuid.UUID, *, reason: str, at: datetime, user_id: uuid.UUID | None = None
+) -> bool:
     """Revokes one family (of `user_id`, when given); False when it was not live."""
     revoked = await conn.fetchval(
         "UPDATE session_families SET revoked_at = $2, revoke_reason = $3 "
         "WHERE id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR user_id = $4) RETURNING true",
-        family_id, at, reason, user_id)
+        family_id,
+        at,
+        reason,
+        user_id,
+    )
     return bool(revoked)
 
 
 async def revoke_all(conn: asyncpg.Connection, user_id: uuid.UUID, *, reason: str, at: datetime) -> int:
     result = await conn.execute(
         "UPDATE session_families SET revoked_at = $2, revoke_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL",
-        user_id, at, reason)
+        user_id,
+        at,
+        reason,
+    )
     return int(result.split()[-1])
 
 
@@ -58,14 +78,21 @@ async def live_sessions(conn: asyncpg.Connection, user_id: uuid.UUID, now: datet
         """SELECT f.id, f.created_at, f.expires_at, f.client_ip, max(t.issued_at) AS last_refreshed_at
            FROM session_families f JOIN refresh_tokens t ON t.family_id = f.id
            WHERE f.user_id = $1 AND f.revoked_at IS NULL AND f.expires_at > $2
-           GROUP BY f.id ORDER BY f.created_at DESC""", user_id, now)
+           GROUP BY f.id ORDER BY f.created_at DESC""",
+        user_id,
+        now,
+    )
 
 
-async def caller_state(conn: asyncpg.Connection, user_id: uuid.UUID, session_id: uuid.UUID | None
-                       ) -> asyncpg.Record | None:
+async def caller_state(
+    conn: asyncpg.Connection, user_id: uuid.UUID, session_id: uuid.UUID | None
+) -> asyncpg.Record | None:
     """What identity checks beyond a token's signature: the account still active, its roles now, the session live."""
     return await conn.fetchrow(
         """SELECT u.roles, u.disabled_at,
                   (SELECT revoked_at IS NOT NULL FROM session_families WHERE id = $2 AND user_id = u.id)
                       AS session_revoked
-           FROM users u WHERE u.id = $1""", user_id, session_id)
+           FROM users u WHERE u.id = $1""",
+        user_id,
+        session_id,
+    )

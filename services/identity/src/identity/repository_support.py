@@ -15,8 +15,9 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def search_users(conn: asyncpg.Connection, *, query: str, email_query: str, limit: int, offset: int
-                       ) -> list[asyncpg.Record]:
+async def search_users(
+    conn: asyncpg.Connection, *, query: str, email_query: str, limit: int, offset: int
+) -> list[asyncpg.Record]:
     """Active accounts whose NPI or a board ID equals the query, an email contains it, or whose name contains every
     word of it; sorted by last and first name. Each row carries the total count of matches."""
     words = [_like(word) for word in query.split()]
@@ -34,11 +35,23 @@ async def search_users(conn: asyncpg.Connection, *, query: str, email_query: str
                   FROM unnest($3::text[]) AS w))
            ORDER BY lower(u.last_name), lower(u.first_name), u.id
            LIMIT $4 OFFSET $5""",
-        query, _like(email_query), words, limit, offset)
+        query,
+        _like(email_query),
+        words,
+        limit,
+        offset,
+    )
 
 
-async def audit_events(conn: asyncpg.Connection, *, user_id: uuid.UUID | None, actor_id: uuid.UUID | None,
-                       kind: str | None, before_id: int | None, limit: int) -> list[asyncpg.Record]:
+async def audit_events(
+    conn: asyncpg.Connection,
+    *,
+    user_id: uuid.UUID | None,
+    actor_id: uuid.UUID | None,
+    kind: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[asyncpg.Record]:
     """Newest first. An account's events include those of the accounts merged into it: their history is its history."""
     return await conn.fetch(
         """SELECT id, kind, user_id, actor_id, email, client_ip, detail, at FROM security_events
@@ -46,19 +59,43 @@ async def audit_events(conn: asyncpg.Connection, *, user_id: uuid.UUID | None, a
              AND ($2::uuid IS NULL OR actor_id = $2)
              AND ($3::text IS NULL OR kind = $3)
              AND ($4::bigint IS NULL OR id < $4)
-           ORDER BY id DESC LIMIT $5""", user_id, actor_id, kind, before_id, limit)
+           ORDER BY id DESC LIMIT $5""",
+        user_id,
+        actor_id,
+        kind,
+        before_id,
+        limit,
+    )
 
 
-async def insert_merge(conn: asyncpg.Connection, *, merge_id: uuid.UUID, surviving_user_id: uuid.UUID,
-                       merged_user_id: uuid.UUID, actor_id: uuid.UUID, reason: str, detail: dict[str, Any],
-                       at: datetime) -> asyncpg.Record:
+async def insert_merge(
+    conn: asyncpg.Connection,
+    *,
+    merge_id: uuid.UUID,
+    surviving_user_id: uuid.UUID,
+    merged_user_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    reason: str,
+    detail: dict[str, Any],
+    at: datetime,
+) -> asyncpg.Record:
     return await conn.fetchrow(
         """INSERT INTO account_merges (id, surviving_user_id, merged_user_id, actor_id, reason, detail, merged_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-        merge_id, surviving_user_id, merged_user_id, actor_id, reason, detail, at)
+        merge_id,
+        surviving_user_id,
+        merged_user_id,
+        actor_id,
+        reason,
+        detail,
+        at,
+    )
 
 
 async def merges_of(conn: asyncpg.Connection, user_id: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT * FROM account_merges WHERE $1::uuid IS NULL OR surviving_user_id = $1 OR merged_user_id = $1
-           ORDER BY merged_at DESC LIMIT $2""", user_id, limit)
+           ORDER BY merged_at DESC LIMIT $2""",
+        user_id,
+        limit,
+    )

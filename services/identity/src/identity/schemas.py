@@ -36,8 +36,11 @@ def _storable(value: str) -> str:
 
 
 def _text(max_length: int, min_length: int = 1) -> Any:
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-                     AfterValidator(_storable)]
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_storable),
+    ]
 
 
 Name = _text(100)
@@ -58,8 +61,11 @@ class ProfileFields(BaseModel):
     middle_name: Name | None = None
     last_name: Name
     suffix: _text(20) | None = Field(default=None, examples=["Jr.", "III"])
-    degree: ShortText | None = Field(default=None, description="degree or credentials",
-                                     examples=["MD", "DO", "PhD", "RN", "NP", "PA-C", "PharmD", "MD, PhD"])
+    degree: ShortText | None = Field(
+        default=None,
+        description="degree or credentials",
+        examples=["MD", "DO", "PhD", "RN", "NP", "PA-C", "PharmD", "MD, PhD"],
+    )
     profession: ShortText | None = None
     specialty: ShortText | None = None
     organisation: _text(200) | None = None
@@ -67,9 +73,11 @@ class ProfileFields(BaseModel):
     country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2", examples=["US"])
     state: _text(50) | None = Field(default=None, description="for the US, the USPS code", examples=["OH"])
     npi: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] | None = Field(
-        default=None, description="US National Provider Identifier, with its check digit")
-    board_ids: dict[BoardCode, BoardId] = Field(default_factory=dict, max_length=20,
-                                                description="certifying board code -> diplomate id")
+        default=None, description="US National Provider Identifier, with its check digit"
+    )
+    board_ids: dict[BoardCode, BoardId] = Field(
+        default_factory=dict, max_length=20, description="certifying board code -> diplomate id"
+    )
     birth_month: int | None = Field(default=None, ge=1, le=12, description="for board matching; never the year")
     birth_day: int | None = Field(default=None, ge=1, le=31)
 
@@ -84,8 +92,11 @@ class ProfileFields(BaseModel):
     def _consistent(self) -> ProfileFields:
         if (self.birth_month is None) != (self.birth_day is None):
             raise ValueError("give both birth_month and birth_day, or neither")
-        if self.birth_month and self.birth_day and self.birth_day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                                                     31][self.birth_month - 1]:
+        if (
+            self.birth_month
+            and self.birth_day
+            and self.birth_day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][self.birth_month - 1]
+        ):
             raise ValueError("birth_day does not exist in that month")
         if self.country == "US" and self.state is not None and self.state.upper() not in domain.US_STATES:
             raise ValueError("state: give the two-letter USPS code for a US address")

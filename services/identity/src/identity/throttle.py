@@ -37,15 +37,22 @@ async def count(conn: asyncpg.Connection, checks: list[tuple[Limit, str]], *, no
     for limit, key in checks:
         hits = await conn.fetch(
             "SELECT at FROM throttle_hits WHERE scope = $1 AND key = $2 AND at > $3 ORDER BY at",
-            limit.scope, key, now - limit.window)
+            limit.scope,
+            key,
+            now - limit.window,
+        )
         wait = domain.retry_after([h["at"] for h in hits], limit=limit.limit, window=limit.window, now=now)
         if wait is not None:
             waits.append((wait, limit.scope))
     if waits:
         wait, scope = max(waits)
         raise Throttled(scope, wait)
-    return [await conn.fetchval("INSERT INTO throttle_hits (scope, key, at) VALUES ($1, $2, $3) RETURNING id",
-                                limit.scope, key, now) for limit, key in checks]
+    return [
+        await conn.fetchval(
+            "INSERT INTO throttle_hits (scope, key, at) VALUES ($1, $2, $3) RETURNING id", limit.scope, key, now
+        )
+        for limit, key in checks
+    ]
 
 
 async def forgive(conn: asyncpg.Connection, ids: list[int]) -> None:

@@ -50,8 +50,7 @@ class SigningKeyError(RuntimeError):
 
 
 def _to_pem(key: ec.EllipticCurvePrivateKey, passphrase: bytes | None) -> str:
-    encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase
-                  else serialization.NoEncryption())
+    encryption = serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
 
 
@@ -65,8 +64,9 @@ def _load_pem(kid: str, pem: str, passphrase: bytes | None) -> Any:
         raise SigningKeyError(f"signing key {kid} does not open with SIGNING_KEY_PASSPHRASE") from exc
 
 
-async def add_signing_key(conn: asyncpg.Connection, *, passphrase: bytes | None,
-                          activates_at: datetime | None = None) -> str:
+async def add_signing_key(
+    conn: asyncpg.Connection, *, passphrase: bytes | None, activates_at: datetime | None = None
+) -> str:
     """A new ES256 key, published in the JWKS at once and signing from `activates_at` (now when None)."""
     key = ec.generate_private_key(ec.SECP256R1())
     kid = f"k-{uuid.uuid4().hex[:12]}"
@@ -75,7 +75,11 @@ async def add_signing_key(conn: asyncpg.Connection, *, passphrase: bytes | None,
     await conn.execute(
         "INSERT INTO signing_keys (kid, private_pem, public_jwk, activates_at) "
         "VALUES ($1, $2, $3, coalesce($4, now()))",
-        kid, pem, {**public, "kid": kid, "use": "sig", "alg": "ES256"}, activates_at)
+        kid,
+        pem,
+        {**public, "kid": kid, "use": "sig", "alg": "ES256"},
+        activates_at,
+    )
     return kid
 
 
@@ -89,8 +93,9 @@ async def ensure_signing_key(conn: asyncpg.Connection, *, passphrase: bytes | No
         for row in rows:
             key = _load_pem(row["kid"], row["private_pem"], passphrase)
             if passphrase and not row["private_pem"].startswith(_ENCRYPTED):
-                await conn.execute("UPDATE signing_keys SET private_pem = $2 WHERE kid = $1", row["kid"],
-                                   _to_pem(key, passphrase))
+                await conn.execute(
+                    "UPDATE signing_keys SET private_pem = $2 WHERE kid = $1", row["kid"], _to_pem(key, passphrase)
+                )
         if not rows:
             await add_signing_key(conn, passphrase=passphrase)
 
@@ -110,14 +115,30 @@ async def jwks(conn: asyncpg.Connection) -> dict[str, Any]:
     return {"keys": [r["public_jwk"] for r in rows]}
 
 
-async def issue_access_token(conn: asyncpg.Connection, *, user_id: uuid.UUID, roles: list[str], email: str,
-                             minutes: int, passphrase: bytes | None, session_id: uuid.UUID | None = None) -> str:
+async def issue_access_token(
+    conn: asyncpg.Connection,
+    *,
+    user_id: uuid.UUID,
+    roles: list[str],
+    email: str,
+    minutes: int,
+    passphrase: bytes | None,
+    session_id: uuid.UUID | None = None,
+) -> str:
     now = int(time.time())
     row = await conn.fetchrow(_SIGNER_SQL)
     if row["kid"] not in _loaded_keys:  # opening the PEM (a key derivation when encrypted) costs more than signing
         _loaded_keys[row["kid"]] = _load_pem(row["kid"], row["private_pem"], passphrase)
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "iat": now, "exp": now + minutes * 60,
-              "jti": uuid.uuid4().hex, "roles": roles, "email": email}
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + minutes * 60,
+        "jti": uuid.uuid4().hex,
+        "roles": roles,
+        "email": email,
+    }
     if session_id is not None:
         claims["sid"] = str(session_id)
     return jwt.encode(claims, _loaded_keys[row["kid"]], algorithm="ES256", headers={"kid": row["kid"]})

@@ -9,9 +9,9 @@ import asyncpg
 from faststream import FastStream
 
 from identity.config import MIGRATIONS, SERVICE, Settings
+from identity.service import purge_expired
 from opencme_kit.messaging import create_broker
 from opencme_kit.service import build_worker, run_worker
-from identity.service import purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,14 @@ def create_worker(settings: Settings | None = None) -> FastStream:
                 log.warning("housekeeping failed; next try in an hour", exc_info=True)
             await asyncio.sleep(PURGE_INTERVAL)
 
-    return build_worker(service=SERVICE, settings=settings, broker=broker, consumer=None, migrations=MIGRATIONS,
-                        background=[housekeeping])
+    return build_worker(
+        service=SERVICE,
+        settings=settings,
+        broker=broker,
+        consumer=None,
+        migrations=MIGRATIONS,
+        background=[housekeeping],
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ async def test_wrong_password_and_unknown_email_get_the_same_answer(client):
 
 async def test_a_name_change_publishes_profile_updated_with_a_higher_version(client):
     profile, headers = await sign_up_and_in(client)
-    edit = {k: profile[k] for k in ("first_name", "last_name", "degree", "npi", "board_ids", "birth_month",
-                                    "birth_day")}
+    edit = {
+        k: profile[k] for k in ("first_name", "last_name", "degree", "npi", "board_ids", "birth_month", "birth_day")
+    }
     changed = await client.put("/me", json={**edit, "last_name": "Smith"}, headers=headers)
     assert changed.status_code == 200 and changed.json()["profile_version"] == 2
     [event] = await outbox(client, "profile.updated", profile["id"])
@@ -71,16 +72,24 @@ async def test_a_learner_cannot_read_or_change_another_learners_profile(client):
 
 async def test_saving_an_unchanged_profile_publishes_nothing(client):
     profile, headers = await sign_up_and_in(client)
-    edit = {k: profile[k] for k in ("first_name", "last_name", "degree", "npi", "board_ids", "birth_month",
-                                    "birth_day")}
+    edit = {
+        k: profile[k] for k in ("first_name", "last_name", "degree", "npi", "board_ids", "birth_month", "birth_day")
+    }
     saved = await client.put("/me", json=edit, headers=headers)
     assert saved.status_code == 200 and saved.json()["profile_version"] == 1
     assert await outbox(client, "profile.updated", profile["id"]) == []
 
 
 async def test_the_sign_up_form_takes_organisation_phone_and_a_us_state(client):
-    profile, _ = await sign_up_and_in(client, organisation="Example Clinic", phone="+1 216 444 9990", country="US",
-                                      state="oh", suffix="Jr.", middle_name="Q.")
+    profile, _ = await sign_up_and_in(
+        client,
+        organisation="Example Clinic",
+        phone="+1 216 444 9990",
+        country="US",
+        state="oh",
+        suffix="Jr.",
+        middle_name="Q.",
+    )
     assert (profile["organisation"], profile["state"], profile["suffix"]) == ("Example Clinic", "OH", "Jr.")
     refused = await client.post("/users", json=signup_body(country="US", state="Ontario"))
     assert refused.status_code == 422 and "USPS" in refused.text
@@ -110,12 +119,14 @@ async def test_reset_link_works_once_and_the_answer_never_reveals_the_account(cl
     assert stored == 0  # only the hash is kept
 
     new_password = "a brand new passphrase"
-    assert (await client.post("/password-resets/confirm", json={"token": token, "new_password": new_password})
-            ).status_code == 204
+    assert (
+        await client.post("/password-resets/confirm", json={"token": token, "new_password": new_password})
+    ).status_code == 204
     replay = await client.post("/password-resets/confirm", json={"token": token, "new_password": "another passphrase"})
     assert replay.status_code == 400 and replay.json()["errors"][0]["field"] == "token"
-    assert (await client.post("/sessions", json={"email": profile["email"], "password": new_password})
-            ).status_code == 200
+    assert (
+        await client.post("/sessions", json={"email": profile["email"], "password": new_password})
+    ).status_code == 200
 
 
 async def test_an_expired_reset_link_is_refused(client):
@@ -126,9 +137,12 @@ async def test_an_expired_reset_link_is_refused(client):
     async with client.app.state.pool.acquire() as conn:
         await conn.execute(
             "UPDATE one_time_tokens SET expires_at = $1 WHERE user_id = $2 AND purpose = 'password_reset'",
-            datetime.now(UTC) - timedelta(seconds=1), uuid.UUID(profile["id"]))
-    response = await client.post("/password-resets/confirm",
-                                 json={"token": token, "new_password": "whatever passphrase"})
+            datetime.now(UTC) - timedelta(seconds=1),
+            uuid.UUID(profile["id"]),
+        )
+    response = await client.post(
+        "/password-resets/confirm", json={"token": token, "new_password": "whatever passphrase"}
+    )
     assert response.status_code == 400
 
 
@@ -136,8 +150,10 @@ async def test_only_an_admin_grants_roles_and_the_configured_admin_exists(client
     learner, learner_headers = await sign_up_and_in(client)
     refused = await client.post(f"/users/{learner['id']}/roles", json={"role": "staff"}, headers=learner_headers)
     assert refused.status_code == 403
-    admin_token = (await client.post("/sessions", json={"email": ADMIN_EMAIL,
-                                                        "password": ADMIN_PASSWORD})).json()["access_token"]
-    granted = await client.post(f"/users/{learner['id']}/roles", json={"role": "staff"},
-                                headers={"Authorization": f"Bearer {admin_token}"})
+    admin_token = (await client.post("/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).json()[
+        "access_token"
+    ]
+    granted = await client.post(
+        f"/users/{learner['id']}/roles", json={"role": "staff"}, headers={"Authorization": f"Bearer {admin_token}"}
+    )
     assert granted.status_code == 200 and granted.json()["roles"] == ["learner", "staff"]

@@ -1,7 +1,6 @@
 """More than one email: add, verify by link, make primary, remove; each change that others see is published."""
 
 import uuid
-
 from datetime import datetime, timedelta
 
 from identity_testing import bearer, outbox, sign_in, sign_up_and_in, verification_token
@@ -124,6 +123,8 @@ async def test_a_removed_address_can_no_longer_be_verified_with_an_old_link(clie
 async def test_emails_of_another_learner_cannot_be_touched(client):
     other, _ = await sign_up_and_in(client)
     _, headers = await sign_up_and_in(client)
-    for response in (await client.delete(f"/me/emails/{other['email']}", headers=headers),
-                     await client.post(f"/me/emails/{other['email']}/primary", headers=headers)):
+    for response in (
+        await client.delete(f"/me/emails/{other['email']}", headers=headers),
+        await client.post(f"/me/emails/{other['email']}/primary", headers=headers),
+    ):
         assert response.status_code == 404

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from identity_testing import admin_headers, bearer, running_identity, sign_in, sign_up_and_in
 
 from identity import tokens
 from opencme_kit.auth import TokenVerifier
 from opencme_kit.problems import Problem
-from identity_testing import admin_headers, bearer, running_identity, sign_in, sign_up_and_in
 
 
 async def set_activation(client, kid, when):
@@ -56,7 +56,8 @@ async def test_a_new_key_is_published_before_it_signs_and_old_tokens_verify_unti
         assert [k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]] == [new["kid"]]
         with pytest.raises(Problem):
             await TokenVerifier.from_jwks((await client.get("/.well-known/jwks.json")).json()).verify(
-                old_session["access_token"])
+                old_session["access_token"]
+            )
         audit = (await client.get("/audit", params={"kind": "signing_key.retired"}, headers=admin)).json()["items"]
         assert [e["detail"]["kid"] for e in audit] == [old_kid]
 

@@ -13,12 +13,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from identity_testing import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, identity_settings, signup_body
 from schemathesis import GenerationMode
 from schemathesis.python import asgi
 
 from identity.config import Settings
 from identity.main import create_app
-from identity_testing import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, identity_settings, signup_body
 
 EXAMPLES_PER_OPERATION = 25
 # These end the caller's session; each example gets a throwaway learner's so the admin's session survives the run.
@@ -62,8 +62,11 @@ def _headers_for(case, app) -> dict[str, str]:
         return app.state.test_admin
     with asgi.get_client(app) as client:
         # An address of its own: the run's many failed sign-ins must not throttle this one.
-        tokens = client.post("/sessions", json={"email": app.state.test_learner, "password": PASSWORD},
-                             headers={"X-Real-IP": "198.51.100.1"}).json()
+        tokens = client.post(
+            "/sessions",
+            json={"email": app.state.test_learner, "password": PASSWORD},
+            headers={"X-Real-IP": "198.51.100.1"},
+        ).json()
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
@@ -73,15 +76,17 @@ def test_no_request_makes_identity_fail_and_every_refusal_is_a_problem(label, id
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
     @given(case=cases)
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def check(case):
         response = case.call(app=identity_app, headers={**(case.headers or {}), **_headers_for(case, identity_app)})
         where = f"{case.method} {case.formatted_path} {case.query or ''}"
         assert response.status_code < 500, f"{where} -> {response.status_code}: {response.text[:500]}"
         if 400 <= response.status_code < 500:
             [content_type] = response.headers.get("content-type", [""])
-            assert content_type.startswith("application/problem+json"), \
+            assert content_type.startswith("application/problem+json"), (
                 f"{where} -> {response.status_code} as {content_type}"
+            )
 
     check()

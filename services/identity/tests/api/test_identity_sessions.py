@@ -3,9 +3,6 @@
 import uuid
 
 import jwt
-
-from identity import passwords, service
-from opencme_kit.auth import TokenVerifier
 from identity_testing import (
     PASSWORD,
     bearer,
@@ -17,6 +14,9 @@ from identity_testing import (
     signup_body,
     token_of,
 )
+
+from identity import passwords, service
+from opencme_kit.auth import TokenVerifier
 
 
 async def test_sign_in_answers_an_es256_access_token_with_the_agreed_claims_and_a_refresh_token(client):
@@ -91,8 +91,10 @@ async def test_using_a_reset_link_ends_every_session(client):
     sessions = [await sign_in(client, profile["email"]) for _ in range(2)]
     await client.post("/password-resets", json={"email": profile["email"]})
     [event] = await outbox(client, "password_reset.requested", profile["email"])
-    confirmed = await client.post("/password-resets/confirm", json={"token": token_of(event["data"]["reset_url"]),
-                                                                   "new_password": "a fresh start passphrase"})
+    confirmed = await client.post(
+        "/password-resets/confirm",
+        json={"token": token_of(event["data"]["reset_url"]), "new_password": "a fresh start passphrase"},
+    )
     assert confirmed.status_code == 204
     for session in sessions:
         assert (await client.get("/me", headers=bearer(session))).status_code == 401
@@ -105,25 +107,34 @@ async def test_a_new_reset_link_replaces_the_previous_one(client):
     for _ in range(2):
         await client.post("/password-resets", json={"email": profile["email"]}, headers=new_ip())
     older, newer = await outbox(client, "password_reset.requested", profile["email"])
-    stale = await client.post("/password-resets/confirm", json={"token": token_of(older["data"]["reset_url"]),
-                                                               "new_password": "a fresh start passphrase"})
+    stale = await client.post(
+        "/password-resets/confirm",
+        json={"token": token_of(older["data"]["reset_url"]), "new_password": "a fresh start passphrase"},
+    )
     assert stale.status_code == 400
-    fresh = await client.post("/password-resets/confirm", json={"token": token_of(newer["data"]["reset_url"]),
-                                                               "new_password": "a fresh start passphrase"})
+    fresh = await client.post(
+        "/password-resets/confirm",
+        json={"token": token_of(newer["data"]["reset_url"]), "new_password": "a fresh start passphrase"},
+    )
     assert fresh.status_code == 204
 
 
 async def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions(client):
     profile, headers = await sign_up_and_in(client)
     other = await sign_in(client, profile["email"])
-    wrong = await client.post("/me/password", json={"current_password": "not my password at all",
-                                                    "new_password": "a newer passphrase"}, headers=headers)
+    wrong = await client.post(
+        "/me/password",
+        json={"current_password": "not my password at all", "new_password": "a newer passphrase"},
+        headers=headers,
+    )
     assert wrong.status_code == 403 and wrong.json()["errors"][0]["field"] == "current_password"
-    weak = await client.post("/me/password", json={"current_password": PASSWORD, "new_password": "Password1234"},
-                             headers=headers)
+    weak = await client.post(
+        "/me/password", json={"current_password": PASSWORD, "new_password": "Password1234"}, headers=headers
+    )
     assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "new_password"
-    changed = await client.post("/me/password", json={"current_password": PASSWORD,
-                                                      "new_password": "a newer passphrase"}, headers=headers)
+    changed = await client.post(
+        "/me/password", json={"current_password": PASSWORD, "new_password": "a newer passphrase"}, headers=headers
+    )
     assert changed.status_code == 200
     assert (await client.get("/me", headers=bearer(changed.json()))).status_code == 200
     assert (await client.get("/me", headers=headers)).status_code == 401
@@ -135,8 +146,9 @@ async def test_changing_the_password_needs_the_current_one_and_ends_the_other_se
 async def test_repeated_failures_lock_the_account_for_a_while_whatever_the_address(client):
     profile, _ = await sign_up_and_in(client)
     for _ in range(5):
-        failed = await client.post("/sessions", json={"email": profile["email"], "password": "wrong passphrase!"},
-                                   headers=new_ip())
+        failed = await client.post(
+            "/sessions", json={"email": profile["email"], "password": "wrong passphrase!"}, headers=new_ip()
+        )
         assert failed.status_code == 401
     locked = await client.post("/sessions", json={"email": profile["email"], "password": PASSWORD}, headers=new_ip())
     assert locked.status_code == 429
@@ -144,8 +156,14 @@ async def test_repeated_failures_lock_the_account_for_a_while_whatever_the_addre
     assert 0 < int(locked.headers["retry-after"]) <= 900 and locked.json()["retry_after"] > 0
     # An address with no account is limited the same way, so a 429 reveals nothing.
     for unknown in (f"nobody.{uuid.uuid4().hex[:6]}@example.org", f"not an email {uuid.uuid4().hex[:6]}"):
-        answers = [(await client.post("/sessions", json={"email": unknown, "password": "wrong passphrase!"},
-                                      headers=new_ip())).status_code for _ in range(6)]
+        answers = [
+            (
+                await client.post(
+                    "/sessions", json={"email": unknown, "password": "wrong passphrase!"}, headers=new_ip()
+                )
+            ).status_code
+            for _ in range(6)
+        ]
         assert answers == [401] * 5 + [429]
 
 
@@ -155,8 +173,9 @@ async def test_a_successful_sign_in_clears_the_account_failure_count(client):
         await client.post("/sessions", json={"email": profile["email"], "password": "wrong passphrase!"})
     await sign_in(client, profile["email"])
     for _ in range(4):
-        assert (await client.post("/sessions", json={"email": profile["email"], "password": "wrong passphrase!"})
-                ).status_code == 401
+        assert (
+            await client.post("/sessions", json={"email": profile["email"], "password": "wrong passphrase!"})
+        ).status_code == 401
 
 
 async def test_failures_from_one_client_address_are_throttled_across_accounts(make_database):
@@ -164,15 +183,20 @@ async def test_failures_from_one_client_address_are_throttled_across_accounts(ma
         address = new_ip()
         for _ in range(3):
             unknown = f"guess.{uuid.uuid4().hex[:6]}@example.org"
-            response = await client.post("/sessions", json={"email": unknown, "password": "a guessed passphrase"},
-                                         headers=address)
+            response = await client.post(
+                "/sessions", json={"email": unknown, "password": "a guessed passphrase"}, headers=address
+            )
             assert response.status_code == 401
-        blocked = await client.post("/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"},
-                                    headers=address)
+        blocked = await client.post(
+            "/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"}, headers=address
+        )
         assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
         # The same account from another address is fine.
-        assert (await client.post("/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"},
-                                  headers=new_ip())).status_code == 200
+        assert (
+            await client.post(
+                "/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"}, headers=new_ip()
+            )
+        ).status_code == 200
 
 
 async def test_sign_ups_from_one_client_address_are_throttled_before_any_hashing(make_database, monkeypatch):
@@ -228,10 +252,11 @@ async def test_the_sign_up_email_signs_in_before_verification_but_an_added_one_d
     body = signup_body()
     created = (await client.post("/users", json=body)).json()
     session = await sign_in(client, body["email"])
-    added = await client.post("/me/emails", json={"email": f"other.{uuid.uuid4().hex[:6]}@example.org"},
-                              headers=bearer(session))
+    added = await client.post(
+        "/me/emails", json={"email": f"other.{uuid.uuid4().hex[:6]}@example.org"}, headers=bearer(session)
+    )
     assert added.status_code == 201
-    unverified = [e["email"] for e in added.json() if not e["primary"]][0]
+    unverified = next(e["email"] for e in added.json() if not e["primary"])
     refused = await client.post("/sessions", json={"email": unverified, "password": PASSWORD})
     assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "email"
     wrong = await client.post("/sessions", json={"email": unverified, "password": "wrong passphrase!"})
@@ -241,8 +266,10 @@ async def test_the_sign_up_email_signs_in_before_verification_but_an_added_one_d
 
 async def test_housekeeping_drops_throttle_rows_past_every_window(client):
     async with client.app.state.pool.acquire() as conn:
-        await conn.execute("INSERT INTO throttle_hits (scope, key, at) VALUES "
-                           "('sign_in.ip', 'stale', now() - interval '2 hours'), ('sign_in.ip', 'fresh', now())")
+        await conn.execute(
+            "INSERT INTO throttle_hits (scope, key, at) VALUES "
+            "('sign_in.ip', 'stale', now() - interval '2 hours'), ('sign_in.ip', 'fresh', now())"
+        )
         purged = await service.purge_expired(conn, client.app.state.settings)
         left = {r["key"] for r in await conn.fetch("SELECT key FROM throttle_hits WHERE key IN ('stale', 'fresh')")}
     assert purged["throttle_hits"] >= 1 and left == {"fresh"}

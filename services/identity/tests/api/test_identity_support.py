@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from identity_testing import (
     PASSWORD,
     admin_headers,
@@ -25,8 +24,9 @@ def surname() -> str:
 async def test_support_finds_learners_by_name_any_email_npi_and_board_id(client):
     _, support = await staff_member(client)
     last, npi, board_id = surname(), valid_npi(), f"D{uuid.uuid4().hex[:7]}"
-    profile, headers = await sign_up_and_in(client, first_name="Priya", last_name=last, npi=npi,
-                                            board_ids={"ABP": board_id})
+    profile, headers = await sign_up_and_in(
+        client, first_name="Priya", last_name=last, npi=npi, board_ids={"ABP": board_id}
+    )
     work = f"p.{last.lower()}@clinic.example.org"
     await client.post("/me/emails", json={"email": work}, headers=headers)
     await client.post(f"/email-verifications/{await verification_token(client, profile['id'], work)}")
@@ -60,11 +60,17 @@ async def test_learners_reach_no_help_desk_or_admin_route_and_no_other_profile(c
     other, _ = await sign_up_and_in(client)
     _, learner = await sign_up_and_in(client)
     merge = {"surviving_user_id": other["id"], "merged_user_id": str(uuid.uuid4()), "reason": "duplicate"}
-    for method, path, body in [("GET", "/users?q=jane", None), ("GET", f"/users/{other['id']}", None),
-                               ("POST", f"/users/{other['id']}/password-resets", None), ("POST", "/merges", merge),
-                               ("GET", "/merges", None), ("GET", "/audit", None), ("GET", "/signing-keys", None),
-                               ("POST", "/signing-keys", None),
-                               ("POST", f"/users/{other['id']}/roles", {"role": "admin"})]:
+    for method, path, body in [
+        ("GET", "/users?q=jane", None),
+        ("GET", f"/users/{other['id']}", None),
+        ("POST", f"/users/{other['id']}/password-resets", None),
+        ("POST", "/merges", merge),
+        ("GET", "/merges", None),
+        ("GET", "/audit", None),
+        ("GET", "/signing-keys", None),
+        ("POST", "/signing-keys", None),
+        ("POST", f"/users/{other['id']}/roles", {"role": "admin"}),
+    ]:
         response = await client.request(method, path, json=body, headers=learner)
         assert response.status_code == 403, (method, path, response.text)
     assert (await client.get("/audit")).status_code == 401
@@ -78,16 +84,23 @@ async def test_support_sees_any_profile_and_sends_a_reset_link_but_grants_no_rol
     assert sent.status_code == 202
     [event] = await outbox(client, "password_reset.requested", learner["email"])
     assert event["data"]["reset_url"] and event["data"]["user_id"] == learner["id"]
-    assert (await client.post(f"/users/{learner['id']}/roles", json={"role": "staff"},
-                              headers=support)).status_code == 403
+    assert (
+        await client.post(f"/users/{learner['id']}/roles", json={"role": "staff"}, headers=support)
+    ).status_code == 403
 
 
 async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(client):
     helper, support = await staff_member(client)
-    survivor, _ = await sign_up_and_in(client, board_ids={"ABIM": "111111"}, birth_month=None, birth_day=None,
-                                       specialty="Cardiology")
-    duplicate_body = signup_body(board_ids={"ABIM": "222222", "ABP": "333333"}, birth_month=4, birth_day=30,
-                                 specialty="Internal Medicine", npi=None)
+    survivor, _ = await sign_up_and_in(
+        client, board_ids={"ABIM": "111111"}, birth_month=None, birth_day=None, specialty="Cardiology"
+    )
+    duplicate_body = signup_body(
+        board_ids={"ABIM": "222222", "ABP": "333333"},
+        birth_month=4,
+        birth_day=30,
+        specialty="Internal Medicine",
+        npi=None,
+    )
     duplicate = (await client.post("/users", json=duplicate_body)).json()
     duplicate_session = await sign_in(client, duplicate_body["email"])
     work = f"jane.{uuid.uuid4().hex[:6]}@hospital.example.org"
@@ -95,9 +108,15 @@ async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(cl
     await client.post(f"/email-verifications/{await verification_token(client, duplicate['id'], work)}")
     version_before = (await client.get(f"/users/{survivor['id']}", headers=support)).json()["profile_version"]
 
-    merged = await client.post("/merges", headers=support, json={
-        "surviving_user_id": survivor["id"], "merged_user_id": duplicate["id"],
-        "reason": "Same physician: registered twice, once with a work email (ticket 4711)"})
+    merged = await client.post(
+        "/merges",
+        headers=support,
+        json={
+            "surviving_user_id": survivor["id"],
+            "merged_user_id": duplicate["id"],
+            "reason": "Same physician: registered twice, once with a work email (ticket 4711)",
+        },
+    )
     assert merged.status_code == 201, merged.text
     detail = merged.json()["detail"]
     assert detail["board_id_conflicts"] == {"ABIM": {"kept": "111111", "dropped": "222222"}}
@@ -107,15 +126,19 @@ async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(cl
     after = (await client.get(f"/users/{survivor['id']}", headers=support)).json()
     assert after["email"] == survivor["email"]
     assert {e["email"]: (e["primary"], e["verified"]) for e in after["email_addresses"]} == {
-        survivor["email"]: (True, False), duplicate["email"]: (False, False), work: (False, True)}
+        survivor["email"]: (True, False),
+        duplicate["email"]: (False, False),
+        work: (False, True),
+    }
     assert after["board_ids"] == {"ABIM": "111111", "ABP": "333333"}
     assert (after["birth_month"], after["birth_day"]) == (4, 30) and after["profile_version"] > version_before
 
     gone = (await client.get(f"/users/{duplicate['id']}", headers=support)).json()
     assert gone["status"] == "merged" and gone["merged_into"] == survivor["id"] and gone["emails"] == []
     assert (await client.get("/me", headers=bearer(duplicate_session))).status_code == 401
-    assert (await client.post("/sessions/refresh", json={"refresh_token": duplicate_session["refresh_token"]})
-            ).status_code == 401
+    assert (
+        await client.post("/sessions/refresh", json={"refresh_token": duplicate_session["refresh_token"]})
+    ).status_code == 401
     # The moved verified address now signs in to the surviving account, with its password.
     assert (await client.post("/sessions", json={"email": work, "password": PASSWORD})).status_code == 200
 
@@ -160,7 +183,9 @@ async def test_role_changes_are_audited_and_the_last_admin_stays(client):
     assert removed.json()["roles"] == ["learner"]
     events = (await client.get("/audit", params={"user_id": learner["id"]}, headers=admin)).json()["items"]
     assert [(e["kind"], e["actor_id"], e["detail"]["role"]) for e in events if e["kind"].startswith("role.")] == [
-        ("role.removed", me["id"], "support"), ("role.granted", me["id"], "support")]
+        ("role.removed", me["id"], "support"),
+        ("role.granted", me["id"], "support"),
+    ]
 
 
 async def test_a_removed_role_stops_working_in_identity_at_once(client):
@@ -172,12 +197,18 @@ async def test_a_removed_role_stops_working_in_identity_at_once(client):
 
 async def test_the_audit_log_records_sign_ins_and_pages_backwards(client):
     profile, _ = await sign_up_and_in(client)
-    await client.post("/sessions", json={"email": profile["email"], "password": "wrong passphrase!"},
-                      headers={"X-Real-IP": "192.0.2.7"})
+    await client.post(
+        "/sessions",
+        json={"email": profile["email"], "password": "wrong passphrase!"},
+        headers={"X-Real-IP": "192.0.2.7"},
+    )
     _, support = await staff_member(client)
     page = (await client.get("/audit", params={"user_id": profile["id"], "limit": 2}, headers=support)).json()
     assert [e["kind"] for e in page["items"]] == ["sign_in.failed", "sign_in.succeeded"]
     assert page["items"][0]["client_ip"] == "192.0.2.7" and page["items"][0]["detail"]["reason"] == "bad_password"
-    older = (await client.get("/audit", params={"user_id": profile["id"], "before_id": page["next_before_id"]},
-                              headers=support)).json()
+    older = (
+        await client.get(
+            "/audit", params={"user_id": profile["id"], "before_id": page["next_before_id"]}, headers=support
+        )
+    ).json()
     assert [e["kind"] for e in older["items"]] == ["user.registered"] and older["next_before_id"] is None

@@ -6,9 +6,9 @@ import json
 import uuid
 
 from aiokafka import AIOKafkaConsumer
+from identity_testing import identity_settings, running_identity, sign_up_and_in, staff_member
 
 from identity.worker import create_worker
-from identity_testing import identity_settings, running_identity, sign_up_and_in, staff_member
 
 
 async def test_a_name_change_and_a_merge_reach_kafka_keyed_by_the_learner_with_growing_versions(make_database, infra):
@@ -20,12 +20,24 @@ async def test_a_name_change_and_a_merge_reach_kafka_keyed_by_the_learner_with_g
         edit = {k: survivor[k] for k in ("first_name", "degree", "npi", "board_ids", "birth_month", "birth_day")}
         assert (await client.put("/me", json={**edit, "last_name": "Smith"}, headers=headers)).status_code == 200
         _, support = await staff_member(client)
-        merged = await client.post("/merges", headers=support, json={
-            "surviving_user_id": survivor["id"], "merged_user_id": duplicate["id"], "reason": "duplicate (ticket 9)"})
+        merged = await client.post(
+            "/merges",
+            headers=support,
+            json={
+                "surviving_user_id": survivor["id"],
+                "merged_user_id": duplicate["id"],
+                "reason": "duplicate (ticket 9)",
+            },
+        )
         assert merged.status_code == 201, merged.text
 
-        reader = AIOKafkaConsumer("profile.updated", "account.merged", bootstrap_servers=infra.kafka_bootstrap,
-                                  auto_offset_reset="earliest", group_id=f"identity-test-{uuid.uuid4().hex[:6]}")
+        reader = AIOKafkaConsumer(
+            "profile.updated",
+            "account.merged",
+            bootstrap_servers=infra.kafka_bootstrap,
+            auto_offset_reset="earliest",
+            group_id=f"identity-test-{uuid.uuid4().hex[:6]}",
+        )
         await reader.start()
         seen: list[dict] = []
         try:

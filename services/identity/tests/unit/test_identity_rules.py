@@ -35,7 +35,7 @@ def test_npis_with_a_wrong_check_digit_or_shape_fail(npi):
 def test_any_single_mistyped_digit_of_an_npi_is_caught(first_nine, position, shift):
     npi = with_check_digit(first_nine)
     assert domain.npi_is_valid(npi)
-    typo = npi[:position] + str((int(npi[position]) + shift) % 10) + npi[position + 1:]
+    typo = npi[:position] + str((int(npi[position]) + shift) % 10) + npi[position + 1 :]
     assert not domain.npi_is_valid(typo)
 
 
@@ -57,14 +57,17 @@ def test_the_sign_up_address_signs_in_unverified_but_an_added_one_only_once_veri
 
 
 def test_neither_the_primary_nor_the_last_verified_address_can_be_removed():
-    addresses = [EmailAddress("a@x.org", True, False), EmailAddress("b@x.org", False, True),
-                 EmailAddress("c@x.org", False, False)]
+    addresses = [
+        EmailAddress("a@x.org", True, False),
+        EmailAddress("b@x.org", False, True),
+        EmailAddress("c@x.org", False, False),
+    ]
     with pytest.raises(RuleConflict, match="primary"):
         domain.check_can_remove(addresses, "a@x.org")
     with pytest.raises(RuleConflict, match="last verified"):
         domain.check_can_remove(addresses, "b@x.org")
     domain.check_can_remove(addresses, "c@x.org")
-    domain.check_can_remove(addresses + [EmailAddress("d@x.org", False, True)], "b@x.org")
+    domain.check_can_remove([*addresses, EmailAddress("d@x.org", False, True)], "b@x.org")
 
 
 def test_only_a_verified_address_can_become_primary():
@@ -76,22 +79,25 @@ def test_only_a_verified_address_can_become_primary():
 # --- passwords ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("short-pass", "at least 12"),
-    ("aaaaaaaaaaaaaaaa", "too easy"),
-    ("jane.doe@example.org", "email"),
-    ("JaneDoe2024!!", "email"),
-    ("Doe Jane 1234", "name"),
-    ("password1234", "commonly used"),
-    ("P@ssw0rd2024!", "commonly used"),
-    ("Summer2024!!", "commonly used"),
-    ("iloveyou1234", "commonly used"),
-    ("Cleveland2026", "commonly used"),
-    ("passwordpassword", "commonly used"),
-    ("1qaz2wsx3edc", "commonly used"),
-    ("qwertyasdfghzxcv", "keyboard pattern"),
-    ("9876543210987", "keyboard pattern"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short-pass", "at least 12"),
+        ("aaaaaaaaaaaaaaaa", "too easy"),
+        ("jane.doe@example.org", "email"),
+        ("JaneDoe2024!!", "email"),
+        ("Doe Jane 1234", "name"),
+        ("password1234", "commonly used"),
+        ("P@ssw0rd2024!", "commonly used"),
+        ("Summer2024!!", "commonly used"),
+        ("iloveyou1234", "commonly used"),
+        ("Cleveland2026", "commonly used"),
+        ("passwordpassword", "commonly used"),
+        ("1qaz2wsx3edc", "commonly used"),
+        ("qwertyasdfghzxcv", "keyboard pattern"),
+        ("9876543210987", "keyboard pattern"),
+    ],
+)
 def test_weak_passwords_are_refused_with_the_reason(password, reason):
     with pytest.raises(domain.PolicyViolation) as refused:
         domain.check_password(password, email="jane.doe@example.org", names=("Jane", "Doe"))
@@ -99,8 +105,16 @@ def test_weak_passwords_are_refused_with_the_reason(password, reason):
     assert reason in refused.value.reason
 
 
-@pytest.mark.parametrize("password", ["correct horse battery staple", "violet-harbor-27-lamp", "Tr0ub4dor&3xyz",
-                                      "a long enough passphrase", "learner passphrase 2026"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct horse battery staple",
+        "violet-harbor-27-lamp",
+        "Tr0ub4dor&3xyz",
+        "a long enough passphrase",
+        "learner passphrase 2026",
+    ],
+)
 def test_long_uncommon_passwords_are_accepted(password):
     domain.check_password(password, email="jane.doe@example.org", names=("Jane", "Doe"))
 
@@ -141,28 +155,39 @@ def test_waiting_as_told_always_brings_the_count_below_the_limit(ages, limit):
         assert domain.retry_after(hits, limit=limit, window=window, now=later) is None
 
 
-@pytest.mark.parametrize(("state", "outcome"), [
-    ({}, "rotate"),
-    ({"rotated": True}, "reused"),
-    ({"rotated": True, "family_revoked": True}, "revoked"),
-    ({"token_expires_at": NOW}, "expired"),
-    ({"family_expires_at": NOW - timedelta(seconds=1)}, "expired"),
-    ({"account_disabled": True}, "disabled"),
-])
+@pytest.mark.parametrize(
+    ("state", "outcome"),
+    [
+        ({}, "rotate"),
+        ({"rotated": True}, "reused"),
+        ({"rotated": True, "family_revoked": True}, "revoked"),
+        ({"token_expires_at": NOW}, "expired"),
+        ({"family_expires_at": NOW - timedelta(seconds=1)}, "expired"),
+        ({"account_disabled": True}, "disabled"),
+    ],
+)
 def test_a_refresh_token_rotates_once_and_is_refused_otherwise(state, outcome):
-    values = {"token_expires_at": NOW + timedelta(days=1), "rotated": False, "family_revoked": False,
-              "family_expires_at": NOW + timedelta(days=30), "account_disabled": False, "now": NOW}
+    values = {
+        "token_expires_at": NOW + timedelta(days=1),
+        "rotated": False,
+        "family_revoked": False,
+        "family_expires_at": NOW + timedelta(days=30),
+        "account_disabled": False,
+        "now": NOW,
+    }
     assert domain.refresh_outcome(**{**values, **state}) == outcome
 
 
 def test_a_key_is_retired_only_when_it_no_longer_signs_and_its_tokens_have_expired():
     ttl = timedelta(minutes=15)
     with pytest.raises(RuleConflict, match="signs tokens now"):
-        domain.check_key_retirement(kid="k1", signer_kid="k1", signer_since=NOW - ttl * 2, access_token_ttl=ttl,
-                                    now=NOW)
+        domain.check_key_retirement(
+            kid="k1", signer_kid="k1", signer_since=NOW - ttl * 2, access_token_ttl=ttl, now=NOW
+        )
     with pytest.raises(RuleConflict, match="retire it in 300 s"):
-        domain.check_key_retirement(kid="k1", signer_kid="k2", signer_since=NOW - timedelta(minutes=10),
-                                    access_token_ttl=ttl, now=NOW)
+        domain.check_key_retirement(
+            kid="k1", signer_kid="k2", signer_since=NOW - timedelta(minutes=10), access_token_ttl=ttl, now=NOW
+        )
     domain.check_key_retirement(kid="k1", signer_kid="k2", signer_since=NOW - ttl, access_token_ttl=ttl, now=NOW)
 
 
@@ -172,13 +197,34 @@ FIELDS = ("first_name", "last_name", "degree", "npi", "board_ids", "birth_month"
 
 
 def test_a_merge_keeps_the_survivors_values_fills_its_gaps_and_reports_every_conflict():
-    survivor = {"first_name": "Jane", "last_name": "Doe", "degree": "MD", "npi": None,
-                "board_ids": {"ABIM": "111"}, "birth_month": None, "birth_day": None}
-    merged = {"first_name": "Jane", "last_name": "Doe-Smith", "degree": None, "npi": "1234567893",
-              "board_ids": {"ABIM": "222", "ABP": "333"}, "birth_month": 4, "birth_day": 30}
+    survivor = {
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "degree": "MD",
+        "npi": None,
+        "board_ids": {"ABIM": "111"},
+        "birth_month": None,
+        "birth_day": None,
+    }
+    merged = {
+        "first_name": "Jane",
+        "last_name": "Doe-Smith",
+        "degree": None,
+        "npi": "1234567893",
+        "board_ids": {"ABIM": "222", "ABP": "333"},
+        "birth_month": 4,
+        "birth_day": 30,
+    }
     plan = domain.plan_merge(survivor, merged, FIELDS)
-    assert plan.profile == {"first_name": "Jane", "last_name": "Doe", "degree": "MD", "npi": "1234567893",
-                            "board_ids": {"ABIM": "111", "ABP": "333"}, "birth_month": 4, "birth_day": 30}
+    assert plan.profile == {
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "degree": "MD",
+        "npi": "1234567893",
+        "board_ids": {"ABIM": "111", "ABP": "333"},
+        "birth_month": 4,
+        "birth_day": 30,
+    }
     assert plan.filled == ("npi", "birth_date")
     assert plan.conflicts == {"last_name": {"kept": "Doe", "dropped": "Doe-Smith"}}
     assert plan.boards_added == ("ABP",) and plan.board_id_conflicts == {"ABIM": {"kept": "111", "dropped": "222"}}
@@ -192,12 +238,15 @@ def test_a_birth_date_is_taken_whole_or_not_at_all():
     assert plan.conflicts == {"birth_date": {"kept": "4/30", "dropped": "5/1"}}
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"merged_id": 1}, "itself"),
-    ({"survivor_disabled": True}, "merged away"),
-    ({"merged_disabled": True}, "already merged"),
-    ({"actor_id": 2}, "their own accounts"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"merged_id": 1}, "itself"),
+        ({"survivor_disabled": True}, "merged away"),
+        ({"merged_disabled": True}, "already merged"),
+        ({"actor_id": 2}, "their own accounts"),
+    ],
+)
 def test_merges_that_make_no_sense_are_refused(kwargs, message):
     values = {"surviving_id": 1, "merged_id": 2, "actor_id": 9, "survivor_disabled": False, "merged_disabled": False}
     with pytest.raises(RuleConflict, match=message):

@@ -24,9 +24,13 @@ async def my_messages(conn: ConnDep, user: CurrentUser, limit: Limit = 100) -> l
 
 
 @router.get("/messages", tags=["messages"], response_model=list[schemas.Message])
-async def messages(conn: ConnDep, _: SupportOnly, learner_id: uuid.UUID | None = None,
-                   to: Annotated[str | None, Query(max_length=320, description="recipient address")] = None,
-                   limit: Limit = 100) -> list[schemas.Message]:
+async def messages(
+    conn: ConnDep,
+    _: SupportOnly,
+    learner_id: uuid.UUID | None = None,
+    to: Annotated[str | None, Query(max_length=320, description="recipient address")] = None,
+    limit: Limit = 100,
+) -> list[schemas.Message]:
     """A learner's emails, or those sent to an address (support, admin)."""
     if learner_id is None and not to:
         raise field_problem("learner_id", "give learner_id or to")
@@ -39,13 +43,19 @@ async def resend(message_id: uuid.UUID, conn: ConnDep, user: CurrentUser, reques
     return await service.resend(conn, message_id=message_id, principal=user, settings=request.app.state.settings)
 
 
-@router.post("/registrations/{registration_id}/confirmation/resend", tags=["messages"], status_code=202,
-             response_model=schemas.Message)
-async def resend_confirmation(registration_id: uuid.UUID, conn: ConnDep, user: CurrentUser,
-                              request: Request) -> schemas.Message:
+@router.post(
+    "/registrations/{registration_id}/confirmation/resend",
+    tags=["messages"],
+    status_code=202,
+    response_model=schemas.Message,
+)
+async def resend_confirmation(
+    registration_id: uuid.UUID, conn: ConnDep, user: CurrentUser, request: Request
+) -> schemas.Message:
     """Send a fresh copy of a registration's confirmation and receipt (its learner, support, admin)."""
-    return await service.resend_confirmation(conn, registration_id=registration_id, principal=user,
-                                             settings=request.app.state.settings)
+    return await service.resend_confirmation(
+        conn, registration_id=registration_id, principal=user, settings=request.app.state.settings
+    )
 
 
 @router.get("/preferences/mine", tags=["preferences"], response_model=schemas.Preferences)

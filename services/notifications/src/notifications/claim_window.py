@@ -74,12 +74,18 @@ def preferences_url(portal_url: str) -> str:
 
 
 def plan_claim_window_closing(p: Participation, closes: date, *, portal_url: str) -> Planned:
-    return Planned("claim_window_closing", p.learner_id, None, {
-        "activity_title": p.title,
-        "closes_on": format_day(closes),
-        "claim_url": claim_url(portal_url, p.activity_id),
-        "preferences_url": preferences_url(portal_url),
-    }, expires_at=reminder_expires(closes))
+    return Planned(
+        "claim_window_closing",
+        p.learner_id,
+        None,
+        {
+            "activity_title": p.title,
+            "closes_on": format_day(closes),
+            "claim_url": claim_url(portal_url, p.activity_id),
+            "preferences_url": preferences_url(portal_url),
+        },
+        expires_at=reminder_expires(closes),
+    )
 
 
 # A reminder has no causing event; its id in the cause column is derived from what it is about, so the messages

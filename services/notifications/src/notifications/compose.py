@@ -36,9 +36,7 @@ class _Kind:
 
 
 KINDS: Mapping[str, _Kind] = {
-    "password_reset": _Kind(
-        "Reset your {{ org.name }} password", ("first_name", "reset_url", "expires_minutes")
-    ),
+    "password_reset": _Kind("Reset your {{ org.name }} password", ("first_name", "reset_url", "expires_minutes")),
     "password_reset_no_account": _Kind("Password reset request for {{ org.name }}", ("email",)),
     "verify_email": _Kind("Confirm your email address for {{ org.name }}", ("first_name", "verify_url")),
     "certificate_issued": _Kind(
@@ -56,15 +54,28 @@ KINDS: Mapping[str, _Kind] = {
     "registration_confirmed": _Kind(
         "Registration confirmed: {{ activity_title }} ({{ registration_number }})",
         (
-            "first_name", "activity_title", "dates", "location", "attendee_category", "fee", "payment_status",
+            "first_name",
+            "activity_title",
+            "dates",
+            "location",
+            "attendee_category",
+            "fee",
+            "payment_status",
             "registration_number",
         ),
     ),
     "registration_cancelled": _Kind(
         "Registration cancelled: {{ activity_title }} ({{ registration_number }})",
         (
-            "first_name", "activity_title", "dates", "location", "attendee_category", "fee", "payment_status",
-            "registration_number", "cancelled_on",
+            "first_name",
+            "activity_title",
+            "dates",
+            "location",
+            "attendee_category",
+            "fee",
+            "payment_status",
+            "registration_number",
+            "cancelled_on",
         ),
     ),
     "claim_window_closing": _Kind(
@@ -104,8 +115,9 @@ def compose(
     now = datetime.now(UTC)
     calendar = None
     if kind in ("registration_confirmed", "registration_cancelled"):
-        calendar = _registration_calendar(context, uid_domain=message_id_domain, now=now,
-                                          cancelled=kind == "registration_cancelled", organiser=org)
+        calendar = _registration_calendar(
+            context, uid_domain=message_id_domain, now=now, cancelled=kind == "registration_cancelled", organiser=org
+        )
     values = {**context, "org": org, "recipient": to, "calendar_attached": calendar is not None}
 
     message = EmailMessage()
@@ -137,8 +149,9 @@ def _check_urls(values: Mapping[str, Any]) -> None:
                 raise ValueError(f"{key} must be an absolute http(s) URL, got {value!r}")
 
 
-def _registration_calendar(context: Mapping[str, Any], *, uid_domain: str, now: datetime, cancelled: bool,
-                           organiser: Organisation) -> bytes | None:
+def _registration_calendar(
+    context: Mapping[str, Any], *, uid_domain: str, now: datetime, cancelled: bool, organiser: Organisation
+) -> bytes | None:
     """An .ics for a live course when the context has its start and end; None for courses without times.
 
     A cancellation carries the confirmation's UID with a higher SEQUENCE, METHOD:CANCEL and STATUS:CANCELLED, so a

@@ -58,8 +58,13 @@ class Settings(KitSettings):
 
     @property
     def organisation(self) -> Organisation:
-        return Organisation(name=self.org_name, address=self.org_address, phone=self.org_phone,
-                            support_email=self.org_support_email, portal_url=self.portal_url.rstrip("/"))
+        return Organisation(
+            name=self.org_name,
+            address=self.org_address,
+            phone=self.org_phone,
+            support_email=self.org_support_email,
+            portal_url=self.portal_url.rstrip("/"),
+        )
 
     @property
     def message_id_domain(self) -> str:

@@ -16,8 +16,8 @@ from faststream.kafka import KafkaBroker
 
 from notifications import merges, reminders, service
 from notifications.config import SERVICE, Settings
-from opencme_kit.messaging import InboxConsumer, Rejected
 from opencme_contracts import Envelope
+from opencme_kit.messaging import InboxConsumer, Rejected
 
 Handler = Callable[[asyncpg.Connection, Envelope[Any], Settings], Awaitable[None]]
 
@@ -32,11 +32,11 @@ async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Any], 
     await service.profile_updated(conn, envelope.data, settings=settings)
 
 
-async def on_email_verification_requested(conn: asyncpg.Connection, envelope: Envelope[Any],
-                                          settings: Settings) -> None:
+async def on_email_verification_requested(
+    conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings
+) -> None:
     """Send the verification link to the address the learner added (or asked a new link for)."""
-    await service.email_verification_requested(conn, envelope.data, cause_event_id=envelope.event_id,
-                                               settings=settings)
+    await service.email_verification_requested(conn, envelope.data, cause_event_id=envelope.event_id, settings=settings)
 
 
 async def on_password_reset_requested(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
@@ -54,11 +54,9 @@ async def on_registration_confirmed(conn: asyncpg.Connection, envelope: Envelope
     await service.registration_confirmed(conn, envelope.data, cause_event_id=envelope.event_id, settings=settings)
 
 
-async def on_board_report_status_changed(conn: asyncpg.Connection, envelope: Envelope[Any],
-                                         settings: Settings) -> None:
+async def on_board_report_status_changed(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:
     """Ask the learner to fix a held or rejected board report, or tell them how to report it themselves."""
-    await service.board_report_status_changed(conn, envelope.data, cause_event_id=envelope.event_id,
-                                              settings=settings)
+    await service.board_report_status_changed(conn, envelope.data, cause_event_id=envelope.event_id, settings=settings)
 
 
 async def on_registration_cancelled(conn: asyncpg.Connection, envelope: Envelope[Any], settings: Settings) -> None:

@@ -58,7 +58,7 @@ _GENERIC_SELF_REPORT = (
 )
 _DEFAULT_REASONS = {
     "held": "Your profile is missing something the board needs to match you: your board ID, or your birth month "
-            "and day.",
+    "and day.",
     "rejected": "The board did not accept the report and gave no reason.",
 }
 _PAYMENT = {"not_required": "No payment required", "pending": "Payment pending", "paid": "Paid"}
@@ -96,15 +96,15 @@ class NotResendable(Exception):
 def plan_verify_email(event: events.UserRegistered) -> Planned | None:
     if not event.verify_email_url:
         return None
-    return Planned("verify_email", event.user_id, event.profile.primary_email,
-                   {"verify_url": event.verify_email_url})
+    return Planned("verify_email", event.user_id, event.profile.primary_email, {"verify_url": event.verify_email_url})
 
 
 def plan_verify_added_email(event: events.EmailVerificationRequested) -> Planned:
     """The link goes to the address it verifies (not the primary one); a link that expired before it could be sent
     is not sent."""
-    return Planned("verify_email", event.user_id, event.email, {"verify_url": event.verify_url},
-                   expires_at=event.expires_at)
+    return Planned(
+        "verify_email", event.user_id, event.email, {"verify_url": event.verify_url}, expires_at=event.expires_at
+    )
 
 
 def plan_password_reset(event: events.PasswordResetRequested) -> Planned:
@@ -112,9 +112,13 @@ def plan_password_reset(event: events.PasswordResetRequested) -> Planned:
         return Planned("password_reset_no_account", event.user_id, event.email, {"email": event.email})
     if event.expires_at is None:
         raise ValueError("a password reset with a link must say when the link expires (expires_at)")
-    return Planned("password_reset", event.user_id, event.email,
-                   {"reset_url": event.reset_url, "expires_at": event.expires_at.isoformat()},
-                   expires_at=event.expires_at)
+    return Planned(
+        "password_reset",
+        event.user_id,
+        event.email,
+        {"reset_url": event.reset_url, "expires_at": event.expires_at.isoformat()},
+        expires_at=event.expires_at,
+    )
 
 
 def certificate_url(portal_url: str, certificate_id: uuid.UUID) -> str:
@@ -122,11 +126,16 @@ def certificate_url(portal_url: str, certificate_id: uuid.UUID) -> str:
 
 
 def plan_certificate_issued(event: events.CertificateIssued, *, portal_url: str) -> Planned:
-    return Planned("certificate_issued", event.learner_id, None, {
-        "activity_title": event.activity_title,
-        "certificate_number": event.certificate_number,
-        "certificate_url": certificate_url(portal_url, event.certificate_id),
-    })
+    return Planned(
+        "certificate_issued",
+        event.learner_id,
+        None,
+        {
+            "activity_title": event.activity_title,
+            "certificate_number": event.certificate_number,
+            "certificate_url": certificate_url(portal_url, event.certificate_id),
+        },
+    )
 
 
 def plan_registration_confirmed(event: events.RegistrationConfirmed, *, zone: tzinfo) -> Planned:
@@ -147,32 +156,46 @@ def plan_registration_confirmed(event: events.RegistrationConfirmed, *, zone: tz
     return Planned("registration_confirmed", event.learner_id, event.email, facts)
 
 
-def plan_registration_cancelled(*, learner_id: uuid.UUID, email: str, confirmation: dict[str, Any],
-                                cancelled_at: datetime, zone: tzinfo) -> Planned:
+def plan_registration_cancelled(
+    *, learner_id: uuid.UUID, email: str, confirmation: dict[str, Any], cancelled_at: datetime, zone: tzinfo
+) -> Planned:
     """The cancellation notice, to the address the registration was confirmed to, restating what the confirmation
     said (registration.cancelled names neither the activity nor the address)."""
     facts = {**confirmation, "cancelled_on": format_day(cancelled_at.astimezone(zone))}
     return Planned("registration_cancelled", learner_id, email, facts)
 
 
-def plan_board_report(event: events.BoardReportStatusChanged, claim: ClaimInfo | None, *,
-                      portal_url: str) -> Planned | None:
+def plan_board_report(
+    event: events.BoardReportStatusChanged, claim: ClaimInfo | None, *, portal_url: str
+) -> Planned | None:
     """An email for a report the learner must act on (held, rejected) or report themselves; None otherwise."""
     board = board_name(event.board_code)
     # The event does not name the activity; certificate.issued does, and usually comes first.
     title = claim.activity_title if claim else "an activity you claimed credit for"
     if event.status in ACTION_NEEDED_STATUSES:
-        return Planned("board_report_action_needed", event.learner_id, None, {
-            "board_name": board, "activity_title": title,
-            "reason": event.reason or _DEFAULT_REASONS[event.status],
-            "profile_url": f"{portal_url.rstrip('/')}/profile",
-        })
+        return Planned(
+            "board_report_action_needed",
+            event.learner_id,
+            None,
+            {
+                "board_name": board,
+                "activity_title": title,
+                "reason": event.reason or _DEFAULT_REASONS[event.status],
+                "profile_url": f"{portal_url.rstrip('/')}/profile",
+            },
+        )
     if event.status == "self_report":
         cert_url = certificate_url(portal_url, claim.certificate_id) if claim else None
-        return Planned("board_self_report", event.learner_id, None, {
-            "board_name": board, "activity_title": title,
-            "instructions": self_report_instructions(event.board_code, certificate_url=cert_url),
-        })
+        return Planned(
+            "board_self_report",
+            event.learner_id,
+            None,
+            {
+                "board_name": board,
+                "activity_title": title,
+                "instructions": self_report_instructions(event.board_code, certificate_url=cert_url),
+            },
+        )
     return None
 
 

@@ -10,5 +10,10 @@ from opencme_kit.service import build_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return build_api(service=SERVICE, settings=settings or Settings(), routers=[router], migrations=MIGRATIONS,
-                     description="The delivery log of every email the portal sends, and resends.")
+    return build_api(
+        service=SERVICE,
+        settings=settings or Settings(),
+        routers=[router],
+        migrations=MIGRATIONS,
+        description="The delivery log of every email the portal sends, and resends.",
+    )

@@ -8,13 +8,17 @@ from datetime import datetime
 import asyncpg
 
 
-async def record_merge(conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID,
-                       merged_at: datetime) -> None:
+async def record_merge(
+    conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID, merged_at: datetime
+) -> None:
     """Maps the merged account, and every account merged into it before, straight to the survivor."""
     await conn.execute(
         """INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3)
            ON CONFLICT (merged_id) DO UPDATE SET surviving_id = EXCLUDED.surviving_id""",
-        merged_id, surviving_id, merged_at)
+        merged_id,
+        surviving_id,
+        merged_at,
+    )
     await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, surviving_id)
 
 
@@ -31,11 +35,14 @@ async def move_participations(conn: asyncpg.Connection, merged_id: uuid.UUID, su
         """UPDATE participations SET learner_id = $2
            WHERE learner_id = $1
              AND activity_id NOT IN (SELECT activity_id FROM participations WHERE learner_id = $2)""",
-        merged_id, surviving_id)
+        merged_id,
+        surviving_id,
+    )
 
 
-async def shared_participations(conn: asyncpg.Connection, merged_id: uuid.UUID,
-                                surviving_id: uuid.UUID) -> list[asyncpg.Record]:
+async def shared_participations(
+    conn: asyncpg.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID
+) -> list[asyncpg.Record]:
     """Activities both accounts took part in, with each one's reminder and where that reminder stands."""
     return await conn.fetch(
         """SELECT m.activity_id,
@@ -47,11 +54,20 @@ async def shared_participations(conn: asyncpg.Connection, merged_id: uuid.UUID,
            LEFT JOIN messages mm ON mm.id = m.reminder_message_id
            LEFT JOIN messages sm ON sm.id = s.reminder_message_id
            WHERE m.learner_id = $1
-           ORDER BY m.activity_id""", merged_id, surviving_id)
+           ORDER BY m.activity_id""",
+        merged_id,
+        surviving_id,
+    )
 
 
-async def combine_participation(conn: asyncpg.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID,
-                                activity_id: uuid.UUID, *, reminder_message_id: uuid.UUID | None) -> None:
+async def combine_participation(
+    conn: asyncpg.Connection,
+    merged_id: uuid.UUID,
+    surviving_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    *,
+    reminder_message_id: uuid.UUID | None,
+) -> None:
     """Folds the merged learner's participation into the survivor's: the latest attendance, the first claim."""
     await conn.execute(
         """UPDATE participations s
@@ -59,7 +75,11 @@ async def combine_participation(conn: asyncpg.Connection, merged_id: uuid.UUID, 
                reminder_message_id = $4
            FROM participations m
            WHERE s.learner_id = $2 AND s.activity_id = $3 AND m.learner_id = $1 AND m.activity_id = $3""",
-        merged_id, surviving_id, activity_id, reminder_message_id)
+        merged_id,
+        surviving_id,
+        activity_id,
+        reminder_message_id,
+    )
     await conn.execute("DELETE FROM participations WHERE learner_id = $1 AND activity_id = $2", merged_id, activity_id)
 
 

@@ -27,8 +27,9 @@ class HeldReminder:
     status: str
 
 
-def reminder_to_keep(surviving: HeldReminder | None,
-                     merged: HeldReminder | None) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
+def reminder_to_keep(
+    surviving: HeldReminder | None, merged: HeldReminder | None
+) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
     """One claim-window reminder per learner and activity, even when both accounts hold one: keep the one that already
     went out (the learner has read it), else one still on its way, the survivor's first; the other is withdrawn
     (withdrawing one that went out does nothing). Returns (kept, withdrawn)."""
@@ -61,15 +62,18 @@ async def account_merged(conn: asyncpg.Connection, event: events.AccountMerged, 
 
 async def _combine_shared_participations(conn: asyncpg.Connection, merged: uuid.UUID, surviving: uuid.UUID) -> None:
     for shared in await merge_repository.shared_participations(conn, merged, surviving):
-        kept, withdrawn = reminder_to_keep(_held(shared["surviving_reminder"], shared["surviving_status"]),
-                                           _held(shared["merged_reminder"], shared["merged_status"]))
+        kept, withdrawn = reminder_to_keep(
+            _held(shared["surviving_reminder"], shared["surviving_status"]),
+            _held(shared["merged_reminder"], shared["merged_status"]),
+        )
         await repository.cancel_unsent(
-            conn, withdrawn, reason="not sent: the learner's merged account already has a reminder for this activity")
+            conn, withdrawn, reason="not sent: the learner's merged account already has a reminder for this activity"
+        )
         if shared["claimed_at"] is not None and kept is not None:
-            await repository.cancel_unsent(conn, [kept],
-                                           reason="not sent: the credit was claimed before it went out")
-        await merge_repository.combine_participation(conn, merged, surviving, shared["activity_id"],
-                                                     reminder_message_id=kept)
+            await repository.cancel_unsent(conn, [kept], reason="not sent: the credit was claimed before it went out")
+        await merge_repository.combine_participation(
+            conn, merged, surviving, shared["activity_id"], reminder_message_id=kept
+        )
 
 
 async def _stricter_preferences(conn: asyncpg.Connection, merged: uuid.UUID, surviving: uuid.UUID) -> None:

@@ -28,8 +28,14 @@ log = logging.getLogger(__name__)
 async def activity_published(conn: asyncpg.Connection, event: events.ActivityPublished) -> None:
     activity = event.activity
     await reminder_repository.upsert_activity(
-        conn, activity_id=activity.activity_id, title=activity.title, format=activity.format,
-        ends_at=activity.ends_at, claim_window_days=event.claim_window_days, published_at=event.published_at)
+        conn,
+        activity_id=activity.activity_id,
+        title=activity.title,
+        format=activity.format,
+        ends_at=activity.ends_at,
+        claim_window_days=event.claim_window_days,
+        published_at=event.published_at,
+    )
 
 
 async def attendance_recorded(conn: asyncpg.Connection, event: events.AttendanceRecorded) -> None:
@@ -63,18 +69,26 @@ async def queue_due_reminders(pool: asyncpg.Pool, *, settings: Settings, today: 
                 await repository.lock_learner(conn, candidate.learner_id)
                 # Read again under the lock: a claim or an opt-out may have committed since the list was read.
                 current = await reminder_repository.reminder_candidates(
-                    conn, today=today, lead_days=lead, learner_id=candidate.learner_id,
-                    activity_id=candidate.activity_id)
+                    conn,
+                    today=today,
+                    lead_days=lead,
+                    learner_id=candidate.learner_id,
+                    activity_id=candidate.activity_id,
+                )
                 closes = claim_window.reminder_due(current[0], today=today, lead_days=lead) if current else None
                 if closes is None:
                     continue
                 planned = claim_window.plan_claim_window_closing(current[0], closes, portal_url=settings.portal_url)
                 message_id = await service.queue(
-                    conn, planned, settings=settings,
-                    cause_event_id=claim_window.reminder_cause(candidate.learner_id, candidate.activity_id))
+                    conn,
+                    planned,
+                    settings=settings,
+                    cause_event_id=claim_window.reminder_cause(candidate.learner_id, candidate.activity_id),
+                )
                 if message_id is not None:
-                    await reminder_repository.mark_reminded(conn, candidate.learner_id, candidate.activity_id,
-                                                            message_id)
+                    await reminder_repository.mark_reminded(
+                        conn, candidate.learner_id, candidate.activity_id, message_id
+                    )
                     queued += 1
     if queued:
         log.info("queued %d claim-window reminders", queued)
@@ -101,8 +115,9 @@ async def preferences_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> sch
     return schemas.Preferences(reminders=row["reminders"] if row else True)
 
 
-async def set_preferences(conn: asyncpg.Connection, learner_id: uuid.UUID,
-                          request: schemas.Preferences) -> schemas.Preferences:
+async def set_preferences(
+    conn: asyncpg.Connection, learner_id: uuid.UUID, request: schemas.Preferences
+) -> schemas.Preferences:
     """Store the choice; opting out also withdraws reminders that have not gone out yet."""
     async with conn.transaction():
         await repository.lock_learner(conn, learner_id)

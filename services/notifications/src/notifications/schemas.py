@@ -20,8 +20,9 @@ class Message(BaseModel):
     to: str | None
     status: Status
     attempts: int
-    last_error: str | None = Field(description="the mail server's answer to the last failed attempt, or why the "
-                                              "message was cancelled")
+    last_error: str | None = Field(
+        description="the mail server's answer to the last failed attempt, or why the message was cancelled"
+    )
     created_at: datetime
     sent_at: datetime | None
     resend_of: uuid.UUID | None = Field(description="the message this one is a fresh copy of")

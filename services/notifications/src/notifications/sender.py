@@ -14,6 +14,7 @@ between the server's acceptance and the database update, it is sent again when i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -29,17 +30,27 @@ from notifications.config import Settings
 
 log = logging.getLogger(__name__)
 
-_CONNECTION_ERRORS = (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected,
-                      aiosmtplib.SMTPTimeoutError)
+_CONNECTION_ERRORS = (
+    OSError,
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPTimeoutError,
+)
 
 
 def smtp_client(settings: Settings) -> aiosmtplib.SMTP:
     """A client as configured: plain, STARTTLS required, or TLS from the start; certificates always verified (against
     SMTP_CA_FILE when set); AUTH after TLS when a username is set."""
-    return aiosmtplib.SMTP(hostname=settings.smtp_host, port=settings.smtp_port, timeout=settings.smtp_timeout,
-                           use_tls=settings.smtp_implicit_tls, start_tls=settings.smtp_starttls,
-                           cert_bundle=settings.smtp_ca_file, username=settings.smtp_username,
-                           password=settings.smtp_password)
+    return aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        timeout=settings.smtp_timeout,
+        use_tls=settings.smtp_implicit_tls,
+        start_tls=settings.smtp_starttls,
+        cert_bundle=settings.smtp_ca_file,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
 
 
 class ConnectionLost(Exception):
@@ -101,22 +112,22 @@ class Sender:
             timeout = min(timeout, next_due)
         if timeout <= 0:
             return
-        try:
-            # Woken by NOTIFY when a message is queued; the timeout covers retries falling due and a missed notice.
+        # Woken by NOTIFY when a message is queued; the timeout covers retries falling due and a missed notice.
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-        except TimeoutError:
-            pass
 
     def _delay(self, attempts: int) -> float:
-        return domain.retry_delay(attempts, base=self.settings.retry_base_seconds, cap=self.settings.retry_cap_seconds,
-                                  rand=random.random())
+        return domain.retry_delay(
+            attempts, base=self.settings.retry_base_seconds, cap=self.settings.retry_cap_seconds, rand=random.random()
+        )
 
     async def deliver_due(self) -> Round:
         """One round: claim due messages, send them over one connection, record each outcome."""
         settings = self.settings
         async with self.pool.acquire() as conn:
-            batch = await repository.claim_due(conn, limit=settings.send_batch_size,
-                                               lease_seconds=settings.claim_lease_seconds)
+            batch = await repository.claim_due(
+                conn, limit=settings.send_batch_size, lease_seconds=settings.claim_lease_seconds
+            )
         result = Round(claimed=len(batch))
         if not batch:
             return result
@@ -188,8 +199,9 @@ class Sender:
         attempts = row["attempts"] + 1
         delay = self._delay(attempts)
         level = logging.ERROR if attempts >= self.settings.alert_after_attempts else logging.INFO
-        log.log(level, "message %s not delivered (attempt %d): %s; next try in %.0f s", row["id"], attempts, error,
-                delay)
+        log.log(
+            level, "message %s not delivered (attempt %d): %s; next try in %.0f s", row["id"], attempts, error, delay
+        )
         async with self.pool.acquire() as conn:
             await repository.mark_retry(conn, row["id"], error=error, delay=delay)
 

@@ -17,9 +17,9 @@ from notifications_testing import (
 )
 
 from devstack.testing import TokenMint, running_app
-from opencme_kit.auth import TokenVerifier
 from notifications.main import create_app
 from notifications.sender import Sender
+from opencme_kit.auth import TokenVerifier
 
 mint = TokenMint()
 
@@ -65,8 +65,12 @@ async def test_a_learner_sees_their_own_messages_and_nobody_elses(client):
     response = await client.get("/messages/mine", headers=mint.headers(learner))
     assert response.status_code == 200
     log = response.json()
-    assert sorted(m["kind"] for m in log) == ["certificate_issued", "password_reset", "registration_confirmed",
-                                              "verify_email"]
+    assert sorted(m["kind"] for m in log) == [
+        "certificate_issued",
+        "password_reset",
+        "registration_confirmed",
+        "verify_email",
+    ]
     assert {m["to"] for m in log} == {email} and {m["status"] for m in log} == {"sent"}
     assert all(m["sent_at"] and m["created_at"] and m["attempts"] == 1 and m["subject"] for m in log)
     others = {str(r["id"]) for r in await messages_in_db(pool_of(client), learner_id=other)}
@@ -81,23 +85,26 @@ async def test_signing_in_is_required(client):
 
 async def test_only_support_and_admins_read_a_learners_log(client):
     learner, _ = await learner_with_mail(client)
-    refused = await client.get("/messages", params={"learner_id": str(learner)},
-                               headers=mint.headers(uuid.uuid4(), roles=("learner", "staff")))
+    refused = await client.get(
+        "/messages", params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4(), roles=("learner", "staff"))
+    )
     assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
 
     support = mint.headers(uuid.uuid4(), roles=("support",))
     found = await client.get("/messages", params={"learner_id": str(learner)}, headers=support)
     assert found.status_code == 200 and len(found.json()) == 4
-    admin = await client.get("/messages", params={"learner_id": str(learner)},
-                             headers=mint.headers(uuid.uuid4(), roles=("admin",)))
+    admin = await client.get(
+        "/messages", params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4(), roles=("admin",))
+    )
     assert admin.status_code == 200
 
 
 async def test_support_finds_the_reset_email_of_an_address_without_account(client):
     email = address()
     await apply(pool_of(client), client.app.state.settings, password_reset(email))
-    response = await client.get("/messages", params={"to": email.upper()},
-                                headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    response = await client.get(
+        "/messages", params={"to": email.upper()}, headers=mint.headers(uuid.uuid4(), roles=("support",))
+    )
     [message] = response.json()
     assert message["kind"] == "password_reset_no_account" and message["to"] == email
 
@@ -128,8 +135,9 @@ async def test_the_owner_resends_a_confirmation_as_a_fresh_copy_linked_to_the_or
 async def test_support_resends_a_certificate_email(client):
     learner, _ = await learner_with_mail(client)
     original = await message_of(client, learner, "certificate_issued")
-    response = await client.post(f"/messages/{original['id']}/resend",
-                                 headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    response = await client.post(
+        f"/messages/{original['id']}/resend", headers=mint.headers(uuid.uuid4(), roles=("support",))
+    )
     assert response.status_code == 202 and response.json()["kind"] == "certificate_issued"
 
 
@@ -202,10 +210,12 @@ async def test_a_cancelled_registrations_confirmation_is_not_resent(client):
     await apply(pool_of(client), client.app.state.settings, registration_cancelled(confirmed))
     original = await message_of(client, learner, "registration_confirmed")
 
-    by_registration = await client.post(f"/registrations/{confirmed.data.registration_id}/confirmation/resend",
-                                        headers=mint.headers(learner))
-    by_message = await client.post(f"/messages/{original['id']}/resend",
-                                   headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    by_registration = await client.post(
+        f"/registrations/{confirmed.data.registration_id}/confirmation/resend", headers=mint.headers(learner)
+    )
+    by_message = await client.post(
+        f"/messages/{original['id']}/resend", headers=mint.headers(uuid.uuid4(), roles=("support",))
+    )
     for response in (by_registration, by_message):
         assert response.status_code == 409 and "cancelled" in response.json()["detail"]
 
@@ -220,8 +230,9 @@ async def test_reminders_are_on_until_the_learner_opts_out_and_support_can_see_t
     assert (await client.get("/preferences/mine", headers=headers)).json() == {"reminders": False}
     assert (await client.get("/preferences/mine", headers=mint.headers(uuid.uuid4()))).json() == {"reminders": True}
 
-    support = await client.get("/preferences", params={"learner_id": str(learner)},
-                               headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    support = await client.get(
+        "/preferences", params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4(), roles=("support",))
+    )
     assert support.status_code == 200 and support.json() == {"reminders": False}
     refused = await client.get("/preferences", params={"learner_id": str(learner)}, headers=mint.headers(uuid.uuid4()))
     assert refused.status_code == 403

@@ -23,8 +23,8 @@ from notifications_testing import (
 )
 
 from notifications import consumers
-from opencme_kit.messaging import Rejected
 from notifications.sender import Sender
+from opencme_kit.messaging import Rejected
 
 
 @pytest.fixture
@@ -68,8 +68,9 @@ async def test_registration_without_a_verification_link_sends_nothing(pool, sett
     assert await messages_in_db(pool, learner_id=learner) == []
 
 
-async def test_an_added_address_gets_its_verification_link_there_not_at_the_primary_address(pool, settings, sink,
-                                                                                          sender):
+async def test_an_added_address_gets_its_verification_link_there_not_at_the_primary_address(
+    pool, settings, sink, sender
+):
     learner, primary = await registered(pool, settings, first_name="Grace")
     added = address()
     await apply(pool, settings, verification_requested(learner, added, token="added1"))
@@ -110,8 +111,7 @@ async def test_password_reset_link_greets_the_learner_and_states_the_expiry(pool
     assert "reset_url" not in row["facts"] and "token=r1" not in str(dict(row))
 
 
-async def test_password_reset_for_an_unknown_learner_still_goes_out_with_a_plain_greeting(pool, settings, sink,
-                                                                                         sender):
+async def test_password_reset_for_an_unknown_learner_still_goes_out_with_a_plain_greeting(pool, settings, sink, sender):
     email = address()
     await apply(pool, settings, password_reset(email, user_id=uuid.uuid4()))
     [message] = await sink.wait_for(1, to=email)
@@ -180,21 +180,26 @@ async def test_live_course_registration_confirms_with_a_calendar_file_in_local_t
 
 async def test_registration_for_an_online_activity_has_no_calendar_file(pool, settings, sink, sender):
     learner, email = await registered(pool, settings)
-    await apply(pool, settings, registration_confirmed(learner, email, format="enduring", starts_at=None, ends_at=None,
-                                                       fee_cents=0))
+    await apply(
+        pool,
+        settings,
+        registration_confirmed(learner, email, format="enduring", starts_at=None, ends_at=None, fee_cents=0),
+    )
     [message] = await sink.wait_for(1, to=email)
     text, _ = text_and_html(message)
     assert list(message.iter_attachments()) == []
     assert "Self-paced" in text and "Online" in text and "No fee" in text
 
 
-async def test_a_held_report_asks_the_learner_to_fix_the_profile_naming_the_board_and_activity(pool, settings, sink,
-                                                                                             sender):
+async def test_a_held_report_asks_the_learner_to_fix_the_profile_naming_the_board_and_activity(
+    pool, settings, sink, sender
+):
     learner, email = await registered(pool, settings)
     claim = uuid.uuid4()
     await apply(pool, settings, certificate_issued(learner, title="Sepsis Update", claim_id=claim))
-    await apply(pool, settings, board_status(learner, status="held", reason="your ABIM board ID is missing",
-                                             claim_id=claim))
+    await apply(
+        pool, settings, board_status(learner, status="held", reason="your ABIM board ID is missing", claim_id=claim)
+    )
 
     [_, message] = await sink.wait_for(2, to=email)
     text, html = text_and_html(message)
@@ -248,8 +253,9 @@ async def test_the_same_event_handled_twice_sends_one_email(pool, settings, sink
     assert len(await messages_in_db(pool, learner_id=learner)) == 1
 
 
-async def test_certificate_before_registration_waits_then_goes_out_once_to_the_primary_email(pool, settings, sink,
-                                                                                           sender):
+async def test_certificate_before_registration_waits_then_goes_out_once_to_the_primary_email(
+    pool, settings, sink, sender
+):
     learner, email = uuid.uuid4(), address()
     await apply(pool, settings, certificate_issued(learner, title="Early Bird"))
     [waiting] = await messages_in_db(pool, learner_id=learner)

@@ -22,8 +22,8 @@ from notifications_testing import (
 )
 
 from notifications import reminders, schemas, service
-from opencme_kit.messaging import Rejected
 from notifications.sender import Sender
+from opencme_kit.messaging import Rejected
 
 TODAY = datetime.now(UTC).date()
 ATTENDED = TODAY - timedelta(days=26)  # with a 30-day window the last day to claim is in 4 days: a reminder is due
@@ -75,13 +75,16 @@ async def test_the_merged_learners_log_and_registrations_move_and_sent_mail_is_n
     assert await messages_in_db(pool, learner_id=merged) == []
     moved = await messages_in_db(pool, learner_id=survivor)
     assert sorted((r["kind"], r["status"], r["to_address"]) for r in moved) == [
-        ("certificate_issued", "sent", merged_email), ("registration_confirmed", "sent", merged_email)]
+        ("certificate_issued", "sent", merged_email),
+        ("registration_confirmed", "sent", merged_email),
+    ]
     assert len(sink.messages(to=merged_email)) == 2 and sink.messages(to=survivor_email) == []
     async with pool.acquire() as conn:  # support looking up the merged account sees the log where it lives now
         logged = await service.messages_of(conn, learner_id=merged)
     assert sorted(m.kind for m in logged) == ["certificate_issued", "registration_confirmed"]
-    [registration] = await rows(pool, "SELECT learner_id FROM registrations WHERE registration_id = $1",
-                                confirmed.data.registration_id)
+    [registration] = await rows(
+        pool, "SELECT learner_id FROM registrations WHERE registration_id = $1", confirmed.data.registration_id
+    )
     assert registration["learner_id"] == survivor
     assert [p["activity_id"] for p in await participations(pool, survivor)] == [confirmed.data.activity.activity_id]
     assert await participations(pool, merged) == []
@@ -113,11 +116,15 @@ async def test_when_both_accounts_hold_a_reminder_for_one_activity_the_learner_g
 
     await apply(pool, settings, account_merged(merged, into=survivor))
 
-    [reminder] = [r for r in await messages_in_db(pool, learner_id=survivor, kind="claim_window_closing")
-                  if r["status"] == "queued"]
+    [reminder] = [
+        r
+        for r in await messages_in_db(pool, learner_id=survivor, kind="claim_window_closing")
+        if r["status"] == "queued"
+    ]
     withdrawn = [r for r in await messages_in_db(pool, learner_id=survivor) if r["status"] == "cancelled"]
     assert [r["last_error"] for r in withdrawn] == [
-        "not sent: the learner's merged account already has a reminder for this activity"]
+        "not sent: the learner's merged account already has a reminder for this activity"
+    ]
     [participation] = await participations(pool, survivor)
     assert (participation["reminder_message_id"], participation["attended_on"]) == (reminder["id"], ATTENDED)
     assert await participations(pool, merged) == []
@@ -154,7 +161,9 @@ async def test_a_claim_on_either_account_withdraws_the_reminder_the_other_holds(
 
     [reminder] = await messages_in_db(pool, learner_id=survivor, kind="claim_window_closing")
     assert (reminder["status"], reminder["last_error"]) == (
-        "cancelled", "not sent: the credit was claimed before it went out")
+        "cancelled",
+        "not sent: the credit was claimed before it went out",
+    )
     [participation] = await participations(pool, survivor)
     assert participation["claimed_at"] is not None
 
@@ -171,8 +180,7 @@ async def test_an_opt_out_on_the_merged_account_keeps_the_survivor_opted_out(poo
 
     assert await takes_reminders(pool, survivor) is False
     [reminder] = await messages_in_db(pool, learner_id=survivor, kind="claim_window_closing")
-    assert (reminder["status"], reminder["last_error"]) == (
-        "cancelled", "not sent: the learner opted out of reminders")
+    assert (reminder["status"], reminder["last_error"]) == ("cancelled", "not sent: the learner opted out of reminders")
     assert await rows(pool, "SELECT * FROM preferences WHERE learner_id = $1", merged) == []
 
 
@@ -219,8 +227,9 @@ async def test_late_registration_and_attendance_of_the_merged_learner_land_on_th
     await apply(pool, settings, attendance_recorded(merged, activity, ATTENDED))
     await apply(pool, settings, registration_cancelled(confirmed))
 
-    [registration] = await rows(pool, "SELECT * FROM registrations WHERE registration_id = $1",
-                                confirmed.data.registration_id)
+    [registration] = await rows(
+        pool, "SELECT * FROM registrations WHERE registration_id = $1", confirmed.data.registration_id
+    )
     assert registration["learner_id"] == survivor and registration["cancelled_event_id"] is not None
     [participation] = await participations(pool, survivor)
     assert participation["attended_on"] == ATTENDED
@@ -243,14 +252,16 @@ async def test_a_chain_of_merges_ends_on_the_last_survivor_whatever_order_the_me
     await apply(pool, settings, account_merged(d, into=e))
     await apply(pool, settings, certificate_issued(a, title="Late for A"))
 
-    mapped = {r["merged_id"]: r["surviving_id"]
-              for r in await rows(pool, "SELECT * FROM merged_accounts WHERE merged_id = ANY($1::uuid[])",
-                                  [a, b, d, e])}
+    mapped = {
+        r["merged_id"]: r["surviving_id"]
+        for r in await rows(pool, "SELECT * FROM merged_accounts WHERE merged_id = ANY($1::uuid[])", [a, b, d, e])
+    }
     assert mapped == {a: c, b: c, d: c, e: c}
     # A's first certificate was addressed before any merge; B's waited for an address and got C's; the late one too.
     on_c = await messages_in_db(pool, learner_id=c)
     assert sorted((r["status"], r["to_address"]) for r in on_c) == sorted(
-        [("queued", a_email), ("queued", c_email), ("queued", c_email)])
+        [("queued", a_email), ("queued", c_email), ("queued", c_email)]
+    )
     assert await messages_in_db(pool, learner_id=a) == [] and await messages_in_db(pool, learner_id=b) == []
 
 
@@ -268,8 +279,10 @@ async def test_a_redelivered_or_republished_merge_is_harmless(pool, settings):
 
     await apply(pool, settings, merge)  # the same event again: the inbox has it
     await apply(pool, settings, account_merged(merged, into=survivor))  # identity published it again
-    await asyncio.gather(apply(pool, settings, account_merged(merged, into=survivor)),
-                         apply(pool, settings, account_merged(merged, into=survivor)))
+    await asyncio.gather(
+        apply(pool, settings, account_merged(merged, into=survivor)),
+        apply(pool, settings, account_merged(merged, into=survivor)),
+    )
 
     assert sorted((r["id"], r["status"], r["learner_id"]) for r in await messages_in_db(pool)) == before
     assert len(await participations(pool, survivor)) == 1

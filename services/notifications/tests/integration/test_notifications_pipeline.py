@@ -9,9 +9,9 @@ from notifications_testing import (
     activity_published,
     address,
     attendance_recorded,
-    credit_claimed,
     board_status,
     certificate_issued,
+    credit_claimed,
     messages_in_db,
     password_reset,
     registration_cancelled,
@@ -23,13 +23,17 @@ from notifications_testing import (
 
 from notifications import reminders, schemas
 from notifications.domain import format_day
-from opencme_kit import db
 from notifications.worker import create_worker
+from opencme_kit import db
 
 
 async def dead_letters(bootstrap: str, topic: str, marker: bytes, timeout: float = 30.0) -> list:
-    reader = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                              group_id=f"notifications-test-{uuid.uuid4().hex[:8]}")
+    reader = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"notifications-test-{uuid.uuid4().hex[:8]}",
+    )
     await reader.start()
     try:
         async with asyncio.timeout(timeout):
@@ -43,7 +47,8 @@ async def dead_letters(bootstrap: str, topic: str, marker: bytes, timeout: float
 
 
 async def test_published_events_become_one_email_each_duplicates_send_nothing_and_garbage_goes_to_the_dlq(
-        infra, settings, sink):
+    infra, settings, sink
+):
     learner, email, stranger = uuid.uuid4(), address(), address()
     claim = uuid.uuid4()
     registered = user_registered(learner, email)
@@ -87,9 +92,17 @@ async def test_published_events_become_one_email_each_duplicates_send_nothing_an
             await pool.close()
 
     assert len(sink.messages(to=email)) == 6 and len(sink.messages(to=stranger)) == 1
-    assert sorted(r["kind"] for r in rows) == sorted([
-        "verify_email", "certificate_issued", "password_reset", "password_reset_no_account", "registration_confirmed",
-        "board_report_action_needed", "board_self_report"])
+    assert sorted(r["kind"] for r in rows) == sorted(
+        [
+            "verify_email",
+            "certificate_issued",
+            "password_reset",
+            "password_reset_no_account",
+            "registration_confirmed",
+            "board_report_action_needed",
+            "board_self_report",
+        ]
+    )
     assert {r["status"] for r in rows} == {"sent"}
     subjects = {m["Subject"] for m in received}
     assert "Your certificate for Pipeline Rounds" in subjects
@@ -123,8 +136,7 @@ async def test_cancellations_and_claim_window_reminders_flow_from_catalog_and_cr
     cancelled = registration_cancelled(confirmed)
     marker = uuid.uuid4().hex.encode()
 
-    settings = settings.model_copy(update={"kafka_bootstrap_servers": infra.kafka_bootstrap,
-                                           "reminder_interval": 0.5})
+    settings = settings.model_copy(update={"kafka_bootstrap_servers": infra.kafka_bootstrap, "reminder_interval": 0.5})
     pool = await db.create_pool(settings.database_url, max_size=2)
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
     await producer.start()
@@ -137,25 +149,42 @@ async def test_cancellations_and_claim_window_reminders_flow_from_catalog_and_cr
         async with create_worker(settings):
             async with pool.acquire() as conn:
                 await reminders.set_preferences(conn, opted_out, schemas.Preferences(reminders=False))
-            await publish(user_registered(learner, email, verify_url=None),
-                          user_registered(opted_out, address(), verify_url=None), unclaimed, claimed, confirmed)
+            await publish(
+                user_registered(learner, email, verify_url=None),
+                user_registered(opted_out, address(), verify_url=None),
+                unclaimed,
+                claimed,
+                confirmed,
+            )
             # The claim is in before its attendance, so no reminder round can see that session unclaimed.
             await publish(credit_claimed(learner, claimed_id))
-            await until(pool, "SELECT claimed_at IS NOT NULL FROM participations WHERE learner_id = $1 "
-                              "AND activity_id = $2", learner, claimed_id)
+            await until(
+                pool,
+                "SELECT claimed_at IS NOT NULL FROM participations WHERE learner_id = $1 AND activity_id = $2",
+                learner,
+                claimed_id,
+            )
             attended = today - timedelta(days=26)  # the 30-day window closes in 4 days
-            await publish(attendance_recorded(learner, claimed_id, attended),
-                          attendance_recorded(learner, unclaimed_id, attended),
-                          attendance_recorded(opted_out, unclaimed_id, attended))
-            await producer.send_and_wait("attendance.recorded", b'{"event_type": "attendance.recorded", "x": "'
-                                         + marker + b'"', key=str(learner).encode())
+            await publish(
+                attendance_recorded(learner, claimed_id, attended),
+                attendance_recorded(learner, unclaimed_id, attended),
+                attendance_recorded(opted_out, unclaimed_id, attended),
+            )
+            await producer.send_and_wait(
+                "attendance.recorded",
+                b'{"event_type": "attendance.recorded", "x": "' + marker + b'"',
+                key=str(learner).encode(),
+            )
             [confirmation] = await sink.wait_for(1, to=email, timeout=60)
             await publish(cancelled, cancelled)  # delivered twice
 
             received = await sink.wait_for(3, to=email, timeout=60)
             dead = await dead_letters(infra.kafka_bootstrap, "attendance.recorded.dlq", marker)
-            await until(pool, "SELECT count(*) = 2 FROM participations WHERE learner_id = $1 "
-                              "AND attended_on IS NOT NULL", learner)
+            await until(
+                pool,
+                "SELECT count(*) = 2 FROM participations WHERE learner_id = $1 AND attended_on IS NOT NULL",
+                learner,
+            )
             await asyncio.sleep(1.5)  # three more reminder rounds: anything extra would be queued by now
             await wait_until_settled(pool)
             rows = [r for r in await messages_in_db(pool) if r["learner_id"] in (learner, opted_out)]
@@ -166,13 +195,18 @@ async def test_cancellations_and_claim_window_reminders_flow_from_catalog_and_cr
     assert len(sink.messages(to=email)) == 3
     assert confirmation["Subject"] == "Registration confirmed: Cardiology Review Course (R-3003)"
     subjects = sorted(m["Subject"].strip() for m in received)
-    assert subjects == sorted([
-        "Registration confirmed: Cardiology Review Course (R-3003)",
-        "Registration cancelled: Cardiology Review Course (R-3003)",
-        f"Claim your credit for Unclaimed Rounds by {format_day(today + timedelta(days=4))}",
-    ])
+    assert subjects == sorted(
+        [
+            "Registration confirmed: Cardiology Review Course (R-3003)",
+            "Registration cancelled: Cardiology Review Course (R-3003)",
+            f"Claim your credit for Unclaimed Rounds by {format_day(today + timedelta(days=4))}",
+        ]
+    )
     assert sorted((r["kind"], r["status"]) for r in rows) == [
-        ("claim_window_closing", "sent"), ("registration_cancelled", "sent"), ("registration_confirmed", "sent")]
+        ("claim_window_closing", "sent"),
+        ("registration_cancelled", "sent"),
+        ("registration_confirmed", "sent"),
+    ]
     assert all(r["learner_id"] == learner for r in rows)
     reminder = next(m for m in received if "Claim your credit" in m["Subject"])
     assert f"/activities/{unclaimed_id}/claim" in text_and_html(reminder)[0]

@@ -46,7 +46,8 @@ def calendar_event(message):
 
 
 async def test_a_cancellation_sends_one_notice_restating_the_receipt_with_an_ics_that_cancels_the_event(
-        pool, settings, sink, sender):
+    pool, settings, sink, sender
+):
     learner, _ = await registered(pool, settings)
     email = address()  # the address the learner registered with
     confirmed = registration_confirmed(learner, email, number="R-2002")
@@ -77,8 +78,10 @@ async def test_a_cancellation_sends_one_notice_restating_the_receipt_with_an_ics
     assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
     assert str(event["UID"]) == str(original["UID"]) and event.decoded("SEQUENCE") == 1
     rows = await messages_in_db(pool, to_address=email)
-    assert [(r["kind"], r["status"]) for r in rows] == [("registration_confirmed", "sent"),
-                                                        ("registration_cancelled", "sent")]
+    assert [(r["kind"], r["status"]) for r in rows] == [
+        ("registration_confirmed", "sent"),
+        ("registration_cancelled", "sent"),
+    ]
 
 
 async def test_a_cancellation_that_overtakes_its_confirmation_sends_only_the_notice(pool, settings, sink, sender):

@@ -46,7 +46,8 @@ async def send(pool, settings):
 
 
 async def test_an_attended_unclaimed_session_gets_one_reminder_naming_the_last_day_and_the_claim_page(
-        pool, settings, sink):
+    pool, settings, sink
+):
     closes = TODAY + timedelta(days=8)
     learner, email, activity = await learner_at(pool, settings, attended_on=closes - timedelta(days=30))
 
@@ -78,8 +79,9 @@ async def test_an_attended_unclaimed_session_gets_one_reminder_naming_the_last_d
 
 async def test_two_rounds_at_once_queue_one_reminder(pool, settings):
     learner, _, _ = await learner_at(pool, settings)
-    counts = await asyncio.gather(*(reminders.queue_due_reminders(pool, settings=settings, today=TODAY)
-                                    for _ in range(3)))
+    counts = await asyncio.gather(
+        *(reminders.queue_due_reminders(pool, settings=settings, today=TODAY) for _ in range(3))
+    )
     assert sum(counts) == 1
     assert len(await messages_in_db(pool, learner_id=learner)) == 1
 
@@ -103,7 +105,7 @@ async def test_claiming_before_a_queued_reminder_went_out_withdraws_it(pool, set
 
 
 async def test_an_opted_out_learner_gets_no_reminder_but_transactional_mail_still_goes(pool, settings, sink):
-    learner, email, activity = await learner_at(pool, settings)
+    learner, email, _activity = await learner_at(pool, settings)
     async with pool.acquire() as conn:
         await reminders.set_preferences(conn, learner, schemas.Preferences(reminders=False))
 
@@ -112,7 +114,8 @@ async def test_an_opted_out_learner_gets_no_reminder_but_transactional_mail_stil
     await apply(pool, settings, confirmed)
     await send(pool, settings)
     assert [m["Subject"] for m in sink.messages(to=email)] == [
-        "Registration confirmed: Cardiology Review Course (R-1001)"]
+        "Registration confirmed: Cardiology Review Course (R-1001)"
+    ]
 
     # Opting in again while the window is still open brings the reminder back.
     async with pool.acquire() as conn:
@@ -132,13 +135,14 @@ async def test_opting_out_withdraws_a_reminder_not_yet_sent(pool, settings, sink
     assert row["status"] == "cancelled" and "opted out" in row["last_error"]
 
 
-async def test_a_registered_live_course_is_reminded_from_its_last_day_and_a_cancelled_one_is_not(pool, settings,
-                                                                                                sink):
+async def test_a_registered_live_course_is_reminded_from_its_last_day_and_a_cancelled_one_is_not(pool, settings, sink):
     learner, email = uuid.uuid4(), address()
     await apply(pool, settings, user_registered(learner, email, verify_url=None))
     ends = datetime.combine(TODAY - timedelta(days=25), datetime.min.time(), tzinfo=UTC) + timedelta(hours=21)
-    course, other = activity_published(format="live_course", title="Cardiology Review Course", ends_at=ends), \
-        activity_published(format="live_course", title="Other Course", ends_at=ends)
+    course, other = (
+        activity_published(format="live_course", title="Cardiology Review Course", ends_at=ends),
+        activity_published(format="live_course", title="Other Course", ends_at=ends),
+    )
     for published in (course, other):
         await apply(pool, settings, published)
     await apply(pool, settings, registration_confirmed(learner, email, activity_id=course.data.activity.activity_id))
@@ -151,13 +155,15 @@ async def test_a_registered_live_course_is_reminded_from_its_last_day_and_a_canc
     reminders_sent = [m for m in sink.messages(to=email) if "Claim your credit" in m["Subject"]]
     last_day = format_day(ends.date() + timedelta(days=30))  # 30 days from the course's last day
     assert [m["Subject"].strip() for m in reminders_sent] == [
-        f"Claim your credit for Cardiology Review Course by {last_day}"]
+        f"Claim your credit for Cardiology Review Course by {last_day}"
+    ]
 
 
 async def test_the_newest_publication_sets_the_window_whatever_the_order(pool, settings):
-    learner, _, activity = await learner_at(pool, settings, claim_window_days=30)
-    older = activity_published(activity_id=activity, claim_window_days=90,
-                               published_at=datetime.now(UTC) - timedelta(days=1))
+    _learner, _, activity = await learner_at(pool, settings, claim_window_days=30)
+    older = activity_published(
+        activity_id=activity, claim_window_days=90, published_at=datetime.now(UTC) - timedelta(days=1)
+    )
     await apply(pool, settings, older)  # arrives late: ignored
     assert await reminders.queue_due_reminders(pool, settings=settings, today=TODAY) == 1
     newer = activity_published(activity_id=activity, title="Sepsis Grand Rounds (renamed)", claim_window_days=90)
@@ -169,7 +175,8 @@ async def test_the_newest_publication_sets_the_window_whatever_the_order(pool, s
 
 
 async def test_a_reminder_for_a_learner_whose_address_is_unknown_waits_and_is_not_sent_after_the_window(
-        pool, settings, sink):
+    pool, settings, sink
+):
     learner, activity = uuid.uuid4(), uuid.uuid4()
     await apply(pool, settings, activity_published(activity_id=activity))
     await apply(pool, settings, attendance_recorded(learner, activity, ATTENDED))
@@ -180,8 +187,7 @@ async def test_a_reminder_for_a_learner_whose_address_is_unknown_waits_and_is_no
     # The address arrives only after the last day (as if): the reminder would be wrong now.
     await apply(pool, settings, user_registered(learner, address(), verify_url=None))
     async with pool.acquire() as conn:
-        await conn.execute("UPDATE messages SET expires_at = now() - interval '1 second' WHERE id = $1",
-                           waiting["id"])
+        await conn.execute("UPDATE messages SET expires_at = now() - interval '1 second' WHERE id = $1", waiting["id"])
     await send(pool, settings)
     assert sink.messages() == []
     [row] = await messages_in_db(pool, learner_id=learner)

@@ -24,8 +24,9 @@ async def queue_emails(pool, settings, count):
     return emails
 
 
-async def test_while_the_mail_server_is_down_messages_stay_queued_and_go_out_once_it_is_back(pool, settings, sink,
-                                                                                            sender):
+async def test_while_the_mail_server_is_down_messages_stay_queued_and_go_out_once_it_is_back(
+    pool, settings, sink, sender
+):
     sink.stop()
     emails = await queue_emails(pool, settings, 3)
     async with asyncio.timeout(10):

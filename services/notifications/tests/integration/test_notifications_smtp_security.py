@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from notifications_testing import Sink, address, apply, make_settings, messages_in_db, password_reset
 
-from opencme_kit import db
 from notifications.config import MIGRATIONS
 from notifications.sender import Sender
+from opencme_kit import db
 
 USER, PASSWORD = "opencme", "s3cret-relay-password"
 
@@ -28,16 +28,22 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256()))
+        .sign(key, hashes.SHA256())
+    )
     cert_file, key_file = directory / "relay.pem", directory / "relay.key"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file
 
 
@@ -70,8 +76,13 @@ def server_context(certificate) -> ssl.SSLContext:
 def secure_relay(tmp_path, certificate):
     """STARTTLS required, then AUTH required."""
     logins = Logins()
-    relay = Sink(tmp_path / "secure-mail", tls_context=server_context(certificate), require_starttls=True,
-                 authenticator=logins, auth_required=True)
+    relay = Sink(
+        tmp_path / "secure-mail",
+        tls_context=server_context(certificate),
+        require_starttls=True,
+        authenticator=logins,
+        auth_required=True,
+    )
     relay.logins = logins
     relay.start()
     yield relay
@@ -85,10 +96,17 @@ async def pool_for(make_database, port, **overrides):
     return pool, settings
 
 
-async def test_with_starttls_and_auth_configured_mail_goes_out_encrypted_and_signed_in(make_database, secure_relay,
-                                                                                      certificate):
-    pool, settings = await pool_for(make_database, secure_relay.port, smtp_starttls=True,
-                                    smtp_ca_file=str(certificate[0]), smtp_username=USER, smtp_password=PASSWORD)
+async def test_with_starttls_and_auth_configured_mail_goes_out_encrypted_and_signed_in(
+    make_database, secure_relay, certificate
+):
+    pool, settings = await pool_for(
+        make_database,
+        secure_relay.port,
+        smtp_starttls=True,
+        smtp_ca_file=str(certificate[0]),
+        smtp_username=USER,
+        smtp_password=PASSWORD,
+    )
     try:
         email = address()
         await apply(pool, settings, password_reset(email))
@@ -116,8 +134,14 @@ async def test_a_relay_that_demands_starttls_refuses_plain_text_and_the_mail_wai
 
 
 async def test_a_wrong_password_keeps_mail_queued_with_the_servers_answer(make_database, secure_relay, certificate):
-    pool, settings = await pool_for(make_database, secure_relay.port, smtp_starttls=True,
-                                    smtp_ca_file=str(certificate[0]), smtp_username=USER, smtp_password="wrong")
+    pool, settings = await pool_for(
+        make_database,
+        secure_relay.port,
+        smtp_starttls=True,
+        smtp_ca_file=str(certificate[0]),
+        smtp_username=USER,
+        smtp_password="wrong",
+    )
     try:
         email = address()
         await apply(pool, settings, password_reset(email))
@@ -131,8 +155,9 @@ async def test_a_wrong_password_keeps_mail_queued_with_the_servers_answer(make_d
 
 
 async def test_an_untrusted_certificate_is_refused_and_nothing_is_sent(make_database, secure_relay):
-    pool, settings = await pool_for(make_database, secure_relay.port, smtp_starttls=True, smtp_username=USER,
-                                    smtp_password=PASSWORD)  # no SMTP_CA_FILE: the system's CAs do not know it
+    pool, settings = await pool_for(
+        make_database, secure_relay.port, smtp_starttls=True, smtp_username=USER, smtp_password=PASSWORD
+    )  # no SMTP_CA_FILE: the system's CAs do not know it
     try:
         await apply(pool, settings, password_reset(address()))
         outcome = await Sender(pool, settings).deliver_due()
@@ -145,8 +170,7 @@ async def test_an_untrusted_certificate_is_refused_and_nothing_is_sent(make_data
 async def test_implicit_tls_delivers_on_a_port_465_style_relay(make_database, tmp_path, certificate):
     relay = Sink(tmp_path / "tls-mail", ssl_context=server_context(certificate))
     relay.start()
-    pool, settings = await pool_for(make_database, relay.port, smtp_implicit_tls=True,
-                                    smtp_ca_file=str(certificate[0]))
+    pool, settings = await pool_for(make_database, relay.port, smtp_implicit_tls=True, smtp_ca_file=str(certificate[0]))
     try:
         email = address()
         await apply(pool, settings, password_reset(email))

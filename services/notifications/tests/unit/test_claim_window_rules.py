@@ -14,9 +14,15 @@ TODAY = date(2026, 6, 10)
 
 def make_participation(**overrides) -> claim_window.Participation:
     values = {
-        "learner_id": uuid.uuid4(), "activity_id": uuid.uuid4(), "title": "Sepsis Grand Rounds",
-        "format": "grand_rounds", "ends_at": None, "claim_window_days": 30, "attended_on": date(2026, 5, 15),
-        "registered": False, "claimed": False,
+        "learner_id": uuid.uuid4(),
+        "activity_id": uuid.uuid4(),
+        "title": "Sepsis Grand Rounds",
+        "format": "grand_rounds",
+        "ends_at": None,
+        "claim_window_days": 30,
+        "attended_on": date(2026, 5, 15),
+        "registered": False,
+        "claimed": False,
     }
     return claim_window.Participation(**{**values, **overrides})
 
@@ -34,8 +40,12 @@ def test_a_registered_live_course_without_attendance_runs_from_its_last_day_in_u
 
 
 def test_recorded_attendance_counts_before_the_end_date_as_credit_does():
-    p = make_participation(format="live_course", ends_at=datetime(2026, 5, 20, 21, tzinfo=UTC),
-                           attended_on=date(2026, 5, 19), registered=True)
+    p = make_participation(
+        format="live_course",
+        ends_at=datetime(2026, 5, 20, 21, tzinfo=UTC),
+        attended_on=date(2026, 5, 19),
+        registered=True,
+    )
     assert claim_window.window_closes(p) == date(2026, 6, 18)
 
 
@@ -58,14 +68,20 @@ def test_no_reminder_once_claimed_or_without_registration_or_attendance():
     assert claim_window.reminder_due(make_participation(claimed=True), today=TODAY, lead_days=7) is None
     registered_only_no_end = make_participation(format="live_course", attended_on=None, registered=True)
     assert claim_window.reminder_due(registered_only_no_end, today=TODAY, lead_days=7) is None
-    cancelled = make_participation(format="live_course", attended_on=None, registered=False,
-                                   ends_at=datetime(2026, 5, 15, 21, tzinfo=UTC))
+    cancelled = make_participation(
+        format="live_course", attended_on=None, registered=False, ends_at=datetime(2026, 5, 15, 21, tzinfo=UTC)
+    )
     assert claim_window.reminder_due(cancelled, today=TODAY, lead_days=7) is None
 
 
 def test_no_reminder_before_the_activity_is_over_even_for_a_short_window():
-    p = make_participation(format="live_course", attended_on=None, registered=True, claim_window_days=3,
-                           ends_at=datetime(2026, 6, 12, 21, tzinfo=UTC))
+    p = make_participation(
+        format="live_course",
+        attended_on=None,
+        registered=True,
+        claim_window_days=3,
+        ends_at=datetime(2026, 6, 12, 21, tzinfo=UTC),
+    )
     assert claim_window.reminder_due(p, today=TODAY, lead_days=7) is None
     assert claim_window.reminder_due(p, today=date(2026, 6, 12), lead_days=7) == date(2026, 6, 15)
 
@@ -90,8 +106,10 @@ def test_the_reminder_links_the_claim_page_and_the_preferences_and_expires_after
     planned = claim_window.plan_claim_window_closing(p, date(2026, 6, 14), portal_url=PORTAL + "/")
     assert planned.kind == "claim_window_closing" and planned.to is None and planned.learner_id == p.learner_id
     assert planned.facts == {
-        "activity_title": "Sepsis Grand Rounds", "closes_on": "Sunday, June 14, 2026",
-        "claim_url": f"{PORTAL}/activities/{p.activity_id}/claim", "preferences_url": f"{PORTAL}/preferences",
+        "activity_title": "Sepsis Grand Rounds",
+        "closes_on": "Sunday, June 14, 2026",
+        "claim_url": f"{PORTAL}/activities/{p.activity_id}/claim",
+        "preferences_url": f"{PORTAL}/preferences",
     }
     assert planned.expires_at == datetime(2026, 6, 15, tzinfo=UTC)
     assert "claim_window_closing" in domain.REMINDERS
@@ -108,9 +126,12 @@ def test_the_cancellation_restates_the_confirmation_with_the_day_it_was_cancelle
     learner = uuid.uuid4()
     confirmation = {"activity_title": "Cardiology Review", "registration_number": "R-7", "fee": "$450.00"}
     planned = domain.plan_registration_cancelled(
-        learner_id=learner, email="reg@example.org", confirmation=confirmation,
-        cancelled_at=datetime(2026, 4, 21, 2, 0, tzinfo=UTC), zone=ZoneInfo("America/New_York"))
+        learner_id=learner,
+        email="reg@example.org",
+        confirmation=confirmation,
+        cancelled_at=datetime(2026, 4, 21, 2, 0, tzinfo=UTC),
+        zone=ZoneInfo("America/New_York"),
+    )
     assert (planned.kind, planned.learner_id, planned.to) == ("registration_cancelled", learner, "reg@example.org")
     assert planned.facts == {**confirmation, "cancelled_on": "Monday, April 20, 2026"}
     assert "registration_cancelled" not in domain.REMINDERS
-

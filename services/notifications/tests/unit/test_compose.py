@@ -26,7 +26,9 @@ BOSTON = timezone(timedelta(hours=-4))
 def make_context(kind: str, **overrides: Any) -> dict[str, Any]:
     base: dict[str, dict[str, Any]] = {
         "password_reset": {
-            "first_name": "Ada", "reset_url": "https://cme.example.org/reset?t=abc", "expires_minutes": 30,
+            "first_name": "Ada",
+            "reset_url": "https://cme.example.org/reset?t=abc",
+            "expires_minutes": 30,
         },
         "password_reset_no_account": {"email": "someone@example.net"},
         "verify_email": {"first_name": "Ada", "verify_url": "https://cme.example.org/verify?t=abc"},
@@ -115,8 +117,14 @@ def test_every_kind_has_text_and_html_alternatives_subject_and_headers(kind: str
 def test_message_ids_are_unique_and_use_the_given_domain() -> None:
     context = make_context("verify_email")
     ids = {
-        compose("verify_email", to="a@example.org", context=context, org=ORG, sender=SENDER,
-                message_id_domain="cme.example.org")["Message-ID"]
+        compose(
+            "verify_email",
+            to="a@example.org",
+            context=context,
+            org=ORG,
+            sender=SENDER,
+            message_id_domain="cme.example.org",
+        )["Message-ID"]
         for _ in range(20)
     }
     assert len(ids) == 20
@@ -286,8 +294,9 @@ def test_links_must_be_absolute_http_urls() -> None:
         make_email("password_reset", reset_url="javascript:alert(1)")
 
 
-@pytest.mark.parametrize("kind", ["password_reset", "registration_confirmed", "registration_cancelled",
-                                  "claim_window_closing"])
+@pytest.mark.parametrize(
+    "kind", ["password_reset", "registration_confirmed", "registration_cancelled", "claim_window_closing"]
+)
 def test_without_a_known_first_name_the_greeting_is_plain(kind: str) -> None:
     text, html = parts(make_email(kind, first_name=None))
     assert text.startswith("Hello,\n") and "<p>Hello,</p>" in html
