@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from board_reporting import consumers
+from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
 from opencme_contracts import (
     AccountMerged,
@@ -26,6 +27,8 @@ from opencme_contracts import (
 )
 
 ACTIVITY = uuid.UUID("a1c2e3f4-5b6d-4e7f-8091-a2b3c4d5e6f7")
+# What the worker hands every handler; the handlers use none of it yet.
+SETTINGS = Settings(database_url="postgresql://unused")
 
 
 def profile(**overrides: Any) -> LearnerProfile:
@@ -110,11 +113,11 @@ def revoked(learner_id: uuid.UUID, claim_id: uuid.UUID, *, reason: str = "attend
     )
 
 
-async def deliver(pool: asyncpg.Pool, *envelopes: Any) -> None:
+async def deliver(pool: asyncpg.Pool, *envelopes: Any, settings: Settings = SETTINGS) -> None:
     """Hands each event to its handler inside a transaction, as the inbox consumer does."""
     for envelope in envelopes:
         async with pool.acquire() as conn, conn.transaction():
-            await consumers.HANDLERS[envelope.event_type](conn, envelope)
+            await consumers.HANDLERS[envelope.topic](conn, envelope, settings)
 
 
 async def reports_of(pool: asyncpg.Pool, learner_id: uuid.UUID) -> list[asyncpg.Record]:

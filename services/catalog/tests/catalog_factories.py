@@ -6,20 +6,25 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
-
-from catalog import repository
-from catalog.consumers import register_consumers
+from catalog import registrations_repository, repository
+from catalog.config import SERVICE, Settings
+from catalog.consumers import HANDLERS
 from devstack.testing import TokenMint
 from opencme_contracts import Envelope, events, new_envelope
+from opencme_kit import db
 from opencme_kit.messaging import InboxConsumer, create_broker
 
 MINT = TokenMint()  # the `client` fixture's API trusts it
 
 
-def inbox_consumer(pool: asyncpg.Pool) -> InboxConsumer:
+def inbox_consumer(pool: db.Pool, settings: Settings | None = None) -> InboxConsumer:
     """The worker's consumer with its handlers and inbox; the broker is never started, `deliver` needs no Kafka."""
-    consumer = register_consumers(create_broker("127.0.0.1:9", client_id="catalog-test"))
+    consumer = InboxConsumer(
+        create_broker("127.0.0.1:9", client_id="catalog-test"),
+        service=SERVICE,
+        handlers=HANDLERS,
+        settings=settings or Settings(),
+    )
     consumer.pool = pool
     return consumer
 
@@ -37,7 +42,7 @@ def account_merged(merged: uuid.UUID, survivor: uuid.UUID) -> Envelope[events.Ac
     )
 
 
-async def make_activity(conn: asyncpg.Connection, *, capacity: int | None = None) -> uuid.UUID:
+async def make_activity(conn: db.Connection, *, capacity: int | None = None) -> uuid.UUID:
     activity_id = uuid.uuid4()
     starts_at = datetime.now(UTC) + timedelta(days=7)
     await conn.execute(
@@ -54,7 +59,7 @@ async def make_activity(conn: asyncpg.Connection, *, capacity: int | None = None
     return activity_id
 
 
-async def make_session(conn: asyncpg.Connection, activity_id: uuid.UUID) -> uuid.UUID:
+async def make_session(conn: db.Connection, activity_id: uuid.UUID) -> uuid.UUID:
     session_id = uuid.uuid4()
     starts_at = datetime.now(UTC) - timedelta(hours=2)
     await repository.insert_session(
@@ -69,10 +74,10 @@ async def make_session(conn: asyncpg.Connection, activity_id: uuid.UUID) -> uuid
 
 
 async def make_registration(
-    conn: asyncpg.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID, *, status: str = "confirmed"
+    conn: db.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID, *, status: str = "confirmed"
 ) -> uuid.UUID:
     registration_id = uuid.uuid4()
-    await repository.insert_registration(
+    await registrations_repository.insert_registration(
         conn,
         registration_id=registration_id,
         activity_id=activity_id,
@@ -89,7 +94,7 @@ async def make_registration(
 
 
 async def make_attendance(
-    conn: asyncpg.Connection, session_id: uuid.UUID, learner_id: uuid.UUID, *, method: str, recorded_at: datetime
+    conn: db.Connection, session_id: uuid.UUID, learner_id: uuid.UUID, *, method: str, recorded_at: datetime
 ) -> None:
     await conn.execute(
         "INSERT INTO attendance (session_id, learner_id, method, recorded_at) VALUES ($1, $2, $3, $4)",
@@ -100,19 +105,19 @@ async def make_attendance(
     )
 
 
-async def registrations(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, str]:
+async def registrations(conn: db.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """registration id -> status, of every registration the learner holds."""
     rows = await conn.fetch("SELECT id, status FROM registrations WHERE learner_id = $1", learner_id)
     return {r["id"]: r["status"] for r in rows}
 
 
-async def attendance(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, datetime]]:
+async def attendance(conn: db.Connection, learner_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, datetime]]:
     """session id -> (method, recorded_at) of the learner's attendance."""
     rows = await conn.fetch("SELECT session_id, method, recorded_at FROM attendance WHERE learner_id = $1", learner_id)
     return {r["session_id"]: (r["method"], r["recorded_at"]) for r in rows}
 
 
-async def outbox_events(conn: asyncpg.Connection, topic: str, subject: uuid.UUID) -> list[dict]:
+async def outbox_events(conn: db.Connection, topic: str, subject: uuid.UUID) -> list[dict]:
     rows = await conn.fetch(
         "SELECT payload FROM outbox WHERE topic = $1 AND message_key = $2 ORDER BY id", topic, str(subject)
     )

@@ -6,9 +6,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from board_reporting import repository, schemas, service
-from opencme_kit.auth import CurrentUser, SupportOnly
-from opencme_kit.service import ConnDep
+from board_reporting import schemas, service
+from board_reporting.deps import ConnDep, CurrentUser, SupportOnly
 
 router = APIRouter()
 
@@ -16,19 +15,16 @@ router = APIRouter()
 @router.get("/boards", response_model=list[schemas.Board])
 async def list_boards(conn: ConnDep) -> list[schemas.Board]:
     """The certifying boards we report to, or whose participants report themselves."""
-    return [
-        schemas.Board(**{k: r[k] for k in ("code", "name", "mode", "deadline_days", "self_report_instructions")})
-        for r in await repository.list_boards(conn)
-    ]
+    return await service.list_boards(conn)
 
 
 @router.get("/reports/mine", response_model=list[schemas.Report])
 async def my_reports(conn: ConnDep, learner: CurrentUser) -> list[schemas.Report]:
     """The signed-in learner's board reports, newest claim first."""
-    return [service.to_report(r) for r in await repository.reports_of(conn, learner.id)]
+    return await service.reports_of(conn, learner.id)
 
 
 @router.get("/reports", response_model=list[schemas.SupportReport])
 async def learner_reports(learner_id: uuid.UUID, conn: ConnDep, support: SupportOnly) -> list[schemas.SupportReport]:
     """One learner's board reports with their technical details (support, admin)."""
-    return [service.to_report(r, for_support=True) for r in await repository.reports_of(conn, learner_id)]
+    return await service.support_reports_of(conn, learner_id)

@@ -8,11 +8,12 @@ import asyncpg
 
 from board_reporting import domain, repository
 from opencme_contracts.events import CreditRevoked
+from opencme_kit import db, merges
 
 log = logging.getLogger(__name__)
 
 
-async def revoke_claim(*, conn: asyncpg.Connection, revocation: CreditRevoked) -> list[asyncpg.Record]:
+async def revoke_claim(*, conn: db.Connection, revocation: CreditRevoked) -> list[asyncpg.Record]:
     """Withdraws the claim's reports that the board has not recorded and flags the others for support.
 
     The revocation is remembered first, so a claim that arrives after it opens no report. A withdrawal is final and
@@ -21,8 +22,8 @@ async def revoke_claim(*, conn: asyncpg.Connection, revocation: CreditRevoked) -
     """
     withdrawn = []
     async with conn.transaction():
-        # The claim's own learner, as record_claim locks it first: the two never interleave for one claim.
-        await repository.lock_learner(conn, revocation.learner_id)
+        # The claim's learner and its owner, as record_claim locks them: the two never interleave for one claim.
+        await merges.owner_of(conn, revocation.learner_id)
         await repository.remember_revocation(
             conn,
             claim_id=revocation.claim_id,

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from board_reporting_factories import InMemoryBoard, claimed, deliver, merged, registered, revoked
 
-from board_reporting import service
+from board_reporting import submission
 from board_reporting.config import Settings
 from board_reporting.main import create_app
 from devstack.testing import TokenMint, running_app
@@ -71,7 +71,7 @@ async def test_support_sees_which_revoked_reports_need_a_correction_at_the_board
     pool = client.app.state.pool
     await deliver(pool, registered(learner), claimed(old, claim_id=sent, boards=("ABIM",)))
     await deliver(pool, merged(into=learner, merged_id=old))
-    await service.submit_due(pool, InMemoryBoard(), Settings(database_url="postgresql://unused"))
+    await submission.submit_due(pool, InMemoryBoard(), Settings(database_url="postgresql://unused"))
     await deliver(
         pool,
         claimed(learner, claim_id=unsent, title="Never sent"),
@@ -91,6 +91,17 @@ async def test_support_sees_which_revoked_reports_need_a_correction_at_the_board
     mine = {r["claim_id"]: r for r in (await client.get("/reports/mine", headers=mint.headers(learner))).json()}
     assert mine[str(unsent)]["status"] == "withdrawn" and mine[str(unsent)]["revoked_reason"] == "duplicate"
     assert "needs_board_correction" not in mine[str(sent)]
+
+
+async def test_a_merged_accounts_token_still_in_date_reads_the_survivors_reports(client):
+    old, survivor = uuid.uuid4(), uuid.uuid4()
+    await deliver(client.app.state.pool, registered(survivor), claimed(old), merged(into=survivor, merged_id=old))
+    for caller in (old, survivor):
+        (report,) = (await client.get("/reports/mine", headers=mint.headers(caller))).json()
+        assert report["status"] == "queued"
+    support = mint.headers(uuid.uuid4(), roles=("support",))
+    (report,) = (await client.get("/reports", params={"learner_id": str(old)}, headers=support)).json()
+    assert (report["learner_id"], report["merged_from"]) == (str(survivor), str(old))
 
 
 async def test_a_learner_cannot_look_up_someone_elses_reports(client):

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from board_reporting_factories import (
+    SETTINGS,
     claimed,
     deliver,
     merged,
@@ -18,8 +19,9 @@ from board_reporting_factories import (
 )
 from faststream.kafka import TestKafkaBroker
 
-from board_reporting.consumers import build_consumer
-from opencme_kit.messaging import create_broker
+from board_reporting.config import SERVICE
+from board_reporting.consumers import HANDLERS
+from opencme_kit.messaging import InboxConsumer, create_broker
 
 
 async def test_a_claim_for_a_matched_learner_queues_one_report_per_board_due_in_sixty_days(pool):
@@ -152,7 +154,7 @@ async def test_a_claim_without_reportable_credit_fails_visibly(pool):
 async def test_the_worker_routes_each_topic_to_its_handler_through_the_inbox(pool):
     # TestKafkaBroker proves the wiring (topics, decoding, inbox) only; the kit's own tests cover real Kafka.
     broker = create_broker("127.0.0.1:9", client_id="board-reporting-test")
-    consumer = build_consumer(broker)
+    consumer = InboxConsumer(broker, service=SERVICE, handlers=HANDLERS, settings=SETTINGS)
     consumer.pool = pool
     learner, survivor = uuid.uuid4(), uuid.uuid4()
     claim = claimed(learner)

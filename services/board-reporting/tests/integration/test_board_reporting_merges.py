@@ -17,7 +17,7 @@ from board_reporting_factories import (
     statuses,
 )
 
-from board_reporting import service
+from board_reporting import submission
 from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
 from opencme_kit.messaging import Rejected
@@ -45,7 +45,7 @@ async def test_a_merge_moves_every_report_to_the_survivor_and_an_accepted_one_st
         registered(survivor, board_ids={"ABIM": "S-1"}),
         claimed(old, boards=("ABS",), title="Trauma Review"),
     )
-    assert await service.submit_due(pool, InMemoryBoard(), settings) == 1
+    assert await submission.submit_due(pool, InMemoryBoard(), settings) == 1
     before = await statuses(pool, old)
 
     await deliver(pool, merged(into=survivor, merged_id=old))
@@ -57,7 +57,7 @@ async def test_a_merge_moves_every_report_to_the_survivor_and_an_accepted_one_st
     assert moved["ABIM"]["board_report_id"] == "MEM-1"
     # Moving is not a status change: nothing is announced, and nothing is sent to the board again.
     assert await statuses(pool, old) == before and await statuses(pool, survivor) == []
-    assert await service.submit_due(pool, InMemoryBoard(), settings) == 0
+    assert await submission.submit_due(pool, InMemoryBoard(), settings) == 0
     assert await mapping(pool) == {old: survivor}
 
 
@@ -84,7 +84,7 @@ async def test_a_held_report_is_released_once_the_survivors_combined_profile_has
     (event,) = await status_events(pool, survivor)
     assert (event["data"]["status"], event["data"]["learner_id"]) == ("queued", str(survivor))
     board = InMemoryBoard()
-    await service.submit_due(pool, board, settings)
+    await submission.submit_due(pool, board, settings)
     assert board.received[0]["Learner"]["BoardID"] == "777001"
     assert (await report_of(pool, survivor))["status"] == "accepted"
 
@@ -97,7 +97,7 @@ async def test_a_rejected_report_is_sent_again_with_the_survivors_identity(pool,
         claimed(old),
         registered(survivor, board_ids={"ABIM": "777001"}),
     )
-    await service.submit_due(pool, InMemoryBoard(BoardAnswer("rejected", reason="learner not matched")), settings)
+    await submission.submit_due(pool, InMemoryBoard(BoardAnswer("rejected", reason="learner not matched")), settings)
     assert (await report_of(pool, old))["status"] == "rejected"
 
     await deliver(pool, merged(into=survivor, merged_id=old))
@@ -105,7 +105,7 @@ async def test_a_rejected_report_is_sent_again_with_the_survivors_identity(pool,
     requeued = await report_of(pool, survivor)
     assert requeued["status"] == "queued" and requeued["attempts"] == 0
     board = InMemoryBoard()
-    await service.submit_due(pool, board, settings)
+    await submission.submit_due(pool, board, settings)
     assert board.received[0]["Learner"]["BoardID"] == "777001"
 
 
@@ -126,7 +126,7 @@ async def test_a_claim_of_the_merged_learner_arriving_after_the_merge_is_reporte
     assert report["status"] == "queued" and report["merged_from"] is None
     assert await statuses(pool, survivor) == ["queued"]
     board = InMemoryBoard()
-    await service.submit_due(pool, board, settings)
+    await submission.submit_due(pool, board, settings)
     assert board.received[0]["Learner"]["BoardID"] == "777001"
 
 
@@ -212,3 +212,12 @@ async def test_merging_an_account_into_itself_directly_or_round_a_chain_is_rejec
     with pytest.raises(Rejected):
         await deliver(pool, merged(into=a, merged_id=b))
     assert await mapping(pool) == {a: b}
+
+
+async def test_a_merge_of_an_account_already_merged_elsewhere_is_rejected_and_its_reports_stay_put(pool):
+    old, survivor, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await deliver(pool, registered(survivor), claimed(old), merged(into=survivor, merged_id=old))
+    with pytest.raises(Rejected, match="already merged"):
+        await deliver(pool, merged(into=other, merged_id=old))
+    assert await mapping(pool) == {old: survivor}
+    assert len(await reports_of(pool, survivor)) == 1 and await reports_of(pool, other) == []

@@ -16,9 +16,10 @@ from board_reporting_factories import (
     statuses,
 )
 
-from board_reporting import service
+from board_reporting import submission
 from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
+from opencme_kit.clock import utcnow
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ async def test_reports_the_board_has_not_seen_are_withdrawn_with_the_reason_and_
     # BoardReportStatusChanged has no 'withdrawn': the withdrawal is recorded, not announced.
     assert await statuses(pool, learner) == announced
     board = InMemoryBoard()
-    assert await service.submit_due(pool, board, settings) == 0 and board.received == []
+    assert await submission.submit_due(pool, board, settings) == 0 and board.received == []
     # A later profile that would release a held report does not bring a withdrawn one back.
     await deliver(pool, profile_updated(learner, version=2, board_ids={"ABIM": "123456", "ABP": "P-1"}))
     assert {r["status"] for r in await reports_of(pool, learner)} == {"withdrawn"}
@@ -75,8 +76,8 @@ async def test_reports_the_board_has_not_seen_are_withdrawn_with_the_reason_and_
 async def test_a_report_the_board_did_not_record_is_withdrawn_whatever_its_attempts(pool, settings, answer, status):
     learner, claim_id = uuid.uuid4(), uuid.uuid4()
     await deliver(pool, registered(learner), claimed(learner, claim_id=claim_id))
-    start = service.utcnow()
-    await service.submit_due(pool, InMemoryBoard(answer), settings, now=start)
+    start = utcnow()
+    await submission.submit_due(pool, InMemoryBoard(answer), settings, now=start)
     assert (await report_of(pool, learner))["status"] == status
 
     await deliver(pool, revoked(learner, claim_id))
@@ -84,14 +85,14 @@ async def test_a_report_the_board_did_not_record_is_withdrawn_whatever_its_attem
     report = await report_of(pool, learner)
     assert report["status"] == "withdrawn" and report["attempts"] == 1
     await deliver(pool, profile_updated(learner, version=2, board_ids={"ABIM": "654321"}))
-    assert await service.submit_due(pool, InMemoryBoard(), settings, now=start + timedelta(days=1)) == 0
+    assert await submission.submit_due(pool, InMemoryBoard(), settings, now=start + timedelta(days=1)) == 0
     assert (await report_of(pool, learner))["status"] == "withdrawn"
 
 
 async def test_an_accepted_report_stays_accepted_and_is_flagged_for_a_correction_at_the_board(pool, settings):
     learner, claim_id = uuid.uuid4(), uuid.uuid4()
     await deliver(pool, registered(learner), claimed(learner, claim_id=claim_id))
-    await service.submit_due(pool, InMemoryBoard(), settings)
+    await submission.submit_due(pool, InMemoryBoard(), settings)
     revocation = revoked(learner, claim_id, reason="claimed in error")
 
     await deliver(pool, revocation, revoked(learner, claim_id, reason="a second revocation"))
@@ -114,19 +115,19 @@ async def test_an_accepted_report_stays_accepted_and_is_flagged_for_a_correction
 async def test_a_report_revoked_while_the_board_has_it_keeps_only_an_acceptance(pool, settings, answer, final):
     learner, claim_id = uuid.uuid4(), uuid.uuid4()
     await deliver(pool, registered(learner), claimed(learner, claim_id=claim_id))
-    start = service.utcnow()
-    (in_flight,) = await service._claim_due(pool, settings, start)  # marked submitted, the call not yet answered
+    start = utcnow()
+    (in_flight,) = await submission.claim_due(pool, settings, start)  # marked submitted, the call not yet answered
 
     await deliver(pool, revoked(learner, claim_id))
     flagged = await report_of(pool, learner)
     assert flagged["status"] == "submitted" and flagged["revoked_at"] is not None
 
-    await service._record_answer(pool, settings, in_flight, answer, start)
+    await submission.record_answer(pool, settings, in_flight, answer, start)
     report = await report_of(pool, learner)
     assert report["status"] == final and report["revoked_reason"] == "attendance not verified"
     assert report["next_attempt_at"] is None
     board = InMemoryBoard()
-    assert await service.submit_due(pool, board, settings, now=start + timedelta(days=1)) == 0
+    assert await submission.submit_due(pool, board, settings, now=start + timedelta(days=1)) == 0
     expected = ["queued", "submitted", "accepted"] if final == "accepted" else ["queued", "submitted"]
     assert await statuses(pool, learner) == expected
 
@@ -134,11 +135,11 @@ async def test_a_report_revoked_while_the_board_has_it_keeps_only_an_acceptance(
 async def test_a_revoked_report_whose_worker_died_mid_call_is_not_sent_again(pool, settings):
     learner, claim_id = uuid.uuid4(), uuid.uuid4()
     await deliver(pool, registered(learner), claimed(learner, claim_id=claim_id))
-    start = service.utcnow()
-    assert len(await service._claim_due(pool, settings, start)) == 1  # then the worker is gone
+    start = utcnow()
+    assert len(await submission.claim_due(pool, settings, start)) == 1  # then the worker is gone
     await deliver(pool, revoked(learner, claim_id))
     board = InMemoryBoard()
-    assert await service.submit_due(pool, board, settings, now=start + service.SUBMISSION_LEASE * 2) == 0
+    assert await submission.submit_due(pool, board, settings, now=start + submission.SUBMISSION_LEASE * 2) == 0
     report = await report_of(pool, learner)
     assert report["status"] == "submitted" and report["revoked_at"] is not None and board.received == []
 

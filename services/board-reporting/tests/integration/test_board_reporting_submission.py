@@ -20,11 +20,12 @@ from board_reporting_factories import (
     statuses,
 )
 
-from board_reporting import service
+from board_reporting import submission
 from board_reporting.client import HttpBoardClient
 from board_reporting.config import Settings
 from board_reporting.domain import BoardAnswer
 from devstack import fake_board
+from opencme_kit.clock import utcnow
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ async def queued_report(pool, **profile):
 async def test_an_accepted_report_keeps_the_boards_id_and_the_record_it_sent(pool, settings, board):
     fake, _, client = board
     learner = await queued_report(pool)
-    assert await service.submit_due(pool, client, settings) == 1
+    assert await submission.submit_due(pool, client, settings) == 1
     report = await report_of(pool, learner)
     assert report["status"] == "accepted" and report["attempts"] == 1
     assert report["board_report_id"].startswith("PARS-")
@@ -67,13 +68,13 @@ async def test_an_accepted_report_keeps_the_boards_id_and_the_record_it_sent(poo
     assert received["report"]["CreditCertificate"][0]["CreditID"] == str(report["id"])
     assert report["record"]["ProviderOrganization"] == "Acme Clinic"
     assert await statuses(pool, learner) == ["queued", "submitted", "accepted"]
-    assert await service.submit_due(pool, client, settings) == 0
+    assert await submission.submit_due(pool, client, settings) == 0
 
 
 async def test_a_rejection_keeps_the_boards_reason_until_the_learner_fixes_the_profile(pool, settings, board):
     fake, _, client = board
     learner = await queued_report(pool, board_ids={"ABIM": "NOMATCH-1"})
-    await service.submit_due(pool, client, settings)
+    await submission.submit_due(pool, client, settings)
     rejected = await report_of(pool, learner)
     assert rejected["status"] == "rejected"
     assert rejected["reason"] == "learner not matched: no diplomate with this board ID"
@@ -85,7 +86,7 @@ async def test_a_rejection_keeps_the_boards_reason_until_the_learner_fixes_the_p
     await deliver(pool, profile_updated(learner, version=3, board_ids={"ABIM": "123456"}))
     requeued = await report_of(pool, learner)
     assert requeued["status"] == "queued" and requeued["attempts"] == 0 and requeued["reason"] is None
-    await service.submit_due(pool, client, settings)
+    await submission.submit_due(pool, client, settings)
     assert (await report_of(pool, learner))["status"] == "accepted"
     assert [r["report"]["Learner"]["BoardID"] for r in fake.reports] == ["NOMATCH-1", "123456"]
     events = await status_events(pool, learner)
@@ -104,15 +105,15 @@ async def test_a_transient_failure_is_retried_after_the_backoff_and_then_accepte
     fake, http, client = board
     learner = await queued_report(pool)
     await http.post("/_control", json={"mode": "fail", "count": 1})
-    start = service.utcnow()
-    await service.submit_due(pool, client, settings, now=start)
+    start = utcnow()
+    await submission.submit_due(pool, client, settings, now=start)
     waiting = await report_of(pool, learner)
     assert waiting["status"] == "queued" and waiting["attempts"] == 1
     assert waiting["last_error"].startswith("HTTP 503")
     assert start + timedelta(seconds=30) <= waiting["next_attempt_at"] <= start + timedelta(seconds=60)
 
-    assert await service.submit_due(pool, client, settings, now=start + timedelta(seconds=29)) == 0
-    assert await service.submit_due(pool, client, settings, now=start + timedelta(seconds=61)) == 1
+    assert await submission.submit_due(pool, client, settings, now=start + timedelta(seconds=29)) == 0
+    assert await submission.submit_due(pool, client, settings, now=start + timedelta(seconds=61)) == 1
     accepted = await report_of(pool, learner)
     assert accepted["status"] == "accepted" and accepted["attempts"] == 2
     assert [r["statusCode"] for r in fake.reports] == [503, 200]
@@ -123,14 +124,14 @@ async def test_a_board_that_stays_down_fails_the_report_after_the_last_attempt(p
     _, http, client = board
     learner = await queued_report(pool)
     await http.post("/_control", json={"mode": "fail", "count": 10})
-    now = service.utcnow()
+    now = utcnow()
     for _ in range(settings.max_attempts):
-        assert await service.submit_due(pool, client, settings, now=now) == 1
+        assert await submission.submit_due(pool, client, settings, now=now) == 1
         now += timedelta(seconds=settings.retry_cap_seconds)
     failed = await report_of(pool, learner)
     assert failed["status"] == "failed" and failed["attempts"] == 3 and failed["next_attempt_at"] is None
     assert "3 attempts" in failed["reason"]
-    assert await service.submit_due(pool, client, settings, now=now) == 0
+    assert await submission.submit_due(pool, client, settings, now=now) == 0
 
 
 async def test_an_unreachable_board_is_a_transient_failure(pool, settings):
@@ -140,7 +141,7 @@ async def test_an_unreachable_board_is_a_transient_failure(pool, settings):
     client = HttpBoardClient(f"http://127.0.0.1:{port}", timeout=2.0)
     learner = await queued_report(pool)
     try:
-        await service.submit_due(pool, client, settings)
+        await submission.submit_due(pool, client, settings)
     finally:
         await client.aclose()
     report = await report_of(pool, learner)
@@ -151,7 +152,7 @@ async def test_an_unreachable_board_is_a_transient_failure(pool, settings):
 async def test_a_board_refusing_the_request_itself_fails_the_report_for_the_help_desk(pool, settings):
     learner = await queued_report(pool)
     board = InMemoryBoard(BoardAnswer("invalid", reason="HTTP 422: CompletedDateTime: invalid"))
-    await service.submit_due(pool, board, settings)
+    await submission.submit_due(pool, board, settings)
     report = await report_of(pool, learner)
     assert report["status"] == "failed" and report["last_error"] == "HTTP 422: CompletedDateTime: invalid"
 
@@ -160,7 +161,7 @@ async def test_a_profile_that_lost_the_board_id_holds_the_report_instead_of_send
     learner = await queued_report(pool)
     await deliver(pool, profile_updated(learner, version=2, board_ids={}))
     board = InMemoryBoard()
-    assert await service.submit_due(pool, board, settings) == 0
+    assert await submission.submit_due(pool, board, settings) == 0
     report = await report_of(pool, learner)
     assert report["status"] == "held" and "ABIM board (diplomate) ID" in report["reason"]
     assert board.received == []
@@ -170,7 +171,7 @@ async def test_two_workers_never_submit_the_same_report(pool, settings):
     learners = [await queued_report(pool) for _ in range(12)]
     board = InMemoryBoard(delay=0.05)
     sent = await asyncio.gather(
-        *(service.submit_due(pool, board, settings.model_copy(update={"submit_batch_size": 4})) for _ in range(4))
+        *(submission.submit_due(pool, board, settings.model_copy(update={"submit_batch_size": 4})) for _ in range(4))
     )
     assert sum(sent) == 12
     credit_ids = [r["CreditCertificate"][0]["CreditID"] for r in board.received]
@@ -182,16 +183,16 @@ async def test_two_workers_never_submit_the_same_report(pool, settings):
 
 async def test_a_report_whose_worker_died_mid_call_is_sent_again_after_its_lease(pool, settings):
     learner = await queued_report(pool)
-    start = service.utcnow()
-    dying = await service._claim_due(pool, settings, start)  # the worker marks it submitted, then is gone
+    start = utcnow()
+    dying = await submission.claim_due(pool, settings, start)  # the worker marks it submitted, then is gone
     assert len(dying) == 1
     board = InMemoryBoard()
-    assert await service.submit_due(pool, board, settings, now=start + timedelta(minutes=1)) == 0
-    assert await service.submit_due(pool, board, settings, now=start + service.SUBMISSION_LEASE) == 1
+    assert await submission.submit_due(pool, board, settings, now=start + timedelta(minutes=1)) == 0
+    assert await submission.submit_due(pool, board, settings, now=start + submission.SUBMISSION_LEASE) == 1
     report = await report_of(pool, learner)
     assert report["status"] == "accepted" and report["attempts"] == 2
     # The dead worker's answer, were it to arrive now, is stale and changes nothing.
-    await service._record_answer(pool, settings, dying[0], BoardAnswer("rejected", reason="late"), start)
+    await submission.record_answer(pool, settings, dying[0], BoardAnswer("rejected", reason="late"), start)
     assert (await report_of(pool, learner))["status"] == "accepted"
     assert await statuses(pool, learner) == ["queued", "submitted", "accepted"]
 
@@ -205,7 +206,7 @@ async def test_the_worker_loop_submits_over_http_to_a_running_fake_board(pool, s
     port = server.servers[0].sockets[0].getsockname()[1]
     learner = await queued_report(pool)
     loop = asyncio.create_task(
-        service.submit_loop(
+        submission.submit_loop(
             pool, settings=settings.model_copy(update={"board_endpoint_url": f"http://127.0.0.1:{port}"})
         )
     )

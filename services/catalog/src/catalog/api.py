@@ -1,63 +1,53 @@
-"""Catalog HTTP routes: parse, call one use case, answer."""
+"""Catalog HTTP routes: parse, call one use case, answer. Refusals are the kit's kinds, answered as problem+json."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from catalog import attendance, repository, schemas, service
+from catalog import attendance, registrations, schemas, service
+from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly
 from opencme_contracts.events import ActivityFormat
-from opencme_kit.auth import CurrentUser, StaffOnly
-from opencme_kit.problems import not_found
-from opencme_kit.service import ConnDep
 
 router = APIRouter()
-
-
-def _provider(request: Request) -> str:
-    return request.app.state.settings.provider_name
 
 
 @router.get("/activities", response_model=list[schemas.Activity])
 async def list_activities(
     conn: ConnDep,
-    request: Request,
+    settings: SettingsDep,
     format: ActivityFormat | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100000)] = 0,
 ) -> list[schemas.Activity]:
     """The public catalog: published activities still available, soonest first."""
-    rows = await repository.list_published(
-        conn, activity_format=format, now=service.utcnow(), limit=limit, offset=offset
+    return await service.list_activities(
+        conn=conn, activity_format=format, limit=limit, offset=offset, provider=settings.provider_name
     )
-    return [service.to_activity(r, _provider(request)) for r in rows]
 
 
 @router.get("/activities/{activity_id}", response_model=schemas.Activity)
-async def get_activity(activity_id: uuid.UUID, conn: ConnDep, request: Request) -> schemas.Activity:
+async def get_activity(activity_id: uuid.UUID, conn: ConnDep, settings: SettingsDep) -> schemas.Activity:
     """One published activity."""
-    row = await repository.get_activity(conn, activity_id)
-    if row is None or row["status"] != "published":
-        raise not_found("activity")
-    return service.to_activity(row, _provider(request))
+    return await service.get_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
 
 
 @router.post("/activities", status_code=201, response_model=schemas.Activity)
 async def create_activity(
-    body: schemas.ActivityCreate, conn: ConnDep, staff: StaffOnly, request: Request
+    body: schemas.ActivityCreate, conn: ConnDep, staff: StaffOnly, settings: SettingsDep
 ) -> schemas.Activity:
     """Create a draft activity (staff)."""
-    return await service.create_activity(conn=conn, staff=staff, request=body, provider=_provider(request))
+    return await service.create_activity(conn=conn, staff=staff, request=body, provider=settings.provider_name)
 
 
 @router.post("/activities/{activity_id}/publish", response_model=schemas.Activity)
 async def publish_activity(
-    activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly, request: Request
+    activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly, settings: SettingsDep
 ) -> schemas.Activity:
     """Publish a draft activity to the catalog (staff)."""
-    return await service.publish_activity(conn=conn, activity_id=activity_id, provider=_provider(request))
+    return await service.publish_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
 
 
 @router.post("/activities/{activity_id}/sessions", status_code=201, response_model=schemas.Session)
@@ -73,25 +63,25 @@ async def register(
     activity_id: uuid.UUID, body: schemas.RegistrationCreate, conn: ConnDep, learner: CurrentUser
 ) -> schemas.Registration:
     """Register the signed-in learner for an activity."""
-    return await service.register(conn=conn, learner=learner, activity_id=activity_id, request=body)
+    return await registrations.register(conn=conn, learner=learner, activity_id=activity_id, request=body)
 
 
 @router.get("/registrations/mine", response_model=list[schemas.Registration])
 async def my_registrations(conn: ConnDep, learner: CurrentUser) -> list[schemas.Registration]:
     """The signed-in learner's registrations."""
-    return await service.registrations_of(conn=conn, learner=learner)
+    return await registrations.registrations_of(conn=conn, learner=learner)
 
 
 @router.post("/registrations/{registration_id}/cancel", response_model=schemas.Registration)
 async def cancel_registration(registration_id: uuid.UUID, conn: ConnDep, caller: CurrentUser) -> schemas.Registration:
     """Cancel a registration, freeing its seat: the learner before the activity starts, staff any time."""
-    return await service.cancel_registration(conn=conn, caller=caller, registration_id=registration_id)
+    return await registrations.cancel_registration(conn=conn, caller=caller, registration_id=registration_id)
 
 
 @router.post("/attendance/event-code", response_model=schemas.Attendance)
 async def enter_event_code(body: schemas.EventCodeEntry, conn: ConnDep, learner: CurrentUser) -> schemas.Attendance:
     """Enter the code given at a session: records attendance and unlocks claiming credit."""
-    return await service.enter_event_code(conn=conn, learner=learner, code=body.code)
+    return await attendance.enter_event_code(conn=conn, learner=learner, code=body.code)
 
 
 @router.post("/sessions/{session_id}/attendance", response_model=schemas.EmailAttendanceResults)

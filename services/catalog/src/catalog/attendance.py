@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
-from catalog import email_repository, merges, repository, schemas
+from catalog import attendance_repository, domain, email_repository, repository, schemas
 from catalog.config import SERVICE
 from opencme_contracts import events
-from opencme_kit import outbox
+from opencme_kit import db, errors, merges, outbox
 from opencme_kit.auth import Principal
-from opencme_kit.problems import not_found
+from opencme_kit.clock import utcnow
+
+# Every use case here asks merges.owner_of with shared=True: two recordings for one learner may run side by side (the
+# attendance row's key keeps one of them, and only that one publishes), while a merge of the learner waits for both.
 
 
 async def record(
-    conn: asyncpg.Connection, *, session: asyncpg.Record, learner_id: uuid.UUID, method: str
+    conn: db.Connection, *, session: asyncpg.Record, learner_id: uuid.UUID, method: str
 ) -> asyncpg.Record | None:
     """Records the learner's attendance at `session` (session_id, activity_id, starts_at) with attendance.recorded.
 
-    `learner_id` must come from `merges.owner_for` in this transaction. Returns the new row (recorded_at), or None when
+    `learner_id` must come from `merges.owner_of` in this transaction. Returns the new row (recorded_at), or None when
     the learner's attendance at the session was already recorded: then nothing is published.
     """
-    inserted = await repository.insert_attendance(
+    inserted = await attendance_repository.insert_attendance(
         conn, session_id=session["session_id"], learner_id=learner_id, method=method
     )
     if inserted is not None:
@@ -43,9 +46,38 @@ async def record(
     return inserted
 
 
-async def record_for_email(
-    conn: asyncpg.Connection, *, session: asyncpg.Record, email: str, staff_id: uuid.UUID
-) -> str:
+def _code_refusal(found: asyncpg.Record | None, now: datetime) -> errors.Refusal | None:
+    if found is None:
+        return domain.UnknownEventCode()
+    reason = domain.event_code_refusal(valid_from=found["valid_from"], valid_until=found["valid_until"], now=now)
+    return None if reason is None else domain.EventCodeRefused(reason)
+
+
+async def enter_event_code(*, conn: db.Connection, learner: Principal, code: str) -> schemas.Attendance:
+    """A learner types the code shown at a session: their attendance is recorded and credit can be claimed."""
+    async with conn.transaction():
+        learner_id = await merges.owner_of(conn, learner.id, shared=True)
+        found = await repository.find_event_code(conn, code)
+        now = utcnow()
+        refusal = _code_refusal(found, now)
+        await attendance_repository.record_code_use(
+            conn, code=code, learner_id=learner_id, accepted=refusal is None, reason=refusal.reason if refusal else None
+        )
+    if refusal is not None:
+        raise refusal  # after the commit: the refused use stays recorded for the help desk
+    assert found is not None, "a code no session has is refused above"
+    async with conn.transaction():
+        learner_id = await merges.owner_of(conn, learner.id, shared=True)  # again: a merge may have committed since
+        inserted = await record(conn, session=found, learner_id=learner_id, method="event_code")
+    return schemas.Attendance(
+        activity_id=found["activity_id"],
+        session_id=found["session_id"],
+        session_title=found["session_title"],
+        recorded_at=inserted["recorded_at"] if inserted else now,
+    )
+
+
+async def record_for_email(conn: db.Connection, *, session: asyncpg.Record, email: str, staff_id: uuid.UUID) -> str:
     """Staff's record for one normalised address: `recorded`, `already_recorded`, or `pending` until it is verified."""
     async with conn.transaction():
         await email_repository.lock_emails(conn, [email])
@@ -55,12 +87,12 @@ async def record_for_email(
                 conn, session_id=session["session_id"], email=email, recorded_by=staff_id
             )
             return "pending"
-        learner_id = await merges.owner_for(conn, holder)
+        learner_id = await merges.owner_of(conn, holder, shared=True)
         inserted = await record(conn, session=session, learner_id=learner_id, method="staff")
     return "recorded" if inserted is not None else "already_recorded"
 
 
-async def attach_pending(conn: asyncpg.Connection, email: str, learner_id: uuid.UUID) -> int:
+async def attach_pending(conn: db.Connection, email: str, learner_id: uuid.UUID) -> int:
     """Records every attendance waiting for `email` for the learner it was just verified for; marks each attached.
 
     Run in the transaction that verified the address, after `lock_emails`. A second run finds nothing waiting.
@@ -68,8 +100,9 @@ async def attach_pending(conn: asyncpg.Connection, email: str, learner_id: uuid.
     waiting = await email_repository.waiting_for(conn, email)
     if not waiting:
         return 0
-    owner = await merges.owner_for(conn, learner_id)  # an address of a merged account attaches to the survivor
-    now = datetime.now(UTC)
+    # An address of a merged account attaches to the survivor.
+    owner = await merges.owner_of(conn, learner_id, shared=True)
+    now = utcnow()
     for pending in waiting:
         await record(conn, session=pending, learner_id=owner, method="staff")
         await email_repository.mark_attached(conn, pending["id"], learner_id=owner, at=now)
@@ -77,7 +110,7 @@ async def attach_pending(conn: asyncpg.Connection, email: str, learner_id: uuid.
 
 
 async def record_emails(
-    *, conn: asyncpg.Connection, staff: Principal, session_id: uuid.UUID, request: schemas.AttendanceByEmail
+    *, conn: db.Connection, staff: Principal, session_id: uuid.UUID, request: schemas.AttendanceByEmail
 ) -> schemas.EmailAttendanceResults:
     """Staff's list of attendees' addresses; an address listed twice is recorded once.
 
@@ -86,7 +119,7 @@ async def record_emails(
     """
     session = await repository.get_session(conn, session_id)
     if session is None:
-        raise not_found("session")
+        raise errors.NotFound(None, "session not found")
     results = [
         schemas.EmailAttendanceResult(
             email=email, status=await record_for_email(conn, session=session, email=email, staff_id=staff.id)
@@ -96,11 +129,11 @@ async def record_emails(
     return schemas.EmailAttendanceResults(session_id=session_id, results=results)
 
 
-async def session_attendance(*, conn: asyncpg.Connection, session_id: uuid.UUID) -> schemas.SessionAttendance:
+async def session_attendance(*, conn: db.Connection, session_id: uuid.UUID) -> schemas.SessionAttendance:
     if await repository.get_session(conn, session_id) is None:
-        raise not_found("session")
-    recorded, filed = await email_repository.session_attendance(conn, session_id)
-    entries = [schemas.FiledAttendance(**dict(r)) for r in filed]
+        raise errors.NotFound(None, "session not found")
+    recorded = await attendance_repository.recorded_at_session(conn, session_id)
+    entries = [schemas.FiledAttendance(**dict(r)) for r in await email_repository.filed_for_session(conn, session_id)]
     return schemas.SessionAttendance(
         session_id=session_id,
         recorded=[schemas.RecordedAttendance(**dict(r)) for r in recorded],

@@ -1,4 +1,5 @@
-"""Catalog rules, free of I/O."""
+"""Catalog rules, free of I/O, and the refusals they and the use cases raise (the kit's kinds: no HTTP status here;
+the kit's problem handler gives each kind its status)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+from opencme_kit import errors
 
 CREDIT_LABELS = {
     "AMA_PRA_1": "AMA PRA Category 1 Credits™",
@@ -29,12 +32,79 @@ FORMAT_WORDS = {
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-class RegistrationRefused(Exception):
-    def __init__(self, field: str, reason: str, *, status: int = 409) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-        self.status = status
+class RegistrationRefused(errors.Conflict):
+    """What is recorded now refuses the registration: not open yet, closed, or full."""
+
+    title = "Registration refused"
+
+
+class NotOpenForRegistration(errors.NotFound):
+    """The activity is not published: to a learner it does not exist."""
+
+    title = "Registration refused"
+
+
+class CategoryNotOffered(errors.Invalid):
+    """The activity has no fee for the attendee category asked for."""
+
+    title = "Registration refused"
+
+
+# A refusal's str() is the problem's `detail`: the three below keep the sentences clients were shown before.
+
+
+class AlreadyRegistered(errors.Conflict):
+    """The learner (or an account merged into them) holds a live registration for the activity."""
+
+    title = "Already registered"
+
+    def __init__(self) -> None:
+        super().__init__("activity_id", "already registered")
+
+    def __str__(self) -> str:
+        return "you are already registered for this activity"
+
+
+class AlreadyCancelled(errors.Conflict):
+    """The registration was cancelled before; its detail names it by number, which the learner knows it by."""
+
+    title = "Already cancelled"
+
+    def __init__(self, number: str) -> None:
+        super().__init__("registration_id", f"{number} is already cancelled")
+        self.number = number
+
+    def __str__(self) -> str:
+        return f"registration {self.number} is already cancelled"
+
+
+class CancellationRefused(errors.Conflict):
+    """The learner may no longer cancel the registration themself (see learner_cancellation_refusal)."""
+
+    title = "Cancellation refused"
+
+    def __init__(self, number: str, reason: str) -> None:
+        super().__init__("registration_id", reason)
+        self.number = number
+
+    def __str__(self) -> str:
+        return f"registration {self.number}: {self.reason}"
+
+
+class EventCodeRefused(errors.Invalid):
+    """The code is a session's, but not valid now (see event_code_refusal)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("code", reason)
+
+
+class UnknownEventCode(errors.NotFound):
+    """No session has the code."""
+
+    title = "Invalid request"  # as the code's other refusals: a form marks the field the same way
+
+    def __init__(self) -> None:
+        super().__init__("code", "no session has this code")
 
 
 @dataclass(frozen=True)
@@ -68,9 +138,12 @@ def designation_statement(provider: str, activity_format: str, credit_type: str,
 
 
 def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: datetime) -> int:
-    """The fee in cents for registering in `category` now; raises RegistrationRefused with the field at fault."""
+    """The fee in cents for registering in `category` now.
+
+    Raises NotOpenForRegistration, CategoryNotOffered or RegistrationRefused, naming the field at fault.
+    """
     if rules.status != "published":
-        raise RegistrationRefused("activity_id", "this activity is not open for registration", status=404)
+        raise NotOpenForRegistration("activity_id", "this activity is not open for registration")
     if rules.opens_at and now < rules.opens_at:
         raise RegistrationRefused("activity_id", f"registration opens {rules.opens_at.isoformat()}")
     closes = rules.closes_at or rules.ends_at or rules.available_until
@@ -78,9 +151,7 @@ def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: d
         raise RegistrationRefused("activity_id", f"registration closed {closes.isoformat()}")
     if rules.fees and category not in rules.fees:
         offered = ", ".join(sorted(rules.fees))
-        raise RegistrationRefused(
-            "attendee_category", f"not offered for this activity; choose one of: {offered}", status=422
-        )
+        raise CategoryNotOffered("attendee_category", f"not offered for this activity; choose one of: {offered}")
     if rules.capacity is not None and taken_seats >= rules.capacity:
         raise RegistrationRefused("activity_id", "the activity is full")
     return rules.fees.get(category, 0)

@@ -8,8 +8,10 @@ from datetime import datetime
 
 import asyncpg
 
+from opencme_kit import db
 
-async def lock_emails(conn: asyncpg.Connection, emails: Iterable[str]) -> None:
+
+async def lock_emails(conn: db.Connection, emails: Iterable[str]) -> None:
     """Held until commit by whoever reads or changes who an address belongs to, or its pending attendance.
 
     Without it, staff could file an address as pending just as its verification commits and the row would wait for a
@@ -20,7 +22,7 @@ async def lock_emails(conn: asyncpg.Connection, emails: Iterable[str]) -> None:
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('catalog.email'), hashtext($1))", email)
 
 
-async def advance_profile_version(conn: asyncpg.Connection, learner_id: uuid.UUID, version: int) -> bool:
+async def advance_profile_version(conn: db.Connection, learner_id: uuid.UUID, version: int) -> bool:
     """Records `version` as the learner's newest; False when it is not newer than one already applied."""
     return bool(
         await conn.fetchval(
@@ -34,7 +36,7 @@ async def advance_profile_version(conn: asyncpg.Connection, learner_id: uuid.UUI
     )
 
 
-async def claim_email(conn: asyncpg.Connection, email: str, learner_id: uuid.UUID, at: datetime) -> bool:
+async def claim_email(conn: db.Connection, email: str, learner_id: uuid.UUID, at: datetime) -> bool:
     """Gives the address to the learner unless another learner's newer event holds it; True if the learner holds it."""
     holder = await conn.fetchval(
         """INSERT INTO learner_emails (email, learner_id, claimed_at) VALUES ($1, $2, $3)
@@ -50,9 +52,7 @@ async def claim_email(conn: asyncpg.Connection, email: str, learner_id: uuid.UUI
     return holder == learner_id
 
 
-async def release_emails_except(
-    conn: asyncpg.Connection, learner_id: uuid.UUID, keep: list[str], as_of: datetime
-) -> int:
+async def release_emails_except(conn: db.Connection, learner_id: uuid.UUID, keep: list[str], as_of: datetime) -> int:
     """Drops the learner's addresses missing from a profile of `as_of`; one claimed after it stays."""
     result = await conn.execute(
         "DELETE FROM learner_emails WHERE learner_id = $1 AND NOT (email = ANY($2::text[])) AND claimed_at <= $3",
@@ -63,12 +63,12 @@ async def release_emails_except(
     return int(result.split()[-1])
 
 
-async def holder_of(conn: asyncpg.Connection, email: str) -> uuid.UUID | None:
-    """The learner id an address was verified for (maybe merged since: resolve it with merges.owner_for)."""
+async def holder_of(conn: db.Connection, email: str) -> uuid.UUID | None:
+    """The learner id an address was verified for (maybe merged since: resolve it with merges.owner_of)."""
     return await conn.fetchval("SELECT learner_id FROM learner_emails WHERE email = $1", email)
 
 
-async def add_pending(conn: asyncpg.Connection, *, session_id: uuid.UUID, email: str, recorded_by: uuid.UUID) -> None:
+async def add_pending(conn: db.Connection, *, session_id: uuid.UUID, email: str, recorded_by: uuid.UUID) -> None:
     """Files attendance for an unverified address; filing it again for the session keeps the first row."""
     await conn.execute(
         """INSERT INTO pending_attendance (session_id, email, recorded_by) VALUES ($1, $2, $3)
@@ -79,7 +79,7 @@ async def add_pending(conn: asyncpg.Connection, *, session_id: uuid.UUID, email:
     )
 
 
-async def waiting_for(conn: asyncpg.Connection, email: str) -> list[asyncpg.Record]:
+async def waiting_for(conn: db.Connection, email: str) -> list[asyncpg.Record]:
     """Pending attendance of an address not attached yet, with what recording it needs; locked until commit."""
     return await conn.fetch(
         """SELECT p.id, p.session_id, s.activity_id, s.starts_at
@@ -89,23 +89,16 @@ async def waiting_for(conn: asyncpg.Connection, email: str) -> list[asyncpg.Reco
     )
 
 
-async def mark_attached(conn: asyncpg.Connection, pending_id: int, *, learner_id: uuid.UUID, at: datetime) -> None:
+async def mark_attached(conn: db.Connection, pending_id: int, *, learner_id: uuid.UUID, at: datetime) -> None:
     await conn.execute(
         "UPDATE pending_attendance SET attached_to = $2, attached_at = $3 WHERE id = $1", pending_id, learner_id, at
     )
 
 
-async def session_attendance(
-    conn: asyncpg.Connection, session_id: uuid.UUID
-) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
-    """The session's recorded attendance, and every address filed for it (pending or attached)."""
-    recorded = await conn.fetch(
-        "SELECT learner_id, method, recorded_at FROM attendance WHERE session_id = $1 ORDER BY recorded_at, learner_id",
-        session_id,
-    )
-    filed = await conn.fetch(
+async def filed_for_session(conn: db.Connection, session_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Every address filed for the session, pending or attached since."""
+    return await conn.fetch(
         """SELECT email, recorded_by, recorded_at, attached_to, attached_at FROM pending_attendance
            WHERE session_id = $1 ORDER BY recorded_at, email""",
         session_id,
     )
-    return recorded, filed

@@ -12,16 +12,15 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-import asyncpg
-
 from catalog import attendance, email_repository
 from catalog.domain import normalise_email
+from opencme_kit import db
 
 log = logging.getLogger(__name__)
 
 
 async def apply_profile(
-    conn: asyncpg.Connection, *, learner_id: uuid.UUID, verified_emails: Iterable[str], version: int, as_of: datetime
+    conn: db.Connection, *, learner_id: uuid.UUID, verified_emails: Iterable[str], version: int, as_of: datetime
 ) -> None:
     """Replaces the learner's verified addresses with a profile's list, unless a newer version was applied already.
 
@@ -38,14 +37,14 @@ async def apply_profile(
         await _claim(conn, email, learner_id, as_of)
 
 
-async def apply_verified(conn: asyncpg.Connection, *, learner_id: uuid.UUID, email: str, verified_at: datetime) -> None:
+async def apply_verified(conn: db.Connection, *, learner_id: uuid.UUID, email: str, verified_at: datetime) -> None:
     """One address just proved to be the learner's."""
     email = normalise_email(email)
     await email_repository.lock_emails(conn, [email])
     await _claim(conn, email, learner_id, verified_at)
 
 
-async def _claim(conn: asyncpg.Connection, email: str, learner_id: uuid.UUID, at: datetime) -> None:
+async def _claim(conn: db.Connection, email: str, learner_id: uuid.UUID, at: datetime) -> None:
     if await email_repository.claim_email(conn, email, learner_id, at):
         attached = await attendance.attach_pending(conn, email, learner_id)
         if attached:

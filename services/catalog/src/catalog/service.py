@@ -1,24 +1,23 @@
-"""Catalog use cases: each one transaction, state change and event together."""
+"""Catalog use cases for activities and their sessions: each one transaction, state change and event together.
+
+Registering and cancelling are in registrations.py; recording attendance (an event code, a staff list) in attendance.py.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
-from catalog import attendance, cancellations, domain, merges, repository, schemas
+from catalog import domain, repository, schemas
 from catalog.config import SERVICE
 from opencme_contracts import events
-from opencme_kit import outbox
+from opencme_kit import db, errors, outbox
 from opencme_kit.auth import Principal
-from opencme_kit.problems import Problem, field_problem, not_found
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from opencme_kit.clock import utcnow
 
 
 def _designations(row: asyncpg.Record, provider: str) -> list[schemas.DesignationOut]:
@@ -63,7 +62,8 @@ def to_activity(row: asyncpg.Record, provider: str) -> schemas.Activity:
     )
 
 
-def _summary(row: asyncpg.Record) -> events.ActivitySummary:
+def activity_summary(row: asyncpg.Record) -> events.ActivitySummary:
+    """What events about a registration or a publication say of the activity (a row of repository.get_activity)."""
     return events.ActivitySummary(
         activity_id=row["id"],
         title=row["title"],
@@ -74,8 +74,25 @@ def _summary(row: asyncpg.Record) -> events.ActivitySummary:
     )
 
 
+async def list_activities(
+    *, conn: db.Connection, activity_format: str | None, limit: int, offset: int, provider: str
+) -> list[schemas.Activity]:
+    rows = await repository.list_published(
+        conn, activity_format=activity_format, now=utcnow(), limit=limit, offset=offset
+    )
+    return [to_activity(r, provider) for r in rows]
+
+
+async def get_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
+    """A published activity; a draft is as good as absent outside the staff's tools."""
+    row = await repository.get_activity(conn, activity_id)
+    if row is None or row["status"] != "published":
+        raise errors.NotFound(None, "activity not found")
+    return to_activity(row, provider)
+
+
 async def create_activity(
-    *, conn: asyncpg.Connection, staff: Principal, request: schemas.ActivityCreate, provider: str
+    *, conn: db.Connection, staff: Principal, request: schemas.ActivityCreate, provider: str
 ) -> schemas.Activity:
     activity_id = uuid.uuid4()
     fields: dict[str, Any] = request.model_dump(mode="python")
@@ -85,14 +102,15 @@ async def create_activity(
     async with conn.transaction():
         await repository.insert_activity(conn, activity_id, staff.id, fields)
         row = await repository.get_activity(conn, activity_id)
+    assert row is not None, "inserted above"
     return to_activity(row, provider)
 
 
-async def publish_activity(*, conn: asyncpg.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
+async def publish_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
     async with conn.transaction():
         row = await repository.get_activity(conn, activity_id, for_update=True)
         if row is None:
-            raise not_found("activity")
+            raise errors.NotFound(None, "activity not found")
         if row["status"] == "published":
             return to_activity(row, provider)  # publishing twice is harmless and emits nothing more
         now = utcnow()
@@ -101,7 +119,7 @@ async def publish_activity(*, conn: asyncpg.Connection, activity_id: uuid.UUID, 
         await outbox.emit(
             conn,
             events.ActivityPublished(
-                activity=_summary(row),
+                activity=activity_summary(row),
                 provider_name=provider,
                 credit_designations=tuple(
                     events.CreditDesignation(
@@ -121,91 +139,13 @@ async def publish_activity(*, conn: asyncpg.Connection, activity_id: uuid.UUID, 
     return activity.model_copy(update={"status": "published"})
 
 
-async def register(
-    *, conn: asyncpg.Connection, learner: Principal, activity_id: uuid.UUID, request: schemas.RegistrationCreate
-) -> schemas.Registration:
-    if not learner.email:
-        raise field_problem("email", "your account has no email to send the confirmation to")
-    async with conn.transaction():
-        learner_id = await merges.owner_for(conn, learner.id)  # the survivor, for a merged account's last token
-        row = await repository.get_activity(conn, activity_id, for_update=True)
-        if row is None:
-            raise not_found("activity")
-        if await repository.live_registration(conn, activity_id, learner_id):
-            raise Problem(
-                409,
-                "Already registered",
-                "you are already registered for this activity",
-                errors=[{"field": "activity_id", "reason": "already registered"}],
-            )
-        now = utcnow()
-        rules = domain.RegistrationRules(
-            status=row["status"],
-            capacity=row["capacity"],
-            opens_at=row["registration_opens_at"],
-            closes_at=row["registration_closes_at"],
-            ends_at=row["ends_at"],
-            available_until=row["available_until"],
-            fees=row["fees"],
-        )
-        try:
-            fee = domain.fee_for(rules, request.attendee_category, taken_seats=row["taken_seats"], now=now)
-        except domain.RegistrationRefused as refused:
-            raise Problem(
-                refused.status,
-                "Registration refused",
-                f"{refused.field}: {refused.reason}",
-                errors=[{"field": refused.field, "reason": refused.reason}],
-            ) from refused
-        payment_status = "not_required" if fee == 0 else "pending"
-        registration_id = uuid.uuid4()
-        number = await repository.insert_registration(
-            conn,
-            registration_id=registration_id,
-            activity_id=activity_id,
-            learner_id=learner_id,
-            email=learner.email,
-            category=request.attendee_category,
-            fee_cents=fee,
-            payment_status=payment_status,
-            at=now,
-        )
-        await outbox.emit(
-            conn,
-            events.RegistrationConfirmed(
-                registration_id=registration_id,
-                registration_number=number,
-                learner_id=learner_id,
-                email=learner.email,
-                activity=_summary(row),
-                attendee_category=request.attendee_category,
-                fee_cents=fee,
-                payment_status=payment_status,
-                confirmed_at=now,
-            ),
-            producer=SERVICE,
-            subject=learner_id,
-        )
-    return schemas.Registration(
-        id=registration_id,
-        number=number,
-        activity_id=activity_id,
-        activity_title=row["title"],
-        attendee_category=request.attendee_category,
-        fee_cents=fee,
-        payment_status=payment_status,
-        status="confirmed",
-        created_at=now,
-    )
-
-
 async def add_session(
-    *, conn: asyncpg.Connection, staff: Principal, activity_id: uuid.UUID, request: schemas.SessionCreate
+    *, conn: db.Connection, staff: Principal, activity_id: uuid.UUID, request: schemas.SessionCreate
 ) -> schemas.Session:
     async with conn.transaction():
         row = await repository.get_activity(conn, activity_id, for_update=True)
         if row is None:
-            raise not_found("activity")
+            raise errors.NotFound(None, "activity not found")
         session_id = uuid.uuid4()
         await repository.insert_session(
             conn,
@@ -238,86 +178,3 @@ async def add_session(
         code_valid_from=valid_from,
         code_valid_until=valid_until,
     )
-
-
-async def enter_event_code(*, conn: asyncpg.Connection, learner: Principal, code: str) -> schemas.Attendance:
-    """A learner types the code shown at a session: their attendance is recorded and credit can be claimed."""
-    async with conn.transaction():
-        learner_id = await merges.owner_for(conn, learner.id)
-        found = await repository.find_event_code(conn, code)
-        now = utcnow()
-        reason = (
-            "no session has this code"
-            if found is None
-            else domain.event_code_refusal(valid_from=found["valid_from"], valid_until=found["valid_until"], now=now)
-        )
-        await repository.record_code_use(conn, code=code, learner_id=learner_id, accepted=reason is None, reason=reason)
-    if reason is not None:
-        # The refused use stays recorded (committed above) for the help desk.
-        raise field_problem("code", reason, status=404 if found is None else 422)
-    async with conn.transaction():
-        learner_id = await merges.owner_for(conn, learner.id)  # again: a merge may have committed in between
-        inserted = await attendance.record(conn, session=found, learner_id=learner_id, method="event_code")
-    return schemas.Attendance(
-        activity_id=found["activity_id"],
-        session_id=found["session_id"],
-        session_title=found["session_title"],
-        recorded_at=inserted["recorded_at"] if inserted else now,
-    )
-
-
-def _registration(r: asyncpg.Record) -> schemas.Registration:
-    return schemas.Registration(
-        id=r["id"],
-        number=r["number"],
-        activity_id=r["activity_id"],
-        activity_title=r["activity_title"],
-        attendee_category=r["attendee_category"],
-        fee_cents=r["fee_cents"],
-        payment_status=r["payment_status"],
-        status=r["status"],
-        created_at=r["created_at"],
-        cancelled_at=r["cancelled_at"],
-    )
-
-
-async def registrations_of(*, conn: asyncpg.Connection, learner: Principal) -> list[schemas.Registration]:
-    """A merged account's last token sees the survivor's registrations, which now include its own."""
-    rows = await repository.registrations_of(conn, await repository.survivor_of(conn, learner.id))
-    return [_registration(r) for r in rows]
-
-
-async def cancel_registration(
-    *, conn: asyncpg.Connection, caller: Principal, registration_id: uuid.UUID
-) -> schemas.Registration:
-    """The owner cancels before the activity starts (and before any attendance); staff cancel any time."""
-    async with conn.transaction():
-        # A merged account's last token acts for the survivor, who now holds its registrations.
-        owner = None if caller.is_staff else await merges.owner_for(conn, caller.id)
-        row = await repository.get_registration(conn, registration_id, for_update=True)
-        if row is None or (owner is not None and row["learner_id"] != owner):
-            raise not_found("registration")  # another learner's registration is as good as absent
-        if row["status"] == "cancelled":
-            raise Problem(
-                409,
-                "Already cancelled",
-                f"registration {row['number']} is already cancelled",
-                errors=[{"field": "registration_id", "reason": f"{row['number']} is already cancelled"}],
-            )
-        now = utcnow()
-        if owner is not None:
-            reason = domain.learner_cancellation_refusal(
-                starts_at=row["activity_starts_at"],
-                attended=await repository.attended(conn, row["activity_id"], row["learner_id"]),
-                now=now,
-            )
-            if reason is not None:
-                raise Problem(
-                    409,
-                    "Cancellation refused",
-                    f"registration {row['number']}: {reason}",
-                    errors=[{"field": "registration_id", "reason": reason}],
-                )
-        cancelled = await repository.cancel_registration(conn, registration_id, by=caller.id, at=now)
-        await cancellations.publish_cancelled(conn, cancelled)
-    return _registration(row).model_copy(update={"status": "cancelled", "cancelled_at": now})

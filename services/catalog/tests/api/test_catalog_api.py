@@ -96,6 +96,28 @@ async def test_registration_confirms_with_the_category_fee_and_a_full_course_ref
     assert sorted(e["subject"] for e in confirmed) == sorted(str(x) for x in learners[:2])
 
 
+async def test_registration_refusals_answer_their_status_title_and_field(client):
+    staff = MINT.headers(STAFF, roles=("staff",))
+    draft = await client.post("/activities", json=activity_body(title="Still a draft"), headers=staff)
+    activity = await published_activity(client, title="Fees for two categories")
+    learner = MINT.headers(uuid.uuid4())
+
+    unpublished = await client.post(f"/activities/{draft.json()['id']}/registrations", json={}, headers=learner)
+    unoffered = await client.post(
+        f"/activities/{activity['id']}/registrations", json={"attendee_category": "student"}, headers=learner
+    )
+
+    assert unpublished.status_code == 404 and unpublished.json()["title"] == "Registration refused"
+    assert unpublished.json()["detail"] == "activity_id: this activity is not open for registration"
+    assert unpublished.json()["errors"] == [
+        {"field": "activity_id", "reason": "this activity is not open for registration"}
+    ]
+    assert unoffered.status_code == 422 and unoffered.json()["title"] == "Registration refused"
+    [error] = unoffered.json()["errors"]
+    assert error["field"] == "attendee_category" and "guest, physician" in error["reason"]
+    assert unoffered.headers["content-type"] == "application/problem+json"
+
+
 async def test_event_code_records_attendance_once_and_every_use_is_kept(client):
     activity = await published_activity(
         client, title="Medicine Grand Rounds", format="grand_rounds", requires_event_code=True, fees={}, capacity=None

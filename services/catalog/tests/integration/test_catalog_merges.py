@@ -17,7 +17,8 @@ from catalog_factories import (
     registrations,
 )
 
-from catalog import merges, repository
+from catalog import attendance_repository, repository
+from opencme_kit import merges
 from opencme_kit.messaging import Rejected
 
 
@@ -33,7 +34,9 @@ async def test_a_merge_moves_registrations_attendance_and_code_uses_to_the_survi
         session = await make_session(conn, activity)
         registration = await make_registration(conn, activity, merged)
         await make_attendance(conn, session, merged, method="event_code", recorded_at=datetime.now(UTC))
-        await repository.record_code_use(conn, code="ABCD2345", learner_id=merged, accepted=True, reason=None)
+        await attendance_repository.record_code_use(
+            conn, code="ABCD2345", learner_id=merged, accepted=True, reason=None
+        )
 
     await consumer.deliver(account_merged(merged, survivor))
 
@@ -43,7 +46,7 @@ async def test_a_merge_moves_registrations_attendance_and_code_uses_to_the_survi
         uses = await conn.fetch("SELECT code FROM event_code_uses WHERE learner_id = $1", survivor)
         assert [u["code"] for u in uses] == ["ABCD2345"]
         assert await registrations(conn, merged) == {} and await attendance(conn, merged) == {}
-        assert await repository.survivor_of(conn, merged) == survivor
+        assert await merges.survivor_of(conn, merged) == survivor
         assert await outbox_events(conn, "registration.cancelled", merged) == []
 
 
@@ -107,7 +110,7 @@ async def test_a_chain_a_into_b_then_b_into_c_ends_on_c(pool, consumer):
         rows = await conn.fetch("SELECT merged_id, surviving_id FROM merged_accounts WHERE merged_id = ANY($1)", [a, b])
         assert {r["merged_id"]: r["surviving_id"] for r in rows} == {a: c, b: c}  # flat: one lookup
         async with conn.transaction():
-            assert await merges.owner_for(conn, a) == c
+            assert await merges.owner_of(conn, a) == c
 
 
 async def test_a_chain_whose_second_merge_arrives_first_still_ends_on_c(pool, consumer):
@@ -122,7 +125,7 @@ async def test_a_chain_whose_second_merge_arrives_first_still_ends_on_c(pool, co
     async with pool.acquire() as conn:
         assert await registrations(conn, c) == {from_a: "confirmed"}
         assert await registrations(conn, b) == {}
-        assert await repository.survivor_of(conn, a) == c
+        assert await merges.survivor_of(conn, a) == c
 
 
 async def test_a_redelivered_or_repeated_merge_changes_nothing_and_emits_nothing_more(pool, consumer):
@@ -150,8 +153,8 @@ async def test_a_merge_of_learners_never_seen_records_the_mapping(pool, consumer
     merged, survivor = uuid.uuid4(), uuid.uuid4()
     await consumer.deliver(account_merged(merged, survivor))
     async with pool.acquire() as conn:
-        assert await repository.survivor_of(conn, merged) == survivor
-        assert await repository.survivor_of(conn, survivor) == survivor
+        assert await merges.survivor_of(conn, merged) == survivor
+        assert await merges.survivor_of(conn, survivor) == survivor
 
 
 async def test_merging_into_itself_or_back_into_the_merged_account_is_rejected(pool, consumer):
@@ -162,8 +165,8 @@ async def test_merging_into_itself_or_back_into_the_merged_account_is_rejected(p
     with pytest.raises(Rejected, match="cycle"):
         await consumer.deliver(account_merged(b, a))
     async with pool.acquire() as conn:
-        assert await repository.survivor_of(conn, a) == b
-        assert await repository.survivor_of(conn, b) == b
+        assert await merges.survivor_of(conn, a) == b
+        assert await merges.survivor_of(conn, b) == b
 
 
 async def test_a_registration_in_flight_for_the_merged_learner_is_moved_by_the_merge_it_delays(pool, consumer):
@@ -171,7 +174,7 @@ async def test_a_registration_in_flight_for_the_merged_learner_is_moved_by_the_m
     async with pool.acquire() as conn:
         activity = await make_activity(conn)
         async with conn.transaction():  # what `register` does for a request of the merged learner's last token
-            owner = await merges.owner_for(conn, merged)
+            owner = await merges.owner_of(conn, merged, shared=True)
             registration = await make_registration(conn, activity, owner)
             merge = asyncio.create_task(consumer.deliver(account_merged(merged, survivor)))
             await asyncio.sleep(0.3)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from catalog import domain
+from opencme_kit import errors
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 
@@ -25,16 +26,18 @@ def test_fee_is_the_one_of_the_attendee_category():
     assert domain.fee_for(rules(), "resident", taken_seats=0, now=NOW) == 5000
 
 
-def test_unknown_category_is_refused_naming_the_offered_ones():
-    with pytest.raises(domain.RegistrationRefused) as refused:
+def test_unknown_category_is_refused_as_invalid_naming_the_offered_ones():
+    with pytest.raises(domain.CategoryNotOffered) as refused:
         domain.fee_for(rules(), "student", taken_seats=0, now=NOW)
     assert refused.value.field == "attendee_category"
     assert "guest, physician, resident" in refused.value.reason
+    assert isinstance(refused.value, errors.Invalid)
 
 
-def test_a_full_course_refuses_further_attendees_including_guests():
-    with pytest.raises(domain.RegistrationRefused, match="full"):
+def test_a_full_course_refuses_further_attendees_including_guests_as_a_conflict():
+    with pytest.raises(domain.RegistrationRefused, match="full") as refused:
         domain.fee_for(rules(capacity=2), "guest", taken_seats=2, now=NOW)
+    assert isinstance(refused.value, errors.Conflict)
 
 
 def test_registration_is_refused_before_it_opens_and_after_it_closes():
@@ -48,10 +51,10 @@ def test_free_activity_without_fee_table_costs_nothing():
     assert domain.fee_for(rules(fees={}), "physician", taken_seats=0, now=NOW) == 0
 
 
-def test_draft_activity_cannot_be_registered_for():
-    with pytest.raises(domain.RegistrationRefused) as refused:
+def test_draft_activity_cannot_be_registered_for_as_if_it_did_not_exist():
+    with pytest.raises(domain.NotOpenForRegistration) as refused:
         domain.fee_for(rules(status="draft"), "physician", taken_seats=0, now=NOW)
-    assert refused.value.status == 404
+    assert isinstance(refused.value, errors.NotFound) and refused.value.field == "activity_id"
 
 
 def test_ama_designation_statement_uses_the_required_wording():

@@ -1,80 +1,88 @@
 """What the credit service does with catalog events (its own projection of activities and participation) and with
-identity's account merges."""
+identity's account merges. Each handler runs inside the inbox transaction of its event."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-from faststream.kafka import KafkaBroker
-
-from credit import merges, repository
-from credit.config import SERVICE
+from credit import repository
+from credit.config import Settings
+from credit.merges import merge_accounts
 from opencme_contracts import Envelope, events
-from opencme_kit.messaging import InboxConsumer
+from opencme_kit import db, merges
+from opencme_kit.messaging import Handler
 
 
-def register_consumers(broker: KafkaBroker) -> InboxConsumer:
-    consumer = InboxConsumer(broker, service=SERVICE)
+async def on_activity_published(
+    conn: db.Connection, envelope: Envelope[events.ActivityPublished], settings: Settings
+) -> None:
+    """Remember the activity's credit designations, dates and claim window."""
+    event = envelope.data
+    await repository.upsert_activity(
+        conn,
+        id=event.activity.activity_id,
+        title=event.activity.title,
+        format=event.activity.format,
+        starts_at=event.activity.starts_at,
+        ends_at=event.activity.ends_at,
+        location=event.activity.location,
+        provider_name=event.provider_name,
+        designations=[d.model_dump(mode="json") for d in event.credit_designations],
+        claim_window_days=event.claim_window_days,
+        available_until=event.available_until,
+        moc_boards=list(event.moc_boards),
+        requires_event_code=event.requires_event_code,
+        published_at=event.published_at,
+    )
 
-    @consumer.handle("activity.published")
-    async def on_activity_published(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """Remember the activity's credit designations, dates and claim window."""
-        event: events.ActivityPublished = envelope.data
-        await repository.upsert_activity(
-            conn,
-            id=event.activity.activity_id,
-            title=event.activity.title,
-            format=event.activity.format,
-            starts_at=event.activity.starts_at,
-            ends_at=event.activity.ends_at,
-            location=event.activity.location,
-            provider_name=event.provider_name,
-            designations=[d.model_dump(mode="json") for d in event.credit_designations],
-            claim_window_days=event.claim_window_days,
-            available_until=event.available_until,
-            moc_boards=list(event.moc_boards),
-            requires_event_code=event.requires_event_code,
-            published_at=event.published_at,
-        )
 
-    @consumer.handle("registration.confirmed")
-    async def on_registration_confirmed(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """A registration makes a live activity claimable for that learner."""
-        event: events.RegistrationConfirmed = envelope.data
-        learner_id = await merges.owner_of(conn, event.learner_id)
-        await repository.insert_registration(
-            conn,
-            registration_id=event.registration_id,
-            learner_id=learner_id,
-            activity_id=event.activity.activity_id,
-            email=event.email,
-        )
+async def on_registration_confirmed(
+    conn: db.Connection, envelope: Envelope[events.RegistrationConfirmed], settings: Settings
+) -> None:
+    """A registration makes a live activity claimable for that learner."""
+    event = envelope.data
+    learner_id = await merges.owner_of(conn, event.learner_id, shared=True)
+    await repository.insert_registration(
+        conn,
+        registration_id=event.registration_id,
+        learner_id=learner_id,
+        activity_id=event.activity.activity_id,
+        email=event.email,
+    )
 
-    @consumer.handle("registration.cancelled")
-    async def on_registration_cancelled(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """A cancelled registration no longer makes the activity claimable."""
-        await repository.cancel_registration(conn, envelope.data.registration_id)
 
-    @consumer.handle("attendance.recorded")
-    async def on_attendance_recorded(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """Attendance (e.g. an event code entered) unlocks claiming for that session's activity."""
-        event: events.AttendanceRecorded = envelope.data
-        learner_id = await merges.owner_of(conn, event.learner_id)
-        await repository.insert_attendance(
-            conn,
-            learner_id=learner_id,
-            activity_id=event.activity_id,
-            session_id=event.session_id,
-            attended_on=event.attended_on,
-        )
+async def on_registration_cancelled(
+    conn: db.Connection, envelope: Envelope[events.RegistrationCancelled], settings: Settings
+) -> None:
+    """A cancelled registration no longer makes the activity claimable."""
+    await repository.cancel_registration(conn, envelope.data.registration_id)
 
-    @consumer.handle("account.merged")
-    async def on_account_merged(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """Support merged two accounts of one person: the survivor gets the merged account's history."""
-        event: events.AccountMerged = envelope.data
-        await merges.merge_accounts(
-            conn, merged_id=event.merged_user_id, surviving_id=event.surviving_user_id, merged_at=event.merged_at
-        )
 
-    return consumer
+async def on_attendance_recorded(
+    conn: db.Connection, envelope: Envelope[events.AttendanceRecorded], settings: Settings
+) -> None:
+    """Attendance (e.g. an event code entered) unlocks claiming for that session's activity."""
+    event = envelope.data
+    learner_id = await merges.owner_of(conn, event.learner_id, shared=True)
+    await repository.insert_attendance(
+        conn,
+        learner_id=learner_id,
+        activity_id=event.activity_id,
+        session_id=event.session_id,
+        attended_on=event.attended_on,
+    )
+
+
+async def on_account_merged(conn: db.Connection, envelope: Envelope[events.AccountMerged], settings: Settings) -> None:
+    """Support merged two accounts of one person: the survivor gets the merged account's history."""
+    event = envelope.data
+    await merge_accounts(
+        conn, merged_id=event.merged_user_id, surviving_id=event.surviving_user_id, merged_at=event.merged_at
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    "activity.published": on_activity_published,
+    "registration.confirmed": on_registration_confirmed,
+    "registration.cancelled": on_registration_cancelled,
+    "attendance.recorded": on_attendance_recorded,
+    "account.merged": on_account_merged,
+}

@@ -8,116 +8,85 @@ what they made of the old claim and act on the new one as on any claim. Correcti
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from decimal import Decimal
 
-import asyncpg
-
-from credit import claim_events, domain, merges, repository, schemas
+from credit import claim_events, claims_repository, domain, repository, schemas
+from credit.claims_repository import ListedClaim
 from credit.config import SERVICE
-from credit.service import claimable_activity, to_claim, utcnow
-from opencme_kit import outbox
+from credit.service import to_claim
+from opencme_kit import db, errors, merges, outbox
 from opencme_kit.auth import Principal
-from opencme_kit.problems import Problem, not_found
+from opencme_kit.clock import utcnow
 
 
-def to_support_claim(row: asyncpg.Record | dict) -> schemas.SupportClaim:
+def to_support_claim(listed: ListedClaim) -> schemas.SupportClaim:
+    claim = listed.claim
     return schemas.SupportClaim(
-        **to_claim(row).model_dump(),
-        learner_id=row["learner_id"],
-        share_permission=row["share_permission"],
-        revoked_at=row["revoked_at"],
-        revoked_reason=row["revoked_reason"],
-        corrects_claim_id=row["corrects_claim_id"],
-        corrected_by_claim_id=row.get("corrected_by_claim_id"),
-        corrected_by=row["corrected_by"],
+        **to_claim(claim, activity_title=listed.activity_title, activity_format=listed.activity_format).model_dump(),
+        learner_id=claim.learner_id,
+        share_permission=claim.share_permission,
+        revoked_at=claim.revoked_at,
+        revoked_reason=claim.revoked_reason,
+        corrects_claim_id=claim.corrects_claim_id,
+        corrected_by_claim_id=listed.corrected_by_claim_id,
+        corrected_by=claim.corrected_by,
     )
 
 
 async def correct_claim(
-    *, conn: asyncpg.Connection, claim_id: uuid.UUID, request: schemas.CorrectionRequest, support: Principal
+    *, conn: db.Connection, claim_id: uuid.UUID, request: schemas.CorrectionRequest, support: Principal
 ) -> schemas.SupportClaim:
     async with conn.transaction():
-        found = await repository.get_claim(conn, claim_id)
+        found = await claims_repository.get_claim(conn, claim_id)
         if found is None:
-            raise not_found("claim")
-        # Serialise with a merge of the claim's learner (see merges.owner_of); the row lock with another correction.
-        await merges.owner_of(conn, found["learner_id"])
-        old = await repository.get_claim(conn, claim_id, for_update=True)
-        if old["revoked_at"] is not None:
-            raise Problem(
-                409,
-                "Claim revoked",
-                f"claim_id: this claim was revoked ({old['revoked_reason']}); only a standing claim can be corrected",
-                errors=[{"field": "claim_id", "reason": "the claim is revoked"}],
-            )
-        activity = await repository.get_activity(conn, old["activity_id"])
-        moc_boards = sorted(set(old["moc_boards"] if request.moc_boards is None else request.moc_boards))
-        try:
-            credits = domain.decide_correction(
-                claimable_activity(activity),
-                current={c["credit_type"]: Decimal(c["amount"]) for c in old["credits"]},
-                current_boards=set(old["moc_boards"]),
-                requested=request.credits,
-                moc_boards=set(moc_boards),
-                share_permission=old["share_permission"],
-            )
-        except domain.ClaimRefused as refused:
-            raise Problem(
-                refused.status,
-                "Correction refused",
-                f"{refused.field}: {refused.reason}",
-                errors=[{"field": refused.field, "reason": refused.reason}],
-            ) from refused
-        now, new_id = utcnow(), uuid.uuid4()
-        revoked = await repository.revoke_claim(
-            conn,
-            claim_id,
-            revoked_at=now,
-            reason=f"corrected by support: {request.reason} (replaced by claim {new_id})",
+            raise errors.NotFound(None, "claim not found")
+        # Serialise with a merge of the claim's learner (see the kit's merges.owner_of), then read the claim again
+        # under a row lock, which serialises with another correction: a merge may have moved it meanwhile.
+        await merges.owner_of(conn, found.learner_id, shared=True)
+        old = await claims_repository.get_claim(conn, claim_id, for_update=True)
+        assert old is not None, "a claim is never deleted"
+        if old.revoked_at is not None:
+            raise domain.ClaimRevoked(old.revoked_reason or "")
+        activity = await repository.get_activity(conn, old.activity_id)
+        assert activity is not None, "a claim references its activity"
+        moc_boards = tuple(sorted(set(old.moc_boards if request.moc_boards is None else request.moc_boards)))
+        credits = domain.decide_correction(
+            activity,
+            current={c.credit_type: c.amount for c in old.credits},
+            current_boards=set(old.moc_boards),
+            requested=request.credits,
+            moc_boards=set(moc_boards),
+            share_permission=old.share_permission,
         )
-        stored = [c.stored() for c in credits]
-        learner_id = old["learner_id"]
-        # Cannot conflict: the old claim was the learner's standing claim for this activity and is revoked now.
-        await repository.insert_claim(
-            conn,
-            claim_id=new_id,
-            learner_id=learner_id,
-            activity_id=old["activity_id"],
-            credits=stored,
-            evaluation=old["evaluation"],
-            completed_on=old["completed_on"],
+        now = utcnow()
+        # The old claim's learner, evaluation, completion date and permission to share stay.
+        new = dataclasses.replace(
+            old,
+            id=uuid.uuid4(),
+            credits=tuple(credits),
             claimed_at=now,
             moc_boards=moc_boards,
-            share_permission=old["share_permission"],
-            corrects_claim_id=claim_id,
+            corrects_claim_id=old.id,
             corrected_by=support.id,
         )
-        await outbox.emit(
-            conn, claim_events.revoked(revoked, learner_id=learner_id), producer=SERVICE, subject=learner_id
-        )
-        await outbox.emit(
+        revoked = await claims_repository.revoke_claim(
             conn,
-            claim_events.claimed(
-                claim_id=new_id,
-                learner_id=learner_id,
-                activity=activity,
-                credits=stored,
-                completed_on=old["completed_on"],
-                claimed_at=now,
-                moc_boards=moc_boards,
-                share_permission=old["share_permission"],
-            ),
-            producer=SERVICE,
-            subject=learner_id,
+            old.id,
+            revoked_at=now,
+            reason=f"corrected by support: {request.reason} (replaced by claim {new.id})",
         )
-        row = await repository.get_claim(conn, new_id)
-    return to_support_claim(dict(row, activity_title=activity["title"], activity_format=activity["format"]))
+        assert revoked is not None, "the row lock keeps the claim standing until now"
+        # Cannot conflict: the old claim was the learner's standing claim for this activity and is revoked now.
+        await claims_repository.insert_claim(conn, new)
+        await outbox.emit(conn, claim_events.revoked(revoked), producer=SERVICE, subject=new.learner_id)
+        await outbox.emit(conn, claim_events.claimed(new, activity), producer=SERVICE, subject=new.learner_id)
+    return to_support_claim(ListedClaim(new, activity.title, activity.format))
 
 
 async def list_claims(
-    *, conn: asyncpg.Connection, learner_id: uuid.UUID, include_revoked: bool
+    *, conn: db.Connection, learner_id: uuid.UUID, include_revoked: bool
 ) -> list[schemas.SupportClaim]:
-    learner_id = await merges.reader_of(conn, learner_id)
-    rows = await repository.claims_for_support(conn, learner_id, include_revoked=include_revoked)
-    return [to_support_claim(r) for r in rows]
+    learner_id = await merges.survivor_of(conn, learner_id)
+    listed = await claims_repository.claims_for_support(conn, learner_id, include_revoked=include_revoked)
+    return [to_support_claim(item) for item in listed]

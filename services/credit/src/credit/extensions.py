@@ -2,8 +2,8 @@
 
 The extension in force lives in `claim_window_extensions` (re-granting replaces it) and `domain.window_closes` honours
 it; every grant and withdrawal is also kept in `claim_window_extension_history`. No event is published: the window
-matters only to credit. Writes go to the account that owns the learner's records (`merges.owner_of`), so an extension
-granted under a merged account's id lands on the survivor.
+matters only to credit. Writes go to the account that owns the learner's records (the kit's `merges.owner_of`), so an
+extension granted under a merged account's id lands on the survivor.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import uuid
 
 import asyncpg
 
-from credit import domain, merges, repository, schemas
-from credit.service import claimable_activity, to_participation, utcnow
+from credit import domain, extensions_repository, repository, schemas
+from opencme_kit import db, errors, merges
 from opencme_kit.auth import Principal
-from opencme_kit.problems import Problem, not_found
+from opencme_kit.clock import utcnow
 
 
 def to_extension(row: asyncpg.Record, activity_title: str) -> schemas.Extension:
@@ -32,7 +32,7 @@ def to_extension(row: asyncpg.Record, activity_title: str) -> schemas.Extension:
 
 async def grant_extension(
     *,
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     learner_id: uuid.UUID,
     activity_id: uuid.UUID,
     request: schemas.ExtensionRequest,
@@ -41,24 +41,11 @@ async def grant_extension(
     async with conn.transaction():
         activity = await repository.get_activity(conn, activity_id)
         if activity is None:
-            raise not_found("activity")
-        owner = await merges.owner_of(conn, learner_id)
+            raise errors.NotFound(None, "activity not found")
+        owner = await merges.owner_of(conn, learner_id, shared=True)
         participation = await repository.participation(conn, owner, activity_id)
-        try:
-            domain.decide_extension(
-                claimable_activity(activity),
-                to_participation(participation),
-                until=request.until,
-                today=utcnow().date(),
-            )
-        except domain.ClaimRefused as refused:
-            raise Problem(
-                refused.status,
-                "Extension refused",
-                f"{refused.field}: {refused.reason}",
-                errors=[{"field": refused.field, "reason": refused.reason}],
-            ) from refused
-        row = await repository.upsert_extension(
+        domain.decide_extension(activity, participation, until=request.until, today=utcnow().date())
+        row = await extensions_repository.upsert_extension(
             conn,
             learner_id=owner,
             activity_id=activity_id,
@@ -66,21 +53,21 @@ async def grant_extension(
             reason=request.reason,
             granted_by=support.id,
         )
-        await repository.record_extension_history(conn, row, action="granted", acted_by=support.id)
-    return to_extension(row, activity["title"])
+        await extensions_repository.record_extension_history(conn, row, action="granted", acted_by=support.id)
+    return to_extension(row, activity.title)
 
 
-async def list_extensions(*, conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[schemas.Extension]:
-    learner_id = await merges.reader_of(conn, learner_id)
-    return [to_extension(r, r["activity_title"]) for r in await repository.extensions_of(conn, learner_id)]
+async def list_extensions(*, conn: db.Connection, learner_id: uuid.UUID) -> list[schemas.Extension]:
+    learner_id = await merges.survivor_of(conn, learner_id)
+    return [to_extension(r, r["activity_title"]) for r in await extensions_repository.extensions_of(conn, learner_id)]
 
 
 async def withdraw_extension(
-    *, conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID, support: Principal
+    *, conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID, support: Principal
 ) -> None:
     async with conn.transaction():
-        owner = await merges.owner_of(conn, learner_id)
-        row = await repository.delete_extension(conn, owner, activity_id)
+        owner = await merges.owner_of(conn, learner_id, shared=True)
+        row = await extensions_repository.delete_extension(conn, owner, activity_id)
         if row is None:
-            raise not_found("claim-window extension for this learner and activity")
-        await repository.record_extension_history(conn, row, action="withdrawn", acted_by=support.id)
+            raise errors.NotFound(None, "claim-window extension for this learner and activity not found")
+        await extensions_repository.record_extension_history(conn, row, action="withdrawn", acted_by=support.id)

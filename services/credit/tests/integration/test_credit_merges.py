@@ -9,16 +9,16 @@ from decimal import Decimal
 
 import pytest
 
-from credit import merges, repository, service
-from credit.config import MIGRATIONS, Settings
-from credit.consumers import register_consumers
+from credit import repository, service
+from credit.config import MIGRATIONS, SERVICE, Settings
+from credit.consumers import HANDLERS
 from credit.main import create_app
 from credit.schemas import ClaimRequest
 from devstack.testing import TokenMint, running_app
 from opencme_contracts import events, new_envelope
-from opencme_kit import db
+from opencme_kit import db, merges
 from opencme_kit.auth import Principal, TokenVerifier
-from opencme_kit.messaging import Rejected, create_broker
+from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
 
 AMA = "AMA_PRA_1"
 ENDED = datetime.now(UTC) - timedelta(days=2)
@@ -109,8 +109,10 @@ async def pool(dsn):
 
 
 @pytest.fixture
-def consumer(pool, infra):
-    consumer = register_consumers(create_broker(infra.kafka_bootstrap, client_id="credit-test"))
+def consumer(dsn, pool, infra):
+    settings = Settings(database_url=dsn, kafka_bootstrap_servers=infra.kafka_bootstrap)
+    broker = create_broker(infra.kafka_bootstrap, client_id="credit-test")
+    consumer = InboxConsumer(broker, service=SERVICE, handlers=HANDLERS, settings=settings)
     consumer.pool = pool
     return consumer
 
@@ -294,6 +296,8 @@ async def test_a_claim_made_with_the_merged_accounts_token_is_the_survivors_and_
         seen_with_stale_token = (await client.get("/transcript", headers=stale)).json()
 
     assert again.status_code == 409, again.text
+    assert again.json()["title"] == "Already claimed"
+    assert [e["field"] for e in again.json()["errors"]] == ["activity_id"]
     assert new.status_code == 201, new.text
     assert {r["id"] for r in await rows_of(pool, "claims", survivor)} == {kept.id, uuid.UUID(new.json()["id"])}
     assert await rows_of(pool, "claims", merged) == []
@@ -361,11 +365,23 @@ async def test_a_merge_into_itself_or_back_into_a_merged_account_is_rejected(poo
         await deliver(consumer, account_merged(b, a))
 
 
+async def test_a_merge_of_an_account_already_merged_elsewhere_is_rejected_and_moves_nothing(pool, consumer):
+    merged, survivor, other, act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await deliver(consumer, activity_published(act), registration_confirmed(survivor, act))
+    await deliver(consumer, account_merged(merged, survivor))
+    with pytest.raises(Rejected, match="already merged"):
+        await deliver(consumer, account_merged(merged, other))
+    async with pool.acquire() as conn:
+        assert await merges.survivor_of(conn, merged) == survivor
+    assert [r["activity_id"] for r in await rows_of(pool, "registrations", survivor)] == [act]
+    assert await rows_of(pool, "registrations", other) == []
+
+
 async def test_a_merge_waits_for_a_write_in_flight_for_the_merged_learner_and_then_moves_it(pool, consumer):
     merged, survivor, act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await deliver(consumer, activity_published(act))
     async with pool.acquire() as conn, conn.transaction():
-        owner = await merges.owner_of(conn, merged)
+        owner = await merges.owner_of(conn, merged, shared=True)  # as credit's writers ask
         merge = asyncio.create_task(consumer.deliver(account_merged(merged, survivor)))
         await asyncio.sleep(0.3)
         assert not merge.done()

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from credit import domain
+from opencme_kit import errors
 
 AMA = "AMA_PRA_1"
 
@@ -70,9 +71,9 @@ def test_a_credit_type_the_activity_does_not_offer_is_refused():
 
 def test_grand_rounds_need_the_event_code_first():
     rounds = activity(format="grand_rounds", requires_event_code=True)
-    with pytest.raises(domain.ClaimRefused) as refused:
+    with pytest.raises(domain.NotEligible) as refused:
         decide(act=rounds)
-    assert refused.value.status == 403 and "event code" in refused.value.reason
+    assert isinstance(refused.value, errors.Forbidden) and "event code" in refused.value.reason
     attended = domain.Participation(registered=False, attended_on=date(2026, 3, 6), extension_until=None)
     completed_on, _ = decide(act=rounds, participation=attended)
     assert completed_on == date(2026, 3, 6)
@@ -80,7 +81,7 @@ def test_grand_rounds_need_the_event_code_first():
 
 def test_a_live_course_without_registration_points_to_the_email_used_to_register():
     nobody = domain.Participation(registered=False, attended_on=None, extension_until=None)
-    with pytest.raises(domain.ClaimRefused, match="another email"):
+    with pytest.raises(domain.NotEligible, match="another email"):
         decide(participation=nobody)
 
 
@@ -118,13 +119,13 @@ def test_an_extension_must_end_after_the_learners_normal_window():
     assert domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 25), today=date(2026, 4, 20)) == date(
         2026, 4, 3
     )
-    with pytest.raises(domain.ClaimRefused) as refused:
+    with pytest.raises(domain.ExtensionRefused) as refused:
         domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 3), today=date(2026, 3, 20))
     assert refused.value.field == "until" and "2026-04-03" in refused.value.reason
 
 
 def test_an_extension_ending_in_the_past_is_refused():
-    with pytest.raises(domain.ClaimRefused) as refused:
+    with pytest.raises(domain.ExtensionRefused) as refused:
         domain.decide_extension(activity(), REGISTERED, until=date(2026, 4, 19), today=date(2026, 4, 20))
     assert refused.value.field == "until" and "past" in refused.value.reason
 
@@ -157,20 +158,20 @@ def test_a_correction_follows_the_claims_amount_rules_and_ignores_the_window():
         ({"ACPE": Decimal("1")}, "credits.ACPE"),
         ({}, "credits"),
     ):
-        with pytest.raises(domain.ClaimRefused) as refused:
+        with pytest.raises(domain.CorrectionRefused) as refused:
             correct(requested)
-        assert (refused.value.field, refused.value.status) == (field, 422)
+        assert refused.value.field == field and isinstance(refused.value, errors.Invalid)
 
 
 def test_a_correction_that_changes_nothing_is_a_conflict():
-    with pytest.raises(domain.ClaimRefused) as refused:
+    with pytest.raises(domain.NothingToCorrect) as refused:
         correct({AMA: Decimal("3.00")}, current={AMA: Decimal("3")}, current_boards={"ABIM"}, share_permission=True)
-    assert (refused.value.field, refused.value.status) == ("credits", 409)
+    assert refused.value.field == "credits" and isinstance(refused.value, errors.Conflict)
     assert correct({AMA: Decimal("3")}, current_boards={"ABIM"}, moc_boards=set(), share_permission=True)
 
 
 def test_a_correction_cannot_add_a_board_the_learner_did_not_permit_sharing_with():
-    with pytest.raises(domain.ClaimRefused) as refused:
+    with pytest.raises(domain.CorrectionRefused) as refused:
         correct({AMA: Decimal("3")}, moc_boards={"ABIM"}, share_permission=False)
     assert refused.value.field == "moc_boards" and "permission" in refused.value.reason
     assert correct({AMA: Decimal("3")}, moc_boards={"ABIM"}, share_permission=True)

@@ -1,0 +1,15 @@
+"""The dependencies board reporting's routes take: a connection, the caller, the settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from board_reporting.config import Settings
+from opencme_kit.auth import CurrentUser, SupportOnly
+from opencme_kit.service import ConnDep, settings_of
+
+__all__ = ["ConnDep", "CurrentUser", "SettingsDep", "SupportOnly"]
+
+SettingsDep = Annotated[Settings, Depends(settings_of)]

@@ -1,0 +1,15 @@
+"""What the catalog's routes depend on, as Annotated aliases: a connection, the caller, the settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from catalog.config import Settings
+from opencme_kit.auth import CurrentUser, StaffOnly
+from opencme_kit.service import ConnDep, settings_of
+
+__all__ = ["ConnDep", "CurrentUser", "SettingsDep", "StaffOnly"]
+
+SettingsDep = Annotated[Settings, Depends(settings_of)]

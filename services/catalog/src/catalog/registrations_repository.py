@@ -1,0 +1,111 @@
+"""SQL of registrations: a learner's, a cancel, and what an account merge does to them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from opencme_kit import db
+
+
+async def live_registration(
+    conn: db.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id FROM registrations WHERE activity_id = $1 AND learner_id = $2 AND status = 'confirmed'",
+        activity_id,
+        learner_id,
+    )
+
+
+async def insert_registration(
+    conn: db.Connection,
+    *,
+    registration_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    learner_id: uuid.UUID,
+    email: str,
+    category: str,
+    fee_cents: int,
+    payment_status: str,
+    at: datetime,
+) -> str:
+    return await conn.fetchval(
+        """INSERT INTO registrations (id, number, activity_id, learner_id, email, attendee_category, fee_cents,
+               payment_status, created_at)
+           VALUES ($1, 'R-' || to_char($8::timestamptz, 'YYYY') || '-' || nextval('registration_numbers'),
+                   $2, $3, $4, $5, $6, $7, $8)
+           RETURNING number""",
+        registration_id,
+        activity_id,
+        learner_id,
+        email,
+        category,
+        fee_cents,
+        payment_status,
+        at,
+    )
+
+
+async def registrations_of(conn: db.Connection, learner_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT r.*, a.title AS activity_title FROM registrations r JOIN activities a ON a.id = r.activity_id
+           WHERE r.learner_id = $1 ORDER BY r.created_at DESC""",
+        learner_id,
+    )
+
+
+async def get_registration(
+    conn: db.Connection, registration_id: uuid.UUID, *, for_update: bool = False
+) -> asyncpg.Record | None:
+    """The registration with its activity's title and start; locked when `for_update`, so two cancels queue."""
+    lock = "FOR UPDATE OF r" if for_update else ""
+    return await conn.fetchrow(
+        f"""SELECT r.*, a.title AS activity_title, a.starts_at AS activity_starts_at
+            FROM registrations r JOIN activities a ON a.id = r.activity_id WHERE r.id = $1 {lock}""",
+        registration_id,
+    )
+
+
+async def cancel_registration(
+    conn: db.Connection, registration_id: uuid.UUID, *, by: uuid.UUID, at: datetime
+) -> asyncpg.Record:
+    """Cancels a live registration (its seat is free again); payment_status stays as it was.
+
+    The caller holds the row (get_registration for_update) and has seen it live.
+    """
+    cancelled = await conn.fetchrow(
+        """UPDATE registrations SET status = 'cancelled', cancelled_at = $3, cancelled_by = $2
+           WHERE id = $1 AND status = 'confirmed'
+           RETURNING id, learner_id, activity_id, cancelled_at""",
+        registration_id,
+        by,
+        at,
+    )
+    assert cancelled is not None, f"registration {registration_id} was not live"
+    return cancelled
+
+
+async def cancel_duplicate_registrations(
+    conn: db.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID, at: datetime
+) -> list[asyncpg.Record]:
+    """Cancels the merged learner's live registrations for activities the survivor is registered for too."""
+    return await conn.fetch(
+        """UPDATE registrations m SET status = 'cancelled', cancelled_at = $3
+           WHERE m.learner_id = $1 AND m.status = 'confirmed'
+             AND EXISTS (SELECT 1 FROM registrations s
+                         WHERE s.learner_id = $2 AND s.activity_id = m.activity_id AND s.status = 'confirmed')
+           RETURNING m.id, m.learner_id, m.activity_id, m.cancelled_at""",
+        merged_id,
+        surviving_id,
+        at,
+    )
+
+
+async def move_registrations(conn: db.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> int:
+    result = await conn.execute(
+        "UPDATE registrations SET learner_id = $2 WHERE learner_id = $1", merged_id, surviving_id
+    )
+    return int(result.split()[-1])
