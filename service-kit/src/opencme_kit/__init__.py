@@ -1,5 +1,6 @@
-"""The service kit: outbox, inbox consumers, problem+json errors, token checks, logs and health.
+"""The service kit (opencme-kit): what every OpenCME service needs and that holds no service's business rule.
 
-Canonical copy. Every service carries an identical copy in `src/<service>/kit/` so that it installs and runs with
-only `contracts` beside it; `python service-kit/sync.py` refreshes the copies and a test fails when one drifts.
+The outbox and its relay, the inbox consumer with its dead-letter topic, problem+json errors and domain refusals,
+token checks, JSON logs with correlation ids, merged-account resolution, migrations and the API/worker assembly.
+Every service depends on this package (and on opencme-contracts) and on nothing else of the repository.
 """

@@ -16,8 +16,9 @@ class Refusal(Exception):
 
     title = "Refused"
 
-    def __init__(self, field: str | None, reason: str) -> None:
-        super().__init__(f"{field}: {reason}" if field else reason)
+    def __init__(self, field: str | None, reason: str, *, detail: str | None = None) -> None:
+        """`detail`, when given, is the sentence for the whole answer; by default it is "field: reason"."""
+        super().__init__(detail or (f"{field}: {reason}" if field else reason))
         self.field = field
         self.reason = reason
 
