@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors
 
@@ -77,6 +78,13 @@ _REFUSAL_STATUS: tuple[tuple[type[errors.Refusal], int], ...] = (
 )
 
 
+def _reason(error: Any) -> str:
+    # A validator's own sentence, without pydantic's "Value error, " in front of it.
+    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error.get("msg", "invalid"))
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or str(loc[0] if loc else "request")
@@ -105,9 +113,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field_name(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid")} for e in exc.errors()
-        ]
+        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "reason": _reason(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return _response(request, 422, "Invalid request", detail, errors=errors)
 
@@ -124,7 +130,43 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _response(request, 500, "Internal Server Error", "an unexpected error occurred; it has been logged")
+    # Innermost of the kit's middleware: a bug answers 500 here, so the server never sees the exception.
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an unexpected exception with a problem+json 500 on a connection that stays open.
+
+    Starlette's own last-resort handler answers and then re-raises, and uvicorn closes the keep-alive connection; the
+    gateway, which pools upstream connections, would then send the next request (another user's) down the closed
+    one and answer it 502, and a POST is never retried. Catching the exception here keeps one failure to one request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # half an answer went out: only closing the connection can tell the client
+                raise
+            body = {
+                "type": "about:blank",
+                "title": "Internal Server Error",
+                "status": 500,
+                "instance": scope.get("path", ""),
+                "detail": "an unexpected error occurred; it has been logged",
+            }
+            await JSONResponse(body, status_code=500, media_type=MEDIA_TYPE)(scope, receive, send)

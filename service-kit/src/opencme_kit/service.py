@@ -107,8 +107,8 @@ def build_api(
 
     app = FastAPI(title=f"OpenCME {service}", description=description, lifespan=lifespan, version="0.1.0")
     app.state.settings = settings
+    problems.install(app)  # its middleware first: the correlation id (added after, so outside it) is set in its logs
     app.add_middleware(logs.CorrelationIdMiddleware)
-    problems.install(app)
     app.include_router(_health_router())
     for router in routers:
         app.include_router(router)
