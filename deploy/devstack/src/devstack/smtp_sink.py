@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MaildirHandler:
-    """aiosmtpd handler that writes each accepted message into `maildir`."""
+    """aiosmtpd handler that writes each accepted message into `maildir` (and into `index`, when one is kept)."""
 
-    def __init__(self, maildir: Path) -> None:
+    def __init__(self, maildir: Path, index: MailIndex | None = None) -> None:
         self.maildir = Path(maildir)
         self.maildir.mkdir(parents=True, exist_ok=True)
+        self.index = index
         self._lock = threading.Lock()
         self._last_ns = 0
 
@@ -70,8 +71,14 @@ class MaildirHandler:
 
     def store(self, content: bytes, sidecar: dict[str, Any]) -> str:
         message_id = self._next_id()
+        # The headers a listing shows go into the sidecar, so listing never parses a message again, even after a
+        # restart.
+        headers = BytesHeaderParser(policy=policy.default).parsebytes(content)
+        sidecar = {**sidecar, "from": _header(headers, "From"), "subject": _header(headers, "Subject")}
         _atomic_write(self.maildir / f"{message_id}.json", json.dumps(sidecar).encode())
         _atomic_write(self.maildir / f"{message_id}.eml", content)
+        if self.index is not None:
+            self.index.add(_summary(message_id, sidecar))
         return message_id
 
 
@@ -103,7 +110,7 @@ class Stored:
         }
 
 
-def _header(message: EmailMessage, name: str) -> str | None:
+def _header(message: Message, name: str) -> str | None:
     value = message.get(name)
     return None if value is None else str(value)
 
@@ -121,27 +128,96 @@ def _load(maildir: Path, message_id: str) -> Stored | None:
     except (FileNotFoundError, ValueError):
         # An .eml dropped in by hand: fall back to the headers.
         envelope = {"mail_from": None, "rcpt_tos": [a.addr_spec for a in getattr(message.get("To"), "addresses", ())]}
-    ns = int(message_id.split("-", 1)[0])
     return Stored(
         id=message_id,
-        received_at=_EPOCH + timedelta(microseconds=ns // 1000),
+        received_at=_received_at(message_id),
         envelope_from=envelope.get("mail_from"),
         envelope_to=list(envelope.get("rcpt_tos", [])),
         message=message,
     )
 
 
-def _list(maildir: Path, to: str | None) -> list[Stored]:
-    wanted = to.strip().casefold() if to else None
-    found = []
-    for path in sorted(maildir.glob("*.eml"), reverse=True):
-        stored = _load(maildir, path.stem)
-        if stored is None:  # deleted meanwhile
-            continue
-        if wanted is not None and wanted not in (r.casefold() for r in stored.envelope_to):
-            continue
-        found.append(stored)
-    return found
+def _received_at(message_id: str) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(message_id.split("-", 1)[0]) // 1000)
+
+
+def _summary(message_id: str, sidecar: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "received_at": _received_at(message_id).isoformat(),
+        "from": sidecar.get("from"),
+        "envelope_from": sidecar.get("mail_from"),
+        "to": list(sidecar.get("rcpt_tos", [])),
+        "subject": sidecar.get("subject"),
+    }
+
+
+class MailIndex:
+    """What a listing shows of each stored message, newest first, kept in memory.
+
+    Messages this process stores are added as they arrive. `refresh` reconciles with the folder (messages of an
+    earlier run, ones dropped in or deleted by hand): one directory listing, and only messages not seen before are
+    read, from their small sidecar, or from their headers when the sidecar predates the summary in it. With tens of
+    thousands of messages a listing costs a directory scan and a filter, not a parse of every message.
+    """
+
+    def __init__(self, maildir: Path) -> None:
+        self.maildir = Path(maildir)
+        self._summaries: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self.read_from_disk = 0  # messages whose summary had to be read from the folder (tests watch it)
+
+    def add(self, summary: dict[str, Any]) -> None:
+        with self._lock:
+            self._summaries[summary["id"]] = summary
+
+    def refresh(self) -> None:
+        present = {entry.name[:-4] for entry in os.scandir(self.maildir) if entry.name.endswith(".eml")}
+        with self._lock:
+            known = set(self._summaries)
+        for gone in known - present:
+            self._summaries.pop(gone, None)
+        for message_id in present - known:
+            summary = self._read(message_id)
+            if summary is not None:
+                self.add(summary)
+
+    def _read(self, message_id: str) -> dict[str, Any] | None:
+        if not _ID.match(message_id):
+            return None
+        self.read_from_disk += 1
+        try:
+            sidecar = json.loads((self.maildir / f"{message_id}.json").read_text())
+        except (FileNotFoundError, ValueError):
+            sidecar = {}
+        if "subject" not in sidecar:  # an older sidecar, or an .eml dropped in by hand: read the headers
+            try:
+                with (self.maildir / f"{message_id}.eml").open("rb") as raw:
+                    headers = BytesHeaderParser(policy=policy.default).parse(raw)
+            except FileNotFoundError:
+                return None
+            to = getattr(headers.get("To"), "addresses", ())
+            sidecar = {
+                "mail_from": sidecar.get("mail_from"),
+                "rcpt_tos": sidecar.get("rcpt_tos") or [a.addr_spec for a in to],
+                "from": _header(headers, "From"),
+                "subject": _header(headers, "Subject"),
+            }
+        return _summary(message_id, sidecar)
+
+    def list(self, to: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+        self.refresh()
+        wanted = to.strip().casefold() if to else None
+        with self._lock:
+            ordered = sorted(self._summaries, reverse=True)
+            summaries = [self._summaries[i] for i in ordered]
+        if wanted is not None:
+            summaries = [s for s in summaries if wanted in (r.casefold() for r in s["to"])]
+        return summaries if limit is None else summaries[:limit]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._summaries.clear()
 
 
 def _text_of(part: Message) -> str:
@@ -177,6 +253,7 @@ def _details(stored: Stored) -> dict[str, Any]:
 
 # --- HTTP --------------------------------------------------------------------------------------------------------
 
+PAGE_SIZE = 500  # rows on the inbox page
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
 # The html part is shown on its own page, sandboxed: no scripts, no remote loads, but its links can be clicked.
@@ -212,10 +289,12 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(document, headers={"Content-Security-Policy": _PAGE_CSP})
 
 
-def create_http_app(maildir: Path) -> FastAPI:
+def create_http_app(maildir: Path, index: MailIndex | None = None) -> FastAPI:
     maildir = Path(maildir)
     maildir.mkdir(parents=True, exist_ok=True)
+    index = index or MailIndex(maildir)
     app = FastAPI(title="OpenCME SMTP sink", description="Every email the dev stack sent.")
+    app.state.index = index
 
     def get(message_id: str) -> Stored:
         stored = _load(maildir, message_id)
@@ -224,9 +303,12 @@ def create_http_app(maildir: Path) -> FastAPI:
         return stored
 
     @app.get("/messages")
-    def list_messages(to: str | None = Query(None, description="envelope recipient, case-insensitive")) -> list[dict]:
+    def list_messages(
+        to: str | None = Query(None, description="envelope recipient, case-insensitive"),
+        limit: int | None = Query(None, ge=1, description="at most this many, newest first"),
+    ) -> list[dict[str, Any]]:
         """Received messages, newest first."""
-        return [s.summary() for s in _list(maildir, to)]
+        return index.list(to, limit=limit)
 
     @app.get("/messages/{message_id}")
     def message_details(message_id: str) -> dict[str, Any]:
@@ -247,22 +329,29 @@ def create_http_app(maildir: Path) -> FastAPI:
             path.unlink(missing_ok=True)
             (maildir / f"{path.stem}.json").unlink(missing_ok=True)
             deleted += 1
+        index.clear()
         return {"deleted": deleted}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def inbox(to: str | None = None) -> HTMLResponse:
+        shown = index.list(to, limit=PAGE_SIZE)
         rows = "".join(
-            f"<tr><td>{html.escape(s.received_at.strftime('%Y-%m-%d %H:%M:%S'))}</td>"
-            f"<td>{html.escape(', '.join(s.envelope_to))}</td>"
-            f'<td><a href="/view/{s.id}">{html.escape(_header(s.message, "Subject") or "(no subject)")}</a></td></tr>'
-            for s in _list(maildir, to)
+            f"<tr><td>{html.escape(s['received_at'][:19].replace('T', ' '))}</td>"
+            f"<td>{html.escape(', '.join(s['to']))}</td>"
+            f'<td><a href="/view/{s["id"]}">{html.escape(s["subject"] or "(no subject)")}</a></td></tr>'
+            for s in shown
         )
         form = (
             f'<form method="get" action="/">Recipient: <input name="to" value="{html.escape(to or "", quote=True)}">'
             ' <button>Filter</button> <a href="/">all</a></form>'
         )
         table = f"<table><tr><th>received (UTC)</th><th>to</th><th>subject</th></tr>{rows}</table>"
-        return _page("Mail", f"<h1>Mail sent by OpenCME</h1>{form}{table if rows else '<p>No messages.</p>'}")
+        more = (
+            f"<p>The newest {PAGE_SIZE} are shown; filter by recipient for older ones.</p>"
+            if len(shown) == PAGE_SIZE
+            else ""
+        )
+        return _page("Mail", f"<h1>Mail sent by OpenCME</h1>{form}{more}{table if rows else '<p>No messages.</p>'}")
 
     @app.get("/view/{message_id}", response_class=HTMLResponse, include_in_schema=False)
     def view(message_id: str) -> HTMLResponse:
@@ -321,11 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     # they also end the process after uvicorn's graceful shutdown — through the `finally` that stops the SMTP side.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    controller = Controller(MaildirHandler(args.dir), hostname=args.host, port=args.smtp_port)
+    index = MailIndex(args.dir)
+    controller = Controller(MaildirHandler(args.dir, index), hostname=args.host, port=args.smtp_port)
     try:
         controller.start()
         log.info("SMTP on %s:%d, storing in %s", args.host, args.smtp_port, args.dir)
-        server = uvicorn.Server(uvicorn.Config(create_http_app(args.dir), host=args.host, port=args.http_port))
+        server = uvicorn.Server(uvicorn.Config(create_http_app(args.dir, index), host=args.host, port=args.http_port))
         server.run()
     except KeyboardInterrupt:
         pass
