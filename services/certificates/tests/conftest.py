@@ -1,12 +1,12 @@
 import pytest
 from certificates_testing import MINT
 
-from certificates.config import Settings
-from certificates.consumers import register_consumers
+from certificates.config import SERVICE, Settings
+from certificates.consumers import HANDLERS
 from certificates.main import create_app
 from devstack.testing import running_app
 from opencme_kit.auth import TokenVerifier
-from opencme_kit.messaging import create_broker
+from opencme_kit.messaging import InboxConsumer, create_broker
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,9 @@ async def service(make_database, infra):
         public_base_url="https://cme.example.org",
     )
     app = create_app(settings)
-    consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
+    consumer = InboxConsumer(
+        create_broker(infra.kafka_bootstrap, "test"), service=SERVICE, handlers=HANDLERS, settings=settings
+    )
     async with running_app(app, jwks=MINT.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
         consumer.pool = app.state.pool
         client.app, client.consumer = app, consumer

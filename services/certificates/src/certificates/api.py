@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from certificates import repository, schemas, service, transcripts
-from opencme_kit.auth import CurrentUser
-from opencme_kit.service import ConnDep
+from certificates import schemas, service, transcripts
+from certificates.deps import ConnDep, CurrentUser, SettingsDep
 
 router = APIRouter()
 
-PDF = {200: {"content": {"application/pdf": {}}}}
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
 LearnerParam = Annotated[uuid.UUID | None, Query(description="Support and admin: the learner acted for.")]
 FromParam = Annotated[date | None, Query(alias="from", description="First completion date included (YYYY-MM-DD).")]
 ToParam = Annotated[date | None, Query(alias="to", description="Last completion date included (YYYY-MM-DD).")]
@@ -31,7 +30,7 @@ def _pdf(content: bytes, filename: str) -> Response:
 @router.get("/certificates/mine", response_model=list[schemas.Certificate])
 async def my_certificates(conn: ConnDep, learner: CurrentUser) -> list[schemas.Certificate]:
     """The signed-in learner's current certificates, newest first (a superseded one only through its replacement)."""
-    return [service.to_summary(r) for r in await repository.certificates_of(conn, learner.id)]
+    return await service.my_certificates(conn, learner)
 
 
 @router.post("/certificates/bundle", response_class=Response, responses=PDF)
@@ -49,8 +48,8 @@ async def certificates_bundle(
 
 @router.get("/transcript", response_model=schemas.Transcript)
 async def transcript(
-    request: Request,
     conn: ConnDep,
+    settings: SettingsDep,
     user: CurrentUser,
     since: FromParam = None,
     until: ToParam = None,
@@ -60,13 +59,13 @@ async def transcript(
     optional, inclusive), oldest first, with totals per credit type. Support and admin may name another learner
     with `learner_id`."""
     owner = await transcripts.learner_for(conn, user, learner_id)
-    return await transcripts.transcript(conn, owner, since, until, request.app.state.settings)
+    return await transcripts.transcript(conn, owner, since, until, settings)
 
 
 @router.get("/transcript.pdf", response_class=Response, responses=PDF)
 async def transcript_pdf(
-    request: Request,
     conn: ConnDep,
+    settings: SettingsDep,
     user: CurrentUser,
     since: FromParam = None,
     until: ToParam = None,
@@ -74,7 +73,7 @@ async def transcript_pdf(
 ) -> Response:
     """The transcript (same content as `GET /transcript`) as a printable PDF, dated the day it is printed."""
     owner = await transcripts.learner_for(conn, user, learner_id)
-    content = await transcripts.transcript(conn, owner, since, until, request.app.state.settings)
+    content = await transcripts.transcript(conn, owner, since, until, settings)
     return _pdf(await transcripts.transcript_pdf(content), f"transcript-{content.printed_on.isoformat()}.pdf")
 
 

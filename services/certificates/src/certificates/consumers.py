@@ -1,61 +1,60 @@
-"""What the certificates service does with events: learner names (versioned), and a certificate per claim."""
+"""What the certificates service does with events: learner names (versioned), a certificate per claim, revocations
+and merged accounts. Each handler runs inside its inbox transaction; the worker subscribes HANDLERS."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-from faststream.kafka import KafkaBroker
-
 from certificates import replacements, service
-from certificates.config import SERVICE, Settings
-from opencme_contracts import Envelope, events
-from opencme_kit.messaging import InboxConsumer
+from certificates.config import Settings
+from opencme_contracts import AccountMerged, CreditClaimed, CreditRevoked, Envelope, ProfileUpdated, UserRegistered
+from opencme_kit import db
+from opencme_kit.messaging import Handler
 
 
-def register_consumers(broker: KafkaBroker, settings: Settings) -> InboxConsumer:
-    consumer = InboxConsumer(broker, service=SERVICE)
+async def on_user_registered(conn: db.Connection, envelope: Envelope[UserRegistered], settings: Settings) -> None:
+    """Remember the learner's first name version; issue claims that were waiting for it."""
+    event = envelope.data
+    await replacements.record_profile_version(
+        conn,
+        learner_id=event.user_id,
+        version=event.profile_version,
+        effective_at=event.registered_at,
+        profile=event.profile,
+        settings=settings,
+    )
 
-    @consumer.handle("user.registered")
-    async def on_user_registered(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """Remember the learner's first name version; issue claims that were waiting for it."""
-        event: events.UserRegistered = envelope.data
-        await replacements.record_profile_version(
-            conn,
-            learner_id=event.user_id,
-            version=event.profile_version,
-            effective_at=event.registered_at,
-            profile=event.profile,
-            settings=settings,
-        )
 
-    @consumer.handle("profile.updated")
-    async def on_profile_updated(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """Keep every name version: future certificates show the new name, issued ones never change; a change that took
-        effect before a claim but arrived after its certificate gets a replacement certificate."""
-        event: events.ProfileUpdated = envelope.data
-        await replacements.record_profile_version(
-            conn,
-            learner_id=event.user_id,
-            version=event.version,
-            effective_at=event.effective_at,
-            profile=event.profile,
-            settings=settings,
-        )
+async def on_profile_updated(conn: db.Connection, envelope: Envelope[ProfileUpdated], settings: Settings) -> None:
+    """Keep every name version; a change effective before a claim that arrives after its certificate replaces it."""
+    event = envelope.data
+    await replacements.record_profile_version(
+        conn,
+        learner_id=event.user_id,
+        version=event.version,
+        effective_at=event.effective_at,
+        profile=event.profile,
+        settings=settings,
+    )
 
-    @consumer.handle("credit.claimed")
-    async def on_credit_claimed(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """Render and freeze the claim's certificate, then announce it."""
-        await service.issue_or_hold(conn, envelope.data, settings)
 
-    @consumer.handle("credit.revoked")
-    async def on_credit_revoked(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """A revoked claim's current certificate stays on record but no longer verifies as valid."""
-        await service.revoke_claim(conn, envelope.data)
+async def on_credit_claimed(conn: db.Connection, envelope: Envelope[CreditClaimed], settings: Settings) -> None:
+    """Render and freeze the claim's certificate, then announce it."""
+    await service.issue_or_hold(conn, envelope.data, settings)
 
-    @consumer.handle("account.merged")
-    async def on_account_merged(conn: asyncpg.Connection, envelope: Envelope[Any]) -> None:
-        """The help desk merged two accounts of one learner: the survivor now owns the merged account's certificates."""
-        await service.merge_accounts(conn, envelope.data, settings)
 
-    return consumer
+async def on_credit_revoked(conn: db.Connection, envelope: Envelope[CreditRevoked], settings: Settings) -> None:
+    """A revoked claim's current certificate stays on record but no longer verifies as valid."""
+    await service.revoke_claim(conn, envelope.data)
+
+
+async def on_account_merged(conn: db.Connection, envelope: Envelope[AccountMerged], settings: Settings) -> None:
+    """The help desk merged two accounts of one learner: the survivor now owns the merged account's certificates."""
+    await service.merge_accounts(conn, envelope.data, settings)
+
+
+HANDLERS: dict[str, Handler] = {
+    "user.registered": on_user_registered,
+    "profile.updated": on_profile_updated,
+    "credit.claimed": on_credit_claimed,
+    "credit.revoked": on_credit_revoked,
+    "account.merged": on_account_merged,
+}

@@ -1,10 +1,16 @@
-"""Certificate rules, free of I/O: which name a certificate shows, numbers, codes and wording."""
+"""Certificate rules, free of I/O: which name a certificate shows, what it says, numbers, codes and wording."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Literal
+
+from certificates.content import CertificateContent, IssuedCredit
+from opencme_contracts import events
+from opencme_kit import errors
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -66,10 +72,140 @@ def name_for_claim(own: list[NameVersion], survivor: list[NameVersion], moment: 
     return None
 
 
-def prints_differently(content: dict[str, object], name: NameVersion) -> bool:
+def prints_differently(content: CertificateContent, name: NameVersion) -> bool:
     """Would `name` print differently from the issued certificate `content`? (A certificate prints the full name and
     the degree from the profile; other profile fields, such as the email, never reach it.)"""
-    return (content["learner_name"], content.get("learner_degree")) != (name.full_name, name.degree)
+    return (content.learner_name, content.learner_degree) != (name.full_name, name.degree)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a certificate answers and was rendered from: who claimed and when, and the name version it prints (whose
+    profile, which version). Certificates issued before migration 004 did not keep it."""
+
+    claimant_id: uuid.UUID
+    claimed_at: datetime
+    profile_learner_id: uuid.UUID
+    profile_version: int
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate as stored: frozen content, the account holding it now (`owner_id`), and where it stands."""
+
+    id: uuid.UUID
+    number: str
+    verification_code: str
+    claim_id: uuid.UUID
+    owner_id: uuid.UUID
+    activity_id: uuid.UUID
+    content: CertificateContent
+    issued_at: datetime
+    completed_on: date
+    basis: Basis | None
+    revoked_at: datetime | None = None
+    superseded_by: uuid.UUID | None = None
+    replaces: uuid.UUID | None = None
+
+    @property
+    def status(self) -> Literal["valid", "revoked", "superseded"]:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "superseded" if self.superseded_by is not None else "valid"
+
+    def issued_event(self) -> events.CertificateIssued:
+        # Addressed to the owner, so notifications writes to the account the learner still signs in with.
+        return events.CertificateIssued(
+            certificate_id=self.id,
+            certificate_number=self.number,
+            verification_code=self.verification_code,
+            claim_id=self.claim_id,
+            learner_id=self.owner_id,
+            activity_id=self.activity_id,
+            activity_title=self.content.activity_title,
+            issued_at=self.issued_at,
+        )
+
+
+def verification_url(public_base_url: str, code: str) -> str:
+    """The public verification page of `code`, printed on the certificate and encoded in its QR code."""
+    return f"{public_base_url}/api/certificates/verify/{code}"
+
+
+def issued_content(
+    claim: events.CreditClaimed,
+    name: NameVersion,
+    *,
+    number: str,
+    code: str,
+    public_base_url: str,
+    provider_address: str | None,
+    issued_on: date,
+) -> CertificateContent:
+    """What the claim's certificate says, frozen from the moment it is issued."""
+    activity = claim.activity
+    return CertificateContent(
+        certificate_number=number,
+        verification_code=code,
+        verification_url=verification_url(public_base_url, code),
+        learner_name=name.full_name,
+        learner_degree=name.degree,
+        activity_title=activity.title,
+        activity_format=format_label(activity.format),
+        activity_dates=activity_dates(activity.starts_at, activity.ends_at, claim.completed_on),
+        activity_location=activity.location,
+        credits=tuple(
+            IssuedCredit(
+                credit_type=c.credit_type, label=credit_label(c.credit_type), amount=c.amount, statement=c.statement
+            )
+            for c in claim.credits
+        ),
+        provider_name=claim.provider_name,
+        provider_address=provider_address,
+        issued_on=issued_on,
+    )
+
+
+def replacement(
+    current: Certificate,
+    basis: Basis,
+    name: NameVersion,
+    source: uuid.UUID,
+    *,
+    certificate_id: uuid.UUID,
+    number: str,
+    code: str,
+    public_base_url: str,
+    issued_at: datetime,
+) -> Certificate:
+    """The claim's new certificate, printing `name` (a version of `source`'s profile) instead of the current one's:
+    its own id, number, code and date of issue; same claim, owner and activity, words otherwise as issued."""
+    content = current.content.reissued(
+        learner_name=name.full_name,
+        learner_degree=name.degree,
+        number=number,
+        code=code,
+        url=verification_url(public_base_url, code),
+        issued_on=issued_at.date(),
+    )
+    return replace(
+        current,
+        id=certificate_id,
+        number=number,
+        verification_code=code,
+        content=content,
+        issued_at=issued_at,
+        basis=replace(basis, profile_learner_id=source, profile_version=name.version),
+        revoked_at=None,
+        superseded_by=None,
+        replaces=current.id,
+    )
+
+
+def check_period(since: date | None, until: date | None) -> None:
+    """A transcript's period (either end open) must not end before it starts."""
+    if since is not None and until is not None and since > until:
+        raise errors.Invalid("from", f"must not be after 'to' ({until.isoformat()})")
 
 
 def certificate_number(year: int, sequence: int) -> str:

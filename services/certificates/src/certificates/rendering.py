@@ -44,7 +44,9 @@ class CertificateCredit:
 
     def __post_init__(self) -> None:
         # A certificate must print exactly what was claimed, so an amount we would have to round is a bug upstream.
-        if not isinstance(self.amount, Decimal) or self.amount <= 0 or self.amount % CREDIT_STEP:
+        # (The type is checked too: a float or a str reaches here from untyped callers.)
+        amount: object = self.amount
+        if not isinstance(amount, Decimal) or amount <= 0 or amount % CREDIT_STEP:
             raise ValueError(f"credit amount must be a positive multiple of {CREDIT_STEP}, got {self.amount!r}")
 
 

@@ -5,133 +5,78 @@ superseded."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
-
-import asyncpg
 
 from certificates import domain, repository, service
 from certificates.config import Settings
-from certificates.rendering import CertificateCredit, CertificateDocument
+from opencme_contracts import events
+from opencme_kit import db, merges
+from opencme_kit.clock import utcnow
 
 
 async def record_profile_version(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     *,
     learner_id: uuid.UUID,
     version: int,
     effective_at: datetime,
-    profile: Any,
+    profile: events.LearnerProfile,
     settings: Settings,
 ) -> None:
     """Keep the version, issue the claims that waited for a name, and replace the certificates it should have named.
 
-    Takes the same locks as issuing, so a claim issued meanwhile either sees this version or is seen by it."""
-    await repository.lock_merges(conn, exclusive=False)
-    await repository.lock_owner(conn, await repository.survivor_of(conn, learner_id))
+    Takes the same lock as issuing (the owner's), so a claim issued meanwhile either sees this version or is seen by
+    it. The version stays under `learner_id` even after a merge: it is that account's name history."""
+    owner = await merges.owner_of(conn, learner_id)
     await repository.add_profile_version(
         conn, learner_id=learner_id, version=version, effective_at=effective_at, profile=profile
     )
-    await service.release_pending(conn, learner_id, settings)
+    await service.release_pending(conn, owner, settings)
     await replace_outdated(conn, learner_id, effective_at, settings)
 
 
 async def replace_outdated(
-    conn: asyncpg.Connection, learner_id: uuid.UUID, effective_at: datetime, settings: Settings
+    conn: db.Connection, learner_id: uuid.UUID, effective_at: datetime, settings: Settings
 ) -> None:
     """Each current certificate claimed at or after `effective_at` whose name could come from `learner_id` is checked
     against the name the issuing rule picks now; if what it prints differs, a replacement is issued.
 
     Idempotent: a redelivered version picks the version the current certificate was rendered from (nothing to do),
     and a version that prints the same name and degree as the current certificate issues nothing."""
-    for row in await repository.replaceable(conn, learner_id, effective_at):
+    for current in await repository.replaceable(conn, learner_id, effective_at):
+        basis = current.basis
+        if basis is None:  # issued before migration 004: its claim time is unknown, so it is never replaced
+            continue
         name, source = await service.name_for_claim(
-            conn, claimant=row["claimant_id"], owner=row["learner_id"], claimed_at=row["claimed_at"]
+            conn, claimant=basis.claimant_id, owner=current.owner_id, claimed_at=basis.claimed_at
         )
-        if name is None or (source, name.version) == (row["profile_learner_id"], row["profile_version"]):
+        if name is None or (source, name.version) == (basis.profile_learner_id, basis.profile_version):
             continue
-        if not domain.prints_differently(row["content"], name):
+        if not domain.prints_differently(current.content, name):
             continue
-        await issue_replacement(conn, row, name, source, settings)
-
-
-def replacement_document(
-    content: dict[str, Any],
-    name: domain.NameVersion,
-    *,
-    number: str,
-    code: str,
-    settings: Settings,
-    issued_at: datetime,
-) -> CertificateDocument:
-    """The certificate as frozen in `content`, with the right name and degree and its own number, code and date."""
-    frozen = CertificateDocument(
-        certificate_number=content["certificate_number"],
-        verification_code=content["verification_code"],
-        verification_url=content["verification_url"],
-        learner_name=content["learner_name"],
-        learner_degree=content["learner_degree"],
-        activity_title=content["activity_title"],
-        activity_format=content["activity_format"],
-        activity_dates=content["activity_dates"],
-        activity_location=content["activity_location"],
-        credits=tuple(
-            CertificateCredit(credit_type_label=c["label"], amount=Decimal(c["amount"]), statement=c["statement"])
-            for c in content["credits"]
-        ),
-        provider_name=content["provider_name"],
-        provider_address=content["provider_address"],
-        issued_on=issued_at.date(),
-    )
-    return replace(
-        frozen,
-        certificate_number=number,
-        verification_code=code,
-        verification_url=f"{settings.public_base_url}/api/certificates/verify/{code}",
-        learner_name=name.full_name,
-        learner_degree=name.degree,
-    )
+        await issue_replacement(conn, current, basis, name, source, settings)
 
 
 async def issue_replacement(
-    conn: asyncpg.Connection, row: asyncpg.Record, name: domain.NameVersion, source: uuid.UUID, settings: Settings
+    conn: db.Connection,
+    current: domain.Certificate,
+    basis: domain.Basis,
+    name: domain.NameVersion,
+    source: uuid.UUID,
+    settings: Settings,
 ) -> None:
-    number = domain.certificate_number(row["claimed_at"].year, await repository.next_number(conn))
-    code = domain.new_verification_code()
-    issued_at = service.utcnow()
-    document = replacement_document(
-        row["content"], name, number=number, code=code, settings=settings, issued_at=issued_at
+    replacement = domain.replacement(
+        current,
+        basis,
+        name,
+        source,
+        certificate_id=uuid.uuid4(),
+        number=domain.certificate_number(basis.claimed_at.year, await repository.next_number(conn)),
+        code=domain.new_verification_code(),
+        public_base_url=settings.public_base_url,
+        issued_at=utcnow(),
     )
-    pdf = await service.render(document, row["claim_id"])
-    # Only the words rendered differently change; credit types and statements are carried over as issued.
-    content = {
-        **row["content"],
-        "certificate_number": number,
-        "verification_code": code,
-        "verification_url": document.verification_url,
-        "learner_name": document.learner_name,
-        "learner_degree": document.learner_degree,
-        "issued_on": document.issued_on.isoformat(),
-    }
-    certificate_id = uuid.uuid4()
+    pdf = await service.render(replacement.content, current.claim_id)
     # Mark first: one current certificate per claim (the foreign key is checked at commit).
-    await repository.mark_superseded(conn, row["id"], certificate_id)
-    await service.store_and_announce(
-        conn,
-        document=document,
-        content=content,
-        pdf=pdf,
-        certificate_id=certificate_id,
-        claim_id=row["claim_id"],
-        owner=row["learner_id"],
-        activity_id=row["activity_id"],
-        completed_on=row["completed_on"],
-        claimant_id=row["claimant_id"],
-        claimed_at=row["claimed_at"],
-        profile_learner_id=source,
-        profile_version=name.version,
-        issued_at=issued_at,
-        replaces=row["id"],
-    )
+    await repository.mark_superseded(conn, current.id, replacement.id)
+    await service.store_and_announce(conn, replacement, pdf)

@@ -1,25 +1,27 @@
-"""SQL of the certificates service; every function takes the connection it runs on."""
+"""SQL of the certificates service; every function takes the connection it runs on and answers in domain objects.
+
+Merged accounts (which account holds a learner's records now, and its lock) are the kit's: `opencme_kit.merges`."""
 
 from __future__ import annotations
 
 import uuid
-import zlib
 from datetime import date, datetime
-from typing import Any
 
-import asyncpg
+from asyncpg import Record
 
-from certificates.domain import NameVersion
-
-# Merges take it exclusively, issuing and releasing claims shared, for the whole transaction: a claim of a learner being
-# merged is then attributed either before the merge (and moved by it) or after it (to the survivor), never in between.
-MERGE_LOCK = zlib.crc32(b"certificates.merged_accounts")
-# Two-key advisory locks (this class, hash of the owner's id): a key space apart from MERGE_LOCK's one-key lock.
-OWNER_LOCK_CLASS = zlib.crc32(b"certificates.owner") & 0x7FFFFFFF
+from certificates.content import CertificateContent
+from certificates.domain import Basis, Certificate, NameVersion
+from opencme_contracts import events
+from opencme_kit import db
 
 
 async def add_profile_version(
-    conn: asyncpg.Connection, *, learner_id: uuid.UUID, version: int, effective_at: datetime, profile: Any
+    conn: db.Connection,
+    *,
+    learner_id: uuid.UUID,
+    version: int,
+    effective_at: datetime,
+    profile: events.LearnerProfile,
 ) -> None:
     await conn.execute(
         """INSERT INTO profile_versions (learner_id, version, effective_at, first_name, middle_name, last_name, suffix,
@@ -35,7 +37,7 @@ async def add_profile_version(
     )
 
 
-async def name_versions(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[NameVersion]:
+async def name_versions(conn: db.Connection, learner_id: uuid.UUID) -> list[NameVersion]:
     rows = await conn.fetch(
         """SELECT version, effective_at, first_name, middle_name, last_name, suffix, degree FROM profile_versions
            WHERE learner_id = $1 ORDER BY version""",
@@ -44,134 +46,67 @@ async def name_versions(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list
     return [NameVersion(**dict(r)) for r in rows]
 
 
-async def hold_claim(conn: asyncpg.Connection, claim_id: uuid.UUID, learner_id: uuid.UUID, claim: str) -> None:
+async def hold_claim(conn: db.Connection, claim: events.CreditClaimed, owner: uuid.UUID) -> None:
     await conn.execute(
         "INSERT INTO pending_claims (claim_id, learner_id, claim) VALUES ($1, $2, $3::text::jsonb) "
         "ON CONFLICT DO NOTHING",
-        claim_id,
-        learner_id,
-        claim,
+        claim.claim_id,
+        owner,
+        claim.model_dump_json(),
     )
 
 
-async def take_pending_claims(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch("DELETE FROM pending_claims WHERE learner_id = $1 RETURNING claim", learner_id)
-    return [r["claim"] for r in rows]
+async def take_pending_claims(conn: db.Connection, owner: uuid.UUID) -> list[events.CreditClaimed]:
+    rows = await conn.fetch("DELETE FROM pending_claims WHERE learner_id = $1 RETURNING claim", owner)
+    return [events.CreditClaimed.model_validate(r["claim"]) for r in rows]
 
 
-async def lock_merges(conn: asyncpg.Connection, *, exclusive: bool) -> None:
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    await conn.execute(f"SELECT {function}($1)", MERGE_LOCK)
-
-
-async def survivor_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> uuid.UUID:
-    """The account holding `learner_id`'s records now: itself unless merged (one lookup: the table is kept flat)."""
-    return await conn.fetchval(
-        "SELECT coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = $1), $1::uuid)", learner_id
-    )
-
-
-async def record_merge(
-    conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID, merged_at: datetime
-) -> uuid.UUID:
-    """Map the merged account to its survivor; returns the survivor on record (a redelivery keeps the first mapping).
-
-    Accounts merged earlier into `merged_id` now point at the survivor too, so the table stays flat."""
-    await conn.execute(
-        "INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3) "
-        "ON CONFLICT (merged_id) DO NOTHING",
-        merged_id,
-        surviving_id,
-        merged_at,
-    )
-    survivor = await conn.fetchval("SELECT surviving_id FROM merged_accounts WHERE merged_id = $1", merged_id)
-    await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, survivor)
-    return survivor
-
-
-async def move_learner(conn: asyncpg.Connection, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+async def move_learner(conn: db.Connection, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
     """Certificates and held claims change owner; content, PDF and profile versions stay as they are."""
     await conn.execute("UPDATE certificates SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
     await conn.execute("UPDATE pending_claims SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
 
 
-async def next_number(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval("SELECT nextval('certificate_numbers')")
+async def next_number(conn: db.Connection) -> int:
+    number: int = await conn.fetchval("SELECT nextval('certificate_numbers')")
+    return number
 
 
-async def insert_certificate(
-    conn: asyncpg.Connection,
-    *,
-    certificate_id: uuid.UUID,
-    number: str,
-    code: str,
-    claim_id: uuid.UUID,
-    learner_id: uuid.UUID,
-    activity_id: uuid.UUID,
-    content: dict[str, Any],
-    pdf: bytes,
-    issued_at: datetime,
-    completed_on: date,
-    claimant_id: uuid.UUID,
-    claimed_at: datetime,
-    profile_learner_id: uuid.UUID,
-    profile_version: int,
-    replaces: uuid.UUID | None = None,
-) -> bool:
-    """Store a certificate; False if the claim already has a current one (a redelivered claim)."""
+async def insert_certificate(conn: db.Connection, certificate: Certificate, pdf: bytes) -> bool:
+    """Store a certificate; False if its claim already has a current one (a redelivered claim)."""
+    basis = certificate.basis
     inserted = await conn.fetchval(
         """INSERT INTO certificates (id, number, verification_code, claim_id, learner_id, activity_id, content, pdf,
                issued_at, completed_on, claimant_id, claimed_at, profile_learner_id, profile_version,
                replaces_certificate_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
            ON CONFLICT (claim_id) WHERE superseded_by IS NULL DO NOTHING RETURNING true""",
-        certificate_id,
-        number,
-        code,
-        claim_id,
-        learner_id,
-        activity_id,
-        content,
+        certificate.id,
+        certificate.number,
+        certificate.verification_code,
+        certificate.claim_id,
+        certificate.owner_id,
+        certificate.activity_id,
+        certificate.content.to_stored(),
         pdf,
-        issued_at,
-        completed_on,
-        claimant_id,
-        claimed_at,
-        profile_learner_id,
-        profile_version,
-        replaces,
+        certificate.issued_at,
+        certificate.completed_on,
+        basis.claimant_id if basis else None,
+        basis.claimed_at if basis else None,
+        basis.profile_learner_id if basis else None,
+        basis.profile_version if basis else None,
+        certificate.replaces,
     )
     return bool(inserted)
 
 
-async def lock_owner(conn: asyncpg.Connection, owner: uuid.UUID) -> None:
-    """Serialise, per account holding the records, issuing, profile versions and revocations (transaction-scoped).
-
-    Without it a claim rendered with the old name could commit beside a profile version that did not yet see it."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext(($2::uuid)::text))", OWNER_LOCK_CLASS, owner)
-
-
-async def replaceable(conn: asyncpg.Connection, learner_id: uuid.UUID, since: datetime) -> list[asyncpg.Record]:
-    """Current, unrevoked certificates claimed at or after `since` whose name may come from `learner_id`'s profile:
-    claimed by them, or held by them (a merged account's claim may borrow the survivor's name)."""
-    return await conn.fetch(
-        """SELECT id, claim_id, learner_id, activity_id, claimant_id, claimed_at, completed_on, profile_learner_id,
-                  profile_version, content FROM certificates
-           WHERE (claimant_id = $1 OR learner_id = $1) AND superseded_by IS NULL AND revoked_at IS NULL
-             AND claimed_at >= $2
-           ORDER BY claimed_at FOR UPDATE""",
-        learner_id,
-        since,
-    )
-
-
-async def mark_superseded(conn: asyncpg.Connection, certificate_id: uuid.UUID, by: uuid.UUID) -> None:
+async def mark_superseded(conn: db.Connection, certificate_id: uuid.UUID, by: uuid.UUID) -> None:
     await conn.execute(
         "UPDATE certificates SET superseded_by = $2 WHERE id = $1 AND superseded_by IS NULL", certificate_id, by
     )
 
 
-async def revoke(conn: asyncpg.Connection, claim_id: uuid.UUID, at: datetime, reason: str) -> None:
+async def revoke(conn: db.Connection, claim_id: uuid.UUID, at: datetime, reason: str) -> None:
     """Revoke the claim's current certificate; superseded ones are history and already not valid."""
     await conn.execute(
         "UPDATE certificates SET revoked_at = $2, revoked_reason = $3 WHERE claim_id = $1 "
@@ -182,34 +117,76 @@ async def revoke(conn: asyncpg.Connection, claim_id: uuid.UUID, at: datetime, re
     )
 
 
-SUMMARY = (
-    "id, number, verification_code, claim_id, learner_id, activity_id, content, issued_at, revoked_at, "
-    "superseded_by, replaces_certificate_id"
-)
+# Everything of a certificate but its PDF: what _certificate reads.
+_COLUMNS = (
+    "id", "number", "verification_code", "claim_id", "learner_id", "activity_id", "content", "issued_at",
+    "completed_on", "claimant_id", "claimed_at", "profile_learner_id", "profile_version", "revoked_at",
+    "superseded_by", "replaces_certificate_id",
+)  # fmt: skip
+COLUMNS = ", ".join(_COLUMNS)
+_OF_C = ", ".join(f"c.{column}" for column in _COLUMNS)  # the same, of a table named c
 
 
-async def certificates_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[asyncpg.Record]:
-    """The learner's current certificates (a superseded one is listed through its replacement), newest first."""
-    return await conn.fetch(
-        f"SELECT {SUMMARY} FROM certificates WHERE learner_id = $1 AND superseded_by IS NULL ORDER BY issued_at DESC",
-        learner_id,
+def _certificate(row: Record) -> Certificate:
+    basis = None
+    if row["claimed_at"] is not None:
+        basis = Basis(row["claimant_id"], row["claimed_at"], row["profile_learner_id"], row["profile_version"])
+    return Certificate(
+        id=row["id"],
+        number=row["number"],
+        verification_code=row["verification_code"],
+        claim_id=row["claim_id"],
+        owner_id=row["learner_id"],
+        activity_id=row["activity_id"],
+        content=CertificateContent.from_stored(row["content"]),
+        issued_at=row["issued_at"],
+        completed_on=row["completed_on"],
+        basis=basis,
+        revoked_at=row["revoked_at"],
+        superseded_by=row["superseded_by"],
+        replaces=row["replaces_certificate_id"],
     )
 
 
-async def get_certificate(conn: asyncpg.Connection, certificate_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {SUMMARY} FROM certificates WHERE id = $1", certificate_id)
+async def replaceable(conn: db.Connection, learner_id: uuid.UUID, since: datetime) -> list[Certificate]:
+    """Current, unrevoked certificates claimed at or after `since` whose name may come from `learner_id`'s profile:
+    claimed by them, or held by them (a merged account's claim may borrow the survivor's name)."""
+    rows = await conn.fetch(
+        f"""SELECT {COLUMNS} FROM certificates
+            WHERE (claimant_id = $1 OR learner_id = $1) AND superseded_by IS NULL AND revoked_at IS NULL
+              AND claimed_at >= $2
+            ORDER BY claimed_at FOR UPDATE""",
+        learner_id,
+        since,
+    )
+    return [_certificate(r) for r in rows]
 
 
-async def get_pdf(conn: asyncpg.Connection, certificate_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT learner_id, number, pdf FROM certificates WHERE id = $1", certificate_id)
+async def certificates_of(conn: db.Connection, owner: uuid.UUID) -> list[Certificate]:
+    """The learner's current certificates (a superseded one is listed through its replacement), newest first."""
+    rows = await conn.fetch(
+        f"SELECT {COLUMNS} FROM certificates WHERE learner_id = $1 AND superseded_by IS NULL ORDER BY issued_at DESC",
+        owner,
+    )
+    return [_certificate(r) for r in rows]
 
 
-async def by_code(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
-    """The certificate with this code, with the number of the claim's current certificate if it was superseded and
+async def get_certificate(conn: db.Connection, certificate_id: uuid.UUID) -> Certificate | None:
+    row = await conn.fetchrow(f"SELECT {COLUMNS} FROM certificates WHERE id = $1", certificate_id)
+    return _certificate(row) if row is not None else None
+
+
+async def with_pdfs(conn: db.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Certificate, bytes]]:
+    """The certificates among `ids` that exist, each with its PDF as issued."""
+    rows = await conn.fetch(f"SELECT {COLUMNS}, pdf FROM certificates WHERE id = ANY($1)", ids)
+    return {r["id"]: (_certificate(r), r["pdf"]) for r in rows}
+
+
+async def by_code(conn: db.Connection, code: str) -> tuple[Certificate, str | None, str | None] | None:
+    """The certificate with this code; with the number of the claim's current certificate if it was superseded, and
     the number of the certificate it replaced, if any."""
-    return await conn.fetchrow(
-        """SELECT c.number, c.content, c.issued_at, c.revoked_at, c.superseded_by,
-                  current.number AS superseded_by_number, replaced.number AS replaces_number
+    row = await conn.fetchrow(
+        f"""SELECT {_OF_C}, current.number AS current_number, replaced.number AS replaced_number
            FROM certificates c
            LEFT JOIN certificates current ON c.superseded_by IS NOT NULL AND current.claim_id = c.claim_id
                 AND current.superseded_by IS NULL
@@ -217,33 +194,30 @@ async def by_code(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
            WHERE c.verification_code = $1""",
         code,
     )
+    return None if row is None else (_certificate(row), row["current_number"], row["replaced_number"])
 
 
-async def pdfs_by_id(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
-    rows = await conn.fetch(
-        "SELECT id, learner_id, number, pdf, revoked_at, superseded_by FROM certificates WHERE id = ANY($1)", ids
-    )
-    return {r["id"]: r for r in rows}
-
-
-async def transcript_rows(
-    conn: asyncpg.Connection, learner_id: uuid.UUID, since: date | None, until: date | None
-) -> list[asyncpg.Record]:
+async def transcript_certificates(
+    conn: db.Connection, owner: uuid.UUID, since: date | None, until: date | None
+) -> list[Certificate]:
     """The learner's valid certificates completed in [since, until] (either end open), oldest first."""
-    return await conn.fetch(
-        """SELECT id, number, content, completed_on FROM certificates
-           WHERE learner_id = $1 AND revoked_at IS NULL AND superseded_by IS NULL
-             AND ($2::date IS NULL OR completed_on >= $2) AND ($3::date IS NULL OR completed_on <= $3)
-           ORDER BY completed_on, number""",
-        learner_id,
+    rows = await conn.fetch(
+        f"""SELECT {COLUMNS} FROM certificates
+            WHERE learner_id = $1 AND revoked_at IS NULL AND superseded_by IS NULL
+              AND ($2::date IS NULL OR completed_on >= $2) AND ($3::date IS NULL OR completed_on <= $3)
+            ORDER BY completed_on, number""",
+        owner,
         since,
         until,
     )
+    return [_certificate(r) for r in rows]
 
 
-async def newest_certificate_content(conn: asyncpg.Connection, learner_id: uuid.UUID) -> dict[str, Any] | None:
-    return await conn.fetchval(
-        "SELECT content FROM certificates WHERE learner_id = $1 "
-        "AND superseded_by IS NULL ORDER BY issued_at DESC LIMIT 1",
-        learner_id,
+async def newest_content(conn: db.Connection, owner: uuid.UUID) -> CertificateContent | None:
+    """The content of the learner's newest current certificate."""
+    stored = await conn.fetchval(
+        "SELECT content FROM certificates WHERE learner_id = $1 AND superseded_by IS NULL "
+        "ORDER BY issued_at DESC LIMIT 1",
+        owner,
     )
+    return CertificateContent.from_stored(stored) if stored is not None else None

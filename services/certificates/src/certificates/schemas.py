@@ -1,22 +1,25 @@
-"""HTTP response models of the certificates service, and the frozen content stored with each certificate."""
+"""HTTP request and response models of the certificates service (the stored content is `content.py`'s)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from certificates.rendering import CertificateDocument
-from opencme_contracts import events
+from certificates import domain
+from certificates.content import IssuedCredit
 
 
 class CreditLine(BaseModel):
     credit_type: str
     label: str
     amount: str
+
+    @classmethod
+    def of(cls, credit: IssuedCredit) -> CreditLine:
+        return cls(credit_type=credit.credit_type, label=credit.label, amount=str(credit.amount))
 
 
 class Certificate(BaseModel):
@@ -36,6 +39,24 @@ class Certificate(BaseModel):
     )
     superseded_by: uuid.UUID | None = Field(description="The certificate that replaced this one.")
     replaces_certificate_id: uuid.UUID | None = Field(description="The certificate this one replaced.")
+
+    @classmethod
+    def of(cls, certificate: domain.Certificate) -> Certificate:
+        return cls(
+            id=certificate.id,
+            number=certificate.number,
+            verification_code=certificate.verification_code,
+            claim_id=certificate.claim_id,
+            activity_id=certificate.activity_id,
+            activity_title=certificate.content.activity_title,
+            learner_name=certificate.content.learner_name,
+            credits=[CreditLine.of(c) for c in certificate.content.credits],
+            issued_at=certificate.issued_at,
+            revoked=certificate.revoked_at is not None,
+            superseded=certificate.superseded_by is not None,
+            superseded_by=certificate.superseded_by,
+            replaces_certificate_id=certificate.replaces,
+        )
 
 
 class Verification(BaseModel):
@@ -98,14 +119,3 @@ class Transcript(BaseModel):
     printed_on: date
     rows: list[TranscriptRow]
     totals: list[CreditTotal]
-
-
-def content_of(document: CertificateDocument, claim: events.CreditClaimed) -> dict[str, Any]:
-    """The certificate's words as issued; kept beside the PDF so that neither changes later."""
-    content = asdict(document)
-    content["issued_on"] = document.issued_on.isoformat()
-    content["credits"] = [
-        {"credit_type": c.credit_type, "label": d.credit_type_label, "amount": str(c.amount), "statement": c.statement}
-        for c, d in zip(claim.credits, document.credits, strict=True)
-    ]
-    return content

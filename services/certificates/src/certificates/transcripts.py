@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-
-import asyncpg
 
 from certificates import domain, repository, schemas
 from certificates.config import Settings
@@ -19,68 +17,56 @@ from certificates.rendering import (
     combine_pdfs,
     render_transcript_pdf,
 )
+from opencme_kit import db, errors, merges
 from opencme_kit.auth import Principal
-from opencme_kit.problems import Problem, field_problem, not_found
+from opencme_kit.clock import utcnow
+from opencme_kit.problems import Problem
+from opencme_kit.roles import Role
 
 
-async def learner_for(conn: asyncpg.Connection, principal: Principal, learner_id: uuid.UUID | None) -> uuid.UUID:
+async def learner_for(conn: db.Connection, principal: Principal, learner_id: uuid.UUID | None) -> uuid.UUID:
     """Whose records the request is about: the caller's own, or (support and admin only) the learner named.
 
     Support may name an account that was merged: its records are the survivor's now."""
     if learner_id is None or learner_id == principal.id:
         return principal.id
-    if not principal.has_any("support", "admin"):
-        raise Problem(
-            403,
-            "Forbidden",
-            "learner_id: only support may act for another learner",
-            errors=[{"field": "learner_id", "reason": "only support may act for another learner"}],
-        )
-    return await repository.survivor_of(conn, learner_id)
+    if not principal.has_any(Role.SUPPORT, Role.ADMIN):
+        raise errors.Forbidden("learner_id", "only support may act for another learner")
+    return await merges.survivor_of(conn, learner_id)
 
 
-async def bundle(conn: asyncpg.Connection, learner_id: uuid.UUID, ids: list[uuid.UUID]) -> bytes:
+async def bundle(conn: db.Connection, owner: uuid.UUID, ids: list[uuid.UUID]) -> bytes:
     """One PDF of the learner's certificates in the order asked, each frozen PDF copied unchanged."""
-    found = await repository.pdfs_by_id(conn, ids)
+    found = await repository.with_pdfs(conn, ids)
     # One answer for all that are missing or someone else's: which ids exist is nobody else's business.
-    if any(i not in found or found[i]["learner_id"] != learner_id for i in ids):
-        raise not_found("one or more certificates")
+    if any(i not in found or found[i][0].owner_id != owner for i in ids):
+        raise errors.NotFound(None, "one or more certificates not found")
     for position, certificate_id in enumerate(ids):
-        if found[certificate_id]["revoked_at"] is not None:
-            reason = f"certificate {certificate_id} ({found[certificate_id]['number']}) was revoked and is not valid"
-            raise Problem(
-                409,
-                "Conflict",
-                f"ids[{position}]: {reason}",
-                errors=[{"field": f"ids[{position}]", "reason": reason}],
-                certificate_id=str(certificate_id),
-            )
-        if (replacement := found[certificate_id]["superseded_by"]) is not None:
-            reason = (
-                f"certificate {certificate_id} ({found[certificate_id]['number']}) was replaced by certificate "
-                f"{replacement}; print the replacement"
-            )
-            raise Problem(
-                409,
-                "Conflict",
-                f"ids[{position}]: {reason}",
-                errors=[{"field": f"ids[{position}]", "reason": reason}],
-                certificate_id=str(certificate_id),
-                superseded_by=str(replacement),
-            )
-    return await asyncio.to_thread(combine_pdfs, [found[i]["pdf"] for i in ids])  # CPU-bound: keep the loop free
+        certificate, _ = found[certificate_id]
+        if certificate.status != "valid":
+            raise _not_printable(f"ids[{position}]", certificate)
+    return await asyncio.to_thread(combine_pdfs, [found[i][1] for i in ids])  # CPU-bound: keep the loop free
 
 
-def check_period(since: date | None, until: date | None) -> None:
-    if since is not None and until is not None and since > until:
-        raise field_problem("from", f"must not be after 'to' ({until.isoformat()})")
-
-
-def _credit_lines(content: dict[str, Any]) -> list[schemas.CreditLine]:
-    return [
-        schemas.CreditLine(credit_type=c["credit_type"], label=c["label"], amount=c["amount"])
-        for c in content["credits"]
-    ]
+def _not_printable(field: str, certificate: domain.Certificate) -> Problem:
+    """409: a revoked or superseded certificate must not be printed as valid. A Problem rather than an errors.Conflict
+    because clients read `certificate_id` (and `superseded_by`) beside `errors`, and the kit's refusals carry no such
+    extension members yet."""
+    named = f"certificate {certificate.id} ({certificate.number})"
+    extra: dict[str, Any] = {}  # the problem's members beside `errors`
+    if certificate.status == "revoked":
+        reason = f"{named} was revoked and is not valid"
+    else:
+        reason = f"{named} was replaced by certificate {certificate.superseded_by}; print the replacement"
+        extra = {"superseded_by": str(certificate.superseded_by)}
+    return Problem(
+        409,
+        "Conflict",
+        f"{field}: {reason}",
+        errors=[{"field": field, "reason": reason}],
+        certificate_id=str(certificate.id),
+        **extra,
+    )
 
 
 def _totals(rows: list[schemas.TranscriptRow]) -> list[schemas.CreditTotal]:
@@ -96,38 +82,37 @@ def _totals(rows: list[schemas.TranscriptRow]) -> list[schemas.CreditTotal]:
 
 
 async def transcript(
-    conn: asyncpg.Connection, learner_id: uuid.UUID, since: date | None, until: date | None, settings: Settings
+    conn: db.Connection, owner: uuid.UUID, since: date | None, until: date | None, settings: Settings
 ) -> schemas.Transcript:
-    check_period(since, until)
-    records = await repository.transcript_rows(conn, learner_id, since, until)
+    domain.check_period(since, until)
     rows = [
         schemas.TranscriptRow(
-            certificate_id=r["id"],
-            certificate_number=r["number"],
-            activity_title=r["content"]["activity_title"],
-            activity_format=r["content"].get("activity_format") or None,
-            completed_on=r["completed_on"],
-            credits=_credit_lines(r["content"]),
+            certificate_id=c.id,
+            certificate_number=c.number,
+            activity_title=c.content.activity_title,
+            activity_format=c.content.activity_format or None,
+            completed_on=c.completed_on,
+            credits=[schemas.CreditLine.of(credit) for credit in c.content.credits],
         )
-        for r in records
+        for c in await repository.transcript_certificates(conn, owner, since, until)
     ]
-    newest = await repository.newest_certificate_content(conn, learner_id)
+    newest = await repository.newest_content(conn, owner)
     # The current name: the newest profile version we hold, else the name on the newest certificate.
-    versions = await repository.name_versions(conn, learner_id)
+    versions = await repository.name_versions(conn, owner)
     if versions:
         name, degree = versions[-1].full_name, versions[-1].degree
     elif newest is not None:
-        name, degree = newest["learner_name"], newest.get("learner_degree")
+        name, degree = newest.learner_name, newest.learner_degree
     else:
         name, degree = None, None
     return schemas.Transcript(
-        learner_id=learner_id,
+        learner_id=owner,
         learner_name=name,
         learner_degree=degree,
-        provider_name=newest["provider_name"] if newest is not None else settings.provider_name,
+        provider_name=newest.provider_name if newest is not None else settings.provider_name,
         period_from=since,
         period_to=until,
-        printed_on=datetime.now(UTC).date(),
+        printed_on=utcnow().date(),
         rows=rows,
         totals=_totals(rows),
     )

@@ -8,11 +8,11 @@ import pytest
 from certificates_testing import claimed, issued_events, merged, registered, renamed, revoked
 
 from certificates import service
-from certificates.config import MIGRATIONS, Settings
-from certificates.consumers import register_consumers
+from certificates.config import MIGRATIONS, SERVICE, Settings
+from certificates.consumers import HANDLERS
 from certificates.worker import create_worker
 from opencme_kit import db
-from opencme_kit.messaging import Rejected, create_broker
+from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,9 @@ def settings(infra):
 
 @pytest.fixture(scope="module")
 async def consumer(pool, settings, infra):
-    consumer = register_consumers(create_broker(infra.kafka_bootstrap, "test"), settings)
+    consumer = InboxConsumer(
+        create_broker(infra.kafka_bootstrap, "test"), service=SERVICE, handlers=HANDLERS, settings=settings
+    )
     consumer.pool = pool
     return consumer
 
@@ -270,6 +272,18 @@ async def test_a_merge_into_itself_or_back_into_an_account_merged_into_it_is_rej
     with pytest.raises(Rejected):
         await deliver(consumer, merged(b, a))
     assert await survivors(pool, a, b) == {a: b}
+
+
+async def test_a_merged_account_merged_again_into_another_is_rejected_and_nothing_moves(pool, consumer):
+    merged_away, survivor, other = learners(3)
+    claim = claimed(merged_away, NOW - timedelta(days=3))
+    await deliver(consumer, registered(merged_away, NOW - timedelta(days=30)), claim, merged(merged_away, survivor))
+
+    with pytest.raises(Rejected, match="already merged"):
+        await deliver(consumer, merged(merged_away, other))
+
+    assert await survivors(pool, merged_away) == {merged_away: survivor}
+    assert (await certificate_for(pool, claim))["learner_id"] == survivor
 
 
 async def test_a_merge_waits_for_a_claim_being_issued_so_its_certificate_is_not_left_behind(pool, consumer, settings):

@@ -1,6 +1,37 @@
+import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from certificates_testing import claimed
 
 from certificates import domain
+from certificates.content import CertificateContent
+from opencme_kit import errors
+
+# A content column as certificates have stored it since the first release (amounts as strings, `label` singular).
+STORED = {
+    "certificate_number": "OC-2026-000042",
+    "verification_code": "7KQ2-M9XD-4TPA",
+    "verification_url": "https://cme.example.org/api/certificates/verify/7KQ2-M9XD-4TPA",
+    "learner_name": "Jane Doe",
+    "learner_degree": "MD",
+    "activity_title": "Sepsis Grand Rounds",
+    "activity_format": "Grand rounds (regularly scheduled series)",
+    "activity_dates": "March 3, 2026",
+    "activity_location": "Auditorium A",
+    "credits": [
+        {
+            "credit_type": "AMA_PRA_1",
+            "label": "AMA PRA Category 1 Credit™",
+            "amount": "1.75",
+            "statement": "Acme Clinic designates this live activity for a maximum of 1.75 AMA PRA Category 1 Credits™.",
+        }
+    ],
+    "provider_name": "Acme Clinic",
+    "provider_address": None,
+    "issued_on": "2026-03-04",
+}
 
 
 def version(n, effective, last="Doe", degree="MD"):
@@ -73,9 +104,85 @@ def test_with_no_name_on_either_account_the_claim_waits():
 
 
 def test_only_a_different_full_name_or_degree_prints_differently():
-    issued = {"learner_name": "Jane Doe", "learner_degree": "MD"}
+    issued = CertificateContent.from_stored(STORED)  # Jane Doe, MD
     at = datetime(2026, 1, 1, tzinfo=UTC)
     assert not domain.prints_differently(issued, version(2, at))
     assert domain.prints_differently(issued, version(2, at, "Smith"))
     assert domain.prints_differently(issued, version(2, at, degree="DO"))
     assert domain.prints_differently(issued, version(2, at, degree=None))
+
+
+def test_stored_content_reads_back_typed_and_is_stored_again_unchanged():
+    content = CertificateContent.from_stored(STORED)
+    assert content.credits[0].amount == Decimal("1.75") and content.issued_on == date(2026, 3, 4)
+    assert content.to_stored() == STORED
+
+
+def test_a_credit_stored_under_the_renderers_name_for_its_label_still_reads():
+    credit = {**STORED["credits"][0]}
+    credit["credit_type_label"] = credit.pop("label")
+    content = CertificateContent.from_stored({**STORED, "credits": [credit]})
+    assert content.credits[0].label == "AMA PRA Category 1 Credit™"
+    assert content.to_stored() == STORED
+
+
+def test_a_replacement_changes_only_the_name_degree_identifiers_and_date():
+    issued = CertificateContent.from_stored(STORED)
+    reissued = issued.reissued(
+        learner_name="Jane Smith", learner_degree="DO", number="OC-2026-000043", code="AAAA-BBBB-CCCC",
+        url="https://cme.example.org/api/certificates/verify/AAAA-BBBB-CCCC", issued_on=date(2026, 5, 1),
+    )  # fmt: skip
+    changed = {k for k, v in reissued.to_stored().items() if STORED[k] != v}
+    assert changed == {
+        "learner_name", "learner_degree", "certificate_number", "verification_code", "verification_url", "issued_on"
+    }  # fmt: skip
+    assert issued.to_stored() == STORED  # frozen: the issued content itself never changes
+
+
+def test_a_period_ending_before_it_starts_is_refused_naming_from():
+    with pytest.raises(errors.Invalid) as refused:
+        domain.check_period(date(2025, 2, 1), date(2025, 1, 31))
+    assert (refused.value.field, refused.value.reason) == ("from", "must not be after 'to' (2025-01-31)")
+    domain.check_period(date(2025, 1, 31), date(2025, 1, 31))
+    domain.check_period(None, date(2025, 1, 31))
+
+
+def test_a_claims_content_prints_the_name_in_effect_the_activity_and_each_credit_with_its_singular_label():
+    at = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    claim = claimed(uuid.uuid4(), at, credits={"AMA_PRA_1": "1.75", "MOC_ABIM": "1.00"}).data
+    content = domain.issued_content(
+        claim,
+        version(2, at, "Smith"),
+        number="OC-2026-000042",
+        code="7KQ2-M9XD-4TPA",
+        public_base_url="https://cme.example.org",
+        provider_address=None,
+        issued_on=date(2026, 3, 5),
+    )
+    assert (content.learner_name, content.learner_degree) == ("Jane Smith", "MD")
+    assert content.verification_url == "https://cme.example.org/api/certificates/verify/7KQ2-M9XD-4TPA"
+    assert content.activity_format == "Grand rounds (regularly scheduled series)"
+    assert content.activity_dates == "March 3, 2026"  # the day before the claim, in the test's factory
+    assert [(c.label, c.amount) for c in content.credits] == [
+        ("AMA PRA Category 1 Credit™", Decimal("1.75")),
+        ("ABIM MOC point", Decimal("1.00")),
+    ]
+
+
+def test_a_replacement_answers_the_same_claim_under_the_new_name_and_names_the_certificate_it_replaces():
+    at = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    basis = domain.Basis(uuid.uuid4(), at, uuid.uuid4(), 1)
+    current = domain.Certificate(
+        id=uuid.uuid4(), number="OC-2026-000042", verification_code="7KQ2-M9XD-4TPA", claim_id=uuid.uuid4(),
+        owner_id=basis.claimant_id, activity_id=uuid.uuid4(), content=CertificateContent.from_stored(STORED),
+        issued_at=at, completed_on=at.date(), basis=basis,
+    )  # fmt: skip
+    new = domain.replacement(
+        current, basis, version(2, at, "Smith"), basis.claimant_id, certificate_id=uuid.uuid4(),
+        number="OC-2026-000043", code="AAAA-BBBB-CCCC", public_base_url="https://cme.example.org",
+        issued_at=datetime(2026, 5, 1, tzinfo=UTC),
+    )  # fmt: skip
+    assert (new.claim_id, new.owner_id, new.activity_id) == (current.claim_id, current.owner_id, current.activity_id)
+    assert new.replaces == current.id and new.status == "valid" and new.content.learner_name == "Jane Smith"
+    assert new.basis == domain.Basis(basis.claimant_id, at, basis.claimant_id, 2)
+    assert new.issued_event().certificate_number == "OC-2026-000043" == new.content.certificate_number
