@@ -18,9 +18,13 @@ class Refusal(Exception):
 
     def __init__(self, field: str | None, reason: str, *, detail: str | None = None) -> None:
         """`detail`, when given, is the sentence for the whole answer; by default it is "field: reason"."""
-        super().__init__(detail or (f"{field}: {reason}" if field else reason))
+        super().__init__(field, reason)  # the arguments, so a refusal copies and pickles like any exception
         self.field = field
         self.reason = reason
+        self.detail = detail or (f"{field}: {reason}" if field else reason)
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class Invalid(Refusal):
