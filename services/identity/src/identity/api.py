@@ -7,15 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from identity import emails, schemas, service, sessions, tokens
+from identity import credentials, emails, schemas, service, sessions, signin, tokens
 from identity.deps import ClientIp, ConnDep, CurrentAccount, SettingsDep
-from identity.errors import forbidden
 from identity.schemas import PRINTABLE
 
 router = APIRouter()
 
 EmailPath = Annotated[str, Path(max_length=320, pattern=PRINTABLE)]
-_TOO_MANY = {429: {"description": "Too many attempts (problem+json; Retry-After says when to try again)"}}
+_TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many attempts (problem+json; Retry-After says when to try again)"}
+}
 
 
 @router.get("/.well-known/jwks.json", tags=["sessions"])
@@ -36,7 +37,7 @@ async def sign_up(body: schemas.SignUp, conn: ConnDep, settings: SettingsDep, ip
 @router.post("/sessions", response_model=schemas.SessionTokens, responses=_TOO_MANY, tags=["sessions"])
 async def sign_in(body: schemas.SignIn, conn: ConnDep, settings: SettingsDep, ip: ClientIp) -> schemas.SessionTokens:
     """Sign in with a verified (or the sign-up) email and the password: an access and a refresh token."""
-    return await sessions.sign_in(conn=conn, request=body, settings=settings, client_ip=ip)
+    return await signin.sign_in(conn=conn, request=body, settings=settings, client_ip=ip)
 
 
 @router.post("/sessions/refresh", response_model=schemas.SessionTokens, tags=["sessions"])
@@ -95,9 +96,7 @@ async def edit_profile(body: schemas.ProfileUpdate, conn: ConnDep, account: Curr
 @router.get("/users/{user_id}", response_model=schemas.Profile, tags=["accounts"])
 async def profile_of(user_id: uuid.UUID, conn: ConnDep, account: CurrentAccount) -> schemas.Profile:
     """A profile: one's own, or anyone's for support and admins."""
-    if account.id != user_id and not account.has_any("support", "admin"):
-        raise forbidden("you may only see your own profile")
-    return await service.get_profile(conn=conn, user_id=user_id)
+    return await service.profile_for(conn=conn, viewer=account, user_id=user_id)
 
 
 @router.post("/me/password", response_model=schemas.SessionTokens, responses=_TOO_MANY, tags=["accounts"])
@@ -105,7 +104,9 @@ async def change_password(
     body: schemas.PasswordChange, conn: ConnDep, account: CurrentAccount, settings: SettingsDep, ip: ClientIp
 ) -> schemas.SessionTokens:
     """Change the password (the current one is required); every session ends and this one gets new tokens."""
-    return await service.change_password(conn=conn, user_id=account.id, request=body, settings=settings, client_ip=ip)
+    return await credentials.change_password(
+        conn=conn, user_id=account.id, request=body, settings=settings, client_ip=ip
+    )
 
 
 @router.post(
@@ -115,14 +116,14 @@ async def request_reset(
     body: schemas.ResetRequest, conn: ConnDep, settings: SettingsDep, ip: ClientIp
 ) -> schemas.Accepted:
     """Ask for a password reset link; the answer is the same whether or not the email has an account."""
-    await service.request_password_reset(conn=conn, email=str(body.email), settings=settings, client_ip=ip)
+    await credentials.request_password_reset(conn=conn, email=str(body.email), settings=settings, client_ip=ip)
     return schemas.Accepted(detail="If the address can receive email, instructions are on their way to it.")
 
 
 @router.post("/password-resets/confirm", status_code=204, tags=["accounts"])
 async def confirm_reset(body: schemas.ResetConfirm, conn: ConnDep, ip: ClientIp) -> None:
     """Set a new password with the single-use link's token; every session of the account ends."""
-    await service.confirm_password_reset(conn=conn, request=body, client_ip=ip)
+    await credentials.confirm_password_reset(conn=conn, request=body, client_ip=ip)
 
 
 # --- email addresses --------------------------------------------------------------------------------------

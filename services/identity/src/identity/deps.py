@@ -1,30 +1,24 @@
-"""Who is calling identity: the token checked against the account and session as they are now."""
+"""What identity's routes depend on: the connection, the settings, the caller's address, and who is calling (the
+token checked against the account and session as they are now)."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from identity import errors
-from identity import repository_sessions as store
+from identity import problems
+from identity import sessions_repository as store
 from identity.config import Settings
+from identity.domain import Account
 from opencme_kit.auth import CurrentUser
-from opencme_kit.service import ConnDep
+from opencme_kit.roles import Role
+from opencme_kit.service import ConnDep, settings_of
 
-__all__ = ["AdminOnly", "ClientIp", "ConnDep", "CurrentAccount", "SettingsDep", "SupportOnly"]
+__all__ = ["Account", "AdminOnly", "ClientIp", "ConnDep", "CurrentAccount", "SettingsDep", "SupportOnly"]
 
-
-@dataclass(frozen=True)
-class Account:
-    id: uuid.UUID
-    roles: frozenset[str]
-    session_id: uuid.UUID | None
-
-    def has_any(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
+SettingsDep = Annotated[Settings, Depends(settings_of)]
 
 
 async def current_account(principal: CurrentUser, conn: ConnDep) -> Account:
@@ -34,35 +28,29 @@ async def current_account(principal: CurrentUser, conn: ConnDep) -> Account:
     session_id = principal.session_id
     state = await store.caller_state(conn, principal.id, session_id)
     if state is None or state["disabled_at"] is not None:
-        raise errors.unauthorized("this account is not active; sign in again")
+        raise problems.unauthorized("this account is not active; sign in again")
     if session_id is not None and state["session_revoked"] is not False:
-        raise errors.unauthorized("this session has ended; sign in again")
+        raise problems.unauthorized("this session has ended; sign in again")
     return Account(id=principal.id, roles=frozenset(state["roles"]), session_id=session_id)
 
 
-def require(*roles: str):
+def require(*roles: Role) -> Callable[[Account], Awaitable[Account]]:
     async def dependency(account: Annotated[Account, Depends(current_account)]) -> Account:
         if not account.has_any(*roles):
-            raise errors.forbidden(f"this action needs one of the roles: {', '.join(roles)}")
+            raise problems.forbidden(f"this action needs one of the roles: {', '.join(roles)}")
         return account
 
     return dependency
 
 
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def client_ip(request: Request) -> str | None:
+def client_ip(request: Request, settings: SettingsDep) -> str | None:
     """The caller's address as the gateway saw it (X-Real-IP), else the connection's."""
-    settings: Settings = request.app.state.settings
     forwarded = request.headers.get("x-real-ip") if settings.trust_x_real_ip else None
     address = forwarded or (request.client.host if request.client else None)
     return address[:64] if address else None
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
-SupportOnly = Annotated[Account, Depends(require("support", "admin"))]
-AdminOnly = Annotated[Account, Depends(require("admin"))]
-SettingsDep = Annotated[Settings, Depends(settings_of)]
+SupportOnly = Annotated[Account, Depends(require(Role.SUPPORT, Role.ADMIN))]
+AdminOnly = Annotated[Account, Depends(require(Role.ADMIN))]
 ClientIp = Annotated[str | None, Depends(client_ip)]

@@ -6,46 +6,25 @@ services so. A change to the primary or verified addresses is a profile change a
 
 from __future__ import annotations
 
-import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import asyncpg
-
-from identity import domain, errors, repository, schemas, service, throttle, tokens
+from identity import domain, problems, repository, schemas, service, throttle, tokens
+from identity import links_repository as links
 from identity.config import SERVICE, Settings
 from opencme_contracts import events
-from opencme_kit import outbox
-from opencme_kit.problems import Problem, not_found
-
-log = logging.getLogger(__name__)
+from opencme_kit import db, outbox
+from opencme_kit.clock import utcnow
 
 VERIFICATION_EMAILS = "verify_email.account"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _infos(rows: list[asyncpg.Record]) -> list[schemas.EmailInfo]:
-    return [
-        schemas.EmailInfo(
-            email=r["email"],
-            primary=r["is_primary"],
-            verified=r["verified_at"] is not None,
-            verified_at=r["verified_at"],
-            added_at=r["added_at"],
-        )
-        for r in rows
-    ]
-
-
-async def list_emails(*, conn: asyncpg.Connection, user_id: uuid.UUID) -> list[schemas.EmailInfo]:
-    return _infos(await repository.list_emails(conn, user_id))
+async def list_emails(*, conn: db.Connection, user_id: uuid.UUID) -> list[schemas.EmailInfo]:
+    return service.email_infos(await repository.list_emails(conn, user_id))
 
 
 async def _send_verification_link(
-    conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, settings: Settings, now: datetime
+    conn: db.Connection, *, user_id: uuid.UUID, email: str, settings: Settings, now: datetime
 ) -> None:
     """Replaces the address's verification link with a new one (only its hash is stored) and has it emailed: the
     link travels in `email.verification_requested` to notifications, never in an HTTP answer, because the address
@@ -58,11 +37,11 @@ async def _send_verification_link(
     try:
         await throttle.count(conn, [(limit, str(user_id))], now=now)
     except throttle.Throttled as exc:
-        raise errors.throttled(exc.retry_after, "verification emails for this account") from exc
-    await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
+        raise problems.throttled(exc.retry_after, "verification emails for this account") from exc
+    await links.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
     token, token_hash = tokens.new_opaque_token()
     expires_at = now + timedelta(hours=settings.verify_token_hours)
-    await repository.insert_token(
+    await links.insert_token(
         conn, token_hash=token_hash, purpose="verify_email", user_id=user_id, email=email, expires_at=expires_at
     )
     await outbox.emit(
@@ -82,7 +61,7 @@ async def _send_verification_link(
 
 async def add_email(
     *,
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     user_id: uuid.UUID,
     request: schemas.EmailAdd,
     settings: Settings,
@@ -93,13 +72,7 @@ async def add_email(
     now = utcnow()
     async with conn.transaction():
         await repository.lock_users(conn, [user_id])
-        if len(await repository.list_emails(conn, user_id)) >= 10:
-            raise Problem(
-                409,
-                "Conflict",
-                "an account holds at most 10 addresses; remove one first",
-                errors=[{"field": "email", "reason": "too many addresses"}],
-            )
+        domain.check_can_add(await _addresses(conn, user_id))
         if released_from := await repository.release_unverified(conn, email, now=now, keep_for=user_id):
             await repository.audit(conn, "email.released", user_id=released_from, email=email, claimed_by=str(user_id))
         if not await repository.insert_email(conn, user_id=user_id, email=email, primary=False):
@@ -109,59 +82,50 @@ async def add_email(
                 if owner == user_id
                 else "another account uses this address: sign in to it, or ask the help desk to merge the accounts"
             )
-            raise Problem(409, "Email already registered", reason, errors=[{"field": "email", "reason": reason}])
+            raise domain.EmailTaken("email", reason)
         await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=now)
         await repository.audit(conn, "email.added", user_id=user_id, email=email, client_ip=client_ip)
         rows = await repository.list_emails(conn, user_id)
-    return _infos(rows)
+    return service.email_infos(rows)
 
 
-async def resend_verification(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str, settings: Settings) -> None:
+async def resend_verification(*, conn: db.Connection, user_id: uuid.UUID, email: str, settings: Settings) -> None:
     email = domain.normalise_email(email)
     async with conn.transaction():
-        address = await _address(conn, user_id, email)
-        if address.verified:
-            raise errors.conflict(domain.RuleConflict("this address is verified already", field="email"))
+        domain.check_can_resend(await _addresses(conn, user_id), email)
         await _send_verification_link(conn, user_id=user_id, email=email, settings=settings, now=utcnow())
 
 
 async def make_primary(
-    *, conn: asyncpg.Connection, user_id: uuid.UUID, email: str, client_ip: str | None
+    *, conn: db.Connection, user_id: uuid.UUID, email: str, client_ip: str | None
 ) -> list[schemas.EmailInfo]:
     email = domain.normalise_email(email)
     async with conn.transaction():
         await repository.lock_users(conn, [user_id])
-        addresses = repository.addresses(await repository.list_emails(conn, user_id))
-        _require(addresses, email)
-        if not next(a for a in addresses if a.email == email).is_primary:
-            try:
-                domain.check_can_make_primary(addresses, email)
-            except domain.RuleConflict as rule:
-                raise errors.conflict(rule) from rule
+        addresses = await _addresses(conn, user_id)
+        if not domain.address_of(addresses, email).is_primary:
+            domain.check_can_make_primary(addresses, email)
             now = utcnow()
             await repository.set_primary_email(conn, user_id, email)
             await repository.audit(conn, "email.made_primary", user_id=user_id, email=email, client_ip=client_ip)
             await service.publish_profile(conn, user_id, now)
         rows = await repository.list_emails(conn, user_id)
-    return _infos(rows)
+    return service.email_infos(rows)
 
 
-async def remove_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: str, client_ip: str | None) -> None:
+async def remove_email(*, conn: db.Connection, user_id: uuid.UUID, email: str, client_ip: str | None) -> None:
     email = domain.normalise_email(email)
     async with conn.transaction():
         await repository.lock_users(conn, [user_id])
-        addresses = repository.addresses(await repository.list_emails(conn, user_id))
-        address = _require(addresses, email)
-        try:
-            domain.check_can_remove(addresses, email)
-        except domain.RuleConflict as rule:
-            raise errors.conflict(rule) from rule
+        addresses = await _addresses(conn, user_id)
+        address = domain.address_of(addresses, email)
+        domain.check_can_remove(addresses, email)
         now = utcnow()
         await repository.remove_email(conn, user_id, email)
         # A link still in that mailbox must not verify (or reset) the address once it is gone, or after someone
         # else adds it to their account.
-        await repository.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
-        await repository.invalidate_tokens(conn, user_id, "password_reset", now, email=email)
+        await links.invalidate_tokens(conn, user_id, "verify_email", now, email=email)
+        await links.invalidate_tokens(conn, user_id, "password_reset", now, email=email)
         await repository.audit(
             conn, "email.removed", user_id=user_id, email=email, client_ip=client_ip, was_verified=address.verified
         )
@@ -169,12 +133,5 @@ async def remove_email(*, conn: asyncpg.Connection, user_id: uuid.UUID, email: s
             await service.publish_profile(conn, user_id, now)
 
 
-async def _address(conn: asyncpg.Connection, user_id: uuid.UUID, email: str) -> domain.EmailAddress:
-    return _require(repository.addresses(await repository.list_emails(conn, user_id)), email)
-
-
-def _require(addresses: list[domain.EmailAddress], email: str) -> domain.EmailAddress:
-    for address in addresses:
-        if address.email == email:
-            return address
-    raise not_found("email address on this account")
+async def _addresses(conn: db.Connection, user_id: uuid.UUID) -> list[domain.EmailAddress]:
+    return repository.addresses(await repository.list_emails(conn, user_id))

@@ -30,9 +30,10 @@ async def hash_password(password: str) -> str:
 async def verify_password(stored_hash: str | None, password: str) -> bool:
     def _verify() -> bool:
         try:
-            return HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+            HASHER.verify(stored_hash or _DUMMY_HASH, password)  # raises unless it matches
         except (VerificationError, InvalidHashError):
             return False
+        return stored_hash is not None
 
     return await asyncio.to_thread(_verify)
 

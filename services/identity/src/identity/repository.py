@@ -1,4 +1,6 @@
-"""SQL of identity's accounts, emails, one-time tokens and audit log; every function takes the connection it runs on."""
+"""SQL of identity's accounts, their emails and the audit log; every function takes the connection it runs on.
+(Links are in links_repository.py, sessions in sessions_repository.py, the help desk's queries in
+support_repository.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from identity import domain
+from identity import domain, links_repository
+from opencme_kit import db
 
 # What the learner's profile form holds; the published LearnerProfile carries the EVENT_ ones.
 EVENT_PROFILE_COLUMNS = (
@@ -27,12 +30,12 @@ EVENT_PROFILE_COLUMNS = (
 PROFILE_COLUMNS = (*EVENT_PROFILE_COLUMNS, "organisation", "phone", "country", "state")
 
 
-async def email_owner(conn: asyncpg.Connection, email: str) -> uuid.UUID | None:
+async def email_owner(conn: db.Connection, email: str) -> uuid.UUID | None:
     return await conn.fetchval("SELECT user_id FROM user_emails WHERE email = $1", email)
 
 
 async def insert_user(
-    conn: asyncpg.Connection, *, user_id: uuid.UUID, password_hash: str, profile: dict[str, Any], roles: list[str]
+    conn: db.Connection, *, user_id: uuid.UUID, password_hash: str, profile: dict[str, Any], roles: list[str]
 ) -> None:
     columns = ", ".join(PROFILE_COLUMNS)
     placeholders = ", ".join(f"${i}" for i in range(4, 4 + len(PROFILE_COLUMNS)))
@@ -45,7 +48,7 @@ async def insert_user(
     )
 
 
-async def insert_email(conn: asyncpg.Connection, *, user_id: uuid.UUID, email: str, primary: bool) -> bool:
+async def insert_email(conn: db.Connection, *, user_id: uuid.UUID, email: str, primary: bool) -> bool:
     inserted = await conn.fetchval(
         "INSERT INTO user_emails (email, user_id, is_primary) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING "
         "RETURNING true",
@@ -56,7 +59,7 @@ async def insert_email(conn: asyncpg.Connection, *, user_id: uuid.UUID, email: s
     return bool(inserted)
 
 
-async def get_user(conn: asyncpg.Connection, user_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+async def get_user(conn: db.Connection, user_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
     """The account with its primary email (None once merged away: its emails moved to the survivor)."""
     lock = " FOR UPDATE OF u" if for_update else ""
     return await conn.fetchrow(
@@ -69,12 +72,12 @@ async def get_user(conn: asyncpg.Connection, user_id: uuid.UUID, *, for_update: 
     )
 
 
-async def lock_users(conn: asyncpg.Connection, user_ids: list[uuid.UUID]) -> None:
+async def lock_users(conn: db.Connection, user_ids: list[uuid.UUID]) -> None:
     """Row locks in one order, so that two merges or edits touching the same accounts cannot deadlock."""
     await conn.execute("SELECT 1 FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", user_ids)
 
 
-async def credentials_for(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+async def credentials_for(conn: db.Connection, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """SELECT u.id, u.password_hash, u.roles, u.disabled_at, e.is_primary, e.verified_at IS NOT NULL AS verified,
                   p.email AS primary_email
@@ -85,7 +88,7 @@ async def credentials_for(conn: asyncpg.Connection, email: str) -> asyncpg.Recor
     )
 
 
-async def update_profile(conn: asyncpg.Connection, user_id: uuid.UUID, profile: dict[str, Any], at: datetime) -> int:
+async def update_profile(conn: db.Connection, user_id: uuid.UUID, profile: dict[str, Any], at: datetime) -> int:
     sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(PROFILE_COLUMNS, start=3))
     return await conn.fetchval(
         f"UPDATE users SET {sets}, profile_version = profile_version + 1, updated_at = $2 WHERE id = $1 "
@@ -96,7 +99,7 @@ async def update_profile(conn: asyncpg.Connection, user_id: uuid.UUID, profile: 
     )
 
 
-async def bump_profile_version(conn: asyncpg.Connection, user_id: uuid.UUID, at: datetime) -> int:
+async def bump_profile_version(conn: db.Connection, user_id: uuid.UUID, at: datetime) -> int:
     return await conn.fetchval(
         "UPDATE users SET profile_version = profile_version + 1, updated_at = $2 WHERE id = $1 "
         "RETURNING profile_version",
@@ -105,19 +108,24 @@ async def bump_profile_version(conn: asyncpg.Connection, user_id: uuid.UUID, at:
     )
 
 
-async def set_password(conn: asyncpg.Connection, user_id: uuid.UUID, password_hash: str) -> None:
+async def set_password(conn: db.Connection, user_id: uuid.UUID, password_hash: str) -> None:
     await conn.execute("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", user_id, password_hash)
 
 
-async def set_roles(conn: asyncpg.Connection, user_id: uuid.UUID, roles: list[str]) -> None:
+async def set_roles(conn: db.Connection, user_id: uuid.UUID, roles: list[str]) -> None:
     await conn.execute("UPDATE users SET roles = $2, updated_at = now() WHERE id = $1", user_id, roles)
 
 
-async def count_admins(conn: asyncpg.Connection) -> int:
+async def lock_roles(conn: db.Connection) -> None:
+    """Until the transaction ends, no other transaction changes any account's roles (or anything else in users)."""
+    await conn.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+
+
+async def count_admins(conn: db.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM users WHERE 'admin' = ANY(roles) AND disabled_at IS NULL")
 
 
-async def disable_user(conn: asyncpg.Connection, user_id: uuid.UUID, *, merged_into: uuid.UUID, at: datetime) -> None:
+async def disable_user(conn: db.Connection, user_id: uuid.UUID, *, merged_into: uuid.UUID, at: datetime) -> None:
     await conn.execute(
         "UPDATE users SET disabled_at = $2, merged_into = $3, updated_at = $2 WHERE id = $1", user_id, at, merged_into
     )
@@ -128,7 +136,7 @@ async def disable_user(conn: asyncpg.Connection, user_id: uuid.UUID, *, merged_i
 # --- emails -----------------------------------------------------------------------------------------------
 
 
-async def list_emails(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
+async def list_emails(conn: db.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT email, is_primary, verified_at, added_at FROM user_emails WHERE user_id = $1 ORDER BY added_at, email",
         user_id,
@@ -140,7 +148,7 @@ def addresses(rows: list[asyncpg.Record]) -> list[domain.EmailAddress]:
 
 
 async def release_unverified(
-    conn: asyncpg.Connection, email: str, *, now: datetime, keep_for: uuid.UUID | None = None
+    conn: db.Connection, email: str, *, now: datetime, keep_for: uuid.UUID | None = None
 ) -> uuid.UUID | None:
     """Frees `email` when another account holds it only as an unverified, added address: typing someone else's
     address into one's account must not keep its owner from signing up with it or adding it. Returns the account that
@@ -152,21 +160,21 @@ async def release_unverified(
         keep_for,
     )
     if released is not None:
-        await invalidate_tokens(conn, released, "verify_email", now, email=email)
+        await links_repository.invalidate_tokens(conn, released, "verify_email", now, email=email)
     return released
 
 
-async def remove_email(conn: asyncpg.Connection, user_id: uuid.UUID, email: str) -> None:
+async def remove_email(conn: db.Connection, user_id: uuid.UUID, email: str) -> None:
     await conn.execute("DELETE FROM user_emails WHERE user_id = $1 AND email = $2", user_id, email)
 
 
-async def set_primary_email(conn: asyncpg.Connection, user_id: uuid.UUID, email: str) -> None:
+async def set_primary_email(conn: db.Connection, user_id: uuid.UUID, email: str) -> None:
     # Two statements: the partial unique index allows one primary per account at any moment.
     await conn.execute("UPDATE user_emails SET is_primary = false WHERE user_id = $1 AND is_primary", user_id)
     await conn.execute("UPDATE user_emails SET is_primary = true WHERE user_id = $1 AND email = $2", user_id, email)
 
 
-async def move_emails(conn: asyncpg.Connection, *, from_user: uuid.UUID, to_user: uuid.UUID) -> list[asyncpg.Record]:
+async def move_emails(conn: db.Connection, *, from_user: uuid.UUID, to_user: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "UPDATE user_emails SET user_id = $2, is_primary = false WHERE user_id = $1 "
         "RETURNING email, verified_at IS NOT NULL AS verified",
@@ -175,7 +183,7 @@ async def move_emails(conn: asyncpg.Connection, *, from_user: uuid.UUID, to_user
     )
 
 
-async def mark_email_verified(conn: asyncpg.Connection, *, email: str, user_id: uuid.UUID, now: datetime) -> bool:
+async def mark_email_verified(conn: db.Connection, *, email: str, user_id: uuid.UUID, now: datetime) -> bool:
     changed = await conn.fetchval(
         "UPDATE user_emails SET verified_at = $3 WHERE email = $1 AND user_id = $2 AND verified_at IS NULL "
         "RETURNING true",
@@ -186,63 +194,11 @@ async def mark_email_verified(conn: asyncpg.Connection, *, email: str, user_id: 
     return bool(changed)
 
 
-# --- one-time tokens (reset and verification links) ---------------------------------------------------------
-
-
-async def insert_token(
-    conn: asyncpg.Connection, *, token_hash: bytes, purpose: str, user_id: uuid.UUID, email: str, expires_at: datetime
-) -> None:
-    await conn.execute(
-        "INSERT INTO one_time_tokens (token_hash, purpose, user_id, email, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        token_hash,
-        purpose,
-        user_id,
-        email,
-        expires_at,
-    )
-
-
-async def use_token(
-    conn: asyncpg.Connection, *, token_hash: bytes, purpose: str, now: datetime
-) -> asyncpg.Record | None:
-    """Marks a valid token used and returns it; None when unknown, used or expired (single use, atomically)."""
-    return await conn.fetchrow(
-        """UPDATE one_time_tokens SET used_at = $3
-           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-           RETURNING user_id, email""",
-        token_hash,
-        purpose,
-        now,
-    )
-
-
-async def invalidate_tokens(
-    conn: asyncpg.Connection, user_id: uuid.UUID, purpose: str, now: datetime, *, email: str | None = None
-) -> None:
-    await conn.execute(
-        "UPDATE one_time_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL "
-        "AND ($4::text IS NULL OR email = $4)",
-        user_id,
-        purpose,
-        now,
-        email,
-    )
-
-
-async def move_tokens(conn: asyncpg.Connection, *, from_user: uuid.UUID, to_user: uuid.UUID, purpose: str) -> None:
-    await conn.execute(
-        "UPDATE one_time_tokens SET user_id = $2 WHERE user_id = $1 AND purpose = $3 AND used_at IS NULL",
-        from_user,
-        to_user,
-        purpose,
-    )
-
-
 # --- audit ------------------------------------------------------------------------------------------------
 
 
 async def audit(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     kind: str,
     *,
     user_id: uuid.UUID | None = None,

@@ -1,10 +1,11 @@
-"""HTTP request and response models of identity."""
+"""HTTP request and response models of identity for learners: sign-up, profile, sessions, passwords, emails. (The
+help desk's and admins' are in staff_schemas.py.)"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -35,23 +36,23 @@ def _storable(value: str) -> str:
     return value
 
 
-def _text(max_length: int, min_length: int = 1) -> Any:
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-        AfterValidator(_storable),
-    ]
+Storable = AfterValidator(_storable)
 
 
-Name = _text(100)
-ShortText = _text(100)
+def trimmed(max_length: int, min_length: int = 1) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+Name = Annotated[str, trimmed(100), Storable]
+ShortText = Annotated[str, trimmed(100), Storable]
+Suffix = Annotated[str, trimmed(20), Storable]
+Organisation = Annotated[str, trimmed(200), Storable]
+Region = Annotated[str, trimmed(50), Storable]
 BoardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]
-BoardId = _text(40)
-Password = Annotated[str, StringConstraints(max_length=256), AfterValidator(_storable)]
+BoardId = Annotated[str, trimmed(40), Storable]
+Password = Annotated[str, StringConstraints(max_length=256), Storable]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ().\-]{5,24}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Role = Literal["learner", "staff", "support", "admin"]
-Reason = _text(500, min_length=3)
 
 
 class ProfileFields(BaseModel):
@@ -60,7 +61,7 @@ class ProfileFields(BaseModel):
     first_name: Name
     middle_name: Name | None = None
     last_name: Name
-    suffix: _text(20) | None = Field(default=None, examples=["Jr.", "III"])
+    suffix: Suffix | None = Field(default=None, examples=["Jr.", "III"])
     degree: ShortText | None = Field(
         default=None,
         description="degree or credentials",
@@ -68,10 +69,10 @@ class ProfileFields(BaseModel):
     )
     profession: ShortText | None = None
     specialty: ShortText | None = None
-    organisation: _text(200) | None = None
+    organisation: Organisation | None = None
     phone: Phone | None = Field(default=None, examples=["+1 216 444 9990"])
     country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2", examples=["US"])
-    state: _text(50) | None = Field(default=None, description="for the US, the USPS code", examples=["OH"])
+    state: Region | None = Field(default=None, description="for the US, the USPS code", examples=["OH"])
     npi: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] | None = Field(
         default=None, description="US National Provider Identifier, with its check digit"
     )
@@ -92,11 +93,7 @@ class ProfileFields(BaseModel):
     def _consistent(self) -> ProfileFields:
         if (self.birth_month is None) != (self.birth_day is None):
             raise ValueError("give both birth_month and birth_day, or neither")
-        if (
-            self.birth_month
-            and self.birth_day
-            and self.birth_day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][self.birth_month - 1]
-        ):
+        if self.birth_month and self.birth_day and not domain.day_exists(self.birth_month, self.birth_day):
             raise ValueError("birth_day does not exist in that month")
         if self.country == "US" and self.state is not None and self.state.upper() not in domain.US_STATES:
             raise ValueError("state: give the two-letter USPS code for a US address")
@@ -206,72 +203,5 @@ class EmailAdd(BaseModel):
     email: EmailStr
 
 
-class RoleGrant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role
-
-
 class Accepted(BaseModel):
     detail: str
-
-
-class UserSummary(BaseModel):
-    id: uuid.UUID
-    name: str
-    degree: str | None
-    primary_email: str | None
-    emails: list[str]
-    npi: str | None
-    board_ids: dict[str, str]
-    roles: list[str]
-
-
-class UserPage(BaseModel):
-    items: list[UserSummary]
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None = Field(description="pass as offset for the next page; none on the last page")
-
-
-class MergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    surviving_user_id: uuid.UUID
-    merged_user_id: uuid.UUID
-    reason: Reason = Field(examples=["duplicate account: registered for grand rounds with a work email"])
-
-
-class Merge(BaseModel):
-    id: uuid.UUID
-    surviving_user_id: uuid.UUID
-    merged_user_id: uuid.UUID
-    actor_id: uuid.UUID
-    reason: str
-    detail: dict[str, Any]
-    merged_at: datetime
-
-
-class AuditEvent(BaseModel):
-    id: int
-    kind: str
-    user_id: uuid.UUID | None
-    actor_id: uuid.UUID | None
-    email: str | None
-    client_ip: str | None
-    detail: dict[str, Any]
-    at: datetime
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEvent]
-    next_before_id: int | None = Field(description="pass as before_id for older events; none at the oldest")
-
-
-class SigningKey(BaseModel):
-    kid: str
-    created_at: datetime
-    activates_at: datetime
-    retired_at: datetime | None
-    signing: bool = Field(description="this key signs new access tokens now")

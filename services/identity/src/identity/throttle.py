@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import asyncpg
-
 from identity import domain
+from opencme_kit import db
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
-async def count(conn: asyncpg.Connection, checks: list[tuple[Limit, str]], *, now: datetime) -> list[int]:
+async def count(conn: db.Connection, checks: list[tuple[Limit, str]], *, now: datetime) -> list[int]:
     """Counts one attempt under every (limit, key) and returns the rows' ids; raises Throttled (counting nothing) when
     any limit is reached. Call inside a transaction: the advisory locks last until it ends."""
     for limit, key in sorted(checks, key=lambda c: (c[0].scope, c[1])):  # one lock order: no deadlocks
@@ -55,15 +54,15 @@ async def count(conn: asyncpg.Connection, checks: list[tuple[Limit, str]], *, no
     ]
 
 
-async def forgive(conn: asyncpg.Connection, ids: list[int]) -> None:
+async def forgive(conn: db.Connection, ids: list[int]) -> None:
     """Takes counted attempts back (a sign-in that turned out right)."""
     await conn.execute("DELETE FROM throttle_hits WHERE id = ANY($1::bigint[])", ids)
 
 
-async def clear(conn: asyncpg.Connection, scope: str, key: str) -> None:
+async def clear(conn: db.Connection, scope: str, key: str) -> None:
     await conn.execute("DELETE FROM throttle_hits WHERE scope = $1 AND key = $2", scope, key)
 
 
-async def purge(conn: asyncpg.Connection, *, older_than: datetime) -> int:
+async def purge(conn: db.Connection, *, older_than: datetime) -> int:
     deleted = await conn.execute("DELETE FROM throttle_hits WHERE at < $1", older_than)
     return int(deleted.split()[-1])

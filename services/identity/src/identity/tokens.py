@@ -16,6 +16,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from opencme_kit import db
 from opencme_kit.auth import TokenVerifier
 
 ISSUER = "opencme-identity"
@@ -65,7 +66,7 @@ def _load_pem(kid: str, pem: str, passphrase: bytes | None) -> Any:
 
 
 async def add_signing_key(
-    conn: asyncpg.Connection, *, passphrase: bytes | None, activates_at: datetime | None = None
+    conn: db.Connection, *, passphrase: bytes | None, activates_at: datetime | None = None
 ) -> str:
     """A new ES256 key, published in the JWKS at once and signing from `activates_at` (now when None)."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -83,12 +84,12 @@ async def add_signing_key(
     return kid
 
 
-async def ensure_signing_key(conn: asyncpg.Connection, *, passphrase: bytes | None) -> None:
+async def ensure_signing_key(conn: db.Connection, *, passphrase: bytes | None) -> None:
     """At start: create the first signing key if there is none, encrypt keys stored in the clear once a passphrase is
     configured, and check that every usable key opens (SigningKeyError otherwise, so a wrong passphrase stops the
     process instead of failing sign-ins). Several processes may start at once, so under a lock."""
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('identity.signing_keys'))")
+        await lock_signing_keys(conn)
         rows = await conn.fetch("SELECT kid, private_pem FROM signing_keys WHERE retired_at IS NULL")
         for row in rows:
             key = _load_pem(row["kid"], row["private_pem"], passphrase)
@@ -100,23 +101,36 @@ async def ensure_signing_key(conn: asyncpg.Connection, *, passphrase: bytes | No
             await add_signing_key(conn, passphrase=passphrase)
 
 
-async def list_signing_keys(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def list_signing_keys(conn: db.Connection) -> list[asyncpg.Record]:
     return await conn.fetch("SELECT kid, created_at, activates_at, retired_at FROM signing_keys ORDER BY created_at")
 
 
-async def current_signer(conn: asyncpg.Connection) -> asyncpg.Record | None:
+async def current_signer(conn: db.Connection) -> asyncpg.Record | None:
     """The newest key whose time has come (by the database's clock, the one that stamped the keys)."""
     return await conn.fetchrow(_SIGNER_SQL)
 
 
-async def jwks(conn: asyncpg.Connection) -> dict[str, Any]:
+async def lock_signing_keys(conn: db.Connection) -> None:
+    """Until the transaction ends: one process at a time creates, re-encrypts or retires keys."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('identity.signing_keys'))")
+
+
+async def unretired_key(conn: db.Connection, kid: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT kid, activates_at FROM signing_keys WHERE kid = $1 AND retired_at IS NULL", kid)
+
+
+async def retire_key(conn: db.Connection, kid: str, at: datetime) -> None:
+    await conn.execute("UPDATE signing_keys SET retired_at = $2 WHERE kid = $1", kid, at)
+
+
+async def jwks(conn: db.Connection) -> dict[str, Any]:
     """Every key not retired, including one that will sign soon: verifiers learn it before they meet it."""
     rows = await conn.fetch("SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at")
     return {"keys": [r["public_jwk"] for r in rows]}
 
 
 async def issue_access_token(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     *,
     user_id: uuid.UUID,
     roles: list[str],
@@ -127,6 +141,8 @@ async def issue_access_token(
 ) -> str:
     now = int(time.time())
     row = await conn.fetchrow(_SIGNER_SQL)
+    if row is None:  # ensure_signing_key made one at start; only a retirement of every key gets here
+        raise SigningKeyError("no signing key signs now: add one (POST /signing-keys)")
     if row["kid"] not in _loaded_keys:  # opening the PEM (a key derivation when encrypted) costs more than signing
         _loaded_keys[row["kid"]] = _load_pem(row["kid"], row["private_pem"], passphrase)
     claims = {
@@ -151,7 +167,7 @@ class DatabaseKeyVerifier(TokenVerifier):
     """The kit's verifier, fed from identity's own key table instead of over HTTP from itself; it rereads the keys at
     least every `max_age` seconds so that a retired key stops verifying here too."""
 
-    def __init__(self, pool: asyncpg.Pool, *, refetch_interval: float = 1.0, max_age: float = 30.0) -> None:
+    def __init__(self, pool: db.Pool, *, refetch_interval: float = 1.0, max_age: float = 30.0) -> None:
         super().__init__("", refetch_interval=refetch_interval)
         self.pool = pool
         self.max_age = max_age

@@ -1,4 +1,5 @@
-"""Identity's worker process (`python -m identity.worker`): relays its outbox to Kafka and keeps tables tidy."""
+"""Identity's worker process (`python -m identity.worker`): relays its outbox to Kafka and keeps tables tidy. Identity
+consumes no topic, so it has no consumers.py and hands build_worker no handlers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import asyncpg
 from faststream import FastStream
 
 from identity.config import MIGRATIONS, SERVICE, Settings
-from identity.service import purge_expired
-from opencme_kit.messaging import create_broker
+from identity.housekeeping import purge_expired
+from opencme_kit import db
 from opencme_kit.service import build_worker, run_worker
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,8 @@ PURGE_INTERVAL = 3600.0
 
 def create_worker(settings: Settings | None = None) -> FastStream:
     settings = settings or Settings()
-    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
 
-    async def housekeeping(pool: asyncpg.Pool) -> None:
+    async def housekeeping(pool: db.Pool) -> None:
         while True:
             try:
                 async with pool.acquire() as conn:
@@ -31,14 +31,7 @@ def create_worker(settings: Settings | None = None) -> FastStream:
                 log.warning("housekeeping failed; next try in an hour", exc_info=True)
             await asyncio.sleep(PURGE_INTERVAL)
 
-    return build_worker(
-        service=SERVICE,
-        settings=settings,
-        broker=broker,
-        consumer=None,
-        migrations=MIGRATIONS,
-        background=[housekeeping],
-    )
+    return build_worker(service=SERVICE, settings=settings, migrations=MIGRATIONS, background=[housekeeping])
 
 
 if __name__ == "__main__":

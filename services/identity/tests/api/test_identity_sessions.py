@@ -15,7 +15,7 @@ from identity_testing import (
     token_of,
 )
 
-from identity import passwords, service
+from identity import housekeeping, passwords
 from opencme_kit.auth import TokenVerifier
 
 
@@ -259,6 +259,8 @@ async def test_the_sign_up_email_signs_in_before_verification_but_an_added_one_d
     unverified = next(e["email"] for e in added.json() if not e["primary"])
     refused = await client.post("/sessions", json={"email": unverified, "password": PASSWORD})
     assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "email"
+    assert refused.json()["title"] == "Email not verified"
+    assert refused.json()["detail"].startswith("confirm this address with the link sent to it")
     wrong = await client.post("/sessions", json={"email": unverified, "password": "wrong passphrase!"})
     assert wrong.status_code == 401  # without the password nothing is said about the address
     assert created["email_addresses"][0]["verified"] is False
@@ -270,6 +272,6 @@ async def test_housekeeping_drops_throttle_rows_past_every_window(client):
             "INSERT INTO throttle_hits (scope, key, at) VALUES "
             "('sign_in.ip', 'stale', now() - interval '2 hours'), ('sign_in.ip', 'fresh', now())"
         )
-        purged = await service.purge_expired(conn, client.app.state.settings)
+        purged = await housekeeping.purge_expired(conn, client.app.state.settings)
         left = {r["key"] for r in await conn.fetch("SELECT key FROM throttle_hits WHERE key IN ('stale', 'fresh')")}
     assert purged["throttle_hits"] >= 1 and left == {"fresh"}

@@ -188,6 +188,18 @@ async def test_role_changes_are_audited_and_the_last_admin_stays(client):
     ]
 
 
+async def test_refused_role_changes_name_the_field_and_the_reason(client):
+    admin = await admin_headers(client)
+    me = (await client.get("/me", headers=admin)).json()
+    learner = await client.delete(f"/users/{me['id']}/roles/learner", headers=admin)
+    assert learner.status_code == 422 and learner.json()["detail"] == "every account keeps the learner role"
+    assert learner.json()["errors"] == [{"field": "role", "reason": "learner cannot be removed"}]
+    last = await client.delete(f"/users/{me['id']}/roles/admin", headers=admin)
+    reason = "this is the last admin: grant admin to someone else first"
+    assert (last.status_code, last.json()["title"], last.json()["detail"]) == (409, "Conflict", reason)
+    assert last.json()["errors"] == [{"field": "role", "reason": reason}]
+
+
 async def test_a_removed_role_stops_working_in_identity_at_once(client):
     admin = await admin_headers(client)
     member, support = await staff_member(client)

@@ -4,8 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from identity import domain, password_policy
+from identity import domain
 from identity.domain import EmailAddress, RuleConflict
+from opencme_kit import errors
+from opencme_kit.roles import Role
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -76,6 +78,41 @@ def test_only_a_verified_address_can_become_primary():
         domain.check_can_make_primary(addresses, "b@x.org")
 
 
+def test_an_account_holds_at_most_ten_addresses():
+    addresses = [EmailAddress(f"{n}@x.org", n == 0, True) for n in range(domain.MAX_EMAILS)]
+    domain.check_can_add(addresses[:-1])
+    with pytest.raises(RuleConflict, match="at most 10 addresses") as refused:
+        domain.check_can_add(addresses)
+    assert (refused.value.field, refused.value.reason) == ("email", "too many addresses")
+
+
+def test_an_address_not_on_the_account_is_not_found():
+    with pytest.raises(errors.NotFound, match="email address on this account not found"):
+        domain.check_can_remove([EmailAddress("a@x.org", True, True)], "b@x.org")
+
+
+@pytest.mark.parametrize(("month", "day", "exists"), [(2, 29, True), (2, 30, False), (4, 31, False), (12, 31, True)])
+def test_a_birth_day_must_exist_in_its_month_in_some_year(month, day, exists):
+    assert domain.day_exists(month, day) is exists
+
+
+def test_every_account_stays_a_learner_and_keeps_an_admin():
+    with pytest.raises(domain.RoleRefused, match="keeps the learner role"):
+        domain.check_role_removal(Role.LEARNER)
+    domain.check_role_removal(Role.SUPPORT)
+    with pytest.raises(RuleConflict, match="last admin"):
+        domain.check_an_admin_remains(admins_now=1)
+    domain.check_an_admin_remains(admins_now=2)
+
+
+def test_refusals_are_the_kits_kinds_and_keep_identitys_wording():
+    assert issubclass(RuleConflict, errors.Conflict) and issubclass(domain.PolicyViolation, errors.Invalid)
+    assert issubclass(domain.EmailNotVerified, errors.Forbidden) and issubclass(domain.RoleRefused, errors.Invalid)
+    assert str(RuleConflict("email", "verify it first")) == "verify it first"  # the detail: the reason, no field
+    assert str(domain.EmailTaken("email", "already registered", detail="sign in instead")) == "sign in instead"
+    assert str(domain.PolicyViolation("password", "too short")) == "password: too short"  # the kit's own form
+
+
 # --- passwords ----------------------------------------------------------------------------------------------
 
 
@@ -105,6 +142,12 @@ def test_weak_passwords_are_refused_with_the_reason(password, reason):
     assert reason in refused.value.reason
 
 
+def test_a_refused_password_names_the_field_that_holds_it():
+    with pytest.raises(domain.PolicyViolation) as refused:
+        domain.check_password("short-pass", email="jane.doe@example.org", field="new_password")
+    assert refused.value.field == "new_password"
+
+
 @pytest.mark.parametrize(
     "password",
     [
@@ -120,7 +163,7 @@ def test_long_uncommon_passwords_are_accepted(password):
 
 
 def test_the_shipped_list_is_loaded_lower_case_without_comments():
-    common = password_policy.common_passwords()
+    common = domain.common_passwords()
     assert len(common) > 500 and {"123456", "password", "qwerty", "iloveyou"} <= common
     assert all(entry == entry.lower() and not entry.startswith("#") for entry in common)
 

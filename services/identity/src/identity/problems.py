@@ -1,20 +1,12 @@
-"""The HTTP problems identity's use cases raise, built from its domain's refusals."""
+"""The answers identity gives at the HTTP level, which are no rule's refusal: sign-in failed (401), not signed in
+(401), a role missing (403), too many attempts (429), a link that does not work (400). Refusals of identity's rules
+are in domain.refusals; the kit's problem handler answers both."""
 
 from __future__ import annotations
 
-from identity import domain
 from opencme_kit.problems import Problem, field_problem
 
 SIGN_IN_FAILED_DETAIL = "the email or password is not correct"
-
-
-def invalid(violation: domain.PolicyViolation) -> Problem:
-    return field_problem(violation.field, violation.reason)
-
-
-def conflict(rule: domain.RuleConflict) -> Problem:
-    errors = [{"field": rule.field, "reason": rule.reason}] if rule.field else None
-    return Problem(409, "Conflict", rule.reason, errors=errors)
 
 
 def throttled(retry_after: int, what: str) -> Problem:
@@ -28,6 +20,7 @@ def throttled(retry_after: int, what: str) -> Problem:
 
 
 def sign_in_failed() -> Problem:
+    """The same answer for an unknown email and a wrong password: it must not tell which."""
     return Problem(
         401,
         "Sign-in failed",
@@ -42,3 +35,9 @@ def unauthorized(detail: str) -> Problem:
 
 def forbidden(detail: str) -> Problem:
     return Problem(403, "Forbidden", detail)
+
+
+def link_not_valid(reason: str) -> Problem:
+    """A reset or verification link's token that is unknown, used or expired: 400, as identity has always answered
+    (the kit's kinds of refusal have no 400)."""
+    return field_problem("token", reason, status=400)

@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from identity import schemas, service, support
+from identity import admin, credentials, merges, schemas, staff_schemas, support
 from identity.deps import AdminOnly, ClientIp, ConnDep, SettingsDep, SupportOnly
 from identity.schemas import PRINTABLE
-from opencme_kit.problems import Problem, not_found
+from opencme_kit.roles import Role
 
 router = APIRouter()
 
 
-@router.get("/users", response_model=schemas.UserPage, tags=["support"])
+@router.get("/users", response_model=staff_schemas.UserPage, tags=["support"])
 async def search_users(
     conn: ConnDep,
     _: SupportOnly,
@@ -30,7 +30,7 @@ async def search_users(
     ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-) -> schemas.UserPage:
+) -> staff_schemas.UserPage:
     """Find learners by name, any of their emails, NPI or board ID (support, admin)."""
     return await support.search_users(conn=conn, q=q, limit=limit, offset=offset)
 
@@ -40,30 +40,29 @@ async def send_reset_link(
     user_id: uuid.UUID, conn: ConnDep, staff: SupportOnly, settings: SettingsDep, ip: ClientIp
 ) -> schemas.Accepted:
     """Send a password reset link to the account's primary email (support, admin)."""
-    profile = await service.get_profile(conn=conn, user_id=user_id)
-    if profile.email is None:
-        raise not_found("active account")
-    await service.request_password_reset(
-        conn=conn, email=profile.email, settings=settings, client_ip=ip, actor_id=staff.id
+    email = await credentials.send_reset_link(
+        conn=conn, user_id=user_id, actor_id=staff.id, settings=settings, client_ip=ip
     )
-    return schemas.Accepted(detail=f"A reset link is on its way to {profile.email}.")
+    return schemas.Accepted(detail=f"A reset link is on its way to {email}.")
 
 
-@router.post("/merges", status_code=201, response_model=schemas.Merge, tags=["support"])
-async def merge_accounts(body: schemas.MergeRequest, conn: ConnDep, staff: SupportOnly, ip: ClientIp) -> schemas.Merge:
+@router.post("/merges", status_code=201, response_model=staff_schemas.Merge, tags=["support"])
+async def merge_accounts(
+    body: staff_schemas.MergeRequest, conn: ConnDep, staff: SupportOnly, ip: ClientIp
+) -> staff_schemas.Merge:
     """Merge a duplicate account into the one that survives, with the reason (support, admin; audited)."""
-    return await support.merge_accounts(conn=conn, actor_id=staff.id, request=body, client_ip=ip)
+    return await merges.merge_accounts(conn=conn, actor_id=staff.id, request=body, client_ip=ip)
 
 
-@router.get("/merges", response_model=list[schemas.Merge], tags=["support"])
+@router.get("/merges", response_model=list[staff_schemas.Merge], tags=["support"])
 async def list_merges(
     conn: ConnDep, _: SupportOnly, user_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50
-) -> list[schemas.Merge]:
+) -> list[staff_schemas.Merge]:
     """Merges, newest first; of one account (surviving or merged) when user_id is given (support, admin)."""
-    return await support.list_merges(conn=conn, user_id=user_id, limit=limit)
+    return await merges.list_merges(conn=conn, user_id=user_id, limit=limit)
 
 
-@router.get("/audit", response_model=schemas.AuditPage, tags=["support"])
+@router.get("/audit", response_model=staff_schemas.AuditPage, tags=["support"])
 async def audit_log(
     conn: ConnDep,
     _: SupportOnly,
@@ -72,7 +71,7 @@ async def audit_log(
     kind: Annotated[str | None, Query(max_length=60, pattern=PRINTABLE, examples=["sign_in.failed"])] = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> schemas.AuditPage:
+) -> staff_schemas.AuditPage:
     """Security events (sign-ins, resets, role changes, merges, email changes), newest first (support, admin)."""
     return await support.audit_log(
         conn=conn, user_id=user_id, actor_id=actor_id, kind=kind, before_id=before_id, limit=limit
@@ -81,50 +80,41 @@ async def audit_log(
 
 @router.post("/users/{user_id}/roles", response_model=schemas.Profile, tags=["admin"])
 async def grant_role(
-    user_id: uuid.UUID, body: schemas.RoleGrant, conn: ConnDep, admin: AdminOnly, ip: ClientIp
+    user_id: uuid.UUID, body: staff_schemas.RoleGrant, conn: ConnDep, caller: AdminOnly, ip: ClientIp
 ) -> schemas.Profile:
     """Grant a role (admin)."""
-    return await support.grant_role(
-        conn=conn, admin_id=admin.id, user_id=user_id, role=body.role, grant=True, client_ip=ip
-    )
+    return await admin.grant_role(conn=conn, admin_id=caller.id, user_id=user_id, role=body.role, client_ip=ip)
 
 
 @router.delete("/users/{user_id}/roles/{role}", response_model=schemas.Profile, tags=["admin"])
 async def remove_role(
-    user_id: uuid.UUID, role: schemas.Role, conn: ConnDep, admin: AdminOnly, ip: ClientIp
+    user_id: uuid.UUID, role: Role, conn: ConnDep, caller: AdminOnly, ip: ClientIp
 ) -> schemas.Profile:
     """Remove a role (admin)."""
-    if role == "learner":
-        raise Problem(
-            422,
-            "Invalid request",
-            "every account keeps the learner role",
-            errors=[{"field": "role", "reason": "learner cannot be removed"}],
-        )
-    return await support.grant_role(conn=conn, admin_id=admin.id, user_id=user_id, role=role, grant=False, client_ip=ip)
+    return await admin.remove_role(conn=conn, admin_id=caller.id, user_id=user_id, role=role, client_ip=ip)
 
 
-@router.get("/signing-keys", response_model=list[schemas.SigningKey], tags=["admin"])
-async def signing_keys(conn: ConnDep, _: AdminOnly) -> list[schemas.SigningKey]:
+@router.get("/signing-keys", response_model=list[staff_schemas.SigningKey], tags=["admin"])
+async def signing_keys(conn: ConnDep, _: AdminOnly) -> list[staff_schemas.SigningKey]:
     """The access-token signing keys: which signs now, which are published, which are retired (admin)."""
-    return await support.signing_keys(conn=conn)
+    return await admin.signing_keys(conn=conn)
 
 
-@router.post("/signing-keys", status_code=201, response_model=list[schemas.SigningKey], tags=["admin"])
+@router.post("/signing-keys", status_code=201, response_model=list[staff_schemas.SigningKey], tags=["admin"])
 async def add_signing_key(
-    conn: ConnDep, admin: AdminOnly, settings: SettingsDep, ip: ClientIp
-) -> list[schemas.SigningKey]:
+    conn: ConnDep, caller: AdminOnly, settings: SettingsDep, ip: ClientIp
+) -> list[staff_schemas.SigningKey]:
     """Rotate: add a key, published now, signing after SIGNING_KEY_PUBLISH_SECONDS (admin)."""
-    return await support.add_signing_key(conn=conn, admin_id=admin.id, settings=settings, client_ip=ip)
+    return await admin.add_signing_key(conn=conn, admin_id=caller.id, settings=settings, client_ip=ip)
 
 
-@router.post("/signing-keys/{kid}/retire", response_model=list[schemas.SigningKey], tags=["admin"])
+@router.post("/signing-keys/{kid}/retire", response_model=list[staff_schemas.SigningKey], tags=["admin"])
 async def retire_signing_key(
     kid: Annotated[str, Path(max_length=64, pattern=PRINTABLE)],
     conn: ConnDep,
-    admin: AdminOnly,
+    caller: AdminOnly,
     settings: SettingsDep,
     ip: ClientIp,
-) -> list[schemas.SigningKey]:
+) -> list[staff_schemas.SigningKey]:
     """Retire a key that no longer signs, once every token it signed has expired (admin)."""
-    return await support.retire_signing_key(conn=conn, admin_id=admin.id, kid=kid, settings=settings, client_ip=ip)
+    return await admin.retire_signing_key(conn=conn, admin_id=caller.id, kid=kid, settings=settings, client_ip=ip)

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from opencme_kit import db
+
 
 def _like(text: str) -> str:
     """`text` as a LIKE pattern matching anywhere, with its own %, _ and \\ taken literally."""
@@ -16,7 +18,7 @@ def _like(text: str) -> str:
 
 
 async def search_users(
-    conn: asyncpg.Connection, *, query: str, email_query: str, limit: int, offset: int
+    conn: db.Connection, *, query: str, email_query: str, limit: int, offset: int
 ) -> list[asyncpg.Record]:
     """Active accounts whose NPI or a board ID equals the query, an email contains it, or whose name contains every
     word of it; sorted by last and first name. Each row carries the total count of matches."""
@@ -44,7 +46,7 @@ async def search_users(
 
 
 async def audit_events(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     *,
     user_id: uuid.UUID | None,
     actor_id: uuid.UUID | None,
@@ -69,7 +71,7 @@ async def audit_events(
 
 
 async def insert_merge(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     *,
     merge_id: uuid.UUID,
     surviving_user_id: uuid.UUID,
@@ -79,7 +81,7 @@ async def insert_merge(
     detail: dict[str, Any],
     at: datetime,
 ) -> asyncpg.Record:
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """INSERT INTO account_merges (id, surviving_user_id, merged_user_id, actor_id, reason, detail, merged_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
         merge_id,
@@ -90,9 +92,11 @@ async def insert_merge(
         detail,
         at,
     )
+    assert row is not None, "INSERT ... RETURNING answers the row"
+    return row
 
 
-async def merges_of(conn: asyncpg.Connection, user_id: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
+async def merges_of(conn: db.Connection, user_id: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT * FROM account_merges WHERE $1::uuid IS NULL OR surviving_user_id = $1 OR merged_user_id = $1
            ORDER BY merged_at DESC LIMIT $2""",

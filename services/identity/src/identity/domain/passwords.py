@@ -11,11 +11,14 @@ import itertools
 import re
 import unicodedata
 from functools import cache
-from pathlib import Path
+from importlib import resources
+
+from opencme_kit import errors
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
-COMMON_LIST = Path(__file__).parent / "data" / "common_passwords.txt"
+# Package data (src/identity/data/), so an installed, non-editable identity finds it too.
+COMMON_LIST = resources.files("identity") / "data" / "common_passwords.txt"
 
 _LEET = str.maketrans(
     {
@@ -51,11 +54,8 @@ _WALKS = (
 _WALK_TEXT = "|".join(_WALKS + tuple(w[::-1] for w in _WALKS))
 
 
-class PolicyViolation(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class PolicyViolation(errors.Invalid):
+    """A password the policy refuses; `field` names the form field that holds it."""
 
 
 @cache
@@ -101,29 +101,30 @@ def _is_run(text: str) -> bool:
     return len(text) >= 6 and (steps <= {1} or steps <= {-1, 9})
 
 
-def check_password(password: str, *, email: str, names: tuple[str | None, ...] = ()) -> None:
-    """Raises PolicyViolation naming the reason a person can act on; returns None for an acceptable password."""
+def check_password(password: str, *, email: str, names: tuple[str | None, ...] = (), field: str = "password") -> None:
+    """Raises PolicyViolation (on `field`) naming the reason a person can act on; returns None for an acceptable
+    password."""
     if len(password) < MIN_LENGTH:
-        raise PolicyViolation("password", f"must be at least {MIN_LENGTH} characters")
+        raise PolicyViolation(field, f"must be at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
-        raise PolicyViolation("password", f"must be at most {MAX_LENGTH} characters")
+        raise PolicyViolation(field, f"must be at most {MAX_LENGTH} characters")
     lowered = password.lower()
     if len(set(lowered)) < 4:
-        raise PolicyViolation("password", "is too easy to guess: use more different characters")
+        raise PolicyViolation(field, "is too easy to guess: use more different characters")
     cores = _cores(password)
     mailbox = email.lower().split("@")[0]
     if lowered == email.lower() or {mailbox, _SEPARATORS.sub("", mailbox)} & cores:
-        raise PolicyViolation("password", "must not be your email address")
+        raise PolicyViolation(field, "must not be your email address")
     given = [n.lower().replace(" ", "") for n in names if n and len(n) >= 3]
     name_forms = set(given) | {a + b for a in given for b in given if a != b}
     if name_forms & cores:
-        raise PolicyViolation("password", "must not be your name")
+        raise PolicyViolation(field, "must not be your name")
     common = common_passwords()
     if cores & common or any(_repeats_a_unit(core) for core in cores):
         raise PolicyViolation(
-            "password",
+            field,
             "is a commonly used password (or one with only digits or symbols added); "
             "choose a less common one, such as a few unrelated words",
         )
     if any(_is_keyboard_walk(core) or _is_run(core) for core in cores):
-        raise PolicyViolation("password", "is a keyboard pattern or a sequence; choose something less predictable")
+        raise PolicyViolation(field, "is a keyboard pattern or a sequence; choose something less predictable")
