@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors
+from .validation import FieldInvalid
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,15 @@ _REFUSAL_STATUS: tuple[tuple[type[errors.Refusal], int], ...] = (
 )
 
 
+def _field_errors(error: Any) -> list[dict[str, str]]:
+    """One entry per field a form must mark; a cross-field rule (FieldInvalid) names its own under the model."""
+    where = tuple(error.get("loc", ()))
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, FieldInvalid):
+        return [{"field": _field_name((*where, *field.split("."))), "reason": cause.reason} for field in cause.fields]
+    return [{"field": _field_name(where), "reason": _reason(error)}]
+
+
 def _reason(error: Any) -> str:
     # A validator's own sentence, without pydantic's "Value error, " in front of it.
     if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
@@ -113,7 +123,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "reason": _reason(e)} for e in exc.errors()]
+        errors = [error for e in exc.errors() for error in _field_errors(e)]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return _response(request, 422, "Invalid request", detail, errors=errors)
 
