@@ -118,6 +118,9 @@ def documents() -> list[dict]:
                 "SMTP_STARTTLS": "true",
                 "BOARD_ENDPOINT_URL": "https://pars.example.org",
                 "LOG_LEVEL": "INFO",
+                # uvicorn believes X-Forwarded-For only from these peers: the gateway's pod network (set it to yours;
+                # a NetworkPolicy should let only the gateway reach the APIs).
+                "FORWARDED_ALLOW_IPS": "10.0.0.0/8",
             },
         },
     ]
@@ -130,15 +133,6 @@ def documents() -> list[dict]:
                 f"{service}-worker", service, package, command=["python", "-m", f"{package}.worker"], probes=False
             )
         )
-    gateway_conf = (HERE.parent / "gateway" / "docker.conf").read_text()
-    docs.append(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "gateway", "namespace": NAMESPACE},
-            "data": {"default.conf": gateway_conf},
-        }
-    )
     docs.append(
         {
             "apiVersion": "apps/v1",
@@ -153,13 +147,13 @@ def documents() -> list[dict]:
                         "containers": [
                             {
                                 "name": "nginx",
-                                "image": "nginx:1.27",
+                                # deploy/gateway/Dockerfile: the portal and the one gateway template, whose service
+                                # addresses default to the Services below (identity-api:8000, ...).
+                                "image": f"ghcr.io/opencme/gateway:{VERSION}",
                                 "ports": [{"containerPort": 8080}],
-                                "volumeMounts": [{"name": "conf", "mountPath": "/etc/nginx/conf.d"}],
                                 "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
                             }
                         ],
-                        "volumes": [{"name": "conf", "configMap": {"name": "gateway"}}],
                     },
                 },
             },

@@ -1,35 +1,71 @@
-"""nginx as the gateway: /api/<service>/ routes to each service, one port."""
+"""nginx as the gateway: the portal at /, each service's API under /api/<service>/, on one port.
+
+The routing, headers and policies are deploy/gateway/opencme.conf.template, the one source that docker-compose and
+Kubernetes render too; devstack only wraps it in a main configuration with its own paths.
+"""
 
 from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import urllib.request
+from collections.abc import Mapping
 
 from devstack.config import REPO_ROOT, SERVICES, StackConfig
 from devstack.procs import StartError, spawn, stop, wait_until
 
-TEMPLATE = REPO_ROOT / "deploy" / "gateway" / "nginx.conf.template"
+TEMPLATE = REPO_ROOT / "deploy" / "gateway" / "opencme.conf.template"
+WEB_ROOT = REPO_ROOT / "web" / "dist"
+
+MAIN = """{user_directive}
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+daemon off;
+
+events {{ worker_connections 1024; }}
+
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+
+{gateway}
+}}
+"""
+
+
+def substitute(template: str, values: Mapping[str, str]) -> str:
+    """Fill in ${OPENCME_*} names as the nginx image's envsubst does; every one must have a value."""
+    missing = sorted(set(re.findall(r"\$\{(OPENCME_[A-Z_]+)\}", template)) - set(values))
+    if missing:
+        raise ValueError(f"no value for {', '.join(missing)}")
+    return re.sub(r"\$\{(OPENCME_[A-Z_]+)\}", lambda m: values[m.group(1)], template)
+
+
+def template_values(config: StackConfig) -> dict[str, str]:
+    values = {
+        "OPENCME_GATEWAY_LISTEN": f"127.0.0.1:{config.gateway_port}",
+        "OPENCME_WEB_ROOT": str(WEB_ROOT),
+    }
+    for service in SERVICES:
+        values[f"OPENCME_{service.upper().replace('-', '_')}_API"] = f"127.0.0.1:{config.service_port(service)}"
+    return values
 
 
 def render(config: StackConfig, prefix: str) -> str:
-    upstreams = "".join(
-        f"    upstream {s.replace('-', '_')} {{ server 127.0.0.1:{config.service_port(s)}; keepalive 16; }}\n"
-        for s in SERVICES
-    )
-    locations = "".join(
-        f"        location /api/{s}/ {{\n"
-        f'            proxy_set_header Connection "";\n'
-        f"            proxy_pass http://{s.replace('-', '_')}/;\n"
-        f"        }}\n"
-        for s in SERVICES
-    )
+    gateway = substitute(TEMPLATE.read_text(), template_values(config))
     user = "user nobody nogroup;" if os.geteuid() == 0 else ""
-    return TEMPLATE.read_text().format(
-        prefix=prefix, port=config.gateway_port, upstreams=upstreams, locations=locations, user_directive=user
-    )
+    indented = "".join(f"    {line}" if line.strip() else line for line in gateway.splitlines(keepends=True))
+    return MAIN.format(prefix=prefix, user_directive=user, gateway=indented)
 
 
 class Gateway:

@@ -66,6 +66,7 @@ class Stack:
         extra = {
             "identity": {
                 "PORTAL_URL": c.gateway_url,
+                "SESSION_COOKIE_SECURE": "false",  # the devstack's portal is plain http on 127.0.0.1
                 "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
                 "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 "SIGNING_KEY_PASSPHRASE": local_secret(c.state_dir / "identity-signing-key.passphrase"),
@@ -106,6 +107,13 @@ class Stack:
                     "--no-access-log",
                     "--timeout-graceful-shutdown",
                     "5",
+                    # The client's address is the gateway's X-Forwarded-For, believed from the gateway only.
+                    "--proxy-headers",
+                    "--forwarded-allow-ips",
+                    "127.0.0.1",
+                    # Longer than the gateway keeps a pooled connection (60 s), so nginx never reuses a closed one.
+                    "--timeout-keep-alive",
+                    "75",
                 ],
                 log_dir=self.config.logs_dir,
                 env=env,
