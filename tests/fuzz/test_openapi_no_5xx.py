@@ -1,6 +1,7 @@
 """Property-based runs of every service's OpenAPI (identity has its own, with real sign-ins) with schemathesis,
 against each ASGI app and a real PostgreSQL: no request a client can send may answer 5xx, and every 4xx must be
-problem+json.
+problem+json. Besides schemathesis' own positive and negative cases, a third kind takes a well-formed request and puts
+hostile text in every string it sends (devstack.testing.HOSTILE_STRINGS).
 
 The caller holds every role (learner, staff, support, admin), so staff and help-desk routes run past their role checks
 into validation and the database. Bounded: a few examples per operation and no deadline, so the run stays short.
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.python import asgi
 
-from devstack.testing import TokenMint
+from devstack.testing import TokenMint, hostile_variant
 
 PACKAGES = {
     "catalog": "catalog",
@@ -32,7 +33,7 @@ PACKAGES = {
     "board-reporting": "board_reporting",
     "notifications": "notifications",
 }
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 30
 UNUSED_DSN = "postgresql://unused@127.0.0.1/unused"
 
 
@@ -119,7 +120,12 @@ def test_no_request_makes_a_service_fail_and_every_refusal_is_a_problem(key, app
     service, _ = key
     operation = OPERATIONS[key]
     app = apps(service)
-    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+    cases = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+        # Every string a well-formed request sends replaced by NUL, a lone surrogate, controls, bidi controls or 100 KB.
+        operation.as_strategy(GenerationMode.POSITIVE).flatmap(hostile_variant),
+    )
 
     @given(case=cases)
     @settings(

@@ -56,3 +56,53 @@ async def running_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+# Strings a hostile client sends in any field: what PostgreSQL cannot store (NUL, lone surrogates), controls (C0, C1,
+# an escape sequence), bidirectional controls, a byte-order mark, a noncharacter, and a string far over any bound.
+HOSTILE_STRINGS = (
+    "\x00",
+    "ab\x00cd",
+    "\ud800",
+    "x\udfffy",
+    "\x07",
+    "\x1b[31mred",
+    "\x85",
+    "\u202eevil",
+    "\u2066isolated\u2069",
+    "\ufeff",
+    "\uffff",
+    "line\nbreak\ttab\r",
+    "x" * 100_000,
+)
+
+
+def hostile_variant(case: Any) -> Any:
+    """A hypothesis strategy for `case` (a schemathesis Case) with every string it sends in its body, query and path
+    replaced by one of HOSTILE_STRINGS."""
+    from hypothesis import strategies as st
+
+    # A lone surrogate travels in JSON as an escape (\ud800); a URL cannot carry one in UTF-8 at all.
+    in_body = st.sampled_from(HOSTILE_STRINGS)
+    in_url = st.sampled_from([s for s in HOSTILE_STRINGS if not any("\ud800" <= c <= "\udfff" for c in s)])
+
+    @st.composite
+    def variant(draw: Any) -> Any:
+        def replace(value: Any, hostile: Any) -> Any:
+            if isinstance(value, str):
+                return draw(hostile)
+            if isinstance(value, dict):
+                return {key: replace(item, hostile) for key, item in value.items()}
+            if isinstance(value, list):
+                return [replace(item, hostile) for item in value]
+            return value
+
+        if isinstance(case.body, dict | list | str):
+            case.body = replace(case.body, in_body)
+        if case.query:
+            case.query = replace(dict(case.query), in_url)
+        if case.path_parameters:
+            case.path_parameters = replace(dict(case.path_parameters), in_url)
+        return case
+
+    return variant()
