@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import html
 import json
 import logging
@@ -31,7 +32,7 @@ from typing import Any
 import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 log = logging.getLogger("devstack.smtp_sink")
 
@@ -153,34 +154,58 @@ def _summary(message_id: str, sidecar: dict[str, Any]) -> dict[str, Any]:
 
 
 class MailIndex:
-    """What a listing shows of each stored message, newest first, kept in memory.
+    """What a listing shows of each stored message, kept in memory in arrival order and by recipient.
 
     Messages this process stores are added as they arrive. `refresh` reconciles with the folder (messages of an
-    earlier run, ones dropped in or deleted by hand): one directory listing, and only messages not seen before are
-    read, from their small sidecar, or from their headers when the sidecar predates the summary in it. With tens of
-    thousands of messages a listing costs a directory scan and a filter, not a parse of every message.
+    earlier run, ones dropped in or deleted by hand) when the folder changed: one directory listing, and only messages
+    not seen before are read, from their small sidecar, or from their headers when the sidecar predates the summary
+    in it. With tens of thousands of messages a listing walks its answer, not the folder, and parses nothing.
     """
 
     def __init__(self, maildir: Path) -> None:
         self.maildir = Path(maildir)
         self._summaries: dict[str, dict[str, Any]] = {}
+        self._order: list[str] = []  # ids ascending: the names sort by arrival
+        self._by_recipient: dict[str, list[str]] = {}
+        self._folder_version: int | None = None
         self._lock = threading.Lock()
         self.read_from_disk = 0  # messages whose summary had to be read from the folder (tests watch it)
 
     def add(self, summary: dict[str, Any]) -> None:
         with self._lock:
-            self._summaries[summary["id"]] = summary
+            self._add(summary)
+
+    def _add(self, summary: dict[str, Any]) -> None:
+        message_id = summary["id"]
+        if message_id in self._summaries:
+            return
+        self._summaries[message_id] = summary
+        for ids in (self._order, *(self._by_recipient.setdefault(r.casefold(), []) for r in set(summary["to"]))):
+            if not ids or ids[-1] < message_id:
+                ids.append(message_id)  # the usual case: the newest arrives last
+            else:
+                bisect.insort(ids, message_id)
+
+    def _drop(self, gone: set[str]) -> None:
+        for message_id in gone:
+            self._summaries.pop(message_id, None)
+        self._order = [i for i in self._order if i not in gone]
+        self._by_recipient = {r: [i for i in ids if i not in gone] for r, ids in self._by_recipient.items()}
 
     def refresh(self) -> None:
+        version = os.stat(self.maildir).st_mtime_ns  # a folder's mtime changes when a file is added or removed
+        if version == self._folder_version:
+            return
         present = {entry.name[:-4] for entry in os.scandir(self.maildir) if entry.name.endswith(".eml")}
         with self._lock:
             known = set(self._summaries)
-        for gone in known - present:
-            self._summaries.pop(gone, None)
-        for message_id in present - known:
+            if gone := known - present:
+                self._drop(gone)
+        for message_id in sorted(present - known):
             summary = self._read(message_id)
             if summary is not None:
                 self.add(summary)
+        self._folder_version = version
 
     def _read(self, message_id: str) -> dict[str, Any] | None:
         if not _ID.match(message_id):
@@ -206,18 +231,19 @@ class MailIndex:
         return _summary(message_id, sidecar)
 
     def list(self, to: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Newest first; `to` filters by envelope recipient, ignoring case."""
         self.refresh()
-        wanted = to.strip().casefold() if to else None
         with self._lock:
-            ordered = sorted(self._summaries, reverse=True)
-            summaries = [self._summaries[i] for i in ordered]
-        if wanted is not None:
-            summaries = [s for s in summaries if wanted in (r.casefold() for r in s["to"])]
-        return summaries if limit is None else summaries[:limit]
+            ids = self._order if not to else self._by_recipient.get(to.strip().casefold(), [])
+            newest = ids[::-1] if limit is None else ids[: -limit - 1 : -1]
+            return [self._summaries[i] for i in newest]
 
     def clear(self) -> None:
         with self._lock:
             self._summaries.clear()
+            self._order.clear()
+            self._by_recipient.clear()
+            self._folder_version = None
 
 
 def _text_of(part: Message) -> str:
@@ -308,7 +334,9 @@ def create_http_app(maildir: Path, index: MailIndex | None = None) -> FastAPI:
         limit: int | None = Query(None, ge=1, description="at most this many, newest first"),
     ) -> list[dict[str, Any]]:
         """Received messages, newest first."""
-        return index.list(to, limit=limit)
+        # Answered as it is: checking tens of thousands of summaries against a response model would cost more than
+        # finding them.
+        return JSONResponse(index.list(to, limit=limit))  # type: ignore[return-value]
 
     @app.get("/messages/{message_id}")
     def message_details(message_id: str) -> dict[str, Any]:
