@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
@@ -82,7 +82,12 @@ def _free(max_length: int) -> Any:
 
 # One line (stripped, not empty): names, titles, places, labels.
 if TYPE_CHECKING:  # to a type checker each is a str; at run time each carries its validation
-    Name = Line = Title = Reason = Description = Comment = str
+    Name: TypeAlias = str
+    Line: TypeAlias = str
+    Title: TypeAlias = str
+    Reason: TypeAlias = str
+    Description: TypeAlias = str
+    Comment: TypeAlias = str
 else:
     Name = _single(100)  # a given, middle or family name, a degree, a suffix
     Line = _single(200)  # a label, a specialty, an organisation
