@@ -1,7 +1,6 @@
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from notifications_testing import Sink, make_settings
 
@@ -25,7 +24,7 @@ async def settings(make_database, sink: Sink) -> Settings:
 
 
 @pytest.fixture
-async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+async def pool(settings: Settings) -> AsyncIterator[db.Pool]:
     pool = await db.create_pool(settings.database_url, max_size=5)
     await db.apply_migrations(pool, MIGRATIONS)
     yield pool

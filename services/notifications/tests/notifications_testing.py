@@ -19,10 +19,11 @@ import asyncpg
 from aiosmtpd.controller import Controller
 
 from devstack.smtp_sink import MaildirHandler
-from notifications import consumers
 from notifications.config import SERVICE, Settings
+from notifications.consumers import HANDLERS
 from opencme_contracts import Envelope, events, new_envelope
-from opencme_kit.messaging import InboxConsumer
+from opencme_kit import db
+from opencme_kit.messaging import InboxConsumer, create_broker
 
 PORTAL = "https://cme.example.org"
 
@@ -127,21 +128,26 @@ def text_and_html(message: EmailMessage) -> tuple[str, str]:
 # --- applying events as the worker does --------------------------------------------------------------------------
 
 
-async def apply(pool: asyncpg.Pool, settings: Settings, envelope: Envelope[Any]) -> None:
+def inbox_consumer(settings: Settings) -> InboxConsumer:
+    """The worker's consumers, on a broker that is never started: nothing is consumed from Kafka."""
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=SERVICE)
+    return InboxConsumer(broker, service=SERVICE, handlers=HANDLERS, settings=settings)
+
+
+async def apply(pool: db.Pool, settings: Settings, envelope: Envelope[Any]) -> None:
     """Runs the event's handler inside the kit's inbox transaction, as the worker's consumer does."""
-    inbox = InboxConsumer(None, service=SERVICE)  # type: ignore[arg-type] # no broker: nothing is consumed
+    inbox = inbox_consumer(settings)
     inbox.pool = pool
-    handler = consumers.bind(consumers.HANDLERS[envelope.topic], settings)
-    await inbox._apply_once(f"{SERVICE}.{handler.__name__}", handler, envelope)
+    await inbox.deliver(envelope)
 
 
-async def messages_in_db(pool: asyncpg.Pool, **where: Any) -> list[asyncpg.Record]:
+async def messages_in_db(pool: db.Pool, **where: Any) -> list[asyncpg.Record]:
     clauses = " AND ".join(f"{column} = ${i}" for i, column in enumerate(where, start=1)) or "true"
     async with pool.acquire() as conn:
         return await conn.fetch(f"SELECT * FROM messages WHERE {clauses} ORDER BY created_at", *where.values())
 
 
-async def wait_until_settled(pool: asyncpg.Pool, *, timeout: float = 20.0) -> None:
+async def wait_until_settled(pool: db.Pool, *, timeout: float = 20.0) -> None:
     """Until no message is queued any more."""
     async with asyncio.timeout(timeout):
         while True:

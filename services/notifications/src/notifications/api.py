@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from notifications import reminders, schemas, service
-from opencme_kit.auth import CurrentUser, SupportOnly
-from opencme_kit.problems import field_problem
-from opencme_kit.service import ConnDep
+from notifications import message_log, reminders, schemas
+from notifications.deps import ConnDep, CurrentUser, SettingsDep, SupportOnly
 
 router = APIRouter()
 
@@ -20,7 +18,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="newest first, at most th
 @router.get("/messages/mine", tags=["messages"], response_model=list[schemas.Message])
 async def my_messages(conn: ConnDep, user: CurrentUser, limit: Limit = 100) -> list[schemas.Message]:
     """The emails sent (or on their way) to the signed-in learner."""
-    return await service.messages_of(conn, learner_id=user.id, limit=limit)
+    return await message_log.messages_of(conn, learner_id=user.id, limit=limit)
 
 
 @router.get("/messages", tags=["messages"], response_model=list[schemas.Message])
@@ -32,15 +30,13 @@ async def messages(
     limit: Limit = 100,
 ) -> list[schemas.Message]:
     """A learner's emails, or those sent to an address (support, admin)."""
-    if learner_id is None and not to:
-        raise field_problem("learner_id", "give learner_id or to")
-    return await service.messages_of(conn, learner_id=learner_id, to=to or None, limit=limit)
+    return await message_log.messages_of(conn, learner_id=learner_id, to=to or None, limit=limit)
 
 
 @router.post("/messages/{message_id}/resend", tags=["messages"], status_code=202, response_model=schemas.Message)
-async def resend(message_id: uuid.UUID, conn: ConnDep, user: CurrentUser, request: Request) -> schemas.Message:
+async def resend(message_id: uuid.UUID, conn: ConnDep, user: CurrentUser, settings: SettingsDep) -> schemas.Message:
     """Send a fresh copy of a confirmation, certificate or verification email (its owner, support, admin)."""
-    return await service.resend(conn, message_id=message_id, principal=user, settings=request.app.state.settings)
+    return await message_log.resend(conn, message_id=message_id, principal=user, settings=settings)
 
 
 @router.post(
@@ -50,11 +46,11 @@ async def resend(message_id: uuid.UUID, conn: ConnDep, user: CurrentUser, reques
     response_model=schemas.Message,
 )
 async def resend_confirmation(
-    registration_id: uuid.UUID, conn: ConnDep, user: CurrentUser, request: Request
+    registration_id: uuid.UUID, conn: ConnDep, user: CurrentUser, settings: SettingsDep
 ) -> schemas.Message:
     """Send a fresh copy of a registration's confirmation and receipt (its learner, support, admin)."""
-    return await service.resend_confirmation(
-        conn, registration_id=registration_id, principal=user, settings=request.app.state.settings
+    return await message_log.resend_confirmation(
+        conn, registration_id=registration_id, principal=user, settings=settings
     )
 
 

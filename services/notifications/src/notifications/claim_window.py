@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from notifications.domain import Planned, format_day
+from notifications.domain import Planned
+from notifications.wording import format_day
 
 # Formats whose completion date is fixed before the learner claims (mirrors credit's live formats).
 DATED_FORMATS = frozenset({"live_course", "grand_rounds", "board_review"})

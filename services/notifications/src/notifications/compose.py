@@ -1,11 +1,13 @@
 """Builds the emails OpenCME sends: text + HTML alternatives rendered from templates/, with the organisation's footer.
 
 Every kind has `<kind>.txt` and `<kind>.html` (autoescaped) in templates/, extending base.txt / base.html. Nothing here
-sends mail; the caller hands the EmailMessage to SMTP.
+sends mail; the caller hands the EmailMessage to SMTP. `context_for` turns the facts an email was planned with
+(domain.py) into its template context.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +20,8 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, vCalAddress
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from opencme_kit.clock import utcnow
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,18 @@ _env = Environment(
 )
 
 
+def context_for(kind: str, facts: Mapping[str, Any], *, first_name: str | None, now: datetime) -> dict[str, Any]:
+    """The template context of an email: its facts, the greeting, and what depends on when it is composed."""
+    context: dict[str, Any] = {**facts, "first_name": first_name}
+    if kind == "password_reset":
+        expires_at = datetime.fromisoformat(context.pop("expires_at"))
+        context["expires_minutes"] = max(1, math.ceil((expires_at - now).total_seconds() / 60))
+    for key in ("starts_at", "ends_at"):
+        if isinstance(context.get(key), str):
+            context[key] = datetime.fromisoformat(context[key])
+    return context
+
+
 def compose(
     kind: str,
     *,
@@ -112,7 +128,7 @@ def compose(
         raise ValueError(f"{kind} email needs {', '.join(missing)}")
     _check_urls({**context, "portal_url": org.portal_url})
 
-    now = datetime.now(UTC)
+    now = utcnow()
     calendar = None
     if kind in ("registration_confirmed", "registration_cancelled"):
         calendar = _registration_calendar(
@@ -157,12 +173,9 @@ def _registration_calendar(
     A cancellation carries the confirmation's UID with a higher SEQUENCE, METHOD:CANCEL and STATUS:CANCELLED, so a
     calendar that took in the confirmation's event removes it (RFC 5546 wants an ORGANIZER on a CANCEL: the
     organisation, reachable at its support address)."""
-    starts, ends = context.get("starts_at"), context.get("ends_at")
-    if starts is None and ends is None:
+    if context.get("starts_at") is None and context.get("ends_at") is None:
         return None
-    for name, value in (("starts_at", starts), ("ends_at", ends)):
-        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    starts, ends = _aware(context, "starts_at"), _aware(context, "ends_at")
     if ends <= starts:
         raise ValueError("ends_at must be after starts_at")
 
@@ -184,3 +197,10 @@ def _registration_calendar(
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _aware(context: Mapping[str, Any], name: str) -> datetime:
+    value = context.get(name)
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    return value

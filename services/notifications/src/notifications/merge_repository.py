@@ -1,35 +1,22 @@
-"""SQL of account merges: the flat map of merged accounts and moving a merged learner's rows to the survivor."""
+"""SQL of account merges: moving a merged learner's rows to the survivor (the map of merged accounts is the kit's)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import asyncpg
 
-
-async def record_merge(
-    conn: asyncpg.Connection, *, merged_id: uuid.UUID, surviving_id: uuid.UUID, merged_at: datetime
-) -> None:
-    """Maps the merged account, and every account merged into it before, straight to the survivor."""
-    await conn.execute(
-        """INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, $3)
-           ON CONFLICT (merged_id) DO UPDATE SET surviving_id = EXCLUDED.surviving_id""",
-        merged_id,
-        surviving_id,
-        merged_at,
-    )
-    await conn.execute("UPDATE merged_accounts SET surviving_id = $2 WHERE surviving_id = $1", merged_id, surviving_id)
+from opencme_kit import db
 
 
-async def move_history(conn: asyncpg.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> None:
+async def move_history(conn: db.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> None:
     """The delivery log (sent mail included: it is history, never sent again), what certificates told us about claims,
     and the registrations: none of them can collide, so they simply change hands."""
     for table in ("messages", "claims", "registrations"):
         await conn.execute(f"UPDATE {table} SET learner_id = $2 WHERE learner_id = $1", merged_id, surviving_id)
 
 
-async def move_participations(conn: asyncpg.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> None:
+async def move_participations(conn: db.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID) -> None:
     """Participations in activities only the merged learner took part in; the shared ones stay for `combine`."""
     await conn.execute(
         """UPDATE participations SET learner_id = $2
@@ -41,7 +28,7 @@ async def move_participations(conn: asyncpg.Connection, merged_id: uuid.UUID, su
 
 
 async def shared_participations(
-    conn: asyncpg.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID
+    conn: db.Connection, merged_id: uuid.UUID, surviving_id: uuid.UUID
 ) -> list[asyncpg.Record]:
     """Activities both accounts took part in, with each one's reminder and where that reminder stands."""
     return await conn.fetch(
@@ -61,7 +48,7 @@ async def shared_participations(
 
 
 async def combine_participation(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     merged_id: uuid.UUID,
     surviving_id: uuid.UUID,
     activity_id: uuid.UUID,
@@ -83,6 +70,9 @@ async def combine_participation(
     await conn.execute("DELETE FROM participations WHERE learner_id = $1 AND activity_id = $2", merged_id, activity_id)
 
 
-async def take_preferences(conn: asyncpg.Connection, merged_id: uuid.UUID) -> bool | None:
+async def take_preferences(conn: db.Connection, merged_id: uuid.UUID) -> bool | None:
     """Removes the merged learner's reminder choice and returns it (None: never chose)."""
-    return await conn.fetchval("DELETE FROM preferences WHERE learner_id = $1 RETURNING reminders", merged_id)
+    reminders: bool | None = await conn.fetchval(
+        "DELETE FROM preferences WHERE learner_id = $1 RETURNING reminders", merged_id
+    )
+    return reminders

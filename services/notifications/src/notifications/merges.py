@@ -3,8 +3,9 @@ registrations, claim-window projection and preferences move to the survivor, and
 goes to the survivor's address. The merged account's recipient row stays: it is that account's last known name and
 address, and a late identity event about the account itself may still update it.
 
-Events about the merged learner can arrive after the merge (they are keyed by its id, the merge by the survivor's):
-the handlers attribute them through `repository.lock_current_learner`, which reads the map kept here.
+The map of merged accounts, its rules (chains, repeats, conflicts) and the per-learner locks are the kit's
+(opencme_kit.merges): events about the merged learner that arrive after the merge are recorded for its survivor
+because every handler asks `owner_of` for the learner it records for.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import asyncpg
-
 from notifications import merge_repository, reminder_repository, repository, service
 from notifications.config import Settings
 from opencme_contracts import events
+from opencme_kit import db
+from opencme_kit.merges import record_merge
 
 _RANK = {"sent": 0, "queued": 1, "waiting_for_recipient": 1}  # anything else (cancelled, failed) ranks last
 
@@ -44,14 +45,15 @@ def _held(message_id: uuid.UUID | None, status: str | None) -> HeldReminder | No
     return HeldReminder(message_id, status or "") if message_id is not None else None
 
 
-async def account_merged(conn: asyncpg.Connection, event: events.AccountMerged, *, settings: Settings) -> None:
-    merged = event.merged_user_id
-    await repository.lock_learner(conn, merged)
-    # The survivor may itself have been merged already (B into C seen before A into B): records go to the end.
-    surviving = await repository.lock_current_learner(conn, event.surviving_user_id)
-    if surviving == merged:
-        raise ValueError(f"account {merged} cannot be merged into itself (surviving account {event.surviving_user_id})")
-    await merge_repository.record_merge(conn, merged_id=merged, surviving_id=surviving, merged_at=event.merged_at)
+async def account_merged(conn: db.Connection, event: events.AccountMerged, *, settings: Settings) -> None:
+    """Record the merge (the kit raises Rejected for a merge into itself, a cycle or a contradicting merge) and move
+    what the merged learner holds here to the end of the survivor's chain (B into C seen before A into B: to C)."""
+    merge = await record_merge(
+        conn, merged_id=event.merged_user_id, surviving_id=event.surviving_user_id, merged_at=event.merged_at
+    )
+    if merge.repeated:
+        return  # moved when first seen; what came for the merged learner since was recorded for its survivor
+    merged, surviving = merge.merged_id, merge.surviving_id
     await merge_repository.move_history(conn, merged, surviving)
     await merge_repository.move_participations(conn, merged, surviving)
     await _combine_shared_participations(conn, merged, surviving)
@@ -60,7 +62,7 @@ async def account_merged(conn: asyncpg.Connection, event: events.AccountMerged, 
     await service.release_waiting(conn, surviving, settings=settings)
 
 
-async def _combine_shared_participations(conn: asyncpg.Connection, merged: uuid.UUID, surviving: uuid.UUID) -> None:
+async def _combine_shared_participations(conn: db.Connection, merged: uuid.UUID, surviving: uuid.UUID) -> None:
     for shared in await merge_repository.shared_participations(conn, merged, surviving):
         kept, withdrawn = reminder_to_keep(
             _held(shared["surviving_reminder"], shared["surviving_status"]),
@@ -76,7 +78,7 @@ async def _combine_shared_participations(conn: asyncpg.Connection, merged: uuid.
         )
 
 
-async def _stricter_preferences(conn: asyncpg.Connection, merged: uuid.UUID, surviving: uuid.UUID) -> None:
+async def _stricter_preferences(conn: db.Connection, merged: uuid.UUID, surviving: uuid.UUID) -> None:
     """A learner who opted out of reminders on either account stays opted out: a reminder they said no to is worse
     than one they have to switch back on."""
     survivor_takes_reminders = await reminder_repository.takes_reminders(conn, surviving)

@@ -8,10 +8,11 @@ from datetime import date, datetime
 import asyncpg
 
 from notifications import claim_window, domain
+from opencme_kit import db
 
 
 async def upsert_activity(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     *,
     activity_id: uuid.UUID,
     title: str,
@@ -38,7 +39,7 @@ async def upsert_activity(
 
 
 async def note_participation(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     learner_id: uuid.UUID,
     activity_id: uuid.UUID,
     *,
@@ -58,7 +59,7 @@ async def note_participation(
     )
 
 
-async def reminder_of(conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID) -> uuid.UUID | None:
+async def reminder_of(conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID) -> uuid.UUID | None:
     return await conn.fetchval(
         "SELECT reminder_message_id FROM participations WHERE learner_id = $1 AND activity_id = $2",
         learner_id,
@@ -66,7 +67,7 @@ async def reminder_of(conn: asyncpg.Connection, learner_id: uuid.UUID, activity_
     )
 
 
-async def unsent_reminders_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -> list[uuid.UUID]:
+async def unsent_reminders_of(conn: db.Connection, learner_id: uuid.UUID) -> list[uuid.UUID]:
     rows = await conn.fetch(
         "SELECT id FROM messages WHERE learner_id = $1 AND kind = ANY($2::text[]) "
         "AND status IN ('queued', 'waiting_for_recipient')",
@@ -77,7 +78,7 @@ async def unsent_reminders_of(conn: asyncpg.Connection, learner_id: uuid.UUID) -
 
 
 async def mark_reminded(
-    conn: asyncpg.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID, message_id: uuid.UUID
+    conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID, message_id: uuid.UUID
 ) -> None:
     await conn.execute(
         "UPDATE participations SET reminder_message_id = $3 WHERE learner_id = $1 AND activity_id = $2",
@@ -88,7 +89,7 @@ async def mark_reminded(
 
 
 async def reminder_candidates(
-    conn: asyncpg.Connection,
+    conn: db.Connection,
     *,
     today: date,
     lead_days: int,
@@ -119,21 +120,22 @@ async def reminder_candidates(
     return [claim_window.Participation(claimed=False, **dict(r)) for r in rows]
 
 
-async def get_preferences(conn: asyncpg.Connection, learner_id: uuid.UUID) -> asyncpg.Record | None:
+async def get_preferences(conn: db.Connection, learner_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT reminders, updated_at FROM preferences WHERE learner_id = $1", learner_id)
 
 
-async def set_preferences(conn: asyncpg.Connection, learner_id: uuid.UUID, *, reminders: bool) -> asyncpg.Record:
-    return await conn.fetchrow(
+async def set_preferences(conn: db.Connection, learner_id: uuid.UUID, *, reminders: bool) -> asyncpg.Record:
+    [row] = await conn.fetch(
         """INSERT INTO preferences (learner_id, reminders) VALUES ($1, $2)
            ON CONFLICT (learner_id) DO UPDATE SET reminders = EXCLUDED.reminders, updated_at = now()
            RETURNING reminders, updated_at""",
         learner_id,
         reminders,
     )
+    return row
 
 
-async def takes_reminders(conn: asyncpg.Connection, learner_id: uuid.UUID) -> bool:
+async def takes_reminders(conn: db.Connection, learner_id: uuid.UUID) -> bool:
     return bool(
         await conn.fetchval(
             "SELECT coalesce((SELECT reminders FROM preferences WHERE learner_id = $1), true)", learner_id

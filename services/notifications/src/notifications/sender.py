@@ -3,12 +3,12 @@
 Each round claims a batch of due messages in a short transaction (FOR UPDATE SKIP LOCKED, then a lease, so several
 workers can run side by side), sends them over one SMTP connection with no transaction open, and records each outcome.
 
-Retry policy: a transient failure (connection refused or timed out, 4xx, and 5xx answers about our server or
-configuration rather than the message) counts an attempt and schedules the next one after an exponentially growing,
-jittered delay capped at `retry_cap_seconds`; it never gives up, so an outage of any length loses nothing, and mail
-flows again at most one cap after the server is back. A permanent failure (5xx to the recipient or the content) is
-recorded as failed with the server's answer and not retried. A message is sent at least once: if the process dies
-between the server's acceptance and the database update, it is sent again when its lease ends.
+Retry policy (its rules are retry_policy.py's): a transient failure (connection refused or timed out, 4xx, and 5xx
+answers about our server or configuration rather than the message) counts an attempt and schedules the next one after
+an exponentially growing, jittered delay capped at `retry_cap_seconds`; it never gives up, so an outage of any length
+loses nothing, and mail flows again at most one cap after the server is back. A permanent failure (5xx to the
+recipient or the content) is recorded as failed with the server's answer and not retried. A message is sent at least
+once: if the process dies between the server's acceptance and the database update, it is sent again when its lease ends.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import aiosmtplib
 import asyncpg
 
-from notifications import domain, repository
+from notifications import repository, retry_policy, sender_repository
 from notifications.config import Settings
+from opencme_kit import db
+from opencme_kit.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Round:
 
 
 class Sender:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    def __init__(self, pool: db.Pool, settings: Settings) -> None:
         self.pool = pool
         self.settings = settings
         self._wake = asyncio.Event()
@@ -91,6 +92,7 @@ class Sender:
             await listen_conn.add_listener(repository.QUEUED_CHANNEL, listener)
             try:
                 while True:
+                    _stop_if_cancelled()
                     self._wake.clear()  # before claiming, so a message queued meanwhile is not slept through
                     result = await self.deliver_due()
                     if result.server_unavailable:
@@ -105,9 +107,9 @@ class Sender:
             finally:
                 await listen_conn.remove_listener(repository.QUEUED_CHANNEL, listener)
 
-    async def _idle(self, conn: asyncpg.Connection) -> None:
+    async def _idle(self, conn: db.Connection) -> None:
         timeout = self.settings.send_interval
-        next_due = await repository.seconds_until_next_due(conn)
+        next_due = await sender_repository.seconds_until_next_due(conn)
         if next_due is not None:
             timeout = min(timeout, next_due)
         if timeout <= 0:
@@ -117,7 +119,7 @@ class Sender:
             await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
     def _delay(self, attempts: int) -> float:
-        return domain.retry_delay(
+        return retry_policy.retry_delay(
             attempts, base=self.settings.retry_base_seconds, cap=self.settings.retry_cap_seconds, rand=random.random()
         )
 
@@ -125,7 +127,7 @@ class Sender:
         """One round: claim due messages, send them over one connection, record each outcome."""
         settings = self.settings
         async with self.pool.acquire() as conn:
-            batch = await repository.claim_due(
+            batch = await sender_repository.claim_due(
                 conn, limit=settings.send_batch_size, lease_seconds=settings.claim_lease_seconds
             )
         result = Round(claimed=len(batch))
@@ -154,7 +156,7 @@ class Sender:
         finally:
             if pending:
                 async with self.pool.acquire() as conn:
-                    await repository.unclaim(conn, [row["id"] for row in pending])
+                    await sender_repository.unclaim(conn, [row["id"] for row in pending])
             try:
                 await smtp.quit()
             except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException):
@@ -162,7 +164,7 @@ class Sender:
         return result
 
     async def _send_one(self, smtp: aiosmtplib.SMTP, row: asyncpg.Record) -> str:
-        if row["expires_at"] is not None and row["expires_at"] <= datetime.now(UTC):
+        if row["expires_at"] is not None and row["expires_at"] <= utcnow():
             await self._fail(row["id"], "not sent: it expired before it could be delivered", attempted=False)
             return "failed"
         try:
@@ -183,13 +185,13 @@ class Sender:
         except aiosmtplib.SMTPResponseException as exc:
             return await self._record_refusal(row, exc.code, exc.message, "connect")
         async with self.pool.acquire() as conn:
-            await repository.mark_sent(conn, row["id"], reply=f"250 {reply}".strip())
+            await sender_repository.mark_sent(conn, row["id"], reply=f"250 {reply}".strip())
         self.sent += 1
         return "sent"
 
-    async def _record_refusal(self, row: asyncpg.Record, code: int, message: str, phase: domain.Phase) -> str:
+    async def _record_refusal(self, row: asyncpg.Record, code: int, message: str, phase: retry_policy.Phase) -> str:
         answer = f"{code} {message}".strip()
-        if domain.is_permanent(code, phase):
+        if retry_policy.is_permanent(code, phase):
             await self._fail(row["id"], answer)
             return "failed"
         await self._retry(row, answer)
@@ -203,12 +205,22 @@ class Sender:
             level, "message %s not delivered (attempt %d): %s; next try in %.0f s", row["id"], attempts, error, delay
         )
         async with self.pool.acquire() as conn:
-            await repository.mark_retry(conn, row["id"], error=error, delay=delay)
+            await sender_repository.mark_retry(conn, row["id"], error=error, delay=delay)
 
     async def _fail(self, message_id: uuid.UUID, error: str, *, attempted: bool = True) -> None:
         log.warning("message %s failed for good: %s", message_id, error)
         async with self.pool.acquire() as conn:
-            await repository.mark_failed(conn, message_id, error=error, attempted=attempted)
+            await sender_repository.mark_failed(conn, message_id, error=error, attempted=attempted)
+
+
+def _stop_if_cancelled() -> None:
+    """Stops the loop when its task was asked to stop but never saw the CancelledError: Python 3.11's
+    asyncio.wait_for (in aiosmtplib's reads, and in _idle) swallows a cancellation that arrives just as what it waits
+    for completes (python/cpython#86296, fixed in 3.12), which left a stopping worker sending forever. The task still
+    counts the request."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _describe(exc: BaseException) -> str:
@@ -217,6 +229,6 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
 
 
-async def run_sender(pool: asyncpg.Pool, *, settings: Settings) -> None:
+async def run_sender(pool: db.Pool, *, settings: Settings) -> None:
     """The worker's background task."""
     await Sender(pool, settings).run()

@@ -21,7 +21,7 @@ from notifications_testing import (
     user_registered,
 )
 
-from notifications import reminders, schemas, service
+from notifications import message_log, reminders, schemas
 from notifications.sender import Sender
 from opencme_kit.messaging import Rejected
 
@@ -80,7 +80,7 @@ async def test_the_merged_learners_log_and_registrations_move_and_sent_mail_is_n
     ]
     assert len(sink.messages(to=merged_email)) == 2 and sink.messages(to=survivor_email) == []
     async with pool.acquire() as conn:  # support looking up the merged account sees the log where it lives now
-        logged = await service.messages_of(conn, learner_id=merged)
+        logged = await message_log.messages_of(conn, learner_id=merged)
     assert sorted(m.kind for m in logged) == ["certificate_issued", "registration_confirmed"]
     [registration] = await rows(
         pool, "SELECT learner_id FROM registrations WHERE registration_id = $1", confirmed.data.registration_id

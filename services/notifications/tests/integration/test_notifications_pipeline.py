@@ -22,7 +22,7 @@ from notifications_testing import (
 )
 
 from notifications import reminders, schemas
-from notifications.domain import format_day
+from notifications.wording import format_day
 from notifications.worker import create_worker
 from opencme_kit import db
 

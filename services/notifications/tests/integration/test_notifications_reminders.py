@@ -21,8 +21,8 @@ from notifications_testing import (
 )
 
 from notifications import reminders, schemas
-from notifications.domain import format_day
 from notifications.sender import Sender
+from notifications.wording import format_day
 
 # Real dates: a reminder is not sent once its window has closed, by the clock.
 TODAY = datetime.now(UTC).date()

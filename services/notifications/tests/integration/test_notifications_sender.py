@@ -90,3 +90,15 @@ async def test_two_senders_share_the_queue_and_send_each_message_once(pool, sett
 
     assert first.sent > 0 and second.sent > 0 and first.sent + second.sent == 40
     assert sorted(a.lower() for m in sink.messages() for a in [m["To"].addresses[0].addr_spec]) == sorted(emails)
+
+
+async def test_a_sender_stopped_just_as_the_server_accepts_a_message_stops(pool, settings, sink):
+    # Python 3.11's asyncio.wait_for (in aiosmtplib's reads) can swallow a cancellation that arrives with the server's
+    # answer; a worker being shut down then went on sending forever.
+    for _ in range(12):
+        task = asyncio.create_task(Sender(pool, settings).run())
+        [email] = await queue_emails(pool, settings, 1)
+        await sink.wait_for(1, to=email)  # stored by the server as it answers the sender's DATA
+        task.cancel()
+        async with asyncio.timeout(5):
+            await asyncio.gather(task, return_exceptions=True)

@@ -2,10 +2,10 @@
 
 import uuid
 
-from faststream.kafka import KafkaBroker
+from notifications_testing import inbox_consumer
 
 from notifications.config import Settings
-from notifications.consumers import HANDLERS, create_consumer
+from notifications.consumers import HANDLERS
 from notifications.merges import HeldReminder, reminder_to_keep
 from opencme_contracts.topics import consumed_by
 
@@ -44,5 +44,12 @@ def test_the_consumer_handles_exactly_the_topics_the_registry_lists_for_notifica
 
 
 def test_the_worker_subscribes_to_account_merged():
-    consumer = create_consumer(KafkaBroker(), Settings())
+    consumer = inbox_consumer(Settings())
     assert consumer.handlers["account.merged"][0] == "notifications.on_account_merged"
+
+
+def test_every_handler_keeps_the_name_that_keys_its_inbox_rows_and_describes_itself():
+    consumer = inbox_consumer(Settings())
+    for topic, handler in HANDLERS.items():
+        assert consumer.handlers[topic][0] == f"notifications.{handler.__name__}"
+        assert handler.__name__.startswith("on_") and handler.__doc__ and "\n" not in handler.__doc__.strip()

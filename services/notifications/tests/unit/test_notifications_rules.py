@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifications import domain
+from notifications import domain, retry_policy, wording
+from notifications.compose import context_for
 from notifications.config import Settings
 from opencme_contracts import events
 
@@ -119,11 +120,9 @@ def test_reset_link_expires_with_its_token_and_states_the_minutes_left_when_comp
         learner,
         NOW + timedelta(minutes=30),
     )
-    context = domain.context_for(
-        planned.kind, planned.facts, first_name="Ada", now=NOW + timedelta(minutes=4, seconds=1)
-    )
+    context = context_for(planned.kind, planned.facts, first_name="Ada", now=NOW + timedelta(minutes=4, seconds=1))
     assert context["expires_minutes"] == 26 and "expires_at" not in context
-    late = domain.context_for(planned.kind, planned.facts, first_name=None, now=NOW + timedelta(hours=1))
+    late = context_for(planned.kind, planned.facts, first_name=None, now=NOW + timedelta(hours=1))
     assert late["expires_minutes"] == 1
 
 
@@ -166,7 +165,7 @@ def test_live_registration_keeps_its_times_for_the_calendar_and_shows_them_in_lo
         "Payment pending",
         "Nurse practitioner",
     )
-    context = domain.context_for(planned.kind, facts, first_name=None, now=NOW)
+    context = context_for(planned.kind, facts, first_name=None, now=NOW)
     assert context["starts_at"] == starts and context["ends_at"].tzinfo is not None
 
 
@@ -196,12 +195,12 @@ def test_registration_fee_and_place_read_naturally():
 def test_dates_spanning_days_name_both_days():
     zone = timezone(timedelta(hours=-5), "EST")
     starts = datetime(2026, 1, 9, 13, 5, tzinfo=UTC)
-    assert domain.format_dates(starts, starts + timedelta(days=1), zone) == (
+    assert wording.format_dates(starts, starts + timedelta(days=1), zone) == (
         "Friday, January 9, 2026, 8:05 AM - Saturday, January 10, 2026, 8:05 AM EST"
     )
-    assert domain.format_dates(starts, None, zone) == "Friday, January 9, 2026, 8:05 AM EST"
+    assert wording.format_dates(starts, None, zone) == "Friday, January 9, 2026, 8:05 AM EST"
     noon = datetime(2026, 1, 9, 17, tzinfo=UTC)
-    assert domain.format_dates(noon, None, zone) == "Friday, January 9, 2026, 12:00 PM EST"
+    assert wording.format_dates(noon, None, zone) == "Friday, January 9, 2026, 12:00 PM EST"
 
 
 @pytest.mark.parametrize("status", ["held", "rejected"])
@@ -265,17 +264,19 @@ def test_a_resent_certificate_goes_to_the_current_primary_email_others_to_their_
     ],
 )
 def test_only_a_5xx_about_the_recipient_or_content_is_permanent(code, phase, permanent):
-    assert domain.is_permanent(code, phase) is permanent
+    assert retry_policy.is_permanent(code, phase) is permanent
 
 
 def test_retry_delay_doubles_with_jitter_and_never_exceeds_the_cap():
-    assert [domain.retry_delay(n, base=5, cap=300, rand=0.999999) for n in (1, 2, 3)] == pytest.approx([5, 10, 20])
-    assert domain.retry_delay(1, base=5, cap=300, rand=0.0) == 2.5
+    assert [retry_policy.retry_delay(n, base=5, cap=300, rand=0.999999) for n in (1, 2, 3)] == pytest.approx(
+        [5, 10, 20]
+    )
+    assert retry_policy.retry_delay(1, base=5, cap=300, rand=0.0) == 2.5
     rng = random.Random(7)
     for attempts in range(1, 10_000, 37):
-        delay = domain.retry_delay(attempts, base=5, cap=300, rand=rng.random())
+        delay = retry_policy.retry_delay(attempts, base=5, cap=300, rand=rng.random())
         assert 0 < delay <= 300
-    assert domain.retry_delay(10**9, base=5, cap=300, rand=0.5) == 225
+    assert retry_policy.retry_delay(10**9, base=5, cap=300, rand=0.5) == 225
 
 
 def test_a_claim_lease_shorter_than_a_slow_send_is_refused_at_start_up():
