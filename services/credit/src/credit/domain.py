@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from opencme_kit import errors
 
 STEP = Decimal("0.25")
+# Formats that need a registration or recorded attendance before claiming (a board review even as self-study).
 LIVE_FORMATS = frozenset({"live_course", "grand_rounds", "board_review"})
+# Enduring and online material: completed whenever the learner finishes it while it is available.
+SELF_PACED_FORMATS = frozenset({"text_based", "journal_based", "webcast", "enduring"})
 
 
 class ClaimRefused(errors.Invalid):
@@ -73,6 +76,7 @@ class ClaimRevoked(errors.Conflict):
 @dataclass(frozen=True)
 class ClaimableActivity:
     format: str
+    starts_at: datetime | None
     ends_at: datetime | None
     claim_window_days: int
     designations: dict[str, tuple[Decimal, str]]  # credit type -> (maximum, designation statement)
@@ -105,7 +109,6 @@ class Activity(ClaimableActivity):
 
     id: uuid.UUID
     title: str
-    starts_at: datetime | None
     location: str | None
     provider_name: str
 
@@ -129,30 +132,143 @@ class Claim:
     revoked_reason: str | None = None
 
 
-def completion_date(activity: ClaimableActivity, participation: Participation, today: date) -> date:
-    """Live activities complete on the day attended (or their last day); enduring material when the learner finishes,
-    which is when they claim."""
-    if activity.format in LIVE_FORMATS:
-        if participation.attended_on:
-            return participation.attended_on
-        if activity.ends_at:
-            return activity.ends_at.date()
-    return today
+@dataclass(frozen=True)
+class Claimable:
+    """An activity as the claimable list offers it today: the completion date to propose (a live activity's own; for
+    self-paced material the latest day the learner may give), the earliest one a claim made today accepts (None: no
+    earliest), whether the learner gives it, and when the window closes for the proposed date."""
+
+    completed_on: date
+    completed_on_earliest: date | None
+    completed_on_editable: bool
+    window_closes: date
+    window_extended: bool
+
+
+def self_paced(activity: ClaimableActivity) -> bool:
+    """Enduring and online material is completed when the learner finishes it; live activities on a date. A board
+    review is live when it has an end date and self-study otherwise."""
+    return activity.format in SELF_PACED_FORMATS or (activity.format == "board_review" and activity.ends_at is None)
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def availability(activity: ClaimableActivity) -> tuple[date | None, date | None]:
+    """The first and last day self-paced material can be completed (None: open): from its start to the end of its
+    availability, or its end date when it sets no availability."""
+    last = activity.available_until or activity.ends_at
+    return (_day(activity.starts_at) if activity.starts_at else None, _day(last) if last else None)
+
+
+def live_completion(activity: ClaimableActivity, participation: Participation) -> date | None:
+    """A live activity is completed on the day attended (the latest session recorded), or else on its last day (its
+    start when it gives no end); None when it has no date at all."""
+    if participation.attended_on:
+        return participation.attended_on
+    last = activity.ends_at or activity.starts_at
+    return _day(last) if last else None
+
+
+def latest_completion(activity: ClaimableActivity, participation: Participation, today: date) -> date | None:
+    """The latest completion date a claim made today may record: a live activity's own; for self-paced material
+    today, or its last available day once that has passed. None when nothing can be completed yet."""
+    if not self_paced(activity):
+        return live_completion(activity, participation)
+    first, last = availability(activity)
+    latest = min(today, last) if last else today
+    return None if first and latest < first else latest
 
 
 def window_closes(activity: ClaimableActivity, completed_on: date, extension_until: date | None) -> date:
+    """The claim window runs `claim_window_days` from the completion (that day is the last one); a support extension
+    for the learner moves it later, never earlier."""
     closes = completed_on + timedelta(days=activity.claim_window_days)
     return max(closes, extension_until) if extension_until else closes
+
+
+def claimable(activity: ClaimableActivity, participation: Participation, *, today: date) -> Claimable | None:
+    """What a claim made today may record, or None when none would be accepted (not completed yet, or the window has
+    closed for every completion date the learner could give). Eligibility is decide_claim's."""
+    latest = latest_completion(activity, participation, today)
+    if latest is None or latest > today:
+        return None
+    closes = window_closes(activity, latest, participation.extension_until)
+    if today > closes:
+        return None
+    extended = closes != window_closes(activity, latest, None)
+    earliest: date | None = latest
+    if self_paced(activity):
+        first, _ = availability(activity)
+        if participation.extension_until is not None and today <= participation.extension_until:
+            earliest = first  # an extension in force today keeps the window open whatever day it was completed
+        else:  # the window runs from the completion: an earlier one is claimable today down to that many days ago
+            earliest = today - timedelta(days=activity.claim_window_days)
+            earliest = max(earliest, first) if first else earliest
+    return Claimable(
+        completed_on=latest,
+        completed_on_earliest=earliest,
+        completed_on_editable=self_paced(activity),
+        window_closes=closes,
+        window_extended=extended,
+    )
+
+
+def decide_completion(
+    activity: ClaimableActivity, participation: Participation, *, given: date | None, today: date
+) -> date:
+    """The completion date a claim records; raises ClaimRefused naming `completed_on` (or the activity, when a live
+    one is not over yet).
+
+    Live activities complete on their own date (live_completion): the claim may repeat it, not change it. Self-paced
+    material completes on the day the learner gives (today when they give none), which must lie within its
+    availability and not in the future: material that left the catalog yesterday cannot have been completed today.
+    """
+    if not self_paced(activity):
+        completed_on = live_completion(activity, participation)
+        if completed_on is None:
+            raise ClaimRefused(
+                "activity_id", "this activity has no date yet; credit can be claimed once your attendance is recorded"
+            )
+        if given is not None and given != completed_on:
+            raise ClaimRefused(
+                "completed_on",
+                f"this activity was completed on {completed_on.isoformat()} (the day attended, or its last day); "
+                "leave completed_on out",
+            )
+        if today < completed_on:
+            raise ClaimRefused(
+                "activity_id", f"credit can be claimed from {completed_on.isoformat()}, after the activity"
+            )
+        return completed_on
+    completed_on = given or today
+    first, last = availability(activity)
+    if completed_on > today:
+        raise ClaimRefused("completed_on", f"must not be in the future (today is {today.isoformat()})")
+    if first and completed_on < first:
+        raise ClaimRefused(
+            "completed_on", f"this activity is available from {first.isoformat()}; it cannot be completed earlier"
+        )
+    if last and completed_on > last:
+        raise ClaimRefused(
+            "completed_on",
+            f"this activity was available until {last.isoformat()}; give the day you completed it, "
+            f"on or before {last.isoformat()}",
+        )
+    return completed_on
 
 
 def decide_extension(activity: ClaimableActivity, participation: Participation, *, until: date, today: date) -> date:
     """Checks a support extension to `until`; returns the learner's normal window close, or raises ExtensionRefused.
 
-    Only a later deadline is an extension: the normal close ignores any extension in force, so re-granting may also
-    shorten an earlier extension, as long as it stays beyond the normal window."""
+    Only a later deadline is an extension: the normal close, from the latest completion the learner could claim with
+    today, ignores any extension in force, so re-granting may also shorten an earlier extension, as long as it stays
+    beyond the normal window."""
     if until < today:
         raise ExtensionRefused("until", f"must not be in the past (today is {today.isoformat()})")
-    normal = window_closes(activity, completion_date(activity, participation, today), None)
+    completed_on = latest_completion(activity, participation, today) or today
+    normal = window_closes(activity, completed_on, None)
     if until <= normal:
         raise ExtensionRefused("until", f"must be later than the normal claim window close, {normal.isoformat()}")
     return normal
@@ -165,9 +281,12 @@ def decide_claim(
     requested: dict[str, Decimal],
     moc_boards: set[str],
     share_permission: bool,
+    completed_on: date | None = None,
     today: date,
 ) -> tuple[date, list[DecidedCredit]]:
-    """Checks a claim; returns the completion date and the credits to record, or raises NotEligible/ClaimRefused."""
+    """Checks a claim; returns the completion date and the credits to record, or raises NotEligible/ClaimRefused.
+
+    `completed_on` is the completion date the learner gives (self-paced material; see decide_completion)."""
     if activity.requires_event_code and participation.attended_on is None:
         raise NotEligible("activity_id", "enter the session's event code first; it unlocks claiming credit")
     if activity.format in LIVE_FORMATS and not (participation.registered or participation.attended_on):
@@ -176,15 +295,15 @@ def decide_claim(
             "no registration or attendance for this activity is recorded under your "
             "account; if you registered with another email, add and verify it in your profile",
         )
-    completed_on = completion_date(activity, participation, today)
-    if today < completed_on:
-        raise ClaimRefused("activity_id", f"credit can be claimed from {completed_on.isoformat()}, after the activity")
-    closes = window_closes(activity, completed_on, participation.extension_until)
+    completed = decide_completion(activity, participation, given=completed_on, today=today)
+    closes = window_closes(activity, completed, participation.extension_until)
     if today > closes:
+        # The learner's own date closed it: that is the field to mark.
+        field = "completed_on" if completed_on is not None and self_paced(activity) else "activity_id"
         raise ClaimRefused(
-            "activity_id", f"the claim window closed on {closes.isoformat()}; contact support if you need an exception"
+            field, f"the claim window closed on {closes.isoformat()}; contact support if you need an exception"
         )
-    return completed_on, decide_credits(
+    return completed, decide_credits(
         activity, requested=requested, moc_boards=moc_boards, share_permission=share_permission
     )
 

@@ -9,6 +9,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from opencme_kit.text import Comment, Reason
+
+# Codes: an anchored pattern of the characters they may hold refuses every control character.
 CreditType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,30}$")]
 BoardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]
 
@@ -22,7 +25,7 @@ class Evaluation(BaseModel):
     objectives_met: bool
     free_of_commercial_bias: bool
     will_change_practice: bool | None = None
-    comments: Annotated[str, StringConstraints(max_length=4000)] = ""
+    comments: Comment = ""
 
 
 class ClaimRequest(BaseModel):
@@ -33,6 +36,12 @@ class ClaimRequest(BaseModel):
     evaluation: Evaluation
     moc_boards: list[BoardCode] = Field(default_factory=list, max_length=10)
     share_permission: bool = False
+    completed_on: date | None = Field(
+        default=None,
+        description="enduring and online material: the day you completed it, within its availability and not in the "
+        "future (default: today); a live activity completes on the day attended or its last day, which this may "
+        "repeat but not change",
+    )
 
 
 class ClaimedCredit(BaseModel):
@@ -59,15 +68,37 @@ class Transcript(BaseModel):
     totals: dict[str, Decimal]
 
 
+class CreditDesignation(BaseModel):
+    credit_type: str
+    max_credits: Decimal = Field(description="claim up to this, in steps of 0.25")
+    statement: str = Field(description="the designation statement, as the certificate prints it")
+
+
 class Claimable(BaseModel):
+    """An activity the learner can claim credit for now, with what the claim form needs."""
+
     activity_id: uuid.UUID
     title: str
     format: str
-    completed_on: date
-    window_closes: date
+    completed_on: date = Field(
+        description="the completion date the claim records: a live activity's (the day attended, or its last day); "
+        "for enduring and online material the latest day the learner may give (today, or the last day it was "
+        "available)"
+    )
+    completed_on_editable: bool = Field(
+        description="true for enduring and online material: the claim may give completed_on, from "
+        "completed_on_earliest to completed_on"
+    )
+    completed_on_earliest: date | None = Field(
+        description="the earliest completed_on a claim made today accepts (null: no earliest); for a live activity "
+        "the same as completed_on"
+    )
+    window_closes: date = Field(description="the last day to claim, for a completion on completed_on")
     window_extended: bool = Field(description="true when window_closes is a support extension for this learner")
-    designations: dict[str, Decimal]
-    moc_boards: list[str]
+    designations: dict[str, Decimal] = Field(description="the maximum per credit type")
+    credit_designations: list[CreditDesignation]
+    moc_boards: list[str] = Field(description="the boards the activity reports MOC to, if the learner opts in")
+    evaluation_required: bool = Field(description="always true: every claim includes the activity's evaluation")
 
 
 class ExtensionRequest(BaseModel):
@@ -76,9 +107,7 @@ class ExtensionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     until: date = Field(description="last day the learner may claim; later than the normal window close")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
-        examples=["hospitalised during the claim window"]
-    )
+    reason: Reason = Field(examples=["hospitalised during the claim window"])
 
 
 class Extension(BaseModel):
@@ -100,9 +129,7 @@ class CorrectionRequest(BaseModel):
     moc_boards: list[BoardCode] | None = Field(
         default=None, max_length=10, description="omit to keep the claim's boards"
     )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
-        examples=["learner attended the morning only"]
-    )
+    reason: Reason = Field(examples=["learner attended the morning only"])
 
 
 class SupportClaim(Claim):

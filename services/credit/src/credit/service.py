@@ -45,6 +45,7 @@ async def claim_credit(*, conn: db.Connection, learner: Principal, request: sche
             requested=request.credits,
             moc_boards=set(request.moc_boards),
             share_permission=request.share_permission,
+            completed_on=request.completed_on,
             today=now.date(),
         )
         claim = domain.Claim(
@@ -90,19 +91,25 @@ async def claimable(*, conn: db.Connection, learner_id: uuid.UUID) -> list[schem
     result = []
     for activity in await repository.claimable_candidates(conn, learner_id):
         participation = await repository.participation(conn, learner_id, activity.id)
-        completed_on = domain.completion_date(activity, participation, today)
-        closes = domain.window_closes(activity, completed_on, participation.extension_until)
-        if completed_on <= today <= closes:
+        offer = domain.claimable(activity, participation, today=today)
+        if offer is not None:
             result.append(
                 schemas.Claimable(
                     activity_id=activity.id,
                     title=activity.title,
                     format=activity.format,
-                    completed_on=completed_on,
-                    window_closes=closes,
-                    window_extended=closes != domain.window_closes(activity, completed_on, None),
+                    completed_on=offer.completed_on,
+                    completed_on_editable=offer.completed_on_editable,
+                    completed_on_earliest=offer.completed_on_earliest,
+                    window_closes=offer.window_closes,
+                    window_extended=offer.window_extended,
                     designations={k: v[0] for k, v in activity.designations.items()},
+                    credit_designations=[
+                        schemas.CreditDesignation(credit_type=k, max_credits=maximum, statement=statement)
+                        for k, (maximum, statement) in activity.designations.items()
+                    ],
                     moc_boards=sorted(activity.moc_boards),
+                    evaluation_required=True,  # rule 6: claiming credit includes completing the evaluation
                 )
             )
     return result

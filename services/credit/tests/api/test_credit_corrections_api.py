@@ -210,7 +210,7 @@ async def test_an_admin_may_correct_a_claim(client):
         ({"moc_boards": ["ABFM"]}, "moc_boards"),
         ({"moc_boards": ["ABIM"]}, "moc_boards"),  # the learner did not give permission to share
         ({"reason": "   "}, "reason"),
-        ({"reason": "x" * 501}, "reason"),
+        ({"reason": "x" * 1001}, "reason"),
         ({"reason": None}, "reason"),
         ({"corrected_by": str(uuid.uuid4())}, "corrected_by"),
     ],

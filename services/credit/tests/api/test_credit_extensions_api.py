@@ -212,7 +212,7 @@ async def test_an_extension_for_an_unknown_activity_is_not_found(client):
         ({"until": (TODAY - timedelta(days=1)).isoformat()}, "until"),
         ({"until": "next tuesday"}, "until"),
         ({"reason": "   "}, "reason"),
-        ({"reason": "x" * 501}, "reason"),
+        ({"reason": "x" * 1001}, "reason"),
         ({"reason": None}, "reason"),
         ({"granted_by": str(uuid.uuid4())}, "granted_by"),
     ],

@@ -12,6 +12,7 @@ AMA = "AMA_PRA_1"
 def activity(**overrides):
     base = {
         "format": "live_course",
+        "starts_at": datetime(2026, 3, 4, 9, tzinfo=UTC),
         "ends_at": datetime(2026, 3, 4, 17, tzinfo=UTC),
         "claim_window_days": 30,
         "designations": {AMA: (Decimal("7.25"), "designates ..."), "ANCC": (Decimal("6"), "ANCC ...")},
@@ -86,7 +87,7 @@ def test_a_live_course_without_registration_points_to_the_email_used_to_register
 
 
 def test_enduring_material_completes_when_claimed_and_needs_no_registration():
-    enduring = activity(format="enduring", ends_at=None)
+    enduring = activity(format="enduring", starts_at=None, ends_at=None)
     nobody = domain.Participation(registered=False, attended_on=None, extension_until=None)
     completed_on, _ = decide(act=enduring, participation=nobody, today=date(2026, 8, 1))
     assert completed_on == date(2026, 8, 1)
