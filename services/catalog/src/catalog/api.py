@@ -5,27 +5,35 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from catalog import attendance, registrations, schemas, service
 from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly
-from opencme_contracts.events import ActivityFormat
 
 router = APIRouter()
 
 
-@router.get("/activities", response_model=list[schemas.Activity])
+@router.get(
+    "/activities",
+    response_model=list[schemas.Activity],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many activities match in all (the answer holds one page of them)",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
 async def list_activities(
-    conn: ConnDep,
-    settings: SettingsDep,
-    format: ActivityFormat | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100000)] = 0,
+    query: Annotated[schemas.CatalogQuery, Query()], conn: ConnDep, settings: SettingsDep, response: Response
 ) -> list[schemas.Activity]:
-    """The public catalog: published activities still available, soonest first."""
-    return await service.list_activities(
-        conn=conn, activity_format=format, limit=limit, offset=offset, provider=settings.provider_name
-    )
+    """The public catalog: current and upcoming activities soonest first, or past ones (past=true), searchable."""
+    total, activities = await service.search_activities(conn=conn, query=query, provider=settings.provider_name)
+    response.headers["X-Total-Count"] = str(total)
+    return activities
 
 
 @router.get("/activities/{activity_id}", response_model=schemas.Activity)
@@ -56,6 +64,12 @@ async def add_session(
 ) -> schemas.Session:
     """Add a session with its event code (staff)."""
     return await service.add_session(conn=conn, staff=staff, activity_id=activity_id, request=body)
+
+
+@router.get("/activities/{activity_id}/sessions", response_model=list[schemas.StaffSession])
+async def list_sessions(activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly) -> list[schemas.StaffSession]:
+    """The activity's sessions with their event codes and how often each was used (staff)."""
+    return await service.sessions_with_codes(conn=conn, activity_id=activity_id)
 
 
 @router.post("/activities/{activity_id}/registrations", status_code=201, response_model=schemas.Registration)

@@ -6,26 +6,21 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from opencme_kit import errors
 
-CREDIT_LABELS = {
-    "AMA_PRA_1": "AMA PRA Category 1 Credits™",
-    "ANCC": "ANCC contact hours",
-    "ACPE": "ACPE contact hours",
-    "AAPA": "AAPA Category 1 CME credits",
-}
-
-FORMAT_WORDS = {
+# The AMA's learning formats, as its designation statement names them: live courses, grand rounds (a regularly
+# scheduled series) and live board review are live activities; text-based material and webcasts are enduring material.
+LEARNING_FORMATS = {
     "live_course": "live activity",
     "grand_rounds": "live activity",
     "board_review": "live activity",
     "webcast": "enduring material",
     "text_based": "enduring material",
-    "journal_based": "journal-based CME activity",
     "enduring": "enduring material",
+    "journal_based": "journal-based CME activity",
 }
 
 # No 0/O or 1/I/L: codes are read off a slide and typed by hand.
@@ -118,23 +113,86 @@ class RegistrationRules:
     fees: dict[str, int]
 
 
-def credit_label(credit_type: str) -> str:
-    if credit_type.startswith("MOC_"):
-        return f"{credit_type.removeprefix('MOC_')} MOC points"
-    return CREDIT_LABELS.get(credit_type, credit_type.replace("_", " "))
+@dataclass(frozen=True)
+class CreditUnit:
+    singular: str
+    plural: str
+
+    def of(self, amount: Decimal) -> str:
+        """Singular for exactly one ("1 ... Credit™"), plural for any other amount ("0.25 ... Credits™")."""
+        return self.singular if amount == 1 else self.plural
+
+
+CREDIT_UNITS = {
+    "AMA_PRA_1": CreditUnit("AMA PRA Category 1 Credit™", "AMA PRA Category 1 Credits™"),
+    "ANCC": CreditUnit("ANCC contact hour", "ANCC contact hours"),
+    "ACPE": CreditUnit("ACPE contact hour", "ACPE contact hours"),
+    "AAPA": CreditUnit("AAPA Category 1 CME credit", "AAPA Category 1 CME credits"),
+}
+
+# Who each accreditor tells to claim only what their participation earns, in its own words.
+COMMENSURATE = {
+    "AMA_PRA_1": "Physicians should claim only the credit commensurate with the extent of their participation in "
+    "the activity.",
+    "ANCC": "Nurses should claim only the credit commensurate with the extent of their participation in the activity.",
+    "ACPE": "Pharmacists should claim only the credit commensurate with the extent of their participation in the "
+    "activity.",
+}
+
+MOC_PREFIX = "MOC_"
+
+# The boards' own MOC statements (ACCME's CME-for-MOC collaboration); {amount} and {points} are filled in.
+BOARD_MOC_STATEMENTS = {
+    "ABIM": "Successful completion of this CME activity, which includes participation in the evaluation component, "
+    "enables the participant to earn up to {amount} {points} in the American Board of Internal Medicine's (ABIM) "
+    "Maintenance of Certification (MOC) program. It is the CME activity provider's responsibility to submit "
+    "participant completion information to ACCME for the purpose of granting ABIM MOC credit.",
+    "ABP": "Successful completion of this CME activity, which includes participation in the evaluation component, "
+    "enables the learner to earn up to {amount} {points} in the American Board of Pediatrics' (ABP) Maintenance "
+    "of Certification (MOC) program. It is the CME activity provider's responsibility to submit learner completion "
+    "information to ACCME for the purpose of granting ABP MOC credit.",
+}
+MOC_POINTS = CreditUnit("MOC point", "MOC points")
+
+
+def credit_unit(credit_type: str) -> CreditUnit:
+    """How an amount of `credit_type` is named: "ABIM MOC point(s)", "ANCC contact hour(s)", "XYZ credit(s)"."""
+    if credit_type.startswith(MOC_PREFIX):
+        board = credit_type.removeprefix(MOC_PREFIX)
+        return CreditUnit(f"{board} {MOC_POINTS.singular}", f"{board} {MOC_POINTS.plural}")
+    words = credit_type.replace("_", " ")
+    return CREDIT_UNITS.get(credit_type) or CreditUnit(f"{words} credit", f"{words} credits")
+
+
+def stated_amount(amount: Decimal) -> str:
+    """The amount as a provider states it: "1", "1.5", "14.25", never "1.00" nor "1E+1"."""
+    return f"{amount.normalize():f}"
 
 
 def designation_statement(provider: str, activity_format: str, credit_type: str, max_credits: Decimal) -> str:
-    """The accreditation wording printed on certificates, e.g. AMA's required designation statement."""
-    kind = FORMAT_WORDS.get(activity_format, "activity")
-    amount = f"{max_credits.normalize():f}"
-    if credit_type == "AMA_PRA_1":
+    """The designation printed in the catalog and on certificates: the AMA's wording, with the learning format in
+    the AMA's terms, for AMA PRA Category 1 Credit™ and the accreditors that follow it; a board's own wording for its
+    MOC points where it has one."""
+    amount = stated_amount(max_credits)
+    kind = LEARNING_FORMATS.get(activity_format, "activity")
+    if credit_type.startswith(MOC_PREFIX):
+        board = credit_type.removeprefix(MOC_PREFIX)
+        wording = BOARD_MOC_STATEMENTS.get(board)
+        if wording is not None:
+            return wording.format(amount=amount, points=MOC_POINTS.of(max_credits))
         return (
-            f"{provider} designates this {kind} for a maximum of {amount} {credit_label(credit_type)}. "
-            "Physicians should claim only the credit commensurate with the extent of their participation "
-            "in the activity."
+            "Successful completion of this CME activity enables the participant to earn up to "
+            f"{amount} {credit_unit(credit_type).of(max_credits)}."
         )
-    return f"{provider} designates this {kind} for a maximum of {amount} {credit_label(credit_type)}."
+    unit = credit_unit(credit_type).of(max_credits)
+    if credit_type == "AAPA":  # the AAPA's own form of the sentence
+        return (
+            f"This {kind} is designated for {amount} {unit}. "
+            "PAs should only claim credit commensurate with the extent of their participation."
+        )
+    designation = f"{provider} designates this {kind} for a maximum of {amount} {unit}."
+    commensurate = COMMENSURATE.get(credit_type)
+    return f"{designation} {commensurate}" if commensurate else designation
 
 
 def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: datetime) -> int:
@@ -157,9 +215,23 @@ def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: d
     return rules.fees.get(category, 0)
 
 
-def listed(status: str, available_until: datetime | None, now: datetime) -> bool:
-    """Published activities stay in the catalog until their availability period ends."""
-    return status == "published" and (available_until is None or now <= available_until)
+# What the public catalog lists (the SQL is repository.search_published, over the columns migration 005 derives):
+# - An activity's period runs from its start (`starts_at`; undated material: its publication) to its end: the end of
+#   its availability when it has one (`available_until`: enduring material, a recording on demand), else `ends_at`,
+#   else `starts_at`. Undated material without an availability end never ends.
+# - It is current and upcoming until its period ends, past after; the catalog lists one or the other, never both.
+# - Current and upcoming, soonest first: dated activities by their start (those running now first), then undated
+#   material, the one leaving the catalog soonest first, then the rest by title.
+# - Past, most recent first: by the end of the period, latest first.
+# - A date range keeps the activities whose period overlaps it: dated ones by their dates, undated material by its
+#   availability.
+
+
+def days_as_instants(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """A range of calendar days, UTC, as instants: from the start of `first` to the end of `last` (exclusive)."""
+    start = datetime.combine(first, time(), UTC) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), UTC) if last else None
+    return start, end
 
 
 def new_event_code(length: int = 8) -> str:

@@ -4,6 +4,8 @@ runs on. Registrations and attendance have their own (registrations_repository.p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,19 +56,64 @@ async def get_activity(
     return await conn.fetchrow(f"SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1", activity_id)
 
 
-async def list_published(
-    conn: db.Connection, *, activity_format: str | None, now: datetime, limit: int, offset: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"""SELECT {ACTIVITY_COLUMNS} FROM activities a
-            WHERE a.status = 'published' AND (a.available_until IS NULL OR a.available_until >= $1)
-              AND ($2::text IS NULL OR a.format = $2)
-            ORDER BY a.starts_at NULLS LAST, a.title LIMIT $3 OFFSET $4""",
-        now,
-        activity_format,
-        limit,
-        offset,
-    )
+@dataclass(frozen=True)
+class CatalogFilter:
+    """What a catalog search asks for; None or empty means no filter of that kind."""
+
+    now: datetime
+    past: bool = False
+    words: str | None = None
+    formats: Sequence[str] = ()
+    credit_types: Sequence[str] = ()
+    overlapping_from: datetime | None = None  # the period reaches this instant
+    overlapping_before: datetime | None = None  # the period starts before this instant
+
+
+# Current and upcoming: dated ones by their start, then undated material leaving soonest first (domain.py).
+_SOONEST_FIRST = "a.starts_at IS NULL, a.starts_at, a.available_until NULLS LAST, a.title, a.id"
+_MOST_RECENT_FIRST = "a.period_end DESC, a.title, a.id"
+
+
+def catalog_query(search: CatalogFilter) -> tuple[str, list[Any]]:
+    """The WHERE clause (over `activities a`) and its arguments: only the filters asked for, each one indexable."""
+    args: list[Any] = [search.now]
+    where = ["a.status = 'published'"]
+    where.append("a.period_end < $1" if search.past else "(a.period_end IS NULL OR a.period_end >= $1)")
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if search.words is not None:
+        where.append(f"a.search @@ websearch_to_tsquery('english', {arg(search.words)})")
+    if search.formats:
+        where.append(f"a.format = ANY({arg(list(search.formats))}::text[])")
+    if search.credit_types:
+        where.append(f"a.credit_types ?| {arg(list(search.credit_types))}::text[]")
+    if search.overlapping_from is not None:
+        where.append(f"(a.period_end IS NULL OR a.period_end >= {arg(search.overlapping_from)})")
+    if search.overlapping_before is not None:
+        where.append(f"a.period_start < {arg(search.overlapping_before)}")
+    return " AND ".join(where), args
+
+
+async def search_published(
+    conn: db.Connection, search: CatalogFilter, *, limit: int, offset: int
+) -> tuple[int, list[asyncpg.Record]]:
+    """How many published activities match, and one page of them in the listing's order."""
+    where, args = catalog_query(search)
+    order = _MOST_RECENT_FIRST if search.past else _SOONEST_FIRST
+    n = len(args)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):  # the count and the page agree
+        total: int = await conn.fetchval(f"SELECT count(*) FROM activities a WHERE {where}", *args)
+        rows = await conn.fetch(
+            f"""SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE {where}
+                ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+            *args,
+            limit,
+            offset,
+        )
+    return total, rows
 
 
 async def mark_published(conn: db.Connection, activity_id: uuid.UUID, at: datetime) -> None:
@@ -126,4 +173,20 @@ async def find_event_code(conn: db.Connection, code: str) -> asyncpg.Record | No
                   s.activity_id
            FROM event_codes c JOIN sessions s ON s.id = c.session_id WHERE c.code = $1""",
         code,
+    )
+
+
+async def sessions_of(conn: db.Connection, activity_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The activity's sessions, earliest first, each with its code and how many times the code was entered."""
+    return await conn.fetch(
+        """SELECT s.id, s.activity_id, s.title, s.starts_at, s.ends_at, c.code AS event_code,
+                  c.valid_from AS code_valid_from, c.valid_until AS code_valid_until,
+                  count(u.id) AS uses, count(u.id) FILTER (WHERE u.accepted) AS accepted_uses
+           FROM sessions s
+           LEFT JOIN event_codes c ON c.session_id = s.id
+           LEFT JOIN event_code_uses u ON u.code = c.code
+           WHERE s.activity_id = $1
+           GROUP BY s.id, c.code
+           ORDER BY s.starts_at, s.id""",
+        activity_id,
     )

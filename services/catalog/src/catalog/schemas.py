@@ -2,29 +2,61 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from catalog.domain import normalise_email
 from opencme_contracts.events import ActivityFormat
+from opencme_kit.text import BIDI_CONTROLS, Description, Line, Title
+from opencme_kit.validation import FieldInvalid
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# Identifiers: an anchored pattern of the characters they may hold refuses every control character.
 CategoryName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
 ]
+CreditType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,30}$")]
+BoardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]
+
+# Far enough apart for any real activity; kept inside the calendar so that adding a claim window or a code's
+# validity to a date can never overflow (here, or in the services that receive it).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _plausible(value: Any) -> Any:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+Day = Annotated[date, AfterValidator(_plausible)]
+
+
+def _blank_is_none(value: Any) -> Any:
+    """An empty form field (or one of spaces) is an absent value, not an error."""
+    return None if isinstance(value, str) and not value.strip(" ") else value
 
 
 class Designation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    credit_type: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,30}$")] = Field(
-        examples=["AMA_PRA_1", "ANCC", "MOC_ABIM"]
-    )
+    credit_type: CreditType = Field(examples=["AMA_PRA_1", "ANCC", "MOC_ABIM"])
     # pydantic types multiple_of as a float; it checks a Decimal against a Decimal exactly.
     max_credits: Decimal = Field(gt=0, le=100, multiple_of=Decimal("0.25"))  # type: ignore[call-overload]
 
@@ -32,38 +64,75 @@ class Designation(BaseModel):
 class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Text
+    title: Title
     format: ActivityFormat
-    description: Annotated[str, StringConstraints(max_length=5000)] = ""
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    location: Annotated[str, StringConstraints(max_length=300)] | None = None
-    available_until: AwareDatetime | None = Field(default=None, description="enduring material leaves the catalog then")
+    description: Description = ""
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    location: Annotated[Title | None, BeforeValidator(_blank_is_none)] = None
+    available_until: Instant | None = Field(default=None, description="enduring material leaves the catalog then")
     capacity: int | None = Field(default=None, gt=0, le=100000)
-    registration_opens_at: AwareDatetime | None = None
-    registration_closes_at: AwareDatetime | None = None
-    fees: dict[CategoryName, int] = Field(default_factory=dict, description="fee in cents per attendee category")
+    registration_opens_at: Instant | None = None
+    registration_closes_at: Instant | None = None
+    fees: dict[CategoryName, Annotated[int, Field(ge=0, le=100_000_000)]] = Field(
+        default_factory=dict, max_length=20, description="fee in cents per attendee category"
+    )
     credit_designations: list[Designation] = Field(min_length=1, max_length=12)
     claim_window_days: int = Field(default=30, ge=1, le=3650)
-    moc_boards: list[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]] = Field(
-        default_factory=list, max_length=20
-    )
+    moc_boards: list[BoardCode] = Field(default_factory=list, max_length=20)
     requires_event_code: bool = False
 
     @model_validator(mode="after")
     def _coherent(self) -> ActivityCreate:
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
-            raise ValueError("ends_at must not be before starts_at")
-        if (
-            self.registration_opens_at
-            and self.registration_closes_at
-            and self.registration_closes_at < self.registration_opens_at
-        ):
-            raise ValueError("registration_closes_at must not be before registration_opens_at")
-        if any(fee < 0 for fee in self.fees.values()):
-            raise ValueError("fees must not be negative")
-        if len({d.credit_type for d in self.credit_designations}) != len(self.credit_designations):
-            raise ValueError("each credit type may be designated once")
+            raise FieldInvalid("ends_at", "must not be before starts_at")
+        if self.starts_at and self.available_until and self.available_until < self.starts_at:
+            raise FieldInvalid("available_until", "must not be before starts_at")
+        opens, closes = self.registration_opens_at, self.registration_closes_at
+        if opens and closes and closes < opens:
+            raise FieldInvalid("registration_closes_at", "must not be before registration_opens_at")
+        if (end := self.ends_at or self.available_until) is not None:
+            which = "ends_at" if self.ends_at else "available_until"
+            if opens and opens > end:
+                raise FieldInvalid("registration_opens_at", f"must not be after the activity ends ({which})")
+            if closes and closes > end:
+                raise FieldInvalid("registration_closes_at", f"must not be after the activity ends ({which})")
+        designated: set[str] = set()
+        for i, designation in enumerate(self.credit_designations):
+            if designation.credit_type in designated:
+                raise FieldInvalid(f"credit_designations.{i}.credit_type", "each credit type may be designated once")
+            designated.add(designation.credit_type)
+        for i, board in enumerate(self.moc_boards):
+            if board in self.moc_boards[:i]:
+                raise FieldInvalid(f"moc_boards.{i}", "each board may be listed once")
+        return self
+
+
+class CatalogQuery(BaseModel):
+    """The public catalog's search: every filter given must hold; the total matching is in X-Total-Count."""
+
+    q: Annotated[Line | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None,
+        description='words matched in the title, description and location (web search syntax: "a phrase", or, -word)',
+    )
+    format: list[ActivityFormat] = Field(default_factory=list, max_length=7, description="any of these formats")
+    credit_type: list[CreditType] = Field(
+        default_factory=list, max_length=20, description="activities designating any of these credit types"
+    )
+    from_: Day | None = Field(
+        default=None, alias="from", description="a UTC day: activities whose dates (undated: availability) reach it"
+    )
+    to: Day | None = Field(
+        default=None, description="a UTC day: activities whose dates (undated: availability) start by its end"
+    )
+    past: bool = Field(default=False, description="past activities only, most recent first")
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _range(self) -> CatalogQuery:
+        if self.from_ and self.to and self.to < self.from_:
+            raise FieldInvalid("to", "must not be before from")
         return self
 
 
@@ -116,15 +185,15 @@ class Registration(BaseModel):
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Text
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    title: Title
+    starts_at: Instant
+    ends_at: Instant
     code_valid_days: int = Field(default=30, ge=1, le=365, description="the code works from the start for this long")
 
     @model_validator(mode="after")
     def _ordered(self) -> SessionCreate:
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise FieldInvalid("ends_at", "must be after starts_at")
         return self
 
 
@@ -139,10 +208,32 @@ class Session(BaseModel):
     code_valid_until: datetime
 
 
+class StaffSession(BaseModel):
+    """A session as staff see it: with its event code, read back at any time; learners never see codes."""
+
+    id: uuid.UUID
+    activity_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    event_code: str | None = Field(description="null only for a session made without a code")
+    code_valid_from: datetime | None
+    code_valid_until: datetime | None
+    uses: int = Field(description="how many times the code was entered, accepted or refused (too early, expired)")
+    accepted_uses: int = Field(description="how many of those entries were accepted")
+
+
+def _typed_code(value: Any) -> Any:
+    """As a learner types a code read off a slide: surrounding spaces and lower case do not matter."""
+    return value.strip(" ").upper() if isinstance(value, str) else value
+
+
 class EventCodeEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=4, max_length=20)]
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4,20}$"), BeforeValidator(_typed_code)] = Field(
+        description="4 to 20 letters and digits, any case", examples=["K7MQ2XPR"]
+    )
 
 
 class Attendance(BaseModel):
@@ -154,6 +245,9 @@ class Attendance(BaseModel):
 
 def _email(raw: str) -> str:
     """Normalised as identity stores addresses, then checked to be an address at all (no DNS lookups)."""
+    bad = next((c for c in raw if unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS), None)
+    if bad is not None:
+        raise ValueError(f"not a valid email address: it holds a control character (U+{ord(bad):04X})")
     normalised = normalise_email(raw)
     try:
         validate_email(normalised, check_deliverability=False)

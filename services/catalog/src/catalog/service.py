@@ -74,13 +74,22 @@ def activity_summary(row: asyncpg.Record) -> events.ActivitySummary:
     )
 
 
-async def list_activities(
-    *, conn: db.Connection, activity_format: str | None, limit: int, offset: int, provider: str
-) -> list[schemas.Activity]:
-    rows = await repository.list_published(
-        conn, activity_format=activity_format, now=utcnow(), limit=limit, offset=offset
+async def search_activities(
+    *, conn: db.Connection, query: schemas.CatalogQuery, provider: str
+) -> tuple[int, list[schemas.Activity]]:
+    """The public catalog: how many published activities match, and the page asked for (domain.py: what is listed)."""
+    after, before = domain.days_as_instants(query.from_, query.to)
+    search = repository.CatalogFilter(
+        now=utcnow(),
+        past=query.past,
+        words=query.q,
+        formats=query.format,
+        credit_types=query.credit_type,
+        overlapping_from=after,
+        overlapping_before=before,
     )
-    return [to_activity(r, provider) for r in rows]
+    total, rows = await repository.search_published(conn, search, limit=query.limit, offset=query.offset)
+    return total, [to_activity(r, provider) for r in rows]
 
 
 async def get_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
@@ -178,3 +187,10 @@ async def add_session(
         code_valid_from=valid_from,
         code_valid_until=valid_until,
     )
+
+
+async def sessions_with_codes(*, conn: db.Connection, activity_id: uuid.UUID) -> list[schemas.StaffSession]:
+    """Staff read a session's code back at any time (a draft's too), with how often it was entered."""
+    if await repository.get_activity(conn, activity_id) is None:
+        raise errors.NotFound(None, "activity not found")
+    return [schemas.StaffSession(**dict(r)) for r in await repository.sessions_of(conn, activity_id)]

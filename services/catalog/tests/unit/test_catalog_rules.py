@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -65,10 +65,11 @@ def test_ama_designation_statement_uses_the_required_wording():
     assert "commensurate with the extent of their participation" in text
 
 
-def test_enduring_material_leaves_the_catalog_after_its_availability_period():
-    assert domain.listed("published", NOW + timedelta(days=1), NOW)
-    assert not domain.listed("published", NOW - timedelta(seconds=1), NOW)
-    assert not domain.listed("draft", None, NOW)
+def test_a_range_of_days_runs_from_the_start_of_the_first_to_the_end_of_the_last_in_utc():
+    after, before = domain.days_as_instants(date(2026, 6, 1), date(2026, 6, 30))
+    assert (after, before) == (datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC))
+    assert domain.days_as_instants(None, date(2026, 12, 31)) == (None, datetime(2027, 1, 1, tzinfo=UTC))
+    assert domain.days_as_instants(None, None) == (None, None)
 
 
 def test_event_codes_avoid_ambiguous_characters():
