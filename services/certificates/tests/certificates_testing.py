@@ -43,12 +43,13 @@ def claimed(
     activity_id: uuid.UUID | None = None,
     title: str = "Sepsis Grand Rounds",
     credits: dict[str, str] | None = None,
+    activity_format: str = "grand_rounds",
 ) -> Envelope[Any]:
     """A claim completed on `at`'s day; `credits` maps credit types to amounts (default one AMA PRA Category 1)."""
     activity = events.ActivitySummary(
         activity_id=activity_id or uuid.uuid4(),
         title=title,
-        format="grand_rounds",
+        format=activity_format,
         starts_at=at - timedelta(days=1),
         ends_at=at - timedelta(days=1),
         location="Auditorium A",

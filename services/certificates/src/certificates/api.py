@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from certificates import schemas, service, transcripts
 from certificates.deps import ConnDep, CurrentUser, SettingsDep
@@ -17,6 +17,14 @@ PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}
 LearnerParam = Annotated[uuid.UUID | None, Query(description="Support and admin: the learner acted for.")]
 FromParam = Annotated[date | None, Query(alias="from", description="First completion date included (YYYY-MM-DD).")]
 ToParam = Annotated[date | None, Query(alias="to", description="Last completion date included (YYYY-MM-DD).")]
+# An identifier, so an anchored pattern of what it may hold: it refuses every control character, NUL and overlong input.
+CodeParam = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9 -]{1,40}$",
+        description="As printed (7KQ2-M9XD-4TPA) or as typed: any case, dashes or spaces optional.",
+    ),
+]
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -91,7 +99,7 @@ async def certificate_pdf(certificate_id: uuid.UUID, conn: ConnDep, user: Curren
 
 
 @router.get("/verify/{code}", response_model=schemas.Verification)
-async def verify(code: str, conn: ConnDep) -> schemas.Verification:
-    """Public: confirm a certificate by the verification code printed on it; a superseded one names the claim's
-    current certificate (`superseded_by_number`)."""
-    return await service.verify(conn, code[:20])
+async def verify(code: CodeParam, conn: ConnDep) -> schemas.Verification:
+    """Public: confirm a certificate by the verification code printed on it, with what it says (the portal's page
+    `/verify/<code>` shows it); a superseded one names the claim's current certificate (`superseded_by_number`)."""
+    return await service.verify(conn, code)

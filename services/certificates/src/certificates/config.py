@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from opencme_kit import merges
 from opencme_kit.db import Migrations
 from opencme_kit.service import KitSettings
@@ -10,8 +12,9 @@ MIGRATIONS = (merges.SCHEMA, Migrations.of("certificates"))  # the kit's merged_
 
 class Settings(KitSettings):
     database_url: str = "postgresql://opencme@127.0.0.1:5432/opencme_certificates"
-    # Printed on certificates and encoded in their QR code: the public verification page.
-    public_base_url: str = "http://127.0.0.1:8080"
+    # The portal's public address: certificates print (and encode in their QR code) its page <this>/verify/<code>.
+    # Bounded so that the link prints on one line across the certificate's footer.
+    public_base_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=100)
     provider_address: str | None = None
     # The transcript shows the provider named on the learner's newest certificate; this one when they have none yet.
     provider_name: str = "OpenCME"

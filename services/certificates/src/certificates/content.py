@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
@@ -32,6 +32,9 @@ class CertificateContent(BaseModel):
     activity_title: str
     activity_format: str  # the human label, "Grand rounds (regularly scheduled series)"
     activity_dates: str  # already worded, "March 3–4, 2026"
+    # "completed" enduring and online material, "participated in" a live activity. Rows stored before it was kept
+    # printed "participated in" whatever the format, and read back as they printed.
+    participation: Literal["completed", "participated in"] = "participated in"
     activity_location: str | None = None
     credits: tuple[IssuedCredit, ...]
     provider_name: str

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from certificates.content import CertificateContent, IssuedCredit
@@ -24,13 +26,22 @@ FORMAT_LABELS = {
     "enduring": "Enduring material",
 }
 
-# Singular: the renderer makes them plural for amounts other than one ("1.75 AMA PRA Category 1 Credits™").
+# Singular: `amount_label` makes them plural for amounts other than one ("1.75 AMA PRA Category 1 Credits™").
 CREDIT_LABELS = {
     "AMA_PRA_1": "AMA PRA Category 1 Credit™",
     "ANCC": "ANCC contact hour",
     "ACPE": "ACPE contact hour",
     "AAPA": "AAPA Category 1 CME credit",
 }
+
+# Enduring and online material is completed; a live activity (a course, a grand-rounds session, a live board review)
+# is participated in.
+COMPLETED_FORMATS = frozenset({"webcast", "text_based", "journal_based", "enduring"})
+Participation = Literal["completed", "participated in"]
+
+# The unit a label ends in, singular: "... Credit™", "... contact hour", "... MOC point".
+_SINGULAR_UNIT = re.compile(r"(credit|hour|point)(™?)$", re.IGNORECASE)
+_UNIT = re.compile(r"(credit|hour|point)s?™?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -128,8 +139,16 @@ class Certificate:
 
 
 def verification_url(public_base_url: str, code: str) -> str:
-    """The public verification page of `code`, printed on the certificate and encoded in its QR code."""
-    return f"{public_base_url}/api/certificates/verify/{code}"
+    """The portal's public verification page of `code` (a page a person can read; the JSON it shows is the API's
+    `GET /verify/{code}`), printed on the certificate and encoded in its QR code."""
+    return f"{public_base_url.rstrip('/')}/verify/{code}"
+
+
+def normal_code(typed: str) -> str:
+    """A verification code as stored, from the way a person may type it: any case, with or without its dashes or with
+    spaces ("7kq2 m9xd 4tpa"). Anything else is returned as typed (upper case), and is simply not found."""
+    raw = "".join(typed.split()).replace("-", "").upper()
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}" if len(raw) == 12 else raw
 
 
 def issued_content(
@@ -152,6 +171,7 @@ def issued_content(
         learner_degree=name.degree,
         activity_title=activity.title,
         activity_format=format_label(activity.format),
+        participation=participation(activity.format),
         activity_dates=activity_dates(activity.starts_at, activity.ends_at, claim.completed_on),
         activity_location=activity.location,
         credits=tuple(
@@ -218,9 +238,39 @@ def new_verification_code() -> str:
 
 
 def credit_label(credit_type: str) -> str:
+    """The credit type's singular label, always ending in its unit so that `amount_label` can make it plural; a type
+    we have no words for is counted in credits ("CNE" -> "CNE credit")."""
     if credit_type.startswith("MOC_"):
         return f"{credit_type.removeprefix('MOC_')} MOC point"
-    return CREDIT_LABELS.get(credit_type, credit_type.replace("_", " "))
+    if credit_type in CREDIT_LABELS:
+        return CREDIT_LABELS[credit_type]
+    words = credit_type.replace("_", " ")
+    return words if _UNIT.search(words) else f"{words} credit"
+
+
+def stated_amount(amount: Decimal) -> str:
+    """An amount as a provider states it: no trailing zeros ("1", "1.5", "1.75", "10"), never an exponent."""
+    return f"{amount.normalize():f}"
+
+
+def amount_label(singular_label: str, amount: Decimal) -> str:
+    """The credit type's label for `amount`: singular for exactly one, plural otherwise ("0.25 ... Credits™"). A label
+    that ends in no unit we know ("CNE", stored by an older release) is left as it is."""
+    if amount == 1:
+        return singular_label
+    return _SINGULAR_UNIT.sub(lambda m: f"{m[1]}s{m[2]}", singular_label)
+
+
+def printed_credit(singular_label: str, amount: Decimal) -> str:
+    """An amount of credit in words, as certificates and transcripts print it: "1 AMA PRA Category 1 Credit™",
+    "1.75 AMA PRA Category 1 Credits™", "1 ABIM MOC point", "2.5 ANCC contact hours"."""
+    return f"{stated_amount(amount)} {amount_label(singular_label, amount)}"
+
+
+def participation(activity_format: str) -> Participation:
+    """What the learner did, in the certificate's words: "completed" enduring and online material (text-based,
+    journal-based, a webcast), "participated in" a live activity."""
+    return "completed" if activity_format in COMPLETED_FORMATS else "participated in"
 
 
 def format_label(activity_format: str) -> str:

@@ -8,7 +8,6 @@ A certificate with credit is a "Certificate of Completion"; one without (attenda
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +21,8 @@ import weasyprint
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher
 
+from certificates.domain import amount_label, stated_amount
+
 CREDIT_STEP = Decimal("0.25")
 
 _MONTHS = (
@@ -31,9 +32,6 @@ _MONTHS = (
 
 # Tried in order until the certificate fits on one page: long titles and several credit types need the denser ones.
 _DENSITIES = ("regular", "compact", "tight")
-
-# "AMA PRA Category 1 Credit™" -> "... Credits™", "ABIM MOC point" -> "... points"; other labels are left as given.
-_SINGULAR_UNIT = re.compile(r"(credit|hour|point)(™?)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,8 @@ class CertificateDocument:
     provider_name: str
     provider_address: str | None
     issued_on: date
+    # What the learner did: "completed" enduring and online material, "participated in" a live activity.
+    participation: str = "participated in"
 
 
 class CertificateDoesNotFit(ValueError):
@@ -72,8 +72,8 @@ class CertificateDoesNotFit(ValueError):
 
 
 def format_credit_amount(amount: Decimal) -> str:
-    """Always two decimals: 0.25 steps are exact, and "2.00" lines up with "1.75" in a column."""
-    return f"{amount:.2f}"
+    """As the provider states it: "1", "1.5", "1.75" (the words are the domain's, shared with the JSON answers)."""
+    return stated_amount(amount)
 
 
 def format_long_date(day: date) -> str:
@@ -82,14 +82,8 @@ def format_long_date(day: date) -> str:
 
 
 def credit_label_for(credit: CertificateCredit) -> str:
+    """The credit's label for its amount: singular for exactly one, plural otherwise (also on the transcript)."""
     return amount_label(credit.credit_type_label, credit.amount)
-
-
-def amount_label(singular_label: str, amount: Decimal) -> str:
-    """The credit type's label for `amount`: singular for exactly one, plural otherwise (also on the transcript)."""
-    if amount == 1:
-        return singular_label
-    return _SINGULAR_UNIT.sub(lambda m: f"{m[1]}s{m[2]}", singular_label)
 
 
 _env = jinja2.Environment(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -14,12 +15,24 @@ from certificates.content import IssuedCredit
 
 class CreditLine(BaseModel):
     credit_type: str
-    label: str
-    amount: str
+    label: str = Field(description='The credit type\'s singular label, "AMA PRA Category 1 Credit™".')
+    amount: str = Field(description='As claimed, "1.00".')
+    printed_label: str = Field(description='The label for this amount, as printed: "AMA PRA Category 1 Credits™".')
+    printed: str = Field(description='As printed: "1 AMA PRA Category 1 Credit™", "1.75 AMA PRA Category 1 Credits™".')
 
     @classmethod
     def of(cls, credit: IssuedCredit) -> CreditLine:
-        return cls(credit_type=credit.credit_type, label=credit.label, amount=str(credit.amount))
+        return cls(
+            credit_type=credit.credit_type,
+            label=credit.label,
+            amount=str(credit.amount),
+            **as_printed(credit.label, credit.amount),
+        )
+
+
+def as_printed(label: str, amount: Decimal) -> dict[str, str]:
+    """`printed_label` and `printed`: an amount of credit in the words certificates and transcripts print."""
+    return {"printed_label": domain.amount_label(label, amount), "printed": domain.printed_credit(label, amount)}
 
 
 class Certificate(BaseModel):
@@ -60,16 +73,22 @@ class Certificate(BaseModel):
 
 
 class Verification(BaseModel):
-    """What the public verification page shows: enough to confirm a certificate, nothing more."""
+    """What the portal's public verification page shows a person: enough to confirm a certificate, nothing more.
+    Every text is as printed on the certificate."""
 
     valid: bool
     certificate_number: str
+    verification_code: str
     learner_name: str
+    learner_degree: str | None
     activity_title: str
-    activity_dates: str
+    activity_format: str = Field(description='As printed: "Live course", "Webcast", "Enduring material" ...')
+    activity_dates: str = Field(description='As printed: "March 3–4, 2026"; enduring material: "Completed ...".')
+    activity_location: str | None
     credits: list[CreditLine]
     provider_name: str
     issued_at: datetime
+    issued_on: date = Field(description="The date of issue printed on the certificate.")
     revoked: bool
     status: Literal["valid", "revoked", "superseded"] = Field(
         description="superseded: the claim's certificate was reissued (a late name change); see superseded_by_number."
@@ -95,7 +114,9 @@ class BundleRequest(BaseModel):
 class CreditTotal(BaseModel):
     credit_type: str
     label: str  # singular, like CreditLine.label
-    amount: str
+    amount: str  # two decimals, "4.50"
+    printed_label: str  # like CreditLine's
+    printed: str  # "4.5 AMA PRA Category 1 Credits™"
 
 
 class TranscriptRow(BaseModel):

@@ -42,6 +42,7 @@ def document_of(content: CertificateContent) -> CertificateDocument:
         provider_name=content.provider_name,
         provider_address=content.provider_address,
         issued_on=content.issued_on,
+        participation=content.participation,
     )
 
 
@@ -170,7 +171,8 @@ async def pdf_for(conn: db.Connection, principal: Principal, certificate_id: uui
 
 
 async def verify(conn: db.Connection, code: str) -> schemas.Verification:
-    found = await repository.by_code(conn, code.strip().upper())
+    """What the public verification page shows, as the certificate printed it; `code` as a person typed it."""
+    found = await repository.by_code(conn, domain.normal_code(code))
     if found is None:
         raise errors.NotFound(None, "no certificate has this verification code")
     certificate, current_number, replaced_number = found
@@ -181,11 +183,16 @@ async def verify(conn: db.Connection, code: str) -> schemas.Verification:
         superseded_by_number=current_number,
         replaces_certificate_number=replaced_number,
         certificate_number=certificate.number,
+        verification_code=certificate.verification_code,
         learner_name=content.learner_name,
+        learner_degree=content.learner_degree,
         activity_title=content.activity_title,
+        activity_format=content.activity_format,
         activity_dates=content.activity_dates,
+        activity_location=content.activity_location,
         credits=[schemas.CreditLine.of(c) for c in content.credits],
         provider_name=content.provider_name,
         issued_at=certificate.issued_at,
+        issued_on=content.issued_on,
         revoked=certificate.revoked_at is not None,
     )

@@ -44,7 +44,7 @@ async def bundle(conn: db.Connection, owner: uuid.UUID, ids: list[uuid.UUID]) ->
     for position, certificate_id in enumerate(ids):
         certificate, _ = found[certificate_id]
         if certificate.status != "valid":
-            raise _not_printable(f"ids[{position}]", certificate)
+            raise _not_printable(f"ids.{position}", certificate)  # dotted, as every problem names a field
     return await asyncio.to_thread(combine_pdfs, [found[i][1] for i in ids])  # CPU-bound: keep the loop free
 
 
@@ -76,7 +76,12 @@ def _totals(rows: list[schemas.TranscriptRow]) -> list[schemas.CreditTotal]:
         for credit in row.credits:
             sums[credit.credit_type] = sums.get(credit.credit_type, Decimal(0)) + Decimal(credit.amount)
     return [
-        schemas.CreditTotal(credit_type=t, label=domain.credit_label(t), amount=f"{amount:.2f}")
+        schemas.CreditTotal(
+            credit_type=t,
+            label=domain.credit_label(t),
+            amount=f"{amount:.2f}",
+            **schemas.as_printed(domain.credit_label(t), amount),
+        )
         for t, amount in sums.items()
     ]
 

@@ -162,7 +162,7 @@ async def test_transcript_and_bundle_leave_out_the_superseded_certificate_and_st
 
     refused = await service.post("/certificates/bundle", json={"ids": [new["id"], old["id"]]}, headers=headers)
     assert refused.status_code == 409
-    assert refused.json()["errors"][0]["field"] == "ids[1]" and refused.json()["superseded_by"] == new["id"]
+    assert refused.json()["errors"][0]["field"] == "ids.1" and refused.json()["superseded_by"] == new["id"]
     bundle = await service.post("/certificates/bundle", json={"ids": [new["id"]]}, headers=headers)
     assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/pdf"
 

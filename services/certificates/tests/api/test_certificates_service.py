@@ -23,7 +23,13 @@ async def test_a_claim_gets_one_frozen_certificate_however_often_it_is_delivered
     [certificate] = await my_certificates(service, learner)
     assert certificate["learner_name"] == "Jane Doe"
     assert certificate["credits"] == [
-        {"credit_type": "AMA_PRA_1", "label": "AMA PRA Category 1 Credit™", "amount": "1.00"}
+        {
+            "credit_type": "AMA_PRA_1",
+            "label": "AMA PRA Category 1 Credit™",
+            "amount": "1.00",
+            "printed_label": "AMA PRA Category 1 Credit™",
+            "printed": "1 AMA PRA Category 1 Credit™",
+        }
     ]
     pdf = await service.get(f"/certificates/{certificate['id']}/pdf", headers=MINT.headers(learner))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -77,6 +83,84 @@ async def test_the_public_verification_page_confirms_a_certificate_by_its_code(s
     assert verified.status_code == 200
     assert verified.json()["valid"] is True and verified.json()["learner_name"] == "Jane Doe"
     assert (await service.get("/verify/AAAA-BBBB-CCCC")).status_code == 404
+
+
+async def test_the_public_verification_answers_what_a_person_needs_to_read_as_the_certificate_printed_it(service):
+    learner, now = uuid.uuid4(), datetime.now(UTC)
+    await service.consumer.deliver(registered(learner, now - timedelta(days=1)))
+    claim = claimed(learner, now, title="Sepsis Update", credits={"AMA_PRA_1": "1.75", "MOC_ABIM": "1.00"})
+    await service.consumer.deliver(claim)
+    [certificate] = await my_certificates(service, learner)
+    code = certificate["verification_code"]
+
+    for typed in (code, code.lower(), code.replace("-", ""), code.replace("-", " ")):
+        response = await service.get(f"/verify/{typed}")
+        assert response.status_code == 200, typed
+    body = response.json()
+
+    yesterday = now - timedelta(days=1)  # the factory's activity took place the day before the claim
+    assert body == {
+        "valid": True,
+        "status": "valid",
+        "superseded_by_number": None,
+        "replaces_certificate_number": None,
+        "revoked": False,
+        "certificate_number": certificate["number"],
+        "verification_code": code,
+        "learner_name": "Jane Doe",
+        "learner_degree": "MD",
+        "activity_title": "Sepsis Update",
+        "activity_format": "Grand rounds (regularly scheduled series)",
+        "activity_dates": f"{yesterday:%B} {yesterday.day}, {yesterday.year}",
+        "activity_location": "Auditorium A",
+        "credits": [
+            {
+                "credit_type": "AMA_PRA_1",
+                "label": "AMA PRA Category 1 Credit™",
+                "amount": "1.75",
+                "printed_label": "AMA PRA Category 1 Credits™",
+                "printed": "1.75 AMA PRA Category 1 Credits™",
+            },
+            {
+                "credit_type": "MOC_ABIM",
+                "label": "ABIM MOC point",
+                "amount": "1.00",
+                "printed_label": "ABIM MOC point",
+                "printed": "1 ABIM MOC point",
+            },
+        ],
+        "provider_name": "Acme Clinic",
+        "issued_at": certificate["issued_at"],
+        "issued_on": datetime.fromisoformat(certificate["issued_at"]).date().isoformat(),
+    }
+
+
+async def certificate_text(service, learner, **claim) -> tuple[dict, list[str]]:
+    """The learner's certificate for one claim (keyword arguments of `claimed`), and its PDF's text lines."""
+    now = datetime.now(UTC)
+    await service.consumer.deliver(registered(learner, now - timedelta(days=1)))
+    await service.consumer.deliver(claimed(learner, now, **claim))
+    [certificate] = await my_certificates(service, learner)
+    pdf = await service.get(f"/certificates/{certificate['id']}/pdf", headers=MINT.headers(learner))
+    return certificate, PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().splitlines()
+
+
+async def test_the_certificate_links_to_the_portals_verification_page_whole_on_one_line(service):
+    certificate, lines = await certificate_text(service, uuid.uuid4())
+    url = f"https://cme.example.org/verify/{certificate['verification_code']}"  # the portal's page, not the API
+    assert any(url in line for line in lines), lines
+    assert not any("/api/" in line for line in lines)
+
+
+async def test_an_online_activity_is_completed_and_a_live_one_participated_in(service):
+    _, webcast = await certificate_text(service, uuid.uuid4(), activity_format="webcast", credits={"AMA_PRA_1": "1.00"})
+    text = " ".join(webcast)
+    assert "Jane Doe, MD completed Sepsis Grand Rounds Webcast" in text
+    assert "and is awarded 1 AMA PRA Category 1 Credit™." in text
+    _, live = await certificate_text(service, uuid.uuid4(), credits={"MOC_ABIM": "1.75"})
+    text = " ".join(live)
+    assert "Jane Doe, MD participated in Sepsis Grand Rounds" in text
+    assert "and is awarded 1.75 ABIM MOC points." in text
 
 
 async def test_after_a_merge_the_survivor_lists_and_downloads_the_merged_accounts_certificate_and_others_cannot(

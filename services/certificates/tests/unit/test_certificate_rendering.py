@@ -4,17 +4,21 @@ import dataclasses
 import functools
 import io
 import re
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pypdf
 import pytest
+from certificates_testing import claimed
 
+from certificates import domain, service
 from certificates.rendering import (
     CertificateCredit,
     CertificateDocument,
     CertificateDoesNotFit,
     _offline_url_fetcher,
+    _qr_svg,
     credit_label_for,
     format_credit_amount,
     render_certificate_html,
@@ -49,6 +53,7 @@ def make_document(**changes: object) -> CertificateDocument:
         learner_degree="MD",
         activity_title="Updates in Hospital Medicine 2026",
         activity_format="Live course",
+        participation="participated in",
         activity_dates="March 3–4, 2026",
         activity_location="Boston, MA",
         credits=(make_credit(),),
@@ -107,8 +112,8 @@ def test_pdf_shows_learner_activity_credit_and_identifiers():
         "Certificate of Completion",
         "This is to certify that Jane Q. Doe, MD participated in Updates in Hospital Medicine 2026",
         "Live course · March 3–4, 2026 · Boston, MA",
-        "AMA PRA Category 1 Credit™ 1.75",
-        "ABIM MOC point 2.00",
+        "AMA PRA Category 1 Credits™ 1.75",  # the table: each type's label for its amount, the amount as stated
+        "ABIM MOC points 2",
         "Physicians should claim only the credit commensurate with the extent of their participation in the activity.",
         "(ABIM) Maintenance of Certification (MOC) program.",
         "OC-2026-000123",
@@ -151,10 +156,75 @@ def test_missing_degree_location_and_address_leave_no_placeholder():
 
 @pytest.mark.parametrize(
     ("amount", "printed"),
-    [("0.25", "0.25"), ("1.75", "1.75"), ("2", "2.00"), ("12.5", "12.50"), ("1.750", "1.75"), ("100.00", "100.00")],
-)
-def test_credit_amounts_print_with_exactly_two_decimals(amount, printed):
+    [("0.25", "0.25"), ("1.75", "1.75"), ("1.00", "1"), ("2", "2"), ("12.50", "12.5"), ("1.750", "1.75"),
+     ("100.00", "100"), ("10", "10")],
+)  # fmt: skip
+def test_credit_amounts_print_as_the_provider_states_them(amount, printed):
     assert format_credit_amount(Decimal(amount)) == printed
+
+
+@pytest.mark.parametrize(
+    ("label", "amount", "awarded"),
+    [
+        ("AMA PRA Category 1 Credit™", "1.00", "and is awarded 1 AMA PRA Category 1 Credit™."),
+        ("AMA PRA Category 1 Credit™", "1.75", "and is awarded 1.75 AMA PRA Category 1 Credits™."),
+        ("ABIM MOC point", "1.00", "and is awarded 1 ABIM MOC point."),
+        ("ANCC contact hour", "1.00", "and is awarded 1 ANCC contact hour."),
+        ("ANCC contact hour", "2.50", "and is awarded 2.5 ANCC contact hours."),
+        ("AAPA Category 1 CME credit", "0.25", "and is awarded 0.25 AAPA Category 1 CME credits."),
+    ],
+)
+def test_the_award_prints_the_amount_as_stated_with_the_singular_or_plural_of_every_credit_type(label, amount, awarded):
+    assert awarded in pdf_text(make_document(credits=(make_credit(label=label, amount=amount),)))
+
+
+def test_the_credit_table_prints_each_types_label_for_its_amount():
+    doc = make_document(
+        credits=(
+            make_credit(label="ABIM MOC point", amount="1.00", statement=MOC_STATEMENT),
+            make_credit(label="ANCC contact hour", amount="1.00"),
+            make_credit(amount="1.75"),
+        )
+    )
+
+    text = pdf_text(doc)
+
+    assert "ABIM MOC point 1 " in text and "ANCC contact hour 1 " in text
+    assert "AMA PRA Category 1 Credits™ 1.75" in text
+
+
+def test_the_designation_statement_prints_as_the_claim_carries_it():
+    statement = "Acme designates this enduring material for a maximum of 1.5 AMA PRA Category 1 Credits™. [as given]"
+
+    assert statement in pdf_text(make_document(credits=(make_credit(amount="1.50", statement=statement),)))
+
+
+def test_enduring_and_online_material_is_completed_and_a_live_activity_participated_in():
+    completed = pdf_text(make_document(activity_format="Webcast", participation="completed"))
+    live = pdf_text(make_document())
+
+    assert "Jane Q. Doe, MD completed Updates in Hospital Medicine 2026 Webcast" in completed
+    assert "participated in" not in completed
+    assert "Jane Q. Doe, MD participated in Updates in Hospital Medicine 2026 Live course" in live
+
+
+def lines_of(doc: CertificateDocument) -> list[str]:
+    return [line for page in pdf_reader(doc).pages for line in page.extract_text().splitlines()]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cme.example.org/verify/7KQ2-M9XD-4TPA",
+        # As long as the setting's bound lets a base URL be (100 characters), and the code.
+        "https://continuing-medical-education.school-of-medicine.example-university-hospital.org/learners/cme"
+        "/verify/7KQ2-M9XD-4TPA",
+    ],
+)
+def test_the_verification_link_prints_whole_on_one_line(url):
+    lines = lines_of(make_document(verification_url=url))
+
+    assert any(url in line for line in lines), lines
 
 
 @pytest.mark.parametrize("amount", [Decimal("1.3"), Decimal("0.1"), Decimal("0"), Decimal("-0.25"), 1.5])
@@ -305,3 +375,17 @@ def test_content_that_cannot_fit_on_one_page_is_refused_rather_than_split():
 
     with pytest.raises(CertificateDoesNotFit, match="OC-2026-000123"):
         render_certificate_pdf(doc)
+
+
+def test_the_qr_code_encodes_the_portals_verification_page_of_the_issued_certificate():
+    at = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    claim = claimed(uuid.uuid4(), at).data
+    name = domain.NameVersion(1, at, "Jane", None, "Doe", None, "MD")
+    content = domain.issued_content(
+        claim, name, number="OC-2026-000042", code="7KQ2-M9XD-4TPA", public_base_url="https://cme.example.org/",
+        provider_address=None, issued_on=date(2026, 3, 5),
+    )  # fmt: skip
+
+    html = render_certificate_html(service.document_of(content))
+
+    assert str(_qr_svg("https://cme.example.org/verify/7KQ2-M9XD-4TPA")) in html

@@ -32,6 +32,9 @@ STORED = {
     "provider_address": None,
     "issued_on": "2026-03-04",
 }
+# The same row as read back and stored again: stored before the wording followed the activity's format, it printed
+# "participated in", and says so.
+READ_BACK = {**STORED, "participation": "participated in"}
 
 
 def version(n, effective, last="Doe", degree="MD"):
@@ -115,7 +118,9 @@ def test_only_a_different_full_name_or_degree_prints_differently():
 def test_stored_content_reads_back_typed_and_is_stored_again_unchanged():
     content = CertificateContent.from_stored(STORED)
     assert content.credits[0].amount == Decimal("1.75") and content.issued_on == date(2026, 3, 4)
-    assert content.to_stored() == STORED
+    assert content.participation == "participated in"
+    assert content.to_stored() == READ_BACK
+    assert CertificateContent.from_stored(content.to_stored()) == content
 
 
 def test_a_credit_stored_under_the_renderers_name_for_its_label_still_reads():
@@ -123,7 +128,7 @@ def test_a_credit_stored_under_the_renderers_name_for_its_label_still_reads():
     credit["credit_type_label"] = credit.pop("label")
     content = CertificateContent.from_stored({**STORED, "credits": [credit]})
     assert content.credits[0].label == "AMA PRA Category 1 Credit™"
-    assert content.to_stored() == STORED
+    assert content.to_stored() == READ_BACK
 
 
 def test_a_replacement_changes_only_the_name_degree_identifiers_and_date():
@@ -132,11 +137,11 @@ def test_a_replacement_changes_only_the_name_degree_identifiers_and_date():
         learner_name="Jane Smith", learner_degree="DO", number="OC-2026-000043", code="AAAA-BBBB-CCCC",
         url="https://cme.example.org/api/certificates/verify/AAAA-BBBB-CCCC", issued_on=date(2026, 5, 1),
     )  # fmt: skip
-    changed = {k for k, v in reissued.to_stored().items() if STORED[k] != v}
+    changed = {k for k, v in reissued.to_stored().items() if READ_BACK[k] != v}
     assert changed == {
         "learner_name", "learner_degree", "certificate_number", "verification_code", "verification_url", "issued_on"
     }  # fmt: skip
-    assert issued.to_stored() == STORED  # frozen: the issued content itself never changes
+    assert issued.to_stored() == READ_BACK  # frozen: the issued content itself never changes
 
 
 def test_a_period_ending_before_it_starts_is_refused_naming_from():
@@ -160,8 +165,9 @@ def test_a_claims_content_prints_the_name_in_effect_the_activity_and_each_credit
         issued_on=date(2026, 3, 5),
     )
     assert (content.learner_name, content.learner_degree) == ("Jane Smith", "MD")
-    assert content.verification_url == "https://cme.example.org/api/certificates/verify/7KQ2-M9XD-4TPA"
+    assert content.verification_url == "https://cme.example.org/verify/7KQ2-M9XD-4TPA"  # the portal's page
     assert content.activity_format == "Grand rounds (regularly scheduled series)"
+    assert content.participation == "participated in"
     assert content.activity_dates == "March 3, 2026"  # the day before the claim, in the test's factory
     assert [(c.label, c.amount) for c in content.credits] == [
         ("AMA PRA Category 1 Credit™", Decimal("1.75")),
@@ -186,3 +192,62 @@ def test_a_replacement_answers_the_same_claim_under_the_new_name_and_names_the_c
     assert new.replaces == current.id and new.status == "valid" and new.content.learner_name == "Jane Smith"
     assert new.basis == domain.Basis(basis.claimant_id, at, basis.claimant_id, 2)
     assert new.issued_event().certificate_number == "OC-2026-000043" == new.content.certificate_number
+
+
+@pytest.mark.parametrize(
+    ("activity_format", "words"),
+    [
+        ("live_course", "participated in"),
+        ("grand_rounds", "participated in"),
+        ("board_review", "participated in"),
+        ("webcast", "completed"),
+        ("text_based", "completed"),
+        ("journal_based", "completed"),
+        ("enduring", "completed"),
+    ],
+)
+def test_enduring_and_online_material_is_completed_and_live_activities_participated_in(activity_format, words):
+    at = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    claim = claimed(uuid.uuid4(), at, activity_format=activity_format).data
+    content = domain.issued_content(
+        claim, version(1, at), number="OC-2026-000042", code="7KQ2-M9XD-4TPA", public_base_url="https://cme.example.org",
+        provider_address=None, issued_on=date(2026, 3, 5),
+    )  # fmt: skip
+    assert domain.participation(activity_format) == words == content.participation
+
+
+@pytest.mark.parametrize(
+    ("credit_type", "amount", "printed"),
+    [
+        ("AMA_PRA_1", "1.00", "1 AMA PRA Category 1 Credit™"),
+        ("AMA_PRA_1", "1.75", "1.75 AMA PRA Category 1 Credits™"),
+        ("AMA_PRA_1", "0.25", "0.25 AMA PRA Category 1 Credits™"),
+        ("AMA_PRA_1", "10.00", "10 AMA PRA Category 1 Credits™"),
+        ("MOC_ABIM", "1.00", "1 ABIM MOC point"),
+        ("MOC_ABP", "2.50", "2.5 ABP MOC points"),
+        ("ANCC", "1.00", "1 ANCC contact hour"),
+        ("ACPE", "1.50", "1.5 ACPE contact hours"),
+        ("AAPA", "1.00", "1 AAPA Category 1 CME credit"),
+        ("AAPA", "3.00", "3 AAPA Category 1 CME credits"),
+        ("CNE", "1.00", "1 CNE credit"),  # a type we have no words for is counted in credits
+        ("CNE", "2.00", "2 CNE credits"),
+    ],
+)
+def test_every_credit_type_prints_the_amount_as_stated_and_its_singular_or_plural(credit_type, amount, printed):
+    assert domain.printed_credit(domain.credit_label(credit_type), Decimal(amount)) == printed
+
+
+@pytest.mark.parametrize(
+    "typed", ["7KQ2-M9XD-4TPA", "7kq2-m9xd-4tpa", "7KQ2M9XD4TPA", " 7kq2 m9xd 4tpa ", "7KQ2 - M9XD - 4TPA"]
+)
+def test_a_verification_code_is_found_however_a_person_types_it(typed):
+    assert domain.normal_code(typed) == "7KQ2-M9XD-4TPA"
+
+
+def test_a_code_of_another_length_is_kept_as_typed_and_simply_not_found():
+    assert domain.normal_code("abc") == "ABC"
+
+
+@pytest.mark.parametrize("base", ["https://cme.example.org", "https://cme.example.org/"])
+def test_the_verification_link_opens_the_portals_public_page(base):
+    assert domain.verification_url(base, "7KQ2-M9XD-4TPA") == "https://cme.example.org/verify/7KQ2-M9XD-4TPA"
