@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -77,9 +79,18 @@ HOSTILE_STRINGS = (
 )
 
 
+@dataclass(frozen=True)
+class HostileRequest:
+    method: str
+    path: str  # already percent-encoded
+    query: dict[str, Any]
+    body: bytes | None  # JSON, with lone surrogates as \u escapes, as a client may send them
+
+
 def hostile_variant(case: Any) -> Any:
-    """A hypothesis strategy for `case` (a schemathesis Case) with every string it sends in its body, query and path
-    replaced by one of HOSTILE_STRINGS."""
+    """A hypothesis strategy of HostileRequest: `case` (a well-formed schemathesis Case) with every string it sends in
+    its body, query and path replaced by one of HOSTILE_STRINGS. Sent as raw bytes (schemathesis itself cannot
+    serialise or re-check a lone surrogate)."""
     from hypothesis import strategies as st
 
     # A lone surrogate travels in JSON as an escape (\ud800); a URL cannot carry one in UTF-8 at all.
@@ -87,7 +98,7 @@ def hostile_variant(case: Any) -> Any:
     in_url = st.sampled_from([s for s in HOSTILE_STRINGS if not any("\ud800" <= c <= "\udfff" for c in s)])
 
     @st.composite
-    def variant(draw: Any) -> Any:
+    def variant(draw: Any) -> HostileRequest:
         def replace(value: Any, hostile: Any) -> Any:
             if isinstance(value, str):
                 return draw(hostile)
@@ -97,12 +108,14 @@ def hostile_variant(case: Any) -> Any:
                 return [replace(item, hostile) for item in value]
             return value
 
+        path = case.operation.path
+        for name, value in (case.path_parameters or {}).items():
+            value = replace(value, in_url) if isinstance(value, str) else str(value)
+            path = path.replace(f"{{{name}}}", urllib.parse.quote(value, safe=""))
+        body = None
         if isinstance(case.body, dict | list | str):
-            case.body = replace(case.body, in_body)
-        if case.query:
-            case.query = replace(dict(case.query), in_url)
-        if case.path_parameters:
-            case.path_parameters = replace(dict(case.path_parameters), in_url)
-        return case
+            body = json.dumps(replace(case.body, in_body)).encode()
+        query = replace(dict(case.query or {}), in_url)
+        return HostileRequest(method=case.method.upper(), path=path, query=query, body=body)
 
     return variant()
