@@ -90,12 +90,7 @@ async def test_relay_publishes_committed_events_in_order_and_never_rolled_back_o
 
 
 async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carries_on(infra, pool, topic):
-    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
-    consumer = InboxConsumer(broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", retry_delay=0.01)
-    consumer.pool = pool
-
-    @consumer.handle(topic)
-    async def record_email(conn, envelope):
+    async def record_email(conn, envelope, settings):
         if envelope.data.email.startswith("poison"):
             raise ValueError("this address breaks the handler")
         if envelope.data.email.startswith("refused"):
@@ -104,6 +99,15 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
             "INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, envelope.data.email
         )
 
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    consumer = InboxConsumer(
+        broker,
+        service=f"kit-test-{uuid.uuid4().hex[:6]}",
+        handlers={topic: record_email},
+        settings=None,
+        retry_delay=0.01,
+    )
+    consumer.pool = pool
     learner = uuid.uuid4()
     first, last = email_event(learner, "first@example.org"), email_event(learner, "last@example.org")
     async with FastStream(broker):
@@ -151,13 +155,7 @@ async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(mak
 
     database_url = await make_database("kit")
     settings = KitSettings(database_url=database_url, kafka_bootstrap_servers="127.0.0.1:1")
-    worker = build_worker(
-        service="kit-test",
-        settings=settings,
-        broker=create_broker("127.0.0.1:1", "kit-test"),
-        consumer=None,
-        migrations=[],
-    )
+    worker = build_worker(service="kit-test", settings=settings, migrations=[])  # its broker: 127.0.0.1:1
 
     async def our_connections() -> int:
         conn = await asyncpg.connect(database_url)

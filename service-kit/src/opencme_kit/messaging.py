@@ -82,8 +82,8 @@ class InboxConsumer:
         broker: KafkaBroker,
         *,
         service: str,
-        handlers: Mapping[str, Handler] | None = None,
-        settings: Any = None,
+        handlers: Mapping[str, Handler],
+        settings: Any,
         max_attempts: int = 3,
         retry_delay: float = 0.2,
     ) -> None:
@@ -95,19 +95,10 @@ class InboxConsumer:
         self.pool: db.Pool | None = None
         self.dead_lettered = 0
         self.handlers: dict[str, tuple[str, BoundHandler]] = {}
-        for topic, handler in (handlers or {}).items():
+        for topic, handler in handlers.items():
             self._subscribe(
                 topic, handler.__name__, handler.__doc__, functools.partial(_with_settings, handler, settings)
             )
-
-    def handle(self, topic: str) -> Callable[[BoundHandler], BoundHandler]:
-        """Transition only: a handler of (conn, envelope) registered by decorator; being replaced by `handlers`."""
-
-        def register(handler: BoundHandler) -> BoundHandler:
-            self._subscribe(topic, handler.__name__, handler.__doc__, handler)
-            return handler
-
-        return register
 
     def _subscribe(self, topic: str, name: str, description: str | None, handler: BoundHandler) -> None:
         consumer_name = f"{self.service}.{name}"  # the inbox's key: renaming a handler replays its topic

@@ -93,9 +93,12 @@ class OutboxRelay:
                     if sent == self.batch_size:
                         continue
                     self._wake.clear()
-                    # The polling fallback covers a missed notification (e.g. after a reconnect).
+                    # The polling fallback covers a missed notification (e.g. after a reconnect). asyncio.timeout, not
+                    # wait_for: on Python 3.11 wait_for can swallow a shutdown's cancellation that arrives as the
+                    # wake-up does (python/cpython#86296), and the relay would never stop.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                        async with asyncio.timeout(self.poll_interval):
+                            await self._wake.wait()
             finally:
                 await conn.remove_listener(CHANNEL, listener)
                 await conn.execute("SELECT pg_advisory_unlock($1)", self.lock_key)

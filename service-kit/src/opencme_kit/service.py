@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream import FastStream
 from faststream.asgi import make_ping_asgi
-from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -138,15 +137,11 @@ def build_worker(
     migrations: Sequence[db.Migrations],
     handlers: Mapping[str, Handler] | None = None,
     background: Sequence[BackgroundTask] = (),
-    broker: KafkaBroker | None = None,
-    consumer: InboxConsumer | None = None,
 ) -> FastStream:
-    """The service's worker: its idempotent consumers (`handlers`: topic -> handler), its outbox relay and any
-    background loops. (`broker` and `consumer` are the older way of passing consumers, while services move over.)"""
-    if broker is None:
-        broker = consumer.broker if consumer else create_broker(settings.kafka_bootstrap_servers, client_id=service)
-    if handlers is not None:
-        consumer = InboxConsumer(broker, service=service, handlers=handlers, settings=settings)
+    """The service's worker: its idempotent consumers (`handlers`: topic -> handler, from its consumers.py), its
+    outbox relay and any background loops."""
+    broker = create_broker(settings.kafka_bootstrap_servers, client_id=service)
+    consumer = InboxConsumer(broker, service=service, handlers=handlers, settings=settings) if handlers else None
     # The outbox relay publishes with broker.publish; declaring the service's topics documents them in AsyncAPI.
     for topic in TOPICS.values():
         if topic.producer == service:
