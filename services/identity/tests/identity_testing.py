@@ -41,9 +41,25 @@ async def running_identity(database_url: str, **overrides: Any) -> AsyncIterator
         yield client
 
 
-def new_ip() -> dict[str, str]:
-    """A client address of its own (the gateway's X-Real-IP), so per-address limits are this test's alone."""
-    return {"X-Real-IP": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"}
+def new_address() -> str:
+    return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
+@contextlib.asynccontextmanager
+async def client_at(client: httpx.AsyncClient, address: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The same running identity, called from another client address (a new one unless given), as the ASGI server
+    gives it (through the gateway: the X-Forwarded-For the gateway set); per-address limits are this caller's alone.
+    Its cookie jar is its own, so cookies set to it never reach the module's shared client."""
+    transport = httpx.ASGITransport(app=client.app, client=(address or new_address(), 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        other.app = client.app
+        yield other
+
+
+async def from_new_address(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request from a client address of its own."""
+    async with client_at(client) as other:
+        return await other.request(method, path, **kwargs)
 
 
 def signup_body(**overrides: Any) -> dict[str, Any]:

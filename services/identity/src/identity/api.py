@@ -5,17 +5,28 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from identity import credentials, emails, schemas, service, sessions, signin, tokens
-from identity.deps import ClientIp, ConnDep, CurrentAccount, SettingsDep
-from identity.schemas import PRINTABLE
+from identity.deps import BrowserDep, ClientIp, ConnDep, CurrentAccount, SettingsDep
+from identity.schemas import EMAIL_PATH_PATTERN, TOKEN_PATTERN
 
 router = APIRouter()
 
-EmailPath = Annotated[str, Path(max_length=320, pattern=PRINTABLE)]
+EmailPath = Annotated[str, Path(pattern=EMAIL_PATH_PATTERN)]
 _TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {"description": "Too many attempts (problem+json; Retry-After says when to try again)"}
+}
+_CROSS_SITE: dict[int | str, dict[str, Any]] = {
+    403: {
+        "description": "Cross-site request refused (problem+json): the session cookie needs X-OpenCME-Client: portal, "
+        "and a portal request a same-origin Sec-Fetch-Site and the portal's Origin when the browser sends them"
+    }
+}
+_SIGN_IN_REFUSED = {**_TOO_MANY, **_CROSS_SITE}
+_REFRESH_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "The refresh token (or cookie) is missing, unknown, used or expired; the cookie is cleared"},
+    **_CROSS_SITE,
 }
 
 
@@ -23,6 +34,13 @@ _TOO_MANY: dict[int | str, dict[str, Any]] = {
 async def jwks(conn: ConnDep) -> dict[str, Any]:
     """Public keys that verify access tokens (every unretired key, a coming one included)."""
     return await tokens.jwks(conn)
+
+
+@router.get("/organisation", response_model=schemas.Organisation, tags=["accounts"])
+async def organisation(settings: SettingsDep, response: Response) -> schemas.Organisation:
+    """Who runs this portal and how to reach its help desk (public: the portal's footer and error pages)."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return service.organisation(settings)
 
 
 @router.post("/users", status_code=201, response_model=schemas.Profile, tags=["accounts"])
@@ -34,36 +52,60 @@ async def sign_up(body: schemas.SignUp, conn: ConnDep, settings: SettingsDep, ip
 # --- sessions ---------------------------------------------------------------------------------------------
 
 
-@router.post("/sessions", response_model=schemas.SessionTokens, responses=_TOO_MANY, tags=["sessions"])
-async def sign_in(body: schemas.SignIn, conn: ConnDep, settings: SettingsDep, ip: ClientIp) -> schemas.SessionTokens:
-    """Sign in with a verified (or the sign-up) email and the password: an access and a refresh token."""
-    return await signin.sign_in(conn=conn, request=body, settings=settings, client_ip=ip)
-
-
-@router.post("/sessions/refresh", response_model=schemas.SessionTokens, tags=["sessions"])
-async def refresh(
-    body: schemas.RefreshRequest, conn: ConnDep, settings: SettingsDep, ip: ClientIp
+@router.post("/sessions", response_model=schemas.SessionTokens, responses=_SIGN_IN_REFUSED, tags=["sessions"])
+async def sign_in(
+    body: schemas.SignIn, conn: ConnDep, settings: SettingsDep, ip: ClientIp, browser: BrowserDep, response: Response
 ) -> schemas.SessionTokens:
-    """Exchange a refresh token for a new pair; a token used twice ends its whole session."""
-    return await sessions.refresh(conn=conn, request=body, settings=settings, client_ip=ip)
+    """Sign in with a verified (or the sign-up) email and the password: an access and a refresh token (the portal's
+    in its cookie)."""
+    issued = await signin.sign_in(conn=conn, request=body, settings=settings, client_ip=ip)
+    return browser.hand_over(issued, response)
 
 
-@router.post("/sessions/revoke", status_code=204, tags=["sessions"])
-async def revoke(body: schemas.RefreshRequest, conn: ConnDep, ip: ClientIp) -> None:
-    """Sign out the session of a refresh token (answers the same for any token)."""
-    await sessions.revoke_refresh_token(conn=conn, request=body, client_ip=ip)
+@router.post("/sessions/refresh", response_model=schemas.SessionTokens, responses=_REFRESH_REFUSED, tags=["sessions"])
+async def refresh(
+    conn: ConnDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+    browser: BrowserDep,
+    response: Response,
+    body: schemas.RefreshRequest | None = None,
+) -> schemas.SessionTokens:
+    """Exchange a refresh token (the body's, or the portal's cookie) for a new pair; a token used twice ends its whole
+    session."""
+    with browser.forgetting_refused_cookie():
+        token = browser.refresh_token(body)
+        issued = await sessions.refresh(conn=conn, refresh_token=token, settings=settings, client_ip=ip)
+    return browser.hand_over(issued, response)
 
 
-@router.delete("/sessions/current", status_code=204, tags=["sessions"])
-async def sign_out(conn: ConnDep, account: CurrentAccount, ip: ClientIp) -> None:
-    """Sign out: the session of this access token ends, its refresh token stops working."""
+@router.post("/sessions/revoke", status_code=204, responses=_CROSS_SITE, tags=["sessions"])
+async def revoke(
+    conn: ConnDep, ip: ClientIp, browser: BrowserDep, response: Response, body: schemas.RefreshRequest | None = None
+) -> None:
+    """Sign out the session of a refresh token (the body's, or the portal's cookie, which is cleared); answers the
+    same for any token."""
+    await sessions.revoke_refresh_token(conn=conn, refresh_token=browser.token_to_revoke(body), client_ip=ip)
+    browser.forget(response)
+
+
+@router.delete("/sessions/current", status_code=204, responses=_CROSS_SITE, tags=["sessions"])
+async def sign_out(
+    conn: ConnDep, account: CurrentAccount, ip: ClientIp, browser: BrowserDep, response: Response
+) -> None:
+    """Sign out: the session of this access token ends, its refresh token stops working (the portal's cookie is
+    cleared)."""
     await sessions.sign_out(conn=conn, user_id=account.id, session_id=account.session_id, client_ip=ip)
+    browser.forget(response)
 
 
-@router.delete("/sessions", status_code=204, tags=["sessions"])
-async def sign_out_everywhere(conn: ConnDep, account: CurrentAccount, ip: ClientIp) -> None:
-    """Sign out everywhere: every session of the account ends."""
+@router.delete("/sessions", status_code=204, responses=_CROSS_SITE, tags=["sessions"])
+async def sign_out_everywhere(
+    conn: ConnDep, account: CurrentAccount, ip: ClientIp, browser: BrowserDep, response: Response
+) -> None:
+    """Sign out everywhere: every session of the account ends (the portal's cookie is cleared)."""
     await sessions.sign_out_everywhere(conn=conn, user_id=account.id, client_ip=ip)
+    browser.forget(response)
 
 
 @router.get("/me/sessions", response_model=list[schemas.SessionInfo], tags=["sessions"])
@@ -99,14 +141,22 @@ async def profile_of(user_id: uuid.UUID, conn: ConnDep, account: CurrentAccount)
     return await service.profile_for(conn=conn, viewer=account, user_id=user_id)
 
 
-@router.post("/me/password", response_model=schemas.SessionTokens, responses=_TOO_MANY, tags=["accounts"])
+@router.post("/me/password", response_model=schemas.SessionTokens, responses=_SIGN_IN_REFUSED, tags=["accounts"])
 async def change_password(
-    body: schemas.PasswordChange, conn: ConnDep, account: CurrentAccount, settings: SettingsDep, ip: ClientIp
+    body: schemas.PasswordChange,
+    conn: ConnDep,
+    account: CurrentAccount,
+    settings: SettingsDep,
+    ip: ClientIp,
+    browser: BrowserDep,
+    response: Response,
 ) -> schemas.SessionTokens:
-    """Change the password (the current one is required); every session ends and this one gets new tokens."""
-    return await credentials.change_password(
+    """Change the password (the current one is required); every session ends and this one gets new tokens (the
+    portal's refresh token in its cookie)."""
+    issued = await credentials.change_password(
         conn=conn, user_id=account.id, request=body, settings=settings, client_ip=ip
     )
+    return browser.hand_over(issued, response)
 
 
 @router.post(
@@ -130,7 +180,7 @@ async def confirm_reset(body: schemas.ResetConfirm, conn: ConnDep, ip: ClientIp)
 
 
 @router.post("/email-verifications/{token}", status_code=204, tags=["emails"])
-async def verify_email(token: Annotated[str, Path(max_length=200, pattern=PRINTABLE)], conn: ConnDep) -> None:
+async def verify_email(token: Annotated[str, Path(pattern=TOKEN_PATTERN)], conn: ConnDep) -> None:
     """Confirm an email address with the link's token."""
     await service.verify_email(conn=conn, token=token)
 

@@ -11,6 +11,7 @@ MIGRATIONS = (Migrations.of("identity"),)
 
 class Settings(KitSettings):
     database_url: str = "postgresql://opencme@127.0.0.1:5432/opencme_identity"
+    # Base of the links in emails; its origin (scheme://host[:port]) is the only one the session cookie answers.
     portal_url: str = "http://127.0.0.1:8080"
     access_token_minutes: int = 15
     refresh_token_days: int = 14  # a refresh token unused this long expires
@@ -37,8 +38,15 @@ class Settings(KitSettings):
     # Verification links emailed per account (added addresses and new links): nobody can mail-bomb an address.
     verification_email_limit: int = 10
     verification_email_window_seconds: int = 3600
-    # The gateway sets X-Real-IP; the service listens on 127.0.0.1 behind it, so the header can be trusted.
-    trust_x_real_ip: bool = True
+    # The portal (a browser) holds its refresh token in an HttpOnly cookie scoped to the session routes as the browser
+    # sees them through the gateway (which strips /api/identity). Secure unless a plain-http local run turns it off.
+    session_cookie_path: str = "/api/identity/sessions"
+    session_cookie_secure: bool = True
+    # The organisation's contact, shown in the portal's footer and error pages; notifications reads the same variables.
+    org_name: str = "OpenCME Demo Health System"
+    org_address: str = "1 Main Street\nSpringfield, MA 01101"
+    org_phone: str = "+1 555 010 0100"
+    org_support_email: str = "cme-support@opencme.local"
     # The first admin comes from configuration; created at start-up when no account has this email.
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None

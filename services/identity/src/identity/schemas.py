@@ -3,6 +3,7 @@ help desk's and admins' are in staff_schemas.py.)"""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
@@ -10,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -19,40 +21,47 @@ from pydantic import (
 )
 
 from identity import domain
+from opencme_kit.text import Line, Name
+from opencme_kit.validation import FieldInvalid
 
-# For path and query parameters: no control characters (PostgreSQL text cannot hold NUL), so a malformed value is a
-# 422, never a 500.
-PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+# Identifiers and codes are anchored patterns of the characters they may hold, which refuse every control character
+# (NUL included: PostgreSQL text cannot hold it), every bidirectional control and every lone surrogate.
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"  # what tokens.new_opaque_token hands out (URL-safe base64)
+# C0 and C1 controls, and the bidirectional controls (opencme_kit.text.BIDI_CONTROLS), as a character class's ranges.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+EMAIL_PATH_PATTERN = rf"^[^ {_CONTROLS}]{{1,320}}$"  # an address in a path: looked up, never stored
+AUDIT_KIND_PATTERN = r"^[a-z][a-z_.]{0,59}$"
+KEY_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-def _storable(value: str) -> str:
-    """PostgreSQL text holds neither NUL nor lone surrogates; control characters have no place in these fields."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+def _nfc(value: object) -> object:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _password_characters(value: str) -> str:
+    """A password is never shown, so it may hold any printable character (bidirectional controls too); it is neither
+    trimmed nor normalised, because the stored hashes are of exactly what was typed. Control characters (NUL among
+    them) are refused, as no keyboard types them, and lone surrogates, which have no UTF-8 bytes to hash."""
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
         raise ValueError("must not contain control characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
     return value
 
 
-Storable = AfterValidator(_storable)
-
-
-def trimmed(max_length: int, min_length: int = 1) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-
-
-Name = Annotated[str, trimmed(100), Storable]
-ShortText = Annotated[str, trimmed(100), Storable]
-Suffix = Annotated[str, trimmed(20), Storable]
-Organisation = Annotated[str, trimmed(200), Storable]
-Region = Annotated[str, trimmed(50), Storable]
+OpaqueToken = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
 BoardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]
-BoardId = Annotated[str, trimmed(40), Storable]
-Password = Annotated[str, StringConstraints(max_length=256), Storable]
+BoardId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$")]
+Password = Annotated[str, StringConstraints(max_length=256), AfterValidator(_password_characters)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ().\-]{5,24}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+# A US state's USPS code or, elsewhere, a region's name or code: letters (any script), digits, spaces, . ' -
+Region = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[^\W_][\w .'-]*$"), BeforeValidator(_nfc)
+]
+Npi = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(?:[0-9]{10})?$")]
+# What someone types to sign in: any one line (it need not be an address: the answer is the same 401 either way).
+SignInEmail = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320, pattern=rf"^[^{_CONTROLS}]+$")
+]
 
 
 class ProfileFields(BaseModel):
@@ -61,21 +70,19 @@ class ProfileFields(BaseModel):
     first_name: Name
     middle_name: Name | None = None
     last_name: Name
-    suffix: Suffix | None = Field(default=None, examples=["Jr.", "III"])
-    degree: ShortText | None = Field(
+    suffix: Name | None = Field(default=None, examples=["Jr.", "III"])
+    degree: Name | None = Field(
         default=None,
         description="degree or credentials",
         examples=["MD", "DO", "PhD", "RN", "NP", "PA-C", "PharmD", "MD, PhD"],
     )
-    profession: ShortText | None = None
-    specialty: ShortText | None = None
-    organisation: Organisation | None = None
+    profession: Line | None = None
+    specialty: Line | None = None
+    organisation: Line | None = None
     phone: Phone | None = Field(default=None, examples=["+1 216 444 9990"])
     country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2", examples=["US"])
     state: Region | None = Field(default=None, description="for the US, the USPS code", examples=["OH"])
-    npi: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] | None = Field(
-        default=None, description="US National Provider Identifier, with its check digit"
-    )
+    npi: Npi | None = Field(default=None, description="US National Provider Identifier, with its check digit")
     board_ids: dict[BoardCode, BoardId] = Field(
         default_factory=dict, max_length=20, description="certifying board code -> diplomate id"
     )
@@ -91,12 +98,15 @@ class ProfileFields(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfileFields:
-        if (self.birth_month is None) != (self.birth_day is None):
-            raise ValueError("give both birth_month and birth_day, or neither")
+        # Each rule names the field a form must mark (FieldInvalid), not the whole body.
+        if self.birth_month is not None and self.birth_day is None:
+            raise FieldInvalid("birth_day", "give the birth day with the month, or neither")
+        if self.birth_day is not None and self.birth_month is None:
+            raise FieldInvalid("birth_month", "give the birth month with the day, or neither")
         if self.birth_month and self.birth_day and not domain.day_exists(self.birth_month, self.birth_day):
-            raise ValueError("birth_day does not exist in that month")
+            raise FieldInvalid("birth_day", "does not exist in that month")
         if self.country == "US" and self.state is not None and self.state.upper() not in domain.US_STATES:
-            raise ValueError("state: give the two-letter USPS code for a US address")
+            raise FieldInvalid("state", "give the two-letter USPS code for a US address")
         if self.country == "US" and self.state is not None:
             self.state = self.state.upper()
         return self
@@ -150,7 +160,7 @@ class Profile(BaseModel):
 class SignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: Annotated[str, StringConstraints(max_length=320), AfterValidator(_storable)]
+    email: SignInEmail
     password: Password
 
 
@@ -158,14 +168,21 @@ class SessionTokens(BaseModel):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="seconds the access token is valid")
-    refresh_token: str = Field(description="single use: exchange it at POST /sessions/refresh for a new pair")
-    refresh_expires_in: int
+    refresh_token: str | None = Field(
+        description="single use: exchange it at POST /sessions/refresh for a new pair; null when it was set in the "
+        "HttpOnly cookie opencme_refresh instead (requests with X-OpenCME-Client: portal)"
+    )
+    refresh_expires_in: int = Field(description="seconds the refresh token is valid (the cookie's Max-Age)")
 
 
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
+    refresh_token: OpaqueToken | None = Field(
+        default=None,
+        description="required, except from the portal (X-OpenCME-Client: portal), which sends no body: its refresh "
+        "token is the HttpOnly cookie opencme_refresh",
+    )
 
 
 class SessionInfo(BaseModel):
@@ -193,7 +210,7 @@ class ResetRequest(BaseModel):
 class ResetConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token: Annotated[str, StringConstraints(min_length=10, max_length=200), AfterValidator(_storable)]
+    token: Annotated[str, StringConstraints(min_length=10, pattern=TOKEN_PATTERN)]
     new_password: Password
 
 
@@ -205,3 +222,13 @@ class EmailAdd(BaseModel):
 
 class Accepted(BaseModel):
     detail: str
+
+
+class Organisation(BaseModel):
+    """Who runs this portal and how to reach its help desk (configuration: ORG_NAME, ORG_ADDRESS, ORG_PHONE,
+    ORG_SUPPORT_EMAIL)."""
+
+    name: str
+    address: str = Field(description="lines separated by a line break")
+    phone: str
+    support_email: str

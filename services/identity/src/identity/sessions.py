@@ -73,11 +73,12 @@ async def _issue(
 
 
 async def refresh(
-    *, conn: db.Connection, request: schemas.RefreshRequest, settings: Settings, client_ip: str | None
+    *, conn: db.Connection, refresh_token: str, settings: Settings, client_ip: str | None
 ) -> schemas.SessionTokens:
-    """Exchanges a refresh token for a new pair. A token used twice means a copy exists: the family is revoked."""
+    """Exchanges a refresh token (a body's or the portal's cookie, alike) for a new pair. A token used twice means a
+    copy exists: the family is revoked."""
     now = utcnow()
-    token_hash = tokens.hash_token(request.refresh_token)
+    token_hash = tokens.hash_token(refresh_token)
     async with conn.transaction():
         row = await store.refresh_token(conn, token_hash)
         if row is not None:
@@ -134,10 +135,13 @@ async def sign_out_everywhere(*, conn: db.Connection, user_id: uuid.UUID, client
         await repository.audit(conn, "signed_out_everywhere", user_id=user_id, client_ip=client_ip, sessions=ended)
 
 
-async def revoke_refresh_token(*, conn: db.Connection, request: schemas.RefreshRequest, client_ip: str | None) -> None:
-    """Signs out the session a refresh token belongs to (a client whose access token has expired)."""
+async def revoke_refresh_token(*, conn: db.Connection, refresh_token: str | None, client_ip: str | None) -> None:
+    """Signs out the session a refresh token belongs to (a client whose access token has expired); none, or one that
+    is unknown, ends nothing and is answered the same."""
+    if refresh_token is None:
+        return
     async with conn.transaction():
-        row = await store.refresh_token(conn, tokens.hash_token(request.refresh_token))
+        row = await store.refresh_token(conn, tokens.hash_token(refresh_token))
         if row is not None and await store.revoke_family(conn, row["family_id"], reason="signed_out", at=utcnow()):
             await repository.audit(
                 conn, "signed_out", user_id=row["user_id"], client_ip=client_ip, session_id=str(row["family_id"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from identity import admin, credentials, merges, schemas, staff_schemas, support
 from identity.deps import AdminOnly, ClientIp, ConnDep, SettingsDep, SupportOnly
-from identity.schemas import PRINTABLE
+from identity.schemas import AUDIT_KIND_PATTERN, KEY_ID_PATTERN, Line
 from opencme_kit.roles import Role
 
 router = APIRouter()
@@ -19,15 +19,7 @@ router = APIRouter()
 async def search_users(
     conn: ConnDep,
     _: SupportOnly,
-    q: Annotated[
-        str,
-        Query(
-            min_length=2,
-            max_length=200,
-            pattern=PRINTABLE,
-            description="a name, any email (or part), an NPI or a board ID",
-        ),
-    ],
+    q: Annotated[Line, Query(description="a name, any email (or part), an NPI or a board ID; 2 characters or more")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> staff_schemas.UserPage:
@@ -68,7 +60,7 @@ async def audit_log(
     _: SupportOnly,
     user_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
-    kind: Annotated[str | None, Query(max_length=60, pattern=PRINTABLE, examples=["sign_in.failed"])] = None,
+    kind: Annotated[str | None, Query(pattern=AUDIT_KIND_PATTERN, examples=["sign_in.failed"])] = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> staff_schemas.AuditPage:
@@ -110,7 +102,7 @@ async def add_signing_key(
 
 @router.post("/signing-keys/{kid}/retire", response_model=list[staff_schemas.SigningKey], tags=["admin"])
 async def retire_signing_key(
-    kid: Annotated[str, Path(max_length=64, pattern=PRINTABLE)],
+    kid: Annotated[str, Path(pattern=KEY_ID_PATTERN)],
     conn: ConnDep,
     caller: AdminOnly,
     settings: SettingsDep,

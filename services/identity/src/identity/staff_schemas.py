@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from identity.schemas import Storable, trimmed
 from opencme_kit.roles import Role
-
-Reason = Annotated[str, trimmed(500, min_length=3), Storable]
+from opencme_kit.text import Reason
 
 
 class RoleGrant(BaseModel):

@@ -7,11 +7,15 @@ import uuid
 
 from identity import domain, staff_schemas
 from identity import support_repository as store
-from opencme_kit import db
+from opencme_kit import db, errors
+
+MIN_QUERY = 2  # one character would list nearly everyone
 
 
 async def search_users(*, conn: db.Connection, q: str, limit: int, offset: int) -> staff_schemas.UserPage:
     query = " ".join(q.split())
+    if len(query) < MIN_QUERY:
+        raise errors.Invalid("q", f"give at least {MIN_QUERY} characters")
     rows = await store.search_users(
         conn, query=query, email_query=domain.normalise_email(query), limit=limit, offset=offset
     )

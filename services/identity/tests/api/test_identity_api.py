@@ -157,3 +157,14 @@ async def test_only_an_admin_grants_roles_and_the_configured_admin_exists(client
         f"/users/{learner['id']}/roles", json={"role": "staff"}, headers={"Authorization": f"Bearer {admin_token}"}
     )
     assert granted.status_code == 200 and granted.json()["roles"] == ["learner", "staff"]
+
+
+async def test_the_organisations_contact_is_public_for_the_portals_footer_and_error_pages(client):
+    answer = await client.get("/organisation")
+    assert answer.status_code == 200 and answer.json() == {
+        "name": "OpenCME Demo Health System",
+        "address": "1 Main Street\nSpringfield, MA 01101",
+        "phone": "+1 555 010 0100",
+        "support_email": "cme-support@opencme.local",
+    }
+    assert answer.headers["cache-control"] == "public, max-age=300"

@@ -6,7 +6,8 @@ import jwt
 from identity_testing import (
     PASSWORD,
     bearer,
-    new_ip,
+    client_at,
+    from_new_address,
     outbox,
     running_identity,
     sign_in,
@@ -105,7 +106,7 @@ async def test_using_a_reset_link_ends_every_session(client):
 async def test_a_new_reset_link_replaces_the_previous_one(client):
     profile, _ = await sign_up_and_in(client)
     for _ in range(2):
-        await client.post("/password-resets", json={"email": profile["email"]}, headers=new_ip())
+        await from_new_address(client, "POST", "/password-resets", json={"email": profile["email"]})
     older, newer = await outbox(client, "password_reset.requested", profile["email"])
     stale = await client.post(
         "/password-resets/confirm",
@@ -146,11 +147,11 @@ async def test_changing_the_password_needs_the_current_one_and_ends_the_other_se
 async def test_repeated_failures_lock_the_account_for_a_while_whatever_the_address(client):
     profile, _ = await sign_up_and_in(client)
     for _ in range(5):
-        failed = await client.post(
-            "/sessions", json={"email": profile["email"], "password": "wrong passphrase!"}, headers=new_ip()
+        failed = await from_new_address(
+            client, "POST", "/sessions", json={"email": profile["email"], "password": "wrong passphrase!"}
         )
         assert failed.status_code == 401
-    locked = await client.post("/sessions", json={"email": profile["email"], "password": PASSWORD}, headers=new_ip())
+    locked = await from_new_address(client, "POST", "/sessions", json={"email": profile["email"], "password": PASSWORD})
     assert locked.status_code == 429
     assert locked.headers["content-type"] == "application/problem+json"
     assert 0 < int(locked.headers["retry-after"]) <= 900 and locked.json()["retry_after"] > 0
@@ -158,8 +159,8 @@ async def test_repeated_failures_lock_the_account_for_a_while_whatever_the_addre
     for unknown in (f"nobody.{uuid.uuid4().hex[:6]}@example.org", f"not an email {uuid.uuid4().hex[:6]}"):
         answers = [
             (
-                await client.post(
-                    "/sessions", json={"email": unknown, "password": "wrong passphrase!"}, headers=new_ip()
+                await from_new_address(
+                    client, "POST", "/sessions", json={"email": unknown, "password": "wrong passphrase!"}
                 )
             ).status_code
             for _ in range(6)
@@ -179,38 +180,60 @@ async def test_a_successful_sign_in_clears_the_account_failure_count(client):
 
 
 async def test_failures_from_one_client_address_are_throttled_across_accounts(make_database):
-    async with running_identity(await make_database("identity"), signin_ip_limit=3) as client:
-        address = new_ip()
+    async with (
+        running_identity(await make_database("identity"), signin_ip_limit=3) as client,
+        client_at(client, "10.0.0.7") as guesser,
+    ):
         for _ in range(3):
             unknown = f"guess.{uuid.uuid4().hex[:6]}@example.org"
-            response = await client.post(
-                "/sessions", json={"email": unknown, "password": "a guessed passphrase"}, headers=address
-            )
+            response = await guesser.post("/sessions", json={"email": unknown, "password": "a guessed passphrase"})
             assert response.status_code == 401
-        blocked = await client.post(
-            "/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"}, headers=address
-        )
+        blocked = await guesser.post("/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"})
         assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
         # The same account from another address is fine.
         assert (
-            await client.post(
-                "/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"}, headers=new_ip()
+            await from_new_address(
+                client, "POST", "/sessions", json={"email": "admin@example.org", "password": "admin passphrase 1"}
             )
         ).status_code == 200
 
 
+async def test_an_address_the_client_claims_changes_neither_its_throttle_bucket_nor_its_audit_entries(make_database):
+    async with (
+        running_identity(await make_database("identity"), signin_ip_limit=3) as client,
+        client_at(client, "10.0.0.7") as guesser,
+    ):
+        for n in range(3):
+            claimed = {"X-Real-IP": f"192.0.2.{n + 1}", "X-Forwarded-For": f"198.51.100.{n + 1}"}
+            unknown = f"guess.{uuid.uuid4().hex[:6]}@example.org"
+            response = await guesser.post(
+                "/sessions", json={"email": unknown, "password": "a guessed passphrase"}, headers=claimed
+            )
+            assert response.status_code == 401
+        blocked = await guesser.post(
+            "/sessions",
+            json={"email": "admin@example.org", "password": "admin passphrase 1"},
+            headers={"X-Real-IP": "203.0.113.9", "X-Forwarded-For": "203.0.113.9"},
+        )
+        assert blocked.status_code == 429
+        async with client.app.state.pool.acquire() as conn:
+            events = await conn.fetch("SELECT kind, client_ip FROM security_events WHERE kind LIKE 'sign_in.%'")
+        assert sorted(e["kind"] for e in events) == ["sign_in.failed"] * 3 + ["sign_in.throttled"]
+        assert {e["client_ip"] for e in events} == {"10.0.0.7"}
+
+
 async def test_sign_ups_from_one_client_address_are_throttled_before_any_hashing(make_database, monkeypatch):
     async with running_identity(await make_database("identity"), signup_ip_limit=2) as client:
-        address = new_ip()
-        answers = [await client.post("/users", json=signup_body(), headers=address) for _ in range(2)]
-        assert [a.status_code for a in answers] == [201, 201]
-        hashed = []
-        monkeypatch.setattr(passwords, "hash_password", lambda password: hashed.append(password))
-        refused = await client.post("/users", json=signup_body(), headers=address)
-        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
-        assert refused.json()["detail"].startswith("too many sign-ups from this address") and hashed == []
-        monkeypatch.undo()
-        assert (await client.post("/users", json=signup_body(), headers=new_ip())).status_code == 201
+        async with client_at(client) as room:
+            answers = [await room.post("/users", json=signup_body()) for _ in range(2)]
+            assert [a.status_code for a in answers] == [201, 201]
+            hashed = []
+            monkeypatch.setattr(passwords, "hash_password", lambda password: hashed.append(password))
+            refused = await room.post("/users", json=signup_body())
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+            assert refused.json()["detail"].startswith("too many sign-ups from this address") and hashed == []
+            monkeypatch.undo()
+        assert (await from_new_address(client, "POST", "/users", json=signup_body())).status_code == 201
 
 
 async def test_verification_emails_are_throttled_per_account(make_database):
@@ -230,7 +253,7 @@ async def test_verification_emails_are_throttled_per_account(make_database):
 
 async def test_reset_requests_are_throttled_per_email_with_retry_after(client):
     email = f"someone.{uuid.uuid4().hex[:6]}@example.org"
-    answers = [await client.post("/password-resets", json={"email": email}, headers=new_ip()) for _ in range(4)]
+    answers = [await from_new_address(client, "POST", "/password-resets", json={"email": email}) for _ in range(4)]
     assert [a.status_code for a in answers] == [202, 202, 202, 429]
     assert int(answers[-1].headers["retry-after"]) > 0
 

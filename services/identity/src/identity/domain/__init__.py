@@ -23,13 +23,26 @@ from .accounts import (
 )
 from .merges import MergePlan, check_merge, plan_merge
 from .passwords import PolicyViolation, check_password, common_passwords
-from .refusals import EmailNotVerified, EmailTaken, RoleRefused, RuleConflict, WordedRefusal
-from .sessions import RefreshOutcome, check_key_retirement, refresh_outcome, retry_after
+from .refusals import CrossSiteRefused, EmailNotVerified, EmailTaken, RoleRefused, RuleConflict, WordedRefusal
+from .sessions import (
+    CLIENT_HEADER,
+    PORTAL_CLIENT,
+    RefreshOutcome,
+    check_cookie_use,
+    check_key_retirement,
+    check_portal_request,
+    origin_of,
+    refresh_outcome,
+    retry_after,
+)
 
 __all__ = [
+    "CLIENT_HEADER",
     "MAX_EMAILS",
+    "PORTAL_CLIENT",
     "US_STATES",
     "Account",
+    "CrossSiteRefused",
     "EmailAddress",
     "EmailNotVerified",
     "EmailTaken",
@@ -45,9 +58,11 @@ __all__ = [
     "check_can_make_primary",
     "check_can_remove",
     "check_can_resend",
+    "check_cookie_use",
     "check_key_retirement",
     "check_merge",
     "check_password",
+    "check_portal_request",
     "check_role_removal",
     "check_roles_changeable",
     "common_passwords",
@@ -56,6 +71,7 @@ __all__ = [
     "may_sign_in_with",
     "normalise_email",
     "npi_is_valid",
+    "origin_of",
     "plan_merge",
     "refresh_outcome",
     "retry_after",

@@ -36,3 +36,10 @@ class EmailNotVerified(WordedRefusal, errors.Forbidden):
 
 class RoleRefused(WordedRefusal, errors.Invalid):
     """A role change that no account may have."""
+
+
+class CrossSiteRefused(WordedRefusal, errors.Forbidden):
+    """A request that would use the browser's session cookie without proving it comes from the portal's own pages
+    (OWASP's defences against cross-site request forgery)."""
+
+    title = "Cross-site request refused"
