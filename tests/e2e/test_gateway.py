@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -93,3 +94,47 @@ async def test_a_request_after_an_internal_error_succeeds_on_the_gateways_pooled
                 assert created.status_code == 201, created.text
     finally:
         await catalog_db.close()
+
+
+def client_from(stack, address: str) -> httpx.AsyncClient:
+    """A client whose connections to the gateway come from `address` (any of 127.0.0.0/8 is this machine)."""
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    return httpx.AsyncClient(base_url=stack.config.gateway_url, transport=transport, timeout=30)
+
+
+async def test_two_clients_get_their_own_throttle_buckets_and_audit_entries_and_a_claimed_address_changes_nothing(
+    stack,
+):
+    """The gateway passes the connection's address on and overwrites what a client claims; identity believes it
+    only from the gateway. Reset requests are throttled per address (20 per 15 minutes)."""
+    run = uuid.uuid4().hex[:8]
+    limit = 20
+
+    async def ask_reset(client: httpx.AsyncClient, n: int, **headers: str) -> httpx.Response:
+        return await client.post(
+            "/api/identity/password-resets", json={"email": f"nobody.{run}.{n}@example.org"}, headers=headers
+        )
+
+    async with (
+        client_from(stack, "127.0.0.2") as first,
+        client_from(stack, "127.0.0.3") as second,
+        client_from(stack, "127.0.0.4") as pretender,
+    ):
+        answers = [(await ask_reset(first, n)).status_code for n in range(limit + 1)]
+        assert answers == [202] * limit + [429]  # one bucket, filled by its own address
+        assert (await ask_reset(second, 100)).status_code == 202  # another address, another bucket
+        claimed = {"X-Real-IP": "127.0.0.2", "X-Forwarded-For": "127.0.0.2"}
+        assert (await ask_reset(pretender, 101, **claimed)).status_code == 202  # claiming the full one's address
+        claimed = {"X-Real-IP": "127.0.0.9", "X-Forwarded-For": "127.0.0.9"}
+        assert (await ask_reset(pretender, 102, **claimed)).status_code == 202
+
+        admin = await sign_in(first, ADMIN_EMAIL, ADMIN_PASSWORD)
+        page = await first.get(
+            "/api/identity/audit", params={"kind": "password_reset.requested", "limit": 200}, headers=admin
+        )
+    assert page.status_code == 200, page.text
+    addresses = {e["email"]: e["client_ip"] for e in page.json()["items"] if run in (e["email"] or "")}
+    assert addresses[f"nobody.{run}.0@example.org"] == "127.0.0.2"
+    assert addresses[f"nobody.{run}.100@example.org"] == "127.0.0.3"
+    assert addresses[f"nobody.{run}.101@example.org"] == "127.0.0.4"
+    assert addresses[f"nobody.{run}.102@example.org"] == "127.0.0.4"

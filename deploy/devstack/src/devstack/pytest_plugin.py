@@ -1,7 +1,8 @@
 """pytest fixtures for real infrastructure.
 
 Endpoints come from the environment when set (OPENCME_TEST_PG_DSN: a superuser DSN; OPENCME_TEST_KAFKA: bootstrap
-servers); otherwise the `test` profile's PostgreSQL and Kafka are started by the same code as `./opencme up`.
+servers); otherwise the `test` profile's PostgreSQL and Kafka are started once for the run (before the first test,
+by the same code as `./opencme up`, in pytest-xdist's controller when tests run in parallel) and stopped after it.
 There is no skipping: a server that cannot be reached or started fails the run.
 """
 
@@ -11,8 +12,9 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import pytest
@@ -39,28 +41,50 @@ def _port_open(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def infra() -> Iterator[Infra]:
-    dsn, kafka_bootstrap = os.environ.get("OPENCME_TEST_PG_DSN"), os.environ.get("OPENCME_TEST_KAFKA")
-    if dsn and kafka_bootstrap:
-        yield Infra(dsn, kafka_bootstrap)
+_STARTED: list[tuple[str, Any]] = []  # (kind, server) this run started, stopped when it ends
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the `test` profile's PostgreSQL and Kafka once per run, before any test, unless the environment names
+    servers already. With pytest-xdist this runs in the controller only, and the workers inherit the endpoints."""
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return
+    if os.environ.get("OPENCME_TEST_PG_DSN") and os.environ.get("OPENCME_TEST_KAFKA"):
         return
     from devstack.kafka import Kafka, create_topics
     from devstack.postgres import Postgres
 
-    config = StackConfig.for_profile("test")
-    pg, kafka = Postgres(config), Kafka(config)
+    stack = StackConfig.for_profile("test")
+    pg, kafka = Postgres(stack), Kafka(stack)
     pg.start()
-    try:  # whatever fails from here on, nothing started is left running
-        if _port_open(config.kafka_port):
-            asyncio.run(create_topics(config.kafka_bootstrap))
+    _STARTED.append(("postgres", pg))
+    try:
+        if _port_open(stack.kafka_port):  # a Kafka left running by `devstack infra`: use it
+            asyncio.run(create_topics(stack.kafka_bootstrap))
         else:
             kafka.start()
-        yield Infra(pg.dsn(), config.kafka_bootstrap)
-    finally:
-        kafka.stop()  # only what this session started
-        if os.environ.get("OPENCME_KEEP_INFRA") != "1":
-            pg.stop()
+            _STARTED.append(("kafka", kafka))
+    except BaseException:
+        pytest_unconfigure(config)
+        raise
+    os.environ["OPENCME_TEST_PG_DSN"] = pg.dsn()
+    os.environ["OPENCME_TEST_KAFKA"] = stack.kafka_bootstrap
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    keep_postgres = os.environ.get("OPENCME_KEEP_INFRA") == "1"
+    while _STARTED:
+        kind, server = _STARTED.pop()
+        if not (kind == "postgres" and keep_postgres):
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def infra() -> Infra:
+    dsn, kafka_bootstrap = os.environ.get("OPENCME_TEST_PG_DSN"), os.environ.get("OPENCME_TEST_KAFKA")
+    if not (dsn and kafka_bootstrap):  # never a skip: a missing server fails the run
+        raise RuntimeError("no test servers: pytest_configure starts them, or set OPENCME_TEST_PG_DSN/_KAFKA")
+    return Infra(dsn, kafka_bootstrap)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -86,3 +110,11 @@ async def make_database(infra: Infra) -> AsyncIterator[Callable[[str], Awaitable
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """For pytest-xdist's --dist loadgroup: a module's tests stay on one worker (its module-scoped apps and databases
+    start once), and every test of the whole stack (tests/e2e, which starts it on fixed ports) on the same one."""
+    for item in items:
+        group = "e2e-stack" if item.nodeid.startswith("tests/e2e/") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
