@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -33,5 +34,5 @@ def test_the_portals_browser_journeys_pass_against_the_running_stack(stack):
         [npx, "playwright", "test"], cwd=WEB, env=env, capture_output=True, text=True, timeout=1200, check=False
     )
     report = (run.stdout + run.stderr)[-20000:]
-    print(report)  # pytest shows it for a failure; -s shows it always
+    sys.stdout.write(report)  # pytest shows it for a failure; -s shows it always
     assert run.returncode == 0, f"the browser journeys failed (report in web/e2e/.report):\n{report}"

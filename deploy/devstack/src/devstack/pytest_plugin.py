@@ -47,6 +47,8 @@ _STARTED: list[tuple[str, Any]] = []  # (kind, server) this run started, stopped
 def pytest_configure(config: pytest.Config) -> None:
     """Start the `test` profile's PostgreSQL and Kafka once per run, before any test, unless the environment names
     servers already. With pytest-xdist this runs in the controller only, and the workers inherit the endpoints."""
+    # pytest-xdist declares it when it runs; declared here too so that `-p no:xdist` runs the same tests.
+    config.addinivalue_line("markers", "xdist_group(name): keep these tests on one pytest-xdist worker")
     if hasattr(config, "workerinput") or config.option.collectonly:
         return
     if os.environ.get("OPENCME_TEST_PG_DSN") and os.environ.get("OPENCME_TEST_KAFKA"):
