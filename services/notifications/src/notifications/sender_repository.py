@@ -85,8 +85,11 @@ async def unclaim(conn: db.Connection, message_ids: list[uuid.UUID]) -> None:
 
 
 async def seconds_until_next_due(conn: db.Connection) -> float | None:
+    """Seconds until the next queued message falls due (0 when one is due already), or None when none is queued.
+
+    The clamp is in Python: in SQL greatest(0, NULL) is 0, which turned "nothing queued" into "due now" and the
+    sender's idle wait into a busy loop."""
     seconds: float | None = await conn.fetchval(
-        "SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()))::float8 FROM messages "
-        "WHERE status = 'queued'"
+        "SELECT extract(epoch FROM min(next_attempt_at) - now())::float8 FROM messages WHERE status = 'queued'"
     )
-    return seconds
+    return None if seconds is None else max(0.0, seconds)

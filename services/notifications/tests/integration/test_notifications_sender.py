@@ -1,10 +1,13 @@
 """The sender against a real SMTP server: outages, refusals, greylisting and several senders on one queue."""
 
 import asyncio
+from contextlib import asynccontextmanager
 
+import asyncpg
 import pytest
 from notifications_testing import address, apply, messages_in_db, password_reset, wait_until_settled
 
+from notifications import sender_repository
 from notifications.sender import Sender
 
 
@@ -83,6 +86,9 @@ async def test_two_senders_share_the_queue_and_send_each_message_once(pool, sett
     tasks = [asyncio.create_task(s.run()) for s in (first, second)]
     try:
         await wait_until_settled(pool)
+        async with asyncio.timeout(5):  # a sender counts a message just after recording it as sent
+            while first.sent + second.sent < 40:
+                await asyncio.sleep(0.05)
     finally:
         for task in tasks:
             task.cancel()
@@ -102,3 +108,78 @@ async def test_a_sender_stopped_just_as_the_server_accepts_a_message_stops(pool,
         task.cancel()
         async with asyncio.timeout(5):
             await asyncio.gather(task, return_exceptions=True)
+
+
+# --- waiting when there is nothing to send -----------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def counting_pool(settings):
+    """A pool on the service's database whose every statement is counted (asyncpg's query logger)."""
+    counted = []
+
+    async def init(conn):
+        conn.add_query_logger(counted.append)
+
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=3, init=init)
+    try:
+        yield pool, counted
+    finally:
+        await pool.close()
+
+
+async def test_with_nothing_to_send_the_sender_waits_for_a_notice_instead_of_polling(pool, settings, sink):
+    idle = settings.model_copy(update={"send_interval": 1.0})
+    async with counting_pool(idle) as (counted_pool, counted):
+        task = asyncio.create_task(Sender(counted_pool, idle).run())
+        try:
+            # A message that went out, so the table is not empty but nothing is queued: min(next_attempt_at) is NULL.
+            [email] = await queue_emails(pool, idle, 1)
+            await sink.wait_for(1, to=email)
+            await wait_until_settled(pool)
+            before = len(counted)
+            await asyncio.sleep(3.0)
+            idle_queries = counted[before:]
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    # A round is about 3 statements (claim, the pool's reset on release, when is the next due) per send_interval:
+    # about 10 in 3 s. The busy loop made over a thousand.
+    assert len(idle_queries) <= 15, (
+        f"{len(idle_queries)} statements in 3 s with nothing to send, e.g. {idle_queries[-1].query[:60]!r}"
+    )
+
+
+async def test_a_message_due_later_is_waited_for_and_sent_when_it_falls_due(pool, settings, sink):
+    later = settings.model_copy(update={"send_interval": 30.0})  # only the message's own time can wake the sender
+    [email] = await queue_emails(pool, later, 1)
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE messages SET next_attempt_at = now() + interval '1.5 seconds'")
+
+    async with counting_pool(later) as (counted_pool, counted):
+        task = asyncio.create_task(Sender(counted_pool, later).run())
+        try:
+            await asyncio.sleep(1.0)
+            assert sink.messages(to=email) == []  # not before it is due
+            await sink.wait_for(1, to=email, timeout=5)
+            await wait_until_settled(pool)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    [row] = await messages_in_db(pool)
+    assert row["status"] == "sent"
+    assert len(counted) < 20, f"{len(counted)} statements, e.g. {counted[-1].query}"  # it slept, it did not poll
+
+
+async def test_seconds_until_next_due_is_none_with_nothing_queued_and_never_negative(pool, settings):
+    async with pool.acquire() as conn:
+        assert await sender_repository.seconds_until_next_due(conn) is None
+    await queue_emails(pool, settings, 2)
+    async with pool.acquire() as conn:
+        assert await sender_repository.seconds_until_next_due(conn) == 0.0  # due now (or a moment ago)
+        await conn.execute("UPDATE messages SET next_attempt_at = now() + interval '1 minute'")
+        assert 55 < await sender_repository.seconds_until_next_due(conn) <= 60
+        await conn.execute("UPDATE messages SET status = 'sent', sent_at = now()")
+        assert await sender_repository.seconds_until_next_due(conn) is None
