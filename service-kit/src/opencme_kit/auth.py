@@ -37,14 +37,20 @@ class Principal:
 
 
 class TokenVerifier:
-    """Caches the JWKS; an unknown key id triggers one refetch (at most every 10 s), which is how rotation works."""
+    """Caches the JWKS; an unknown key id triggers one refetch (at most every 10 s), which is how rotation works.
 
-    def __init__(self, jwks_url: str, *, refetch_interval: float = 10.0) -> None:
+    A token is parsed and its signature checked once (PyJWT): a verified token is remembered, up to `remembered` of
+    them (the oldest forgotten first), until it expires, so a learner's next requests cost a lookup. A remembered token
+    counts only while its key is still the one the JWKS gives for its key id."""
+
+    def __init__(self, jwks_url: str, *, refetch_interval: float = 10.0, remembered: int = 4096) -> None:
         self.jwks_url = jwks_url
         self.refetch_interval = refetch_interval
+        self.remembered = remembered
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self._verified: dict[str, tuple[Principal, float, str, Any]] = {}  # token -> principal, exp, kid, key
 
     @classmethod
     def from_jwks(cls, jwks: dict[str, Any]) -> TokenVerifier:
@@ -79,6 +85,12 @@ class TokenVerifier:
         return self._keys[kid]
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, expires_at, kid, key = remembered
+            if time.time() < expires_at and self._keys.get(kid) is key:
+                return principal
+            del self._verified[token]  # expired, or its key was replaced: verified afresh (and refused) below
         unauthorized = Problem(
             401, "Unauthorized", "invalid or expired access token", headers={"WWW-Authenticate": "Bearer"}
         )
@@ -86,7 +98,8 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise unauthorized from exc
-        key = await self._key(str(header.get("kid", "")))
+        kid = str(header.get("kid", ""))
+        key = await self._key(kid)
         try:
             claims = jwt.decode(
                 token,
@@ -97,14 +110,19 @@ class TokenVerifier:
                 options={"require": ["exp", "sub", "iat"]},
             )
             sid = claims.get("sid")
-            return Principal(
+            principal = Principal(
                 id=uuid.UUID(claims["sub"]),
                 roles=frozenset(claims.get("roles", ())),
                 email=claims.get("email"),
                 session_id=uuid.UUID(sid) if sid is not None else None,
             )
+            expires_at = float(claims["exp"])
         except (jwt.PyJWTError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise unauthorized from exc
+        if len(self._verified) >= self.remembered:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, expires_at, kid, key)
+        return principal
 
 
 async def current_principal(request: Request) -> Principal:
