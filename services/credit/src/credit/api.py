@@ -12,22 +12,25 @@ from credit.deps import ConnDep, CurrentUser, SupportOnly
 
 router = APIRouter()
 
+# The caller comes before the connection in each route: a token is checked before a database connection is taken from
+# the pool, so a refused one takes none and a request holds its connection only for its SQL.
+
 
 @router.post("/claims", status_code=201, response_model=schemas.Claim)
-async def claim_credit(body: schemas.ClaimRequest, conn: ConnDep, learner: CurrentUser) -> schemas.Claim:
+async def claim_credit(body: schemas.ClaimRequest, learner: CurrentUser, conn: ConnDep) -> schemas.Claim:
     """Claim credit for an activity, with its evaluation."""
     return await service.claim_credit(conn=conn, learner=learner, request=body)
 
 
 @router.get("/claimable", response_model=list[schemas.Claimable])
-async def claimable(conn: ConnDep, learner: CurrentUser) -> list[schemas.Claimable]:
+async def claimable(learner: CurrentUser, conn: ConnDep) -> list[schemas.Claimable]:
     """Activities the signed-in learner can claim credit for now."""
     return await service.claimable(conn=conn, learner_id=learner.id)
 
 
 @router.get("/transcript", response_model=schemas.Transcript)
 async def transcript(
-    conn: ConnDep, learner: CurrentUser, date_from: date | None = None, date_to: date | None = None
+    learner: CurrentUser, conn: ConnDep, date_from: date | None = None, date_to: date | None = None
 ) -> schemas.Transcript:
     """All the signed-in learner's claims, past years included, with totals per credit type."""
     return await service.transcript(conn=conn, learner_id=learner.id, date_from=date_from, date_to=date_to)
@@ -35,7 +38,7 @@ async def transcript(
 
 @router.put("/learners/{learner_id}/extensions/{activity_id}", response_model=schemas.Extension)
 async def grant_extension(
-    learner_id: uuid.UUID, activity_id: uuid.UUID, body: schemas.ExtensionRequest, conn: ConnDep, support: SupportOnly
+    learner_id: uuid.UUID, activity_id: uuid.UUID, body: schemas.ExtensionRequest, support: SupportOnly, conn: ConnDep
 ) -> schemas.Extension:
     """Support: extend one learner's claim window for one activity, with a reason; replaces an earlier extension."""
     return await extensions.grant_extension(
@@ -44,14 +47,14 @@ async def grant_extension(
 
 
 @router.get("/learners/{learner_id}/extensions", response_model=list[schemas.Extension])
-async def learner_extensions(learner_id: uuid.UUID, conn: ConnDep, _: SupportOnly) -> list[schemas.Extension]:
+async def learner_extensions(learner_id: uuid.UUID, _: SupportOnly, conn: ConnDep) -> list[schemas.Extension]:
     """Support: the claim-window extensions in force for one learner."""
     return await extensions.list_extensions(conn=conn, learner_id=learner_id)
 
 
 @router.delete("/learners/{learner_id}/extensions/{activity_id}", status_code=204, response_class=Response)
 async def withdraw_extension(
-    learner_id: uuid.UUID, activity_id: uuid.UUID, conn: ConnDep, support: SupportOnly
+    learner_id: uuid.UUID, activity_id: uuid.UUID, support: SupportOnly, conn: ConnDep
 ) -> Response:
     """Support: withdraw one learner's claim-window extension for one activity."""
     await extensions.withdraw_extension(conn=conn, learner_id=learner_id, activity_id=activity_id, support=support)
@@ -60,7 +63,7 @@ async def withdraw_extension(
 
 @router.post("/claims/{claim_id}/correction", status_code=201, response_model=schemas.SupportClaim)
 async def correct_claim(
-    claim_id: uuid.UUID, body: schemas.CorrectionRequest, conn: ConnDep, support: SupportOnly
+    claim_id: uuid.UUID, body: schemas.CorrectionRequest, support: SupportOnly, conn: ConnDep
 ) -> schemas.SupportClaim:
     """Support: correct a claim's credits or MOC boards, with a reason; revokes it and returns its replacement."""
     return await corrections.correct_claim(conn=conn, claim_id=claim_id, request=body, support=support)
@@ -68,7 +71,7 @@ async def correct_claim(
 
 @router.get("/learners/{learner_id}/claims", response_model=list[schemas.SupportClaim])
 async def learner_claims(
-    learner_id: uuid.UUID, conn: ConnDep, _: SupportOnly, include_revoked: bool = False
+    learner_id: uuid.UUID, _: SupportOnly, conn: ConnDep, include_revoked: bool = False
 ) -> list[schemas.SupportClaim]:
     """Support: one learner's claims with their correction links; revoked and corrected ones too if asked."""
     return await corrections.list_claims(conn=conn, learner_id=learner_id, include_revoked=include_revoked)

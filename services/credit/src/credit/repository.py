@@ -1,5 +1,6 @@
 """SQL of credit's projection of catalog events: activities, registrations and attendance, and what a learner's
-participation in an activity comes to. Every function takes the connection it runs on.
+participation in an activity comes to (for a claim, read under the learner's lock). Every function takes the
+connection it runs on.
 
 Claims, extensions and merges have their own: claims_repository.py, extensions_repository.py, merges_repository.py.
 """
@@ -7,6 +8,7 @@ Claims, extensions and merges have their own: claims_repository.py, extensions_r
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -118,32 +120,58 @@ async def get_activity(conn: db.Connection, activity_id: uuid.UUID) -> domain.Ac
     return to_activity(row) if row is not None else None
 
 
-async def participation(conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID) -> domain.Participation:
-    row = await conn.fetchrow(
-        """SELECT EXISTS (SELECT 1 FROM registrations WHERE learner_id = $1 AND activity_id = $2 AND NOT cancelled)
-                      AS registered,
-                  (SELECT max(attended_on) FROM attendance WHERE learner_id = $1 AND activity_id = $2) AS attended_on,
-                  (SELECT until_date FROM claim_window_extensions WHERE learner_id = $1 AND activity_id = $2)
-                      AS extension_until""",
-        learner_id,
-        activity_id,
-    )
-    assert row is not None  # a SELECT without FROM always gives its one row
+def to_participation(row: asyncpg.Record) -> domain.Participation:
     return domain.Participation(
         registered=row["registered"], attended_on=row["attended_on"], extension_until=row["extension_until"]
     )
 
 
-async def claimable_candidates(conn: db.Connection, learner_id: uuid.UUID) -> list[domain.Activity]:
-    """Activities the learner registered for or attended and has not claimed yet."""
+async def participation(conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID) -> domain.Participation:
+    row = await conn.fetchrow("SELECT * FROM participation($1, $2)", learner_id, activity_id)
+    assert row is not None  # the function always gives its one row
+    return to_participation(row)
+
+
+@dataclass(frozen=True)
+class ClaimContext:
+    """What a claim is decided on, read under the learner's lock."""
+
+    owner_id: uuid.UUID  # the account holding the learner's records: the learner, or its survivor after a merge
+    activity: domain.Activity | None  # None: no such activity
+    participation: domain.Participation  # the owner's
+
+
+async def claim_context(conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID) -> ClaimContext:
+    """In one round trip: `learner_id`'s lock, shared (as `merges.owner_of(shared=True)` takes it, until the
+    transaction ends), and under it the account that owns the learner's records, the activity and the owner's
+    participation in it (the function `claim_eligibility`, 005_claim_eligibility.sql, says why it is a function).
+
+    When the learner was merged, the owner is not locked: the caller takes `merges.owner_of`, which locks it too."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("claim_context must run inside the transaction that records the claim")
+    row = await conn.fetchrow(
+        "SELECT e.*, a.* FROM claim_eligibility($1, $2) e LEFT JOIN activities a ON a.id = $2", learner_id, activity_id
+    )
+    assert row is not None  # the function always gives its one row
+    return ClaimContext(
+        owner_id=row["owner_id"],
+        activity=to_activity(row) if row["id"] is not None else None,
+        participation=to_participation(row),
+    )
+
+
+async def claimable_candidates(
+    conn: db.Connection, learner_id: uuid.UUID
+) -> list[tuple[domain.Activity, domain.Participation]]:
+    """Activities the learner registered for or attended and has not claimed yet, each with the learner's
+    participation; found from the learner's own registrations and attendance, however large the catalog."""
     rows = await conn.fetch(
-        """SELECT a.* FROM activities a
-           WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.learner_id = $1 AND c.activity_id = a.id
+        """SELECT a.*, p.* FROM activities a CROSS JOIN LATERAL participation($1, a.id) p
+           WHERE a.id IN (SELECT r.activity_id FROM registrations r WHERE r.learner_id = $1 AND NOT r.cancelled
+                          UNION SELECT t.activity_id FROM attendance t WHERE t.learner_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.learner_id = $1 AND c.activity_id = a.id
                              AND c.revoked_at IS NULL)
-             AND (EXISTS (SELECT 1 FROM registrations r WHERE r.learner_id = $1 AND r.activity_id = a.id
-                          AND NOT r.cancelled)
-                  OR EXISTS (SELECT 1 FROM attendance t WHERE t.learner_id = $1 AND t.activity_id = a.id))
            ORDER BY a.ends_at NULLS LAST""",
         learner_id,
     )
-    return [to_activity(row) for row in rows]
+    return [(to_activity(row), to_participation(row)) for row in rows]

@@ -31,13 +31,18 @@ def to_claim(claim: domain.Claim, *, activity_title: str, activity_format: str) 
 
 async def claim_credit(*, conn: db.Connection, learner: Principal, request: schemas.ClaimRequest) -> schemas.Claim:
     async with conn.transaction():
-        activity = await repository.get_activity(conn, request.activity_id)
+        # In one round trip, the learner's lock (shared: claims of one learner may run side by side, one standing claim
+        # per activity is the table's unique index) and, read under it, who owns the learner's records, the activity
+        # and the owner's participation.
+        context = await repository.claim_context(conn, learner.id, request.activity_id)
+        activity, learner_id, participation = context.activity, context.owner_id, context.participation
         if activity is None:
             raise errors.NotFound(None, "activity not found")
-        # A merged account's access token outlives the merge by a few minutes: its claim is the survivor's. Claims of
-        # one learner may run side by side (one standing claim per activity is the table's unique index).
-        learner_id = await merges.owner_of(conn, learner.id, shared=True)
-        participation = await repository.participation(conn, learner_id, activity.id)
+        if learner_id != learner.id:
+            # A merged account's access token outlives the merge by a few minutes: its claim is the survivor's, whose
+            # lock the kit's owner_of takes too.
+            learner_id = await merges.owner_of(conn, learner.id, shared=True)
+            participation = await repository.participation(conn, learner_id, activity.id)
         now = utcnow()
         completed_on, credits = domain.decide_claim(
             activity,
@@ -89,8 +94,7 @@ async def claimable(*, conn: db.Connection, learner_id: uuid.UUID) -> list[schem
     today = utcnow().date()
     learner_id = await merges.survivor_of(conn, learner_id)
     result = []
-    for activity in await repository.claimable_candidates(conn, learner_id):
-        participation = await repository.participation(conn, learner_id, activity.id)
+    for activity, participation in await repository.claimable_candidates(conn, learner_id):
         offer = domain.claimable(activity, participation, today=today)
         if offer is not None:
             result.append(

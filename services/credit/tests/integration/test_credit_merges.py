@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from credit import merges as credit_merges
 from credit import repository, service
 from credit.config import MIGRATIONS, SERVICE, Settings
 from credit.consumers import HANDLERS
@@ -392,3 +393,46 @@ async def test_a_merge_waits_for_a_write_in_flight_for_the_merged_learner_and_th
     assert owner == merged
     assert [r["activity_id"] for r in await rows_of(pool, "registrations", survivor)] == [act]
     assert await rows_of(pool, "registrations", merged) == []
+
+
+async def merge_held_open(pool, merged, survivor, *, holding, release):
+    """Merges `merged` into `survivor` in a transaction that stays open (its locks held) until `release` is set."""
+    async with pool.acquire() as conn, conn.transaction():
+        await credit_merges.merge_accounts(conn, merged_id=merged, surviving_id=survivor, merged_at=datetime.now(UTC))
+        holding.set()
+        await release.wait()
+
+
+async def test_a_claim_that_waited_for_the_merge_of_its_learner_is_recorded_for_the_survivor(pool, consumer):
+    merged, survivor, act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await deliver(consumer, activity_published(act), registration_confirmed(merged, act))
+    holding, release = asyncio.Event(), asyncio.Event()
+    merging = asyncio.create_task(merge_held_open(pool, merged, survivor, holding=holding, release=release))
+    await holding.wait()
+
+    claiming = asyncio.create_task(claim(pool, merged, act))  # with the merged account's token, still valid
+    await asyncio.sleep(0.3)
+    assert not claiming.done(), "a claim for the merged account went ahead while its merge was uncommitted"
+    release.set()
+    await merging
+    made = await asyncio.wait_for(claiming, timeout=10)
+
+    assert [r["id"] for r in await rows_of(pool, "claims", survivor)] == [made.id]
+    assert await rows_of(pool, "claims", merged) == []
+
+
+async def test_a_claim_that_waited_for_a_merge_into_its_learner_sees_the_registration_the_merge_moved(pool, consumer):
+    merged, survivor, act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await deliver(consumer, activity_published(act), registration_confirmed(merged, act))
+    holding, release = asyncio.Event(), asyncio.Event()
+    merging = asyncio.create_task(merge_held_open(pool, merged, survivor, holding=holding, release=release))
+    await holding.wait()
+
+    claiming = asyncio.create_task(claim(pool, survivor, act))  # eligible through the merged account's registration
+    await asyncio.sleep(0.3)
+    assert not claiming.done(), "a claim for the survivor went ahead while a merge into it was uncommitted"
+    release.set()
+    await merging
+    made = await asyncio.wait_for(claiming, timeout=10)
+
+    assert [r["id"] for r in await rows_of(pool, "claims", survivor)] == [made.id]
