@@ -1,9 +1,15 @@
-"""Certificate PDF rendering speed: renders N certificates in this process and prints median, p99 and rate.
+"""Certificate PDF rendering speed and memory: the service's renderer against raw WeasyPrint, A B A B in one run.
 
-    .venv/bin/python bench/certificate_render.py [--n 50] [--credits 1]
+    .venv/bin/python bench/certificate_render.py [--n 100] [--rounds 4] [--credits 1] [--memory 2000]
 
-The first render (font and stylesheet set-up) is a warm-up and not counted. Each certificate differs in number, code
-and learner so that no cache can serve a repeat.
+A is `render_certificate_pdf` (what the certificates worker runs for every certificate), B the anchor
+(bench/certificate_render_anchor.py: raw WeasyPrint on the same HTML and CSS, the stylesheet parsed once, one
+FontConfiguration). Both render the same certificates, in alternating rounds of n / rounds each, after one warm-up
+render apiece; each prints median, p99 and rate, and the ratio of the medians (the goal: at most 2x). Each
+certificate differs in number, code and learner, so that no cache can serve a repeat.
+
+Then memory: RSS of this process before and after `--memory` more renders by the service's renderer (the goal: flat;
+a FontConfiguration per render used to keep ~230 KiB each). `--memory 0` skips it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import argparse
 import math
 import statistics
 import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -63,28 +70,82 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[math.ceil(fraction * len(sorted_values)) - 1]
 
 
+def rss_kib() -> int:
+    """This process's resident set size now (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+class Side:
+    """One side of the comparison: its render call and the times of its renders so far."""
+
+    def __init__(self, name: str, render: Callable[[int], bytes]) -> None:
+        self.name = name
+        self.render = render
+        self.timings_ms: list[float] = []
+        self.elapsed = 0.0
+
+    def run(self, numbers: range) -> None:
+        started = time.perf_counter()
+        for i in numbers:
+            t0 = time.perf_counter()
+            pdf = self.render(i)
+            self.timings_ms.append((time.perf_counter() - t0) * 1000)
+            assert pdf.startswith(b"%PDF-")
+        self.elapsed += time.perf_counter() - started
+
+    def report(self) -> float:
+        timings = sorted(self.timings_ms)
+        median = statistics.median(timings)
+        print(
+            f"{self.name:<44} median {median:7.1f} ms   p99 {percentile(timings, 0.99):7.1f} ms   "
+            f"rate {len(timings) / self.elapsed:6.2f} certificates/s"
+        )
+        return median
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=50, help="certificates to render (default 50)")
+    from certificate_render_anchor import Anchor  # here: that module imports make_document from this one
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="certificates per side (default 100)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per side (default 4)")
     parser.add_argument("--credits", type=int, default=1, choices=(0, 1, 2, 3), help="credit types per certificate")
+    parser.add_argument("--memory", type=int, default=2000, help="renders for the memory check (default 2000; 0: skip)")
     args = parser.parse_args()
 
-    render_certificate_pdf(make_document(0, args.credits))  # warm-up
+    anchor = Anchor()
+    # The anchor's HTML is the document it is handed, made before the timing; the service makes its own.
+    anchor_html = {i: anchor.html(i, args.credits) for i in range(args.n + 1)}
+    credits = args.credits
+    service = Side("A  service: render_certificate_pdf", lambda i: render_certificate_pdf(make_document(i, credits)))
+    raw = Side("B  anchor: raw WeasyPrint, shared CSS + fonts", lambda i: anchor.render(anchor_html[i]))
+    service.render(0), raw.render(0)  # warm-up: fonts and stylesheets set up once
 
-    timings_ms = []
-    started = time.perf_counter()
-    for i in range(1, args.n + 1):
-        t0 = time.perf_counter()
-        pdf = render_certificate_pdf(make_document(i, args.credits))
-        timings_ms.append((time.perf_counter() - t0) * 1000)
-        assert pdf.startswith(b"%PDF-")
-    elapsed = time.perf_counter() - started
+    per_round = max(1, args.n // args.rounds)
+    for start in range(1, args.n + 1, per_round):
+        numbers = range(start, min(start + per_round, args.n + 1))
+        service.run(numbers)
+        raw.run(numbers)
 
-    timings_ms.sort()
-    print(f"certificates: {args.n} (credit types each: {args.credits}, one process, one thread)")
-    print(f"median: {statistics.median(timings_ms):.1f} ms")
-    print(f"p99:    {percentile(timings_ms, 0.99):.1f} ms")
-    print(f"rate:   {args.n / elapsed:.2f} certificates/s")
+    print(f"certificates: {args.n} per side (credit types each: {args.credits}; one process, one thread)")
+    a, b = service.report(), raw.report()
+    print(f"ratio of medians A / B: {a / b:.2f} (goal: at most 2)")
+
+    if args.memory:
+        before = rss_kib()
+        started = time.perf_counter()
+        for i in range(args.memory):
+            render_certificate_pdf(make_document(10_000 + i, args.credits))
+        after = rss_kib()
+        took = time.perf_counter() - started
+        print(
+            f"memory over {args.memory} more renders ({took:.0f} s): RSS {before / 1024:.1f} MiB before, "
+            f"{after / 1024:.1f} MiB after ({(after - before) / args.memory:+.1f} KiB per certificate)"
+        )
 
 
 if __name__ == "__main__":

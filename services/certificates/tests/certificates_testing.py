@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,10 +11,27 @@ from typing import Any
 
 import asyncpg
 
+from certificates.issuing import Issuer
+from certificates.rendering import CertificateDocument, render_certificate_pdf
 from devstack.testing import TokenMint
 from opencme_contracts import Envelope, events, new_envelope
+from opencme_kit.messaging import InboxConsumer
 
 MINT = TokenMint()  # the `service` fixture's API trusts it
+
+
+class Worker:
+    """The worker's two halves as the tests drive them: `deliver` applies an event through the real inbox handler,
+    then lets the issuer issue every claim that is queued (the worker's issuer does it in the background, woken by
+    the queue's NOTIFY), so that a test reads the outcome right after it."""
+
+    def __init__(self, consumer: InboxConsumer, issuer: Issuer) -> None:
+        self.consumer = consumer
+        self.issuer = issuer
+
+    async def deliver(self, envelope: Envelope[Any]) -> None:
+        await self.consumer.deliver(envelope)
+        await self.issuer.drain()
 
 
 def profile(last_name: str = "Doe", first_name: str = "Jane") -> events.LearnerProfile:
@@ -112,3 +130,17 @@ async def issued_events(pool: asyncpg.Pool, claim: Envelope[Any]) -> list[dict[s
             str(claim.data.claim_id),
         )
     return [{"key": r["message_key"], **json.loads(r["payload"])} for r in rows]
+
+
+def crash_once(marker: str, document: CertificateDocument) -> bytes:
+    """A render (run in a render process) that kills its process the first time, as an out-of-memory kill would,
+    and renders from then on; `marker` is a file path that remembers the first time across processes."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return render_certificate_pdf(document)
+    os._exit(9)
+
+
+def crash_always(document: CertificateDocument) -> bytes:
+    os._exit(9)

@@ -1,8 +1,9 @@
 import pytest
-from certificates_testing import MINT
+from certificates_testing import MINT, Worker
 
 from certificates.config import SERVICE, Settings
 from certificates.consumers import HANDLERS
+from certificates.issuing import Issuer
 from certificates.main import create_app
 from devstack.testing import running_app
 from opencme_kit.auth import TokenVerifier
@@ -11,8 +12,8 @@ from opencme_kit.messaging import InboxConsumer, create_broker
 
 @pytest.fixture(scope="module")
 async def service(make_database, infra):
-    """The certificates API on a database of its own for the module, trusting MINT's tokens, with the worker's
-    consumer at `service.consumer` for delivering events through the real inbox."""
+    """The certificates API on a database of its own for the module, trusting MINT's tokens, with the worker at
+    `service.consumer` (certificates_testing.Worker) for delivering events through the real inbox and issuer."""
     settings = Settings(
         database_url=await make_database("certificates"),
         kafka_bootstrap_servers=infra.kafka_bootstrap,
@@ -24,5 +25,5 @@ async def service(make_database, infra):
     )
     async with running_app(app, jwks=MINT.jwks(), verifier_factory=TokenVerifier.from_jwks) as client:
         consumer.pool = app.state.pool
-        client.app, client.consumer = app, consumer
+        client.app, client.consumer = app, Worker(consumer, Issuer(app.state.pool, settings))
         yield client

@@ -1,9 +1,10 @@
 """What the certificates service does with events: learner names (versioned), a certificate per claim, revocations
-and merged accounts. Each handler runs inside its inbox transaction; the worker subscribes HANDLERS."""
+and merged accounts. Each handler runs inside its inbox transaction; the worker subscribes HANDLERS. None renders a
+certificate for a claim: that is the worker's issuer's, outside any transaction (issuing.py)."""
 
 from __future__ import annotations
 
-from certificates import replacements, service
+from certificates import issuing, replacements, service
 from certificates.config import Settings
 from opencme_contracts import AccountMerged, CreditClaimed, CreditRevoked, Envelope, ProfileUpdated, UserRegistered
 from opencme_kit import db
@@ -37,8 +38,8 @@ async def on_profile_updated(conn: db.Connection, envelope: Envelope[ProfileUpda
 
 
 async def on_credit_claimed(conn: db.Connection, envelope: Envelope[CreditClaimed], settings: Settings) -> None:
-    """Render and freeze the claim's certificate, then announce it."""
-    await service.issue_or_hold(conn, envelope.data, settings)
+    """Queue the claim: the worker's issuer renders, freezes and announces its certificate (issuing.py)."""
+    await issuing.accept(conn, envelope.data, envelope.correlation_id)
 
 
 async def on_credit_revoked(conn: db.Connection, envelope: Envelope[CreditRevoked], settings: Settings) -> None:
@@ -48,7 +49,7 @@ async def on_credit_revoked(conn: db.Connection, envelope: Envelope[CreditRevoke
 
 async def on_account_merged(conn: db.Connection, envelope: Envelope[AccountMerged], settings: Settings) -> None:
     """The help desk merged two accounts of one learner: the survivor now owns the merged account's certificates."""
-    await service.merge_accounts(conn, envelope.data, settings)
+    await service.merge_accounts(conn, envelope.data)
 
 
 HANDLERS: dict[str, Handler] = {

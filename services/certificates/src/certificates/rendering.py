@@ -8,6 +8,7 @@ A certificate with credit is a "Certificate of Completion"; one without (attenda
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,7 @@ import pypdf
 import segno
 import weasyprint
 from markupsafe import Markup
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from certificates.domain import amount_label, stated_amount
@@ -86,8 +88,9 @@ def credit_label_for(credit: CertificateCredit) -> str:
     return amount_label(credit.credit_type_label, credit.amount)
 
 
+_TEMPLATES = Path(__file__).parent / "templates"
 _env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=jinja2.FileSystemLoader(_TEMPLATES),
     autoescape=True,  # the learner chooses their name; everything they control must stay text
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
@@ -105,13 +108,16 @@ def _qr_svg(url: str) -> Markup:
     return Markup(qr.svg_inline(scale=1, border=0, omitsize=True, dark="#1b2a41", svgclass="qr", lineclass=None))
 
 
-def _render_html(doc: CertificateDocument, density: str) -> str:
-    return _env.get_template("certificate.html").render(doc=doc, density=density, qr_svg=_qr_svg(doc.verification_url))
+def _render_html(doc: CertificateDocument, density: str, *, inline_css: bool) -> str:
+    return _env.get_template("certificate.html").render(
+        doc=doc, density=density, qr_svg=_qr_svg(doc.verification_url), inline_css=inline_css
+    )
 
 
-def render_certificate_html(doc: CertificateDocument) -> str:
-    """Self-contained HTML (inline CSS and QR code) of the certificate at its regular layout."""
-    return _render_html(doc, _DENSITIES[0])
+def render_certificate_html(doc: CertificateDocument, *, inline_css: bool = True) -> str:
+    """Self-contained HTML (inline CSS and QR code) of the certificate at its regular layout; without the CSS, what
+    the PDF renderer reads beside `stylesheet_text("certificate.css")`."""
+    return _render_html(doc, _DENSITIES[0], inline_css=inline_css)
 
 
 def _offline_url_fetcher() -> URLFetcher:
@@ -119,19 +125,72 @@ def _offline_url_fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 
 
+def stylesheet_text(name: str) -> str:
+    """A stylesheet beside the templates, e.g. "certificate.css"."""
+    return (_TEMPLATES / name).read_text(encoding="utf-8")
+
+
+class _Typesetter(threading.local):
+    """What every document of one thread shares: one FontConfiguration and the stylesheets parsed once against it.
+
+    A FontConfiguration per document cost its set-up on every certificate and kept ~230 KiB each (Pango font maps
+    that are never freed); one per thread keeps memory flat. Per thread because Pango's font maps are not meant to be
+    shared between threads (the API renders transcripts on worker threads; the certificates worker renders in
+    single-threaded processes)."""
+
+    def __init__(self) -> None:
+        self.fonts = FontConfiguration()
+        self.certificate = weasyprint.CSS(string=stylesheet_text("certificate.css"), font_config=self.fonts)
+        self.transcript = weasyprint.CSS(string=stylesheet_text("transcript.css"), font_config=self.fonts)
+        self.url_fetcher = _offline_url_fetcher()
+
+
+_typesetter = _Typesetter()
+
+
+def _fits(page: weasyprint.Page) -> bool:
+    """Header, main part and footer do not overlap (they are positioned, so none of them pushes another away)."""
+    # Each anchor is its box's border box as drawn (x1, y1, x2, y2), transforms applied; y grows downwards.
+    header, main, footer = (page.anchors[name] for name in ("header", "main", "footer"))
+    return header[3] <= main[1] and main[3] <= footer[1]
+
+
 def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     """One landscape Letter page, byte-identical for the same input (the only date in it is issued_on).
 
     Long titles or several credit types are set in a denser layout; content that fits none of them raises
-    CertificateDoesNotFit rather than spilling onto a second page.
+    CertificateDoesNotFit rather than spilling onto a second page or under the footer.
     """
+    typesetter = _typesetter
     for density in _DENSITIES:
-        html = weasyprint.HTML(string=_render_html(doc, density), url_fetcher=_offline_url_fetcher())
-        rendered = html.render()
-        if len(rendered.pages) == 1:
+        html = weasyprint.HTML(string=_render_html(doc, density, inline_css=False), url_fetcher=typesetter.url_fetcher)
+        rendered = html.render(stylesheets=[typesetter.certificate], font_config=typesetter.fonts)
+        if len(rendered.pages) == 1 and _fits(rendered.pages[0]):
             return rendered.write_pdf()
     raise CertificateDoesNotFit(
-        f"certificate {doc.certificate_number} needs {len(rendered.pages)} pages even in the {density} layout"
+        f"certificate {doc.certificate_number} does not fit on one page even in the {density} layout"
+    )
+
+
+def warm_up() -> None:
+    """Set this thread's fonts and stylesheets up and load the fonts the certificate uses (about a second), so that the
+    first real certificate does not pay for it (the render processes call it when they start)."""
+    render_certificate_pdf(
+        CertificateDocument(
+            certificate_number="OC-0000-000000",
+            verification_code="AAAA-AAAA-AAAA",
+            verification_url="https://example.org/verify/AAAA-AAAA-AAAA",
+            learner_name="Warm Up",
+            learner_degree="MD",
+            activity_title="Warm-up",
+            activity_format="Live course",
+            activity_dates="January 1, 2026",
+            activity_location=None,
+            credits=(CertificateCredit("AMA PRA Category 1 Credit™", Decimal(1), "Statement."),),
+            provider_name="OpenCME",
+            provider_address=None,
+            issued_on=date(2026, 1, 1),
+        )
     )
 
 
@@ -164,8 +223,10 @@ class TranscriptDocument:
 
 def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
     """Portrait Letter pages in the certificate's style; the table header repeats on every page."""
-    html = _env.get_template("transcript.html").render(doc=doc)
-    return weasyprint.HTML(string=html, url_fetcher=_offline_url_fetcher()).write_pdf()
+    html = _env.get_template("transcript.html").render(doc=doc)  # styled by transcript.css, parsed once
+    typesetter = _typesetter
+    document = weasyprint.HTML(string=html, url_fetcher=typesetter.url_fetcher)
+    return document.write_pdf(stylesheets=[typesetter.transcript], font_config=typesetter.fonts)
 
 
 def combine_pdfs(pdfs: Iterable[bytes]) -> bytes:

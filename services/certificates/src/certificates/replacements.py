@@ -31,7 +31,7 @@ async def record_profile_version(
     await repository.add_profile_version(
         conn, learner_id=learner_id, version=version, effective_at=effective_at, profile=profile
     )
-    await service.release_pending(conn, owner, settings)
+    await service.release_pending(conn, owner)
     await replace_outdated(conn, learner_id, effective_at, settings)
 
 

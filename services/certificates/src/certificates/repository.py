@@ -67,6 +67,16 @@ async def move_learner(conn: db.Connection, from_id: uuid.UUID, to_id: uuid.UUID
     await conn.execute("UPDATE pending_claims SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
 
 
+async def has_current_certificate(conn: db.Connection, claim_id: uuid.UUID) -> bool:
+    return bool(
+        await conn.fetchval("SELECT true FROM certificates WHERE claim_id = $1 AND superseded_by IS NULL", claim_id)
+    )
+
+
+async def drop_pending_claim(conn: db.Connection, claim_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("DELETE FROM pending_claims WHERE claim_id = $1 RETURNING true", claim_id))
+
+
 async def next_number(conn: db.Connection) -> int:
     number: int = await conn.fetchval("SELECT nextval('certificate_numbers')")
     return number

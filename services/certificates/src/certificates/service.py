@@ -7,18 +7,16 @@ waits for them (or they for it)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
 
-from certificates import domain, repository, schemas
-from certificates.config import SERVICE, Settings
+from certificates import domain, issue_queue, render_pool, repository, schemas
+from certificates.config import SERVICE
 from certificates.content import CertificateContent
-from certificates.rendering import CertificateCredit, CertificateDocument, render_certificate_pdf
+from certificates.rendering import CertificateCredit, CertificateDocument
 from opencme_contracts import events
-from opencme_kit import db, errors, merges, outbox
+from opencme_kit import db, errors, logs, merges, outbox
 from opencme_kit.auth import Principal
-from opencme_kit.clock import utcnow
 from opencme_kit.messaging import Rejected
 from opencme_kit.roles import Role
 
@@ -47,9 +45,9 @@ def document_of(content: CertificateContent) -> CertificateDocument:
 
 
 async def render(content: CertificateContent, claim_id: uuid.UUID) -> bytes:
+    """The certificate's PDF, rendered in the worker's render pool (a process per core: render_pool.py)."""
     try:
-        # CPU-bound: keep the event loop free.
-        return await asyncio.to_thread(lambda: render_certificate_pdf(document_of(content)))
+        return await render_pool.shared.render(document_of(content))
     except ValueError as exc:  # e.g. CertificateDoesNotFit, or an amount off the 0.25 step: retrying cannot help
         raise Rejected(f"certificate for claim {claim_id} cannot be rendered: {exc}") from exc
 
@@ -72,67 +70,25 @@ async def name_for_claim(
     return name, claimant if name in own else owner
 
 
-async def issue_or_hold(conn: db.Connection, claim: events.CreditClaimed, settings: Settings) -> None:
-    """Issue the claim's certificate, or hold the claim until a name for it is known.
-
-    The certificate belongs to the account that holds the claimant's records now: the survivor if the claimant's
-    account was merged, even when the claim arrives after the merge."""
-    owner = await merges.owner_of(conn, claim.learner_id)
-    await issue_or_hold_for(conn, claim, owner, settings)
-
-
-async def issue_or_hold_for(
-    conn: db.Connection, claim: events.CreditClaimed, owner: uuid.UUID, settings: Settings
-) -> None:
-    """issue_or_hold for a caller that holds `owner`, the claimant's current account, locked already."""
-    name, source = await name_for_claim(conn, claimant=claim.learner_id, owner=owner, claimed_at=claim.claimed_at)
-    if name is None:
-        await repository.hold_claim(conn, claim, owner)
-        return
-    number = domain.certificate_number(claim.claimed_at.year, await repository.next_number(conn))
-    code = domain.new_verification_code()
-    issued_at = utcnow()
-    content = domain.issued_content(
-        claim,
-        name,
-        number=number,
-        code=code,
-        public_base_url=settings.public_base_url,
-        provider_address=settings.provider_address,
-        issued_on=issued_at.date(),
-    )
-    certificate = domain.Certificate(
-        id=uuid.uuid4(),
-        number=number,
-        verification_code=code,
-        claim_id=claim.claim_id,
-        owner_id=owner,
-        activity_id=claim.activity.activity_id,
-        content=content,
-        issued_at=issued_at,
-        completed_on=claim.completed_on,
-        basis=domain.Basis(claim.learner_id, claim.claimed_at, source, name.version),
-    )
-    await store_and_announce(conn, certificate, await render(content, claim.claim_id))
-
-
 async def revoke_claim(conn: db.Connection, revocation: events.CreditRevoked) -> None:
-    """The claim's current certificate (a replacement, if it was replaced) no longer verifies as valid."""
-    # The same lock as replacing: a replacement committing meanwhile cannot escape the revocation.
+    """The claim's current certificate (a replacement, if it was replaced) no longer verifies as valid; a claim
+    revoked before its certificate was issued (still queued, or held for a name) gets none."""
+    # The same lock as replacing and issuing: a replacement or a certificate committing meanwhile cannot escape it.
     await merges.owner_of(conn, revocation.learner_id)
     await repository.revoke(conn, revocation.claim_id, revocation.revoked_at, revocation.reason)
+    await issue_queue.remove(conn, revocation.claim_id)
+    await repository.drop_pending_claim(conn, revocation.claim_id)
 
 
-async def release_pending(conn: db.Connection, owner: uuid.UUID, settings: Settings) -> None:
-    """A name arrived for a learner whose records `owner` holds (locked by the caller): retry the claims held for it
-    (they may be a merged account's, waiting for its own name or the survivor's); those still without a name wait
-    again."""
+async def release_pending(conn: db.Connection, owner: uuid.UUID) -> None:
+    """A name arrived for a learner whose records `owner` holds (locked by the caller): queue the claims held for it
+    again (they may be a merged account's, waiting for its own name or the survivor's); the issuer issues them, and
+    holds again those still without a name."""
     for claim in await repository.take_pending_claims(conn, owner):
-        # Not owner_of(claim.learner_id): that would lock a merged claimant after its survivor, against the kit's order.
-        await issue_or_hold_for(conn, claim, owner, settings)
+        await issue_queue.add(conn, claim, logs.correlation_id.get())
 
 
-async def merge_accounts(conn: db.Connection, merge: events.AccountMerged, settings: Settings) -> None:
+async def merge_accounts(conn: db.Connection, merge: events.AccountMerged) -> None:
     """Hand the merged account's certificates and held claims to the survivor.
 
     Issued certificates only change owner: content and PDF stay frozen with the name they were issued under. Held
@@ -143,7 +99,7 @@ async def merge_accounts(conn: db.Connection, merge: events.AccountMerged, setti
     if recorded.repeated:
         return  # moved when it was first recorded; whatever came for the merged account since went to the survivor
     await repository.move_learner(conn, recorded.merged_id, recorded.surviving_id)
-    await release_pending(conn, recorded.surviving_id, settings)
+    await release_pending(conn, recorded.surviving_id)
 
 
 def may_see(principal: Principal, owner: uuid.UUID) -> bool:

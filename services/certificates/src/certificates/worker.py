@@ -1,16 +1,25 @@
-"""The certificates worker (`python -m certificates.worker`): issues certificates for claims; relays its outbox."""
+"""The certificates worker (`python -m certificates.worker`): its inbox consumers, the issuer that renders and stores
+the queued claims' certificates (issuing.py, with a render process per core), and its outbox relay."""
 
 from __future__ import annotations
 
 from faststream import FastStream
 
+from certificates import issuing
 from certificates.config import MIGRATIONS, SERVICE, Settings
 from certificates.consumers import HANDLERS
 from opencme_kit.service import build_worker, run_worker
 
 
 def create_worker(settings: Settings | None = None) -> FastStream:
-    return build_worker(service=SERVICE, settings=settings or Settings(), handlers=HANDLERS, migrations=MIGRATIONS)
+    settings = settings or Settings()
+    return build_worker(
+        service=SERVICE,
+        settings=settings,
+        handlers=HANDLERS,
+        migrations=MIGRATIONS,
+        background=[issuing.run_issuer(settings)],
+    )
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from certificates_testing import claimed, issued_events, merged, registered, renamed, revoked
+from certificates_testing import Worker, claimed, issued_events, merged, registered, renamed, revoked
 
-from certificates import service
+from certificates import issuing
 from certificates.config import MIGRATIONS, SERVICE, Settings
 from certificates.consumers import HANDLERS
+from certificates.issuing import Issuer
 from certificates.worker import create_worker
 from opencme_kit import db
 from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
@@ -38,7 +39,7 @@ async def consumer(pool, settings, infra):
         create_broker(infra.kafka_bootstrap, "test"), service=SERVICE, handlers=HANDLERS, settings=settings
     )
     consumer.pool = pool
-    return consumer
+    return Worker(consumer, Issuer(pool, settings))
 
 
 async def deliver(consumer, *envelopes):
@@ -290,13 +291,37 @@ async def test_a_merge_waits_for_a_claim_being_issued_so_its_certificate_is_not_
     merged_away, survivor = learners(2)
     await deliver(consumer, registered(merged_away, NOW - timedelta(days=30)))
     claim = claimed(merged_away, NOW - timedelta(days=1))
+    await consumer.consumer.deliver(claim)  # queued, not issued yet
     async with pool.acquire() as conn:
-        issuing = conn.transaction()
-        await issuing.start()
-        await service.issue_or_hold(conn, claim.data, settings)  # issued to the merged account, not yet committed
+        certificate = await issuing.draft(conn, claim.data, settings)
+    pdf = await consumer.issuer.renderer.render(issuing.document_of(certificate.content))
+    async with pool.acquire() as conn:
+        storing = conn.transaction()
+        await storing.start()
+        # Issued to the merged account, not yet committed.
+        assert await issuing.store(conn, claim.data, certificate, pdf) is issuing.Stored.ISSUED
         merge = asyncio.create_task(consumer.deliver(merged(merged_away, survivor)))
         await asyncio.sleep(0.5)
         assert not merge.done()
-        await issuing.commit()
+        await storing.commit()
     await merge
     assert (await certificate_for(pool, claim))["learner_id"] == survivor
+
+
+async def test_a_merge_committed_while_a_claim_renders_hands_its_certificate_to_the_survivor(pool, consumer, settings):
+    merged_away, survivor = learners(2)
+    await deliver(consumer, registered(merged_away, NOW - timedelta(days=30), last_name="Roe"))
+    claim = claimed(merged_away, NOW - timedelta(days=1))
+    await consumer.consumer.deliver(claim)
+    async with pool.acquire() as conn:
+        certificate = await issuing.draft(conn, claim.data, settings)  # drafted for the merged account
+    pdf = await consumer.issuer.renderer.render(issuing.document_of(certificate.content))
+
+    await consumer.consumer.deliver(merged(merged_away, survivor))  # commits while the certificate renders
+    async with pool.acquire() as conn, conn.transaction():
+        assert await issuing.store(conn, claim.data, certificate, pdf) is issuing.Stored.ISSUED
+
+    stored = await certificate_for(pool, claim)
+    assert stored["learner_id"] == survivor and stored["content"]["learner_name"] == "Jane Roe"
+    [issued] = await issued_events(pool, claim)
+    assert issued["key"] == str(survivor)

@@ -1,0 +1,72 @@
+"""Certificates are rendered in worker processes, one per core of the machine the worker runs on.
+
+WeasyPrint is pure Python for most of a render and holds the GIL: on threads, renders take turns on one core and stall
+the worker's event loop (Kafka, the database, the outbox relay) while they run. In processes they run side by side,
+and the loop only waits for the answer. The processes are started with `spawn` (a fresh interpreter, not a fork of a
+process that has threads and open sockets) and set their fonts and stylesheets up before their first certificate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from certificates.rendering import CertificateDocument, render_certificate_pdf, warm_up
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[CertificateDocument], bytes]
+
+
+class RenderCrashed(Exception):
+    """A render process died (killed, out of memory, a crash in a native library). Every render it had in hand fails
+    with this; the pool starts new processes for the next one, so trying again can succeed."""
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the whole machine's count)."""
+    return len(os.sched_getaffinity(0))
+
+
+class RenderPool:
+    """`await pool.render(document)` -> the certificate's PDF, rendered in one of `processes` processes (default: one
+    per available core). The processes start on the first render and stay until `close()`."""
+
+    def __init__(self, processes: int = 0, render: Render = render_certificate_pdf) -> None:
+        self.processes = processes or available_cores()
+        self._render = render  # a module-level function: it is sent to the processes by name
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up
+            )
+        return self._executor
+
+    async def render(self, document: CertificateDocument) -> bytes:
+        """The PDF; raises what the renderer raises (`CertificateDoesNotFit`, a `ValueError`: rendering again cannot
+        help) or `RenderCrashed` (it can)."""
+        executor = self._pool()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, self._render, document)
+        except BrokenProcessPool as exc:
+            if self._executor is executor:  # the first render to hear of it replaces the pool for everyone
+                log.error("a certificate render process died; starting new ones")
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise RenderCrashed(f"the render process died while rendering {document.certificate_number}") from exc
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+# The worker's pool: the issuer and replacements (replacements.py) share it.
+shared = RenderPool()
