@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from devstack import demo
+from devstack import demo, portal
 from devstack.config import StackConfig
 from devstack.procs import StartError
 from devstack.stack import Stack
@@ -32,6 +32,8 @@ def up(profile: str) -> int:
     stack = Stack(StackConfig.for_profile(profile))
     started = time.monotonic()
     try:
+        print("building the portal (web/) ...", flush=True)
+        print(f"  ready in {portal.ensure_built():.1f}s", flush=True)
         print("starting PostgreSQL and Kafka ...", flush=True)
         stack.start_infra()
         print(
@@ -57,11 +59,13 @@ def up(profile: str) -> int:
         f"""
 OpenCME is running ({time.monotonic() - started:.0f}s to start).
 
+  Portal:               {c.gateway_url}/
   Gateway (API):        {c.gateway_url}/api/<identity|catalog|credit|certificates|board-reporting|notifications>/
   API docs:             {c.gateway_url}/api/catalog/docs   (each service has /docs)
   Mail sent (SMTP sink): http://127.0.0.1:{c.smtp_http_port}/
   Fake board reports:   http://127.0.0.1:{c.board_port}/_reports
   Logs:                 {c.logs_dir}
+  Service APIs:         {c.api_workers} uvicorn process(es) each (OPENCME_API_WORKERS)
 
   Admin:    {data.admin[0]} / {data.admin[1]}
   Staff:    {data.staff[0]} / {data.staff[1]}   (CME coordinator and help desk)

@@ -19,6 +19,11 @@ def package_of(service: str) -> str:
     return service.replace("-", "_")
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the whole machine's count)."""
+    return len(os.sched_getaffinity(0))
+
+
 @dataclass(frozen=True)
 class StackConfig:
     profile: str
@@ -31,6 +36,9 @@ class StackConfig:
     smtp_port: int
     smtp_http_port: int
     board_port: int
+    # uvicorn processes per service API: one per core in `up` (a surge of claims uses the machine), one in the test
+    # profile (the tests share the cores with everything else). OPENCME_API_WORKERS overrides both.
+    api_workers: int = 1
 
     @classmethod
     def for_profile(cls, profile: str) -> StackConfig:
@@ -48,6 +56,7 @@ class StackConfig:
             smtp_port=2525 + offset,
             smtp_http_port=8125 + offset,
             board_port=8126 + offset,
+            api_workers=int(os.environ.get("OPENCME_API_WORKERS", 0)) or (_cores() if profile == "dev" else 1),
         )
 
     def service_port(self, service: str) -> int:

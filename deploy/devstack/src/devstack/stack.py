@@ -105,6 +105,8 @@ class Stack:
                     "--port",
                     str(port),
                     "--no-access-log",
+                    "--workers",
+                    str(self.config.api_workers),
                     "--timeout-graceful-shutdown",
                     "5",
                     # The client's address is the gateway's X-Forwarded-For, believed from the gateway only.

@@ -1,0 +1,12 @@
+export { Account } from "./Account";
+export { ChangePassword } from "./ChangePassword";
+export { Emails } from "./Emails";
+export { ForgotPassword } from "./ForgotPassword";
+export { Messages } from "./Messages";
+export { Preferences } from "./Preferences";
+export { Profile } from "./Profile";
+export { ResetPassword } from "./ResetPassword";
+export { Sessions } from "./Sessions";
+export { SignIn } from "./SignIn";
+export { SignUp } from "./SignUp";
+export { VerifyEmail } from "./VerifyEmail";

@@ -1,0 +1,4 @@
+export { ActivityPage } from "./ActivityPage";
+export { Catalog } from "./Catalog";
+export { EventCode } from "./EventCode";
+export { Registrations } from "./Registrations";

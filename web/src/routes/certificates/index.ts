@@ -1,0 +1,4 @@
+export { CertificateDetail } from "./CertificateDetail";
+export { Certificates } from "./Certificates";
+export { Transcript } from "./Transcript";
+export { Verify } from "./Verify";

@@ -1,0 +1,3 @@
+export { BoardReports } from "./BoardReports";
+export { ClaimPage } from "./ClaimForm";
+export { Claimable } from "./Claimable";
