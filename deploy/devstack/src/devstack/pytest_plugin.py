@@ -114,6 +114,7 @@ async def make_database(infra: Infra) -> AsyncIterator[Callable[[str], Awaitable
         await conn.close()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the marker to group the tests
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """For pytest-xdist's --dist loadgroup: a module's tests stay on one worker (its module-scoped apps and databases
     start once), and every test of the whole stack (tests/e2e, which starts it on fixed ports) on the same one."""

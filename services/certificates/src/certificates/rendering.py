@@ -230,10 +230,12 @@ def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
 
 
 def combine_pdfs(pdfs: Iterable[bytes]) -> bytes:
-    """One PDF with every page of `pdfs`, in order; each page's content is copied as it is, never re-rendered."""
+    """One PDF with every page of `pdfs`, in order; each page's content is copied as it is, never re-rendered.
+    Objects the PDFs have in common (the same font subset, the same image) are kept once."""
     writer = pypdf.PdfWriter()
     for pdf in pdfs:
         writer.append(pypdf.PdfReader(io.BytesIO(pdf)))
+    writer.compress_identical_objects()
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

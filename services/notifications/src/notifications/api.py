@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from notifications import message_log, reminders, schemas
 from notifications.deps import ConnDep, CurrentUser, SettingsDep, SupportOnly
+from opencme_kit.text import Line
 
 router = APIRouter()
 
@@ -26,7 +27,7 @@ async def messages(
     conn: ConnDep,
     _: SupportOnly,
     learner_id: uuid.UUID | None = None,
-    to: Annotated[str | None, Query(max_length=320, description="recipient address")] = None,
+    to: Annotated[Line | None, Query(description="recipient address")] = None,
     limit: Limit = 100,
 ) -> list[schemas.Message]:
     """A learner's emails, or those sent to an address (support, admin)."""

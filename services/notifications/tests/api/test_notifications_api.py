@@ -109,6 +109,14 @@ async def test_support_finds_the_reset_email_of_an_address_without_account(clien
     assert message["kind"] == "password_reset_no_account" and message["to"] == email
 
 
+@pytest.mark.parametrize("to", ["a\x00b@example.org", "x" * 201])
+async def test_an_address_filter_that_cannot_be_an_address_is_a_422_naming_it(client, to):
+    response = await client.get("/messages", params={"to": to}, headers=mint.headers(uuid.uuid4(), roles=("support",)))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [error["field"] for error in response.json()["errors"]] == ["to"]
+
+
 async def test_support_must_say_whose_log(client):
     response = await client.get("/messages", headers=mint.headers(uuid.uuid4(), roles=("support",)))
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "learner_id"

@@ -1,0 +1,81 @@
+"""A bundle of certificate PDFs: its size and the time to make it, beside one HTML document of the same certificates.
+
+    .venv/bin/python bench/certificate_bundle.py [--n 100] [--rounds 4]
+
+Renders `--n` certificates once with the service's renderer (what the worker freezes), then measures A B A B, `--rounds`
+times each: A is `combine_pdfs` (what POST /certificates/bundle runs on the frozen PDFs: every page copied as it is,
+identical objects kept once), B the anchor, raw WeasyPrint writing the same certificates' HTML as one document (one
+set of font subsets for all pages). Prints each side's size and median / p99 time, and the ratios beside issue 11's
+goals (size at most 2x the anchor's, at most 1.5 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import weasyprint
+from certificate_render import make_document, percentile
+
+from certificates import rendering
+from certificates.rendering import combine_pdfs, render_certificate_html
+
+
+def one_document(documents: list[rendering.CertificateDocument]) -> bytes:
+    """The anchor: every certificate's page in one HTML document, rendered and written once."""
+    typesetter = rendering._typesetter
+    pages = [
+        weasyprint.HTML(string=render_certificate_html(doc, inline_css=False), url_fetcher=typesetter.url_fetcher)
+        .render(stylesheets=[typesetter.certificate], font_config=typesetter.fonts)
+        .pages[0]
+        for doc in documents
+    ]
+    first = weasyprint.HTML(string=render_certificate_html(documents[0], inline_css=False)).render(
+        stylesheets=[typesetter.certificate], font_config=typesetter.fonts
+    )
+    return first.copy(pages).write_pdf()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+
+    documents = [make_document(i, 1) for i in range(args.n)]
+    started = time.perf_counter()
+    frozen = [rendering.render_certificate_pdf(doc) for doc in documents]
+    print(
+        f"rendered {args.n} certificates in {time.perf_counter() - started:.1f} s "
+        f"(each alone: {statistics.median(len(p) for p in frozen) / 1024:.1f} KiB median)"
+    )
+
+    bundle_times: list[float] = []
+    anchor_times: list[float] = []
+    bundle = anchor = b""
+    for _ in range(args.rounds):  # A B A B
+        started = time.perf_counter()
+        bundle = combine_pdfs(frozen)
+        bundle_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        anchor = one_document(documents)
+        anchor_times.append(time.perf_counter() - started)
+
+    for label, size, times in (
+        ("A  service: combine_pdfs of the frozen PDFs", len(bundle), bundle_times),
+        ("B  anchor: one HTML document, raw WeasyPrint", len(anchor), anchor_times),
+    ):
+        ordered = sorted(times)
+        print(
+            f"{label:46} size {size / 1024:8.1f} KiB   median {statistics.median(ordered) * 1000:7.0f} ms   "
+            f"p99 {percentile(ordered, 0.99) * 1000:7.0f} ms"
+        )
+    print(
+        f"size A / B: {len(bundle) / len(anchor):.2f} (goal: at most 2); "
+        f"bundle median {statistics.median(bundle_times):.2f} s (goal: at most 1.5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
