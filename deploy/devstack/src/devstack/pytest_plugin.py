@@ -41,6 +41,9 @@ def _port_open(port: int) -> bool:
         return False
 
 
+# The xdist group of every test that joins the services' own Kafka consumer groups (see pytest_collection_modifyitems).
+SERVICE_CONSUMER_GROUPS = "service-consumer-groups"
+
 _STARTED: list[tuple[str, Any]] = []  # (kind, server) this run started, stopped when it ends
 
 
@@ -117,7 +120,13 @@ async def make_database(infra: Infra) -> AsyncIterator[Callable[[str], Awaitable
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the marker to group the tests
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """For pytest-xdist's --dist loadgroup: a module's tests stay on one worker (its module-scoped apps and databases
-    start once), and every test of the whole stack (tests/e2e, which starts it on fixed ports) on the same one."""
+    start once), and every test of the whole stack (tests/e2e, which starts it on fixed ports) on the same one.
+
+    A module that names its group itself keeps it. Those that run a service's real worker against the shared Kafka
+    name SERVICE_CONSUMER_GROUPS: the worker joins the service's own consumer groups (`<service>.<topic>`), as the whole
+    stack's workers do, and two members of one group split its partitions, each then missing the other's events."""
     for item in items:
-        group = "e2e-stack" if item.nodeid.startswith("tests/e2e/") else item.nodeid.split("::")[0]
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        group = SERVICE_CONSUMER_GROUPS if item.nodeid.startswith("tests/e2e/") else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))

@@ -12,9 +12,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from credit.config import Settings
 from credit.main import create_app
 from credit.worker import create_worker
+from devstack.pytest_plugin import SERVICE_CONSUMER_GROUPS
 from devstack.testing import TokenMint, running_app
 from opencme_contracts import events, new_envelope
 from opencme_kit.auth import TokenVerifier
+
+# Its worker joins the service's real consumer groups: never beside the whole stack, whose workers join them too.
+pytestmark = pytest.mark.xdist_group(SERVICE_CONSUMER_GROUPS)
 
 mint = TokenMint()
 

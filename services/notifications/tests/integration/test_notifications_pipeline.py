@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from notifications_testing import (
     activity_published,
@@ -21,10 +22,14 @@ from notifications_testing import (
     wait_until_settled,
 )
 
+from devstack.pytest_plugin import SERVICE_CONSUMER_GROUPS
 from notifications import reminders, schemas
 from notifications.wording import format_day
 from notifications.worker import create_worker
 from opencme_kit import db
+
+# Its worker joins the service's real consumer groups: never beside the whole stack, whose workers join them too.
+pytestmark = pytest.mark.xdist_group(SERVICE_CONSUMER_GROUPS)
 
 
 async def dead_letters(bootstrap: str, topic: str, marker: bytes, timeout: float = 30.0) -> list:
