@@ -43,6 +43,21 @@ def ensure_account(client: httpx.Client, body: dict[str, Any]) -> None:
     _check(client.post("/api/identity/users", json=body), 201, 409)
 
 
+def listed_activities(client: httpx.Client) -> list[dict[str, Any]]:
+    """Every activity the public catalog lists, current and upcoming and past, page by page (at most 100 a page)."""
+    found: list[dict[str, Any]] = []
+    for past in (False, True):
+        offset = 0
+        while True:
+            response = client.get("/api/catalog/activities", params={"past": past, "limit": 100, "offset": offset})
+            page = _check(response, 200)
+            found += page
+            offset += len(page)
+            if not page or offset >= int(response.headers["X-Total-Count"]):
+                break
+    return found
+
+
 def activities(now: datetime) -> list[dict[str, Any]]:
     day = now.replace(hour=8, minute=0, second=0, microsecond=0)
     ama = lambda n: [{"credit_type": "AMA_PRA_1", "max_credits": n}]  # noqa: E731
@@ -146,13 +161,16 @@ def load(gateway_url: str, *, timeout: float = 60.0) -> DemoData:
             _check(client.post(f"/api/identity/users/{staff_id}/roles", json={"role": role}, headers=admin), 200)
         staff = sign_in(client, STAFF_EMAIL, STAFF_PASSWORD)  # a new token carries the new roles
 
-        existing = {a["title"]: a for a in _check(client.get("/api/catalog/activities", params={"limit": 200}), 200)}
+        existing = {a["title"]: a for a in listed_activities(client)}
         now = datetime.now(UTC)
         created: dict[str, str] = {}
         event_code = ""
         for body in activities(now):
-            if body["title"] in existing:
-                created[body["format"]] = existing[body["title"]]["id"]
+            if body["title"] in existing:  # loaded by an earlier `up` on the same data: read its code back
+                created[body["format"]] = activity_id = existing[body["title"]]["id"]
+                if body["format"] == "grand_rounds":
+                    sessions = _check(client.get(f"/api/catalog/activities/{activity_id}/sessions", headers=staff), 200)
+                    event_code = next((s["event_code"] for s in sessions if s["event_code"]), event_code)
                 continue
             activity = _check(client.post("/api/catalog/activities", json=body, headers=staff), 201)
             if body["format"] == "grand_rounds":
@@ -171,7 +189,7 @@ def load(gateway_url: str, *, timeout: float = 60.0) -> DemoData:
             admin=(ADMIN_EMAIL, ADMIN_PASSWORD),
             staff=(STAFF_EMAIL, STAFF_PASSWORD),
             learner=(LEARNER_EMAIL, LEARNER_PASSWORD),
-            event_code=event_code or "(created on first run)",
+            event_code=event_code,
             activities=created,
         )
 
