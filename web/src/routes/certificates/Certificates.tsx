@@ -19,13 +19,21 @@ import ui from "../../components/ui.module.css";
 import styles from "./certificates.module.css";
 import { downloadBundle, downloadCertificate, useCertificates } from "./queries";
 
-function SelectBox({ label }: { label: string }) {
+/** A row's selection box; the header's ("select all") also shows its words on a phone, where it stands alone. */
+function SelectBox({ label, phoneLabel = false }: { label: string; phoneLabel?: boolean }) {
   return (
     <Checkbox slot="selection" className={fieldStyles.checkbox} aria-label={label}>
       {({ isSelected, isIndeterminate }) => (
-        <span className={fieldStyles.box} aria-hidden="true">
-          {isSelected ? <CheckMark /> : isIndeterminate ? "–" : null}
-        </span>
+        <>
+          <span className={fieldStyles.box} aria-hidden="true">
+            {isSelected ? <CheckMark /> : isIndeterminate ? "–" : null}
+          </span>
+          {phoneLabel ? (
+            <span className={styles.phoneOnly} aria-hidden="true">
+              {label}
+            </span>
+          ) : null}
+        </>
       )}
     </Checkbox>
   );
@@ -94,7 +102,7 @@ function CertificateTable({ list }: { list: Certificate[] }) {
         >
           <TableHeader>
             <Column className={styles.selectColumn}>
-              <SelectBox label={t("certificates.selectAll")} />
+              <SelectBox label={t("certificates.selectAll")} phoneLabel />
             </Column>
             <Column isRowHeader>{t("certificates.activity")}</Column>
             <Column>{t("certificates.issued")}</Column>
