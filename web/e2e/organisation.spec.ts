@@ -4,7 +4,7 @@ import { request } from "@playwright/test";
 import { env } from "./support/env";
 import { expect, test } from "./fixtures";
 
-test("@needs-organisation the support contact shows in the footer and on an error page", async ({ page }) => {
+test("the support contact shows in the footer and on an error page", async ({ page }) => {
   const api = await request.newContext({ baseURL: env.baseUrl });
   const response = await api.get("/api/identity/organisation");
   expect(response.status(), "GET /api/identity/organisation").toBe(200);

@@ -7,7 +7,7 @@ import { expect, test } from "./fixtures";
 
 const REFRESH = "/api/identity/sessions/refresh";
 
-test("@needs-cookie-sessions a reload and a second tab stay signed in; signing out in one tab signs out both", async ({ page, context }) => {
+test("a reload and a second tab stay signed in; signing out in one tab signs out both", async ({ page, context }) => {
   const api = await gateway();
   const learner = newLearner("cookie");
   await signUp(api, learner);
