@@ -19,7 +19,8 @@ import weasyprint
 from certificate_render import make_document, percentile
 
 from certificates import rendering
-from certificates.rendering import combine_pdfs, render_certificate_html
+from certificates.bundling import combine_pdfs
+from certificates.rendering import render_certificate_html
 
 
 def one_document(documents: list[rendering.CertificateDocument]) -> bytes:

@@ -2,22 +2,61 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
 from certificates.issuing import Issuer
-from certificates.rendering import CertificateDocument, render_certificate_pdf
+from certificates.rendering import CertificateCredit, CertificateDocument, render_certificate_pdf
 from devstack.testing import TokenMint
 from opencme_contracts import Envelope, events, new_envelope
 from opencme_kit.messaging import InboxConsumer
 
 MINT = TokenMint()  # the `service` fixture's API trusts it
+
+AMA_STATEMENT = (
+    "Example University School of Medicine is accredited by the Accreditation Council for Continuing Medical "
+    "Education (ACCME) to provide continuing medical education for physicians. Example University School of Medicine "
+    "designates this live activity for a maximum of 2.00 AMA PRA Category 1 Credits™. Physicians should claim only "
+    "the credit commensurate with the extent of their participation in the activity."
+)
+MOC_STATEMENT = (
+    "Successful completion of this CME activity, which includes participation in the evaluation component, enables "
+    "the participant to earn up to 2.00 Medical Knowledge MOC points in the American Board of Internal Medicine's "
+    "(ABIM) Maintenance of Certification (MOC) program."
+)
+
+
+def make_credit(
+    label: str = "AMA PRA Category 1 Credit™", amount: str = "1.75", statement: str = AMA_STATEMENT
+) -> CertificateCredit:
+    return CertificateCredit(credit_type_label=label, amount=Decimal(amount), statement=statement)
+
+
+def make_document(**changes: object) -> CertificateDocument:
+    doc = CertificateDocument(
+        certificate_number="OC-2026-000123",
+        verification_code="7KQ2-M9XD-4TPA",
+        verification_url="https://cme.example.org/verify/7KQ2-M9XD-4TPA",
+        learner_name="Jane Q. Doe",
+        learner_degree="MD",
+        activity_title="Updates in Hospital Medicine 2026",
+        activity_format="Live course",
+        participation="participated in",
+        activity_dates="March 3–4, 2026",
+        activity_location="Boston, MA",
+        credits=(make_credit(),),
+        provider_name="Example University School of Medicine",
+        provider_address="100 Main Street, Boston, MA 02115",
+        issued_on=date(2026, 3, 20),
+    )
+    return dataclasses.replace(doc, **changes)
 
 
 class Worker:

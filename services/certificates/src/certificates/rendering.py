@@ -1,5 +1,5 @@
 """Certificate rendering: a CertificateDocument in, self-contained HTML or a one-page PDF out; likewise a learner's
-transcript (TranscriptDocument, one or more portrait pages), and several frozen PDFs joined into one.
+transcript (TranscriptDocument, one or more portrait pages). Several frozen PDFs are joined in `bundling`.
 
 Pure: no database, no broker, no network. The only files read are the templates beside this module.
 A certificate with credit is a "Certificate of Completion"; one without (attendance only) a "Certificate of Attendance".
@@ -7,16 +7,13 @@ A certificate with credit is a "Certificate of Completion"; one without (attenda
 
 from __future__ import annotations
 
-import io
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import jinja2
-import pypdf
 import segno
 import weasyprint
 from markupsafe import Markup
@@ -227,15 +224,3 @@ def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
     typesetter = _typesetter
     document = weasyprint.HTML(string=html, url_fetcher=typesetter.url_fetcher)
     return document.write_pdf(stylesheets=[typesetter.transcript], font_config=typesetter.fonts)
-
-
-def combine_pdfs(pdfs: Iterable[bytes]) -> bytes:
-    """One PDF with every page of `pdfs`, in order; each page's content is copied as it is, never re-rendered.
-    Objects the PDFs have in common (the same font subset, the same image) are kept once."""
-    writer = pypdf.PdfWriter()
-    for pdf in pdfs:
-        writer.append(pypdf.PdfReader(io.BytesIO(pdf)))
-    writer.compress_identical_objects()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()

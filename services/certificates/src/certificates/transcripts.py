@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from certificates import domain, repository, schemas
+from certificates.bundling import combine_pdfs
 from certificates.config import Settings
 from certificates.rendering import (
     TranscriptCredit,
     TranscriptDocument,
     TranscriptRow,
-    combine_pdfs,
     render_transcript_pdf,
 )
 from opencme_kit import db, errors, merges

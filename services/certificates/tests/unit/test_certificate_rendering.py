@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import functools
 import io
 import re
@@ -10,7 +9,7 @@ from decimal import Decimal
 
 import pypdf
 import pytest
-from certificates_testing import claimed
+from certificates_testing import AMA_STATEMENT, MOC_STATEMENT, claimed, make_credit, make_document
 
 from certificates import domain, service
 from certificates.rendering import (
@@ -24,44 +23,6 @@ from certificates.rendering import (
     render_certificate_html,
     render_certificate_pdf,
 )
-
-AMA_STATEMENT = (
-    "Example University School of Medicine is accredited by the Accreditation Council for Continuing Medical "
-    "Education (ACCME) to provide continuing medical education for physicians. Example University School of Medicine "
-    "designates this live activity for a maximum of 2.00 AMA PRA Category 1 Credits™. Physicians should claim only "
-    "the credit commensurate with the extent of their participation in the activity."
-)
-MOC_STATEMENT = (
-    "Successful completion of this CME activity, which includes participation in the evaluation component, enables "
-    "the participant to earn up to 2.00 Medical Knowledge MOC points in the American Board of Internal Medicine's "
-    "(ABIM) Maintenance of Certification (MOC) program."
-)
-
-
-def make_credit(
-    label: str = "AMA PRA Category 1 Credit™", amount: str = "1.75", statement: str = AMA_STATEMENT
-) -> CertificateCredit:
-    return CertificateCredit(credit_type_label=label, amount=Decimal(amount), statement=statement)
-
-
-def make_document(**changes: object) -> CertificateDocument:
-    doc = CertificateDocument(
-        certificate_number="OC-2026-000123",
-        verification_code="7KQ2-M9XD-4TPA",
-        verification_url="https://cme.example.org/verify/7KQ2-M9XD-4TPA",
-        learner_name="Jane Q. Doe",
-        learner_degree="MD",
-        activity_title="Updates in Hospital Medicine 2026",
-        activity_format="Live course",
-        participation="participated in",
-        activity_dates="March 3–4, 2026",
-        activity_location="Boston, MA",
-        credits=(make_credit(),),
-        provider_name="Example University School of Medicine",
-        provider_address="100 Main Street, Boston, MA 02115",
-        issued_on=date(2026, 3, 20),
-    )
-    return dataclasses.replace(doc, **changes)
 
 
 @functools.cache
