@@ -140,7 +140,7 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
     assert dead[0].value == b"{not json"
 
     # Offsets were committed after processing: the group has consumed every message of the partition.
-    reader = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=f"{consumer.service}.{topic}")
+    reader = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=consumer.group_id)
     await reader.start()
     try:
         partition = TopicPartition(topic, dead[0].headers and int(headers[0]["x-original-partition"]))

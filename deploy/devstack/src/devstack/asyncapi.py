@@ -46,6 +46,7 @@ def generate(out: Path) -> list[Path]:
             capture_output=True,
         )
         _sort_sections(target)
+        _one_description_per_channel(target)
         written.append(target)
     return written
 
@@ -57,6 +58,19 @@ def _sort_sections(path: Path) -> None:
         for key in ("channels", "operations", "messages", "schemas"):
             if isinstance(section.get(key), dict):
                 section[key] = dict(sorted(section[key].items()))
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+
+
+def _one_description_per_channel(path: Path) -> None:
+    """A worker reads all its topics with one consumer, described by one line per topic ("<topic>: <handler's
+    docstring>", opencme_kit.messaging); each channel keeps its own line."""
+    document = yaml.safe_load(path.read_text())
+    for channel in document.get("channels", {}).values():
+        prefix = f"{channel['address']}: "
+        lines = (channel.get("description") or "").splitlines()
+        own = [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
+        if own:
+            channel["description"] = own[0]
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 

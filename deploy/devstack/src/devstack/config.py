@@ -44,7 +44,8 @@ class StackConfig:
     def for_profile(cls, profile: str) -> StackConfig:
         # OPENCME_PORT_OFFSET moves a whole profile, e.g. to run a second checkout's tests beside this one's.
         offset = {"dev": 0, "test": 1000}[profile] + int(os.environ.get("OPENCME_PORT_OFFSET", "0"))
-        state = Path(os.environ.get("OPENCME_STATE_DIR", REPO_ROOT / ".local" / profile))
+        # Absolute: nginx, PostgreSQL and Kafka read these paths relative to directories of their own.
+        state = Path(os.environ.get("OPENCME_STATE_DIR", REPO_ROOT / ".local" / profile)).resolve()
         return cls(
             profile=profile,
             state_dir=state,
