@@ -82,7 +82,7 @@ async def transcript_pdf(
     """The transcript (same content as `GET /transcript`) as a printable PDF, dated the day it is printed."""
     owner = await transcripts.learner_for(conn, user, learner_id)
     content = await transcripts.transcript(conn, owner, since, until, settings)
-    return _pdf(await transcripts.transcript_pdf(content), f"transcript-{content.printed_on.isoformat()}.pdf")
+    return _pdf(await transcripts.transcript_pdf(conn, content), f"transcript-{content.printed_on.isoformat()}.pdf")
 
 
 @router.get("/certificates/{certificate_id}", response_model=schemas.Certificate)

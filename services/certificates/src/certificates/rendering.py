@@ -7,6 +7,7 @@ A certificate with credit is a "Certificate of Completion"; one without (attenda
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -216,6 +217,17 @@ class TranscriptDocument:
     rows: tuple[TranscriptRow, ...]
     totals: tuple[TranscriptCredit, ...]
     printed_on: date
+
+
+def transcript_fingerprint(doc: TranscriptDocument) -> bytes:
+    """A digest of everything the transcript's PDF depends on: the document (a frozen dataclass of dates, text and
+    Decimals, whose repr is exact) and the template and stylesheet that draw it."""
+    digest = hashlib.sha256(_TRANSCRIPT_TEMPLATES)
+    digest.update(repr(doc).encode())
+    return digest.digest()
+
+
+_TRANSCRIPT_TEMPLATES = b"".join((_TEMPLATES / name).read_bytes() for name in ("transcript.html", "transcript.css"))
 
 
 def render_transcript_pdf(doc: TranscriptDocument) -> bytes:

@@ -65,6 +65,7 @@ async def move_learner(conn: db.Connection, from_id: uuid.UUID, to_id: uuid.UUID
     """Certificates and held claims change owner; content, PDF and profile versions stay as they are."""
     await conn.execute("UPDATE certificates SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
     await conn.execute("UPDATE pending_claims SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
+    await conn.execute("DELETE FROM transcript_cache WHERE learner_id = $1", from_id)  # printed under the old account
 
 
 async def has_current_certificate(conn: db.Connection, claim_id: uuid.UUID) -> bool:
@@ -231,3 +232,30 @@ async def newest_content(conn: db.Connection, owner: uuid.UUID) -> CertificateCo
         owner,
     )
     return CertificateContent.from_stored(stored) if stored is not None else None
+
+
+TRANSCRIPTS_KEPT = 4  # per learner: the periods and days they print most recently
+
+
+async def cached_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes) -> bytes | None:
+    pdf: bytes | None = await conn.fetchval(
+        "SELECT pdf FROM transcript_cache WHERE learner_id = $1 AND fingerprint = $2", learner_id, fingerprint
+    )
+    return pdf
+
+
+async def cache_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes, pdf: bytes) -> None:
+    """Keep the PDF, and only the learner's newest few (two requests that both rendered it store it once)."""
+    async with conn.transaction():
+        await conn.execute(
+            "INSERT INTO transcript_cache (learner_id, fingerprint, pdf) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            learner_id,
+            fingerprint,
+            pdf,
+        )
+        await conn.execute(
+            "DELETE FROM transcript_cache WHERE learner_id = $1 AND fingerprint NOT IN ("
+            "  SELECT fingerprint FROM transcript_cache WHERE learner_id = $1 ORDER BY rendered_at DESC LIMIT $2)",
+            learner_id,
+            TRANSCRIPTS_KEPT,
+        )

@@ -16,6 +16,7 @@ from certificates.rendering import (
     TranscriptDocument,
     TranscriptRow,
     render_transcript_pdf,
+    transcript_fingerprint,
 )
 from opencme_kit import db, errors, merges
 from opencme_kit.auth import Principal
@@ -148,5 +149,13 @@ def document_of(t: schemas.Transcript) -> TranscriptDocument:
     )
 
 
-async def transcript_pdf(t: schemas.Transcript) -> bytes:
-    return await asyncio.to_thread(render_transcript_pdf, document_of(t))  # CPU-bound: keep the loop free
+async def transcript_pdf(conn: db.Connection, t: schemas.Transcript) -> bytes:
+    """The PDF of `t`: rendered once, then served from the cache for as long as nothing it shows changes (its
+    fingerprint covers every field, the printing day included, and the templates)."""
+    document = document_of(t)
+    fingerprint = transcript_fingerprint(document)
+    pdf = await repository.cached_transcript(conn, t.learner_id, fingerprint)
+    if pdf is None:
+        pdf = await asyncio.to_thread(render_transcript_pdf, document)  # CPU-bound: keep the loop free
+        await repository.cache_transcript(conn, t.learner_id, fingerprint, pdf)
+    return pdf
