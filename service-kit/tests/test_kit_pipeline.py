@@ -23,8 +23,7 @@ def email_event(learner: uuid.UUID, email: str):
     )
 
 
-@pytest.fixture
-async def topic(infra):
+async def fresh_topic(infra) -> str:
     """A fresh topic and its DLQ, so each test reads only its own messages."""
     name = f"kit-test-{uuid.uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
@@ -34,6 +33,16 @@ async def topic(infra):
     finally:
         await admin.close()
     return name
+
+
+@pytest.fixture
+async def topic(infra):
+    return await fresh_topic(infra)
+
+
+@pytest.fixture
+async def other_topic(infra):
+    return await fresh_topic(infra)
 
 
 @pytest.fixture
@@ -169,3 +178,32 @@ async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(mak
     with pytest.raises(Exception):  # noqa: B017, PT011 - aiokafka's connection error: nothing listens on port 1
         await worker.start()
     assert await our_connections() == 0
+
+
+async def test_one_consumer_reads_all_of_a_services_topics_each_with_its_own_handler(infra, pool, topic, other_topic):
+    async def first(conn, envelope, settings):
+        await conn.execute("INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, "first")
+
+    async def second(conn, envelope, settings):
+        await conn.execute("INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, "second")
+
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    consumer = InboxConsumer(
+        broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", handlers={topic: first, other_topic: second}, settings=None
+    )
+    consumer.pool = pool
+    # One subscriber, so one Kafka consumer (one group, one fetch loop, one heartbeat) for both topics.
+    assert [[t.name for t in s.topics] for s in broker.subscribers] == [[topic, other_topic]]
+    learner = uuid.uuid4()
+    on_first, on_second = email_event(learner, "a@example.org"), email_event(learner, "b@example.org")
+    async with FastStream(broker):
+        await broker.publish(on_first.to_bytes(), topic=topic, key=str(learner).encode())
+        await broker.publish(on_second.to_bytes(), topic=other_topic, key=str(learner).encode())
+        async with asyncio.timeout(30):
+            while True:
+                async with pool.acquire() as conn:
+                    applied = dict(await conn.fetch("SELECT event_id, email FROM applied"))
+                if len(applied) == 2:
+                    break
+                await asyncio.sleep(0.1)
+    assert applied == {on_first.event_id: "first", on_second.event_id: "second"}

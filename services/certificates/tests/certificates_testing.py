@@ -181,5 +181,10 @@ def crash_once(marker: str, document: CertificateDocument) -> bytes:
     os._exit(9)
 
 
+def niceness_and_pdf(document: CertificateDocument) -> bytes:
+    """A render that reports its process's niceness, then the real PDF."""
+    return f"{os.nice(0)}\n".encode() + render_certificate_pdf(document)
+
+
 def crash_always(document: CertificateDocument) -> bytes:
     os._exit(9)

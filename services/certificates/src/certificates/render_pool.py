@@ -33,6 +33,16 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+# Renders yield the cores to everything else: in a surge, a learner's claim, their download and the events between
+# the services are answered first, and the renders take what is left (all of it, once the claims are in).
+RENDER_NICENESS = 10
+
+
+def _start_render_process() -> None:
+    os.nice(RENDER_NICENESS)
+    warm_up()
+
+
 class RenderPool:
     """`await pool.render(document)` -> the certificate's PDF, rendered in one of `processes` processes (default: one
     per available core). The processes start on the first render and stay until `close()`."""
@@ -45,7 +55,7 @@ class RenderPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_render_process
             )
         return self._executor
 

@@ -4,6 +4,7 @@ processes that die. A real PostgreSQL, events through the real inbox handlers.""
 
 import asyncio
 import functools
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,8 @@ from certificates_testing import (
     crash_always,
     crash_once,
     issued_events,
+    make_document,
+    niceness_and_pdf,
     registered,
     renamed,
     revoked,
@@ -22,7 +25,7 @@ from certificates import issuing, render_pool
 from certificates.config import MIGRATIONS, SERVICE, Settings
 from certificates.consumers import HANDLERS
 from certificates.issuing import Issuer
-from certificates.render_pool import RenderPool
+from certificates.render_pool import RENDER_NICENESS, RenderPool
 from opencme_contracts import new_envelope
 from opencme_kit import db
 from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
@@ -259,3 +262,14 @@ async def test_a_claim_with_an_amount_no_certificate_can_print_is_refused_for_th
 
     with pytest.raises(Rejected, match=r"multiple of 0\.25"):
         await inbox.deliver(claim)
+
+
+async def test_renders_run_at_a_lower_priority_than_the_worker_so_claims_are_answered_first():
+    renderer = RenderPool(processes=1, render=niceness_and_pdf)
+    try:
+        answer = await renderer.render(make_document())
+    finally:
+        renderer.close()
+    niceness, pdf = answer.split(b"\n", 1)
+    assert int(niceness) == os.nice(0) + RENDER_NICENESS
+    assert pdf.startswith(b"%PDF")
