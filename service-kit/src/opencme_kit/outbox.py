@@ -28,8 +28,11 @@ async def add(conn: db.Connection, envelope: Envelope[Any], *, topic: str | None
     the transaction that makes the change it reports."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.add must run inside the transaction of the state change")
+    # One round trip: the row, and the relay's wake-up (delivered on commit only, so it wakes exactly when there is
+    # something to send).
     await conn.execute(
-        "INSERT INTO outbox (event_id, topic, message_key, payload, headers) VALUES ($1, $2, $3, $4, $5)",
+        "WITH queued AS (INSERT INTO outbox (event_id, topic, message_key, payload, headers) "
+        f"VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM queued",
         envelope.event_id,
         topic or envelope.topic,
         envelope.subject,
@@ -40,8 +43,6 @@ async def add(conn: db.Connection, envelope: Envelope[Any], *, topic: str | None
             "correlation_id": envelope.correlation_id or "",
         },
     )
-    # Delivered on commit only, so the relay wakes exactly when there is something to send.
-    await conn.execute(f"NOTIFY {CHANNEL}")
 
 
 async def emit(conn: db.Connection, payload: EventPayload, *, producer: str, subject: object) -> Envelope[Any]:
