@@ -17,6 +17,7 @@ test("a learner resets a forgotten password from the mailed link", async ({ page
   // An address without an account gets the same answer (nobody can probe which addresses have accounts).
   await page.getByLabel("Email address (required)").fill(`nobody.${learner.email}`);
   await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
   const unknownAnswer = await page.getByRole("main").innerText();
   await page.goto("/forgot-password");
   await page.getByLabel("Email address (required)").fill(learner.email);
