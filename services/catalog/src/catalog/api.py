@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Response
 
 from catalog import attendance, registrations, schemas, service
 from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly
+from opencme_kit import idempotency
+from opencme_kit.idempotency import IdempotencyKey
 
 router = APIRouter()
 
@@ -74,10 +76,23 @@ async def list_sessions(activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly)
 
 @router.post("/activities/{activity_id}/registrations", status_code=201, response_model=schemas.Registration)
 async def register(
-    activity_id: uuid.UUID, body: schemas.RegistrationCreate, conn: ConnDep, learner: CurrentUser
+    activity_id: uuid.UUID,
+    body: schemas.RegistrationCreate,
+    conn: ConnDep,
+    learner: CurrentUser,
+    key: IdempotencyKey = None,
 ) -> schemas.Registration:
-    """Register the signed-in learner for an activity."""
-    return await registrations.register(conn=conn, learner=learner, activity_id=activity_id, request=body)
+    """Register the signed-in learner for an activity. Sent again with the same Idempotency-Key, it answers as it did
+    the first time (one registration, one seat, one confirmation)."""
+    return await idempotency.once(
+        conn,
+        key,
+        caller=learner.id,
+        operation=f"POST /activities/{activity_id}/registrations",
+        request=body,
+        answer=schemas.Registration,
+        run=lambda: registrations.register(conn=conn, learner=learner, activity_id=activity_id, request=body),
+    )
 
 
 @router.get("/registrations/mine", response_model=list[schemas.Registration])

@@ -216,3 +216,22 @@ async def test_a_merged_learners_last_token_registers_and_enters_codes_for_the_s
             )
         }
     assert owners == {survivor}
+
+
+async def test_a_registration_sent_again_with_its_idempotency_key_is_made_once_and_answered_alike(client):
+    activity = await published_activity(client, title="Registered once")
+    learner, key = uuid.uuid4(), str(uuid.uuid4())
+    headers = {**MINT.headers(learner), "Idempotency-Key": key}
+    path = f"/activities/{activity['id']}/registrations"
+    first = await client.post(path, json={"attendee_category": "guest"}, headers=headers)
+    again = await client.post(path, json={"attendee_category": "guest"}, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    confirmed = [e for e in await outbox_events(client, "registration.confirmed") if e["subject"] == str(learner)]
+    assert len(confirmed) == 1  # one seat, one confirmation email
+    # The key for another activity is another command: refused, naming the header.
+    other = await published_activity(client, title="Another course")
+    elsewhere = await client.post(
+        f"/activities/{other['id']}/registrations", json={"attendee_category": "guest"}, headers=headers
+    )
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "Idempotency-Key"

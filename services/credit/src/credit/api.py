@@ -9,6 +9,8 @@ from fastapi import APIRouter, Response
 
 from credit import corrections, extensions, schemas, service
 from credit.deps import ConnDep, CurrentUser, SupportOnly
+from opencme_kit import idempotency
+from opencme_kit.idempotency import IdempotencyKey
 
 router = APIRouter()
 
@@ -17,9 +19,20 @@ router = APIRouter()
 
 
 @router.post("/claims", status_code=201, response_model=schemas.Claim)
-async def claim_credit(body: schemas.ClaimRequest, learner: CurrentUser, conn: ConnDep) -> schemas.Claim:
-    """Claim credit for an activity, with its evaluation."""
-    return await service.claim_credit(conn=conn, learner=learner, request=body)
+async def claim_credit(
+    body: schemas.ClaimRequest, learner: CurrentUser, conn: ConnDep, key: IdempotencyKey = None
+) -> schemas.Claim:
+    """Claim credit for an activity, with its evaluation. Sent again with the same Idempotency-Key, the claim answers
+    as it did the first time (it is made once)."""
+    return await idempotency.once(
+        conn,
+        key,
+        caller=learner.id,
+        operation="POST /claims",
+        request=body,
+        answer=schemas.Claim,
+        run=lambda: service.claim_credit(conn=conn, learner=learner, request=body),
+    )
 
 
 @router.get("/claimable", response_model=list[schemas.Claimable])

@@ -343,3 +343,39 @@ async def test_a_transcript_range_ending_before_it_starts_names_date_to(client):
     )
     assert response.status_code == 422, response.text
     assert the_fields(response) == ["date_to"]
+
+
+# --- a claim sent again ----------------------------------------------------------------------------------------------
+
+
+def claim_with_key(client, learner_id, activity_id, key, **body):
+    payload = {"activity_id": str(activity_id), "credits": {AMA: "1"}, "evaluation": EVALUATION, **body}
+    # As bytes: a client may send any octets, UTF-8 included.
+    return client.post("/claims", headers={**mint.headers(learner_id), "Idempotency-Key": key.encode()}, json=payload)
+
+
+async def test_a_claim_sent_again_with_its_idempotency_key_answers_as_the_first_time_and_is_made_once(client):
+    learner, activity_id = await registered_for_live_course(client)
+    key = str(uuid.uuid4())
+    first = await claim_with_key(client, learner, activity_id, key)
+    again = await claim_with_key(client, learner, activity_id, key)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert len((await client.get("/transcript", headers=mint.headers(learner))).json()["claims"]) == 1
+    # Without the key, the same claim again is the refusal it always was.
+    assert (await claim(client, learner, activity_id)).status_code == 409
+
+
+async def test_an_idempotency_key_sent_with_another_claim_is_refused_naming_it(client):
+    learner, activity_id = await registered_for_live_course(client)
+    key = str(uuid.uuid4())
+    assert (await claim_with_key(client, learner, activity_id, key)).status_code == 201
+    other = await claim_with_key(client, learner, activity_id, key, credits={AMA: "2"})
+    assert other.status_code == 422 and the_fields(other) == ["Idempotency-Key"]
+
+
+@pytest.mark.parametrize("key", ["short", "with space inside", "x" * 256, "caf\u00e9-key-1"])
+async def test_a_malformed_idempotency_key_is_refused_naming_it(client, key):
+    learner, activity_id = await registered_for_live_course(client)
+    response = await claim_with_key(client, learner, activity_id, key)
+    assert response.status_code == 422 and the_fields(response) == ["Idempotency-Key"], response.text

@@ -76,7 +76,8 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Register the signed-in learner for an activity.
+         * @description Register the signed-in learner for an activity. Sent again with the same Idempotency-Key, it answers as it did
+         *     the first time (one registration, one seat, one confirmation).
          */
         post: operations["register_activities__activity_id__registrations_post"];
         delete?: never;
@@ -751,7 +752,10 @@ export interface operations {
     register_activities__activity_id__registrations_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send a command again with the same key to get its first answer instead of a second effect (a random UUID per command; kept a day). */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 activity_id: string;
             };

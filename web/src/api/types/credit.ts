@@ -32,7 +32,8 @@ export interface paths {
         put?: never;
         /**
          * Claim Credit
-         * @description Claim credit for an activity, with its evaluation.
+         * @description Claim credit for an activity, with its evaluation. Sent again with the same Idempotency-Key, the claim answers
+         *     as it did the first time (it is made once).
          */
         post: operations["claim_credit_claims_post"];
         delete?: never;
@@ -505,7 +506,10 @@ export interface operations {
     claim_credit_claims_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send a command again with the same key to get its first answer instead of a second effect (a random UUID per command; kept a day). */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

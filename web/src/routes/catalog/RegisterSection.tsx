@@ -19,6 +19,7 @@ import { Loading } from "../../components/Loading";
 import { toast } from "../../components/Toasts";
 import { useAuth } from "../../hooks/useAuth";
 import { formatDateTime, formatFee } from "../../lib/format";
+import { useIdempotencyKeys } from "../../lib/idempotency";
 import { useLabels } from "../../lib/labels";
 import { useRegistrations } from "./queries";
 
@@ -42,16 +43,21 @@ export function RegisterSection({ activity }: { activity: Activity }) {
     defaultValues: { attendee_category: categories.length === 1 ? categories[0] : (undefined as unknown as string) },
   });
   const category = useWatch({ control: form.control, name: "attendee_category" });
+  const keys = useIdempotencyKeys();
   const register = useMutation({
-    mutationFn: (values: Values) =>
-      unwrap(
+    mutationFn: (values: Values) => {
+      // A free activity has no categories: the catalog's default applies.
+      const body = values.attendee_category ? { attendee_category: values.attendee_category } : {};
+      const request = { activity_id: activity.id, body };
+      return unwrap(
         api.catalog.POST("/activities/{activity_id}/registrations", {
-          params: { path: { activity_id: activity.id } },
-          // A free activity has no categories: the catalog's default applies.
-          body: values.attendee_category ? { attendee_category: values.attendee_category } : {},
+          params: { path: { activity_id: activity.id }, header: { "Idempotency-Key": keys.keyFor(request) } },
+          body,
         }),
-      ),
+      );
+    },
     onSuccess: (registration) => {
+      keys.answered();
       setConfirming(false);
       void queryClient.invalidateQueries({ queryKey: ["registrations"] });
       void queryClient.invalidateQueries({ queryKey: ["activity", activity.id] });

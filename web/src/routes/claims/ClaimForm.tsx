@@ -22,6 +22,7 @@ import { QueryState } from "../../components/QueryState";
 import { useAuth } from "../../hooks/useAuth";
 import { useOrganisation } from "../../hooks/useOrganisation";
 import { clearDraft, draftKey, loadDraft, saveDraft } from "../../lib/drafts";
+import { useIdempotencyKeys } from "../../lib/idempotency";
 import { noteClaimed } from "../../lib/pending";
 import { formatCredits, formatDay } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
@@ -210,9 +211,14 @@ function ClaimForm({ item, onClaimed }: { item: Claimable; onClaimed: (claim: Cl
     .filter(([, chosen]) => chosen)
     .map(([code]) => code);
 
+  const keys = useIdempotencyKeys();
   const claim = useMutation({
-    mutationFn: (values: ClaimValues) => unwrap(api.credit.POST("/claims", { body: claimBody(item.activity_id, values) })),
+    mutationFn: (values: ClaimValues) => {
+      const body = claimBody(item.activity_id, values);
+      return unwrap(api.credit.POST("/claims", { body, params: { header: { "Idempotency-Key": keys.keyFor(body) } } }));
+    },
     onSuccess: (result) => {
+      keys.answered();
       clearDraft(key);
       noteClaimed(item.activity_id, item.title);
       for (const query of ["claimable", "certificates", "transcript", "reports"]) {
