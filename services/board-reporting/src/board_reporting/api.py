@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from board_reporting import schemas, service
 from board_reporting.deps import ConnDep, CurrentUser, SupportOnly
+from board_reporting.domain import ReportStatus
+from opencme_kit.text import Line
 
 router = APIRouter()
 
@@ -22,6 +26,29 @@ async def list_boards(conn: ConnDep) -> list[schemas.Board]:
 async def my_reports(conn: ConnDep, learner: CurrentUser) -> list[schemas.Report]:
     """The signed-in learner's board reports, newest claim first."""
     return await service.reports_of(conn, learner.id)
+
+
+@router.get("/reports/worklist", response_model=list[schemas.SupportReport])
+async def report_worklist(
+    conn: ConnDep,
+    support: SupportOnly,
+    board: Annotated[Line | None, Query(description="a board's code, e.g. ABIM")] = None,
+    status: Annotated[list[ReportStatus] | None, Query(description="one or more statuses, e.g. failed")] = None,
+    due_before: Annotated[date | None, Query(description="reports due on or before this day")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[schemas.SupportReport]:
+    """Support: board reports across learners, the nearest deadline first (those without one last), filtered by
+    board, status and deadline."""
+    return await service.worklist(
+        conn, board=board, statuses=list(status) if status else None, due_before=due_before, limit=limit, offset=offset
+    )
+
+
+@router.post("/reports/{report_id}/retry", response_model=schemas.SupportReport)
+async def retry_report(report_id: uuid.UUID, conn: ConnDep, support: SupportOnly) -> schemas.SupportReport:
+    """Support: send a failed report again (queued at once, its attempts counted afresh); 409 for any other status."""
+    return await service.retry_report(conn, report_id)
 
 
 @router.get("/reports", response_model=list[schemas.SupportReport])

@@ -175,6 +175,52 @@ async def reports_of(conn: db.Connection, learner_id: uuid.UUID) -> list[asyncpg
     )
 
 
+async def worklist(
+    conn: db.Connection,
+    *,
+    board: str | None,
+    statuses: list[str] | None,
+    due_before: date | None,
+    limit: int,
+    offset: int,
+) -> list[asyncpg.Record]:
+    """Reports across learners, the nearest deadline first (those without one last), then the oldest claim, board by
+    board."""
+    return await conn.fetch(
+        f"""{REPORT_VIEW}
+            WHERE ($1::text IS NULL OR r.board_code = $1) AND ($2::text[] IS NULL OR r.status = ANY($2))
+              AND ($3::date IS NULL OR r.due_by <= $3)
+            ORDER BY r.due_by NULLS LAST, r.claimed_at, r.board_code, r.id LIMIT $4 OFFSET $5""",
+        board,
+        statuses,
+        due_before,
+        limit,
+        offset,
+    )
+
+
+async def report_for_update(conn: db.Connection, report_id: uuid.UUID) -> asyncpg.Record | None:
+    """The report, locked (a submitter holding it is waited for)."""
+    return await conn.fetchrow("SELECT * FROM reports WHERE id = $1 FOR UPDATE", report_id)
+
+
+async def report_view(conn: db.Connection, report_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"{REPORT_VIEW} WHERE r.id = $1", report_id)
+
+
+async def requeue(conn: db.Connection, report_id: uuid.UUID, now: datetime) -> asyncpg.Record:
+    """A failed report queued again at once, its attempts counted afresh (the last error stays until the next)."""
+    return updated(
+        await conn.fetchrow(
+            """UPDATE reports SET status = 'queued', reason = NULL, attempts = 0, next_attempt_at = $2,
+                   updated_at = now()
+               WHERE id = $1 RETURNING *""",
+            report_id,
+            now,
+        )
+    )
+
+
 # Merged accounts (the map itself is the kit's: opencme_kit.merges)
 
 

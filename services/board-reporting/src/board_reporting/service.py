@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
 from board_reporting import domain, repository, schemas, status_events
 from opencme_contracts.events import CreditClaimed, LearnerProfile
-from opencme_kit import db, merges
+from opencme_kit import db, errors, merges
+from opencme_kit.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -133,18 +134,54 @@ async def reports_of(conn: db.Connection, learner_id: uuid.UUID) -> list[schemas
 async def support_reports_of(conn: db.Connection, learner_id: uuid.UUID) -> list[schemas.SupportReport]:
     """The learner's board reports with what the help desk needs besides (see schemas.SupportReport)."""
     owner = await merges.survivor_of(conn, learner_id)
-    return [
-        schemas.SupportReport(
-            **_report_fields(row),
-            learner_id=row["learner_id"],
-            merged_from=row["merged_from"],
-            last_error=row["last_error"],
-            next_attempt_at=row["next_attempt_at"],
-            board_report_id=row["board_report_id"],
-            needs_board_correction=domain.needs_board_correction(row["status"], revoked=row["revoked_at"] is not None),
-        )
-        for row in await repository.reports_of(conn, owner)
-    ]
+    return [_support_report(row) for row in await repository.reports_of(conn, owner)]
+
+
+async def worklist(
+    conn: db.Connection,
+    *,
+    board: str | None,
+    statuses: list[str] | None,
+    due_before: date | None,
+    limit: int,
+    offset: int,
+) -> list[schemas.SupportReport]:
+    """The help desk's reports across learners, the nearest deadline first."""
+    rows = await repository.worklist(
+        conn, board=board, statuses=statuses, due_before=due_before, limit=limit, offset=offset
+    )
+    return [_support_report(row) for row in rows]
+
+
+async def retry_report(conn: db.Connection, report_id: uuid.UUID) -> schemas.SupportReport:
+    """Support sends a failed report again: queued at once, its attempts counted afresh, the learner told."""
+    async with conn.transaction():
+        row = await repository.report_for_update(conn, report_id)
+        if row is None:
+            raise errors.NotFound(None, "board report not found")
+        if row["status"] != "failed":
+            raise errors.Conflict("status", f"only a failed report is sent again; this one is {row['status']}")
+        if row["credit_type"] is None:
+            raise errors.Conflict(
+                None, "the claim has nothing this board takes (no MOC points or AMA credit): correct the claim instead"
+            )
+        now = utcnow()
+        await status_events.announce(conn, await repository.requeue(conn, report_id, now), now)
+        view = await repository.report_view(conn, report_id)
+    assert view is not None, "requeued in this transaction"
+    return _support_report(view)
+
+
+def _support_report(row: asyncpg.Record) -> schemas.SupportReport:
+    return schemas.SupportReport(
+        **_report_fields(row),
+        learner_id=row["learner_id"],
+        merged_from=row["merged_from"],
+        last_error=row["last_error"],
+        next_attempt_at=row["next_attempt_at"],
+        board_report_id=row["board_report_id"],
+        needs_board_correction=domain.needs_board_correction(row["status"], revoked=row["revoked_at"] is not None),
+    )
 
 
 _REPORT_FIELDS = (

@@ -65,6 +65,15 @@ async def learner_extensions(learner_id: uuid.UUID, _: SupportOnly, conn: ConnDe
     return await extensions.list_extensions(conn=conn, learner_id=learner_id)
 
 
+@router.get("/learners/{learner_id}/extensions/history", response_model=list[schemas.ExtensionChange])
+async def learner_extension_history(
+    learner_id: uuid.UUID, _: SupportOnly, conn: ConnDep, activity_id: uuid.UUID | None = None
+) -> list[schemas.ExtensionChange]:
+    """Support: every grant and withdrawal of the learner's claim-window extensions, newest first, with who made it,
+    when and why (`activity_id`: one activity's only)."""
+    return await extensions.extension_history(conn=conn, learner_id=learner_id, activity_id=activity_id)
+
+
 @router.delete("/learners/{learner_id}/extensions/{activity_id}", status_code=204, response_class=Response)
 async def withdraw_extension(
     learner_id: uuid.UUID, activity_id: uuid.UUID, support: SupportOnly, conn: ConnDep

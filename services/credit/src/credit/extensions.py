@@ -62,6 +62,25 @@ async def list_extensions(*, conn: db.Connection, learner_id: uuid.UUID) -> list
     return [to_extension(r, r["activity_title"]) for r in await extensions_repository.extensions_of(conn, learner_id)]
 
 
+async def extension_history(
+    *, conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID | None
+) -> list[schemas.ExtensionChange]:
+    learner_id = await merges.survivor_of(conn, learner_id)
+    return [
+        schemas.ExtensionChange(
+            learner_id=r["learner_id"],
+            activity_id=r["activity_id"],
+            activity_title=r["activity_title"],
+            action=r["action"],
+            until=r["until_date"],
+            reason=r["reason"],
+            acted_by=r["acted_by"],
+            acted_at=r["acted_at"],
+        )
+        for r in await extensions_repository.extension_history(conn, learner_id, activity_id)
+    ]
+
+
 async def withdraw_extension(
     *, conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID, support: Principal
 ) -> None:

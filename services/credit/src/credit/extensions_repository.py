@@ -66,3 +66,19 @@ async def extensions_of(conn: db.Connection, learner_id: uuid.UUID) -> list[asyn
            WHERE e.learner_id = $1 ORDER BY e.until_date, a.title""",
         learner_id,
     )
+
+
+async def extension_history(
+    conn: db.Connection, learner_id: uuid.UUID, activity_id: uuid.UUID | None
+) -> list[asyncpg.Record]:
+    """Every grant and withdrawal for the learner, newest first: those recorded under the accounts merged into theirs
+    too (a merge moves the extension in force, and its history reads as one)."""
+    return await conn.fetch(
+        """SELECT h.*, a.title AS activity_title FROM claim_window_extension_history h
+           JOIN activities a ON a.id = h.activity_id
+           WHERE (h.learner_id = $1 OR h.learner_id IN (SELECT merged_id FROM merged_accounts WHERE surviving_id = $1))
+             AND ($2::uuid IS NULL OR h.activity_id = $2)
+           ORDER BY h.acted_at DESC, h.id DESC""",
+        learner_id,
+        activity_id,
+    )

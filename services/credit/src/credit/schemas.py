@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -118,6 +118,19 @@ class Extension(BaseModel):
     reason: str
     granted_by: uuid.UUID
     granted_at: datetime
+
+
+class ExtensionChange(BaseModel):
+    """One grant or withdrawal of a claim-window extension, as support made it."""
+
+    learner_id: uuid.UUID = Field(description="the account it was made under (a merged account's, before the merge)")
+    activity_id: uuid.UUID
+    activity_title: str
+    action: Literal["granted", "withdrawn"]
+    until: date = Field(description="the last day the extension gave (for a withdrawal: the one withdrawn)")
+    reason: str = Field(description="the grant's reason (a withdrawal repeats the reason it was granted for)")
+    acted_by: uuid.UUID
+    acted_at: datetime
 
 
 class CorrectionRequest(BaseModel):

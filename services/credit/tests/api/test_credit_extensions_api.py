@@ -257,3 +257,53 @@ async def test_an_extension_granted_under_a_merged_accounts_id_lands_on_the_surv
         e["learner_id"] for e in (await client.get(f"/learners/{survivor}/extensions", headers=support())).json()
     ] == [str(survivor)]
     assert (await client.delete(f"/learners/{merged}/extensions/{activity_id}", headers=support())).status_code == 204
+
+
+async def test_support_reads_the_history_of_a_learners_extensions_newest_first(client):
+    learner, granting, withdrawing = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    first, _ = await make_activity(client, ended_days_ago=40, title="Asthma")
+    second, _ = await make_activity(client, ended_days_ago=40, title="Burns")
+    await grant(client, learner, first, mint.headers(granting, roles=("support",)), reason="hospitalised")
+    later = (TODAY + timedelta(days=30)).isoformat()
+    await grant(client, learner, first, mint.headers(granting, roles=("support",)), until=later, reason="still ill")
+    await grant(client, learner, second, support(), reason="on call")
+    withdrawn = await client.delete(
+        f"/learners/{learner}/extensions/{first}", headers=mint.headers(withdrawing, roles=("support",))
+    )
+    assert withdrawn.status_code == 204
+
+    response = await client.get(f"/learners/{learner}/extensions/history", headers=support())
+    assert response.status_code == 200, response.text
+    history = response.json()
+    assert [(h["activity_title"], h["action"], h["reason"]) for h in history] == [
+        ("Asthma", "withdrawn", "still ill"),
+        ("Burns", "granted", "on call"),
+        ("Asthma", "granted", "still ill"),
+        ("Asthma", "granted", "hospitalised"),
+    ]
+    assert history[0]["acted_by"] == str(withdrawing) and history[0]["until"] == later
+    assert history[3]["acted_by"] == str(granting)
+
+    only_first = await client.get(
+        f"/learners/{learner}/extensions/history", params={"activity_id": str(first)}, headers=support()
+    )
+    assert [h["action"] for h in only_first.json()] == ["withdrawn", "granted", "granted"]
+
+
+async def test_the_history_of_a_merged_account_reads_under_the_survivor(client):
+    merged, survivor = uuid.uuid4(), uuid.uuid4()
+    activity_id, _ = await make_activity(client, ended_days_ago=40)
+    assert (await grant(client, merged, activity_id, support(), reason="before the merge")).status_code == 200
+    async with client.app.state.pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO merged_accounts (merged_id, surviving_id, merged_at) VALUES ($1, $2, now())", merged, survivor
+        )
+    history = (await client.get(f"/learners/{survivor}/extensions/history", headers=support())).json()
+    assert [(h["learner_id"], h["reason"]) for h in history] == [(str(merged), "before the merge")]
+
+
+@pytest.mark.parametrize("roles", [("learner",), ("staff",)])
+async def test_only_support_reads_the_history_of_extensions(client, roles):
+    learner = uuid.uuid4()
+    response = await client.get(f"/learners/{learner}/extensions/history", headers=mint.headers(learner, roles=roles))
+    assert response.status_code == 403 and response.headers["content-type"] == "application/problem+json"

@@ -41,6 +41,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/{report_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Report
+         * @description Support: send a failed report again (queued at once, its attempts counted afresh); 409 for any other status.
+         */
+        post: operations["retry_report_reports__report_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports/mine": {
         parameters: {
             query?: never;
@@ -53,6 +73,27 @@ export interface paths {
          * @description The signed-in learner's board reports, newest claim first.
          */
         get: operations["my_reports_reports_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/worklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Worklist
+         * @description Support: board reports across learners, the nearest deadline first (those without one last), filtered by
+         *     board, status and deadline.
+         */
+        get: operations["report_worklist_reports_worklist_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -311,6 +352,37 @@ export interface operations {
             };
         };
     };
+    retry_report_reports__report_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     my_reports_reports_mine_get: {
         parameters: {
             query?: never;
@@ -327,6 +399,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Report"][];
+                };
+            };
+        };
+    };
+    report_worklist_reports_worklist_get: {
+        parameters: {
+            query?: {
+                /** @description a board's code, e.g. ABIM */
+                board?: string | null;
+                /** @description reports due on or before this day */
+                due_before?: string | null;
+                limit?: number;
+                offset?: number;
+                /** @description one or more statuses, e.g. failed */
+                status?: ("held" | "queued" | "submitted" | "accepted" | "rejected" | "self_report" | "failed" | "withdrawn")[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportReport"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -126,6 +126,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/learners/{learner_id}/extensions/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Learner Extension History
+         * @description Support: every grant and withdrawal of the learner's claim-window extensions, newest first, with who made it,
+         *     when and why (`activity_id`: one activity's only).
+         */
+        get: operations["learner_extension_history_learners__learner_id__extensions_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/transcript": {
         parameters: {
             query?: never;
@@ -369,6 +390,51 @@ export interface components {
             /**
              * Until
              * Format: date
+             */
+            until: string;
+        };
+        /**
+         * ExtensionChange
+         * @description One grant or withdrawal of a claim-window extension, as support made it.
+         */
+        ExtensionChange: {
+            /**
+             * Acted At
+             * Format: date-time
+             */
+            acted_at: string;
+            /**
+             * Acted By
+             * Format: uuid
+             */
+            acted_by: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "granted" | "withdrawn";
+            /**
+             * Activity Id
+             * Format: uuid
+             */
+            activity_id: string;
+            /** Activity Title */
+            activity_title: string;
+            /**
+             * Learner Id
+             * Format: uuid
+             * @description the account it was made under (a merged account's, before the merge)
+             */
+            learner_id: string;
+            /**
+             * Reason
+             * @description the grant's reason (a withdrawal repeats the reason it was granted for)
+             */
+            reason: string;
+            /**
+             * Until
+             * Format: date
+             * @description the last day the extension gave (for a withdrawal: the one withdrawn)
              */
             until: string;
         };
@@ -692,6 +758,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    learner_extension_history_learners__learner_id__extensions_history_get: {
+        parameters: {
+            query?: {
+                activity_id?: string | null;
+            };
+            header?: never;
+            path: {
+                learner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionChange"][];
+                };
             };
             /** @description Validation Error */
             422: {
