@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from catalog import registrations_repository, repository
 from catalog.config import SERVICE, Settings
@@ -124,23 +125,23 @@ async def outbox_events(conn: db.Connection, topic: str, subject: uuid.UUID) -> 
     return [json.loads(r["payload"]) for r in rows]
 
 
-def _profile(verified_emails: tuple[str, ...], primary_email: str | None = None) -> events.LearnerProfile:
+def _profile(
+    verified_emails: tuple[str, ...], primary_email: str | None = None, **fields: Any
+) -> events.LearnerProfile:
     return events.LearnerProfile(
-        first_name="Jane",
-        last_name="Doe",
-        degree="MD",
+        **{"first_name": "Jane", "last_name": "Doe", "degree": "MD", **fields},
         primary_email=primary_email or (verified_emails[0] if verified_emails else "jane@example.org"),
         verified_emails=verified_emails,
     )
 
 
 def user_registered(
-    user_id: uuid.UUID, *, primary_email: str, verified_emails: tuple[str, ...] = ()
+    user_id: uuid.UUID, *, primary_email: str, verified_emails: tuple[str, ...] = (), **profile: Any
 ) -> Envelope[events.UserRegistered]:
     return new_envelope(
         events.UserRegistered(
             user_id=user_id,
-            profile=_profile(verified_emails, primary_email),
+            profile=_profile(verified_emails, primary_email, **profile),
             profile_version=1,
             registered_at=datetime.now(UTC),
             verify_email_url="https://portal.example.org/verify/abc",
@@ -151,12 +152,17 @@ def user_registered(
 
 
 def profile_updated(
-    user_id: uuid.UUID, *, version: int, verified_emails: tuple[str, ...], effective_at: datetime | None = None
+    user_id: uuid.UUID,
+    *,
+    version: int,
+    verified_emails: tuple[str, ...],
+    effective_at: datetime | None = None,
+    **profile: Any,
 ) -> Envelope[events.ProfileUpdated]:
     return new_envelope(
         events.ProfileUpdated(
             user_id=user_id,
-            profile=_profile(verified_emails),
+            profile=_profile(verified_emails, **profile),
             version=version,
             effective_at=effective_at or datetime.now(UTC),
         ),

@@ -95,6 +95,38 @@ async def register(
     )
 
 
+@router.get("/activities/{activity_id}/registrations", response_model=list[schemas.RosterEntry])
+async def roster(
+    activity_id: uuid.UUID,
+    conn: ConnDep,
+    staff: StaffOnly,
+    cancelled: Annotated[bool, Query(description="include cancelled registrations")] = False,
+) -> list[schemas.RosterEntry]:
+    """Staff: the activity's roster, by last name: each registration with the learner's name, the address they
+    registered with, category, fee and status."""
+    return await registrations.roster(conn=conn, activity_id=activity_id, cancelled_too=cancelled)
+
+
+@router.get(
+    "/activities/{activity_id}/registrations.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "the roster as CSV"}},
+)
+async def roster_csv(
+    activity_id: uuid.UUID,
+    conn: ConnDep,
+    staff: StaffOnly,
+    cancelled: Annotated[bool, Query(description="include cancelled registrations")] = False,
+) -> Response:
+    """Staff: the roster as a CSV file (UTF-8 with a byte-order mark, so spreadsheets read names as they are)."""
+    entries = await registrations.roster(conn=conn, activity_id=activity_id, cancelled_too=cancelled)
+    return Response(
+        "\ufeff" + registrations.roster_csv(entries),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="roster-{activity_id}.csv"'},
+    )
+
+
 @router.get("/registrations/mine", response_model=list[schemas.Registration])
 async def my_registrations(conn: ConnDep, learner: CurrentUser) -> list[schemas.Registration]:
     """The signed-in learner's registrations."""

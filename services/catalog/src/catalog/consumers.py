@@ -23,12 +23,12 @@ async def on_account_merged(conn: db.Connection, envelope: Envelope[events.Accou
 async def on_user_registered(
     conn: db.Connection, envelope: Envelope[events.UserRegistered], settings: Settings
 ) -> None:
-    """Record the new learner's verified addresses (usually none yet: the sign-up address is unproved)."""
+    """Record the new learner's name and verified addresses (usually none yet: the sign-up address is unproved)."""
     event = envelope.data
     await emails.apply_profile(
         conn,
         learner_id=event.user_id,
-        verified_emails=event.profile.verified_emails,
+        profile=event.profile,
         version=event.profile_version,
         as_of=event.registered_at,
     )
@@ -37,12 +37,12 @@ async def on_user_registered(
 async def on_profile_updated(
     conn: db.Connection, envelope: Envelope[events.ProfileUpdated], settings: Settings
 ) -> None:
-    """Replace the learner's verified addresses from the newest profile; attach attendance waiting for them."""
+    """Keep the newest name and verified addresses; attach attendance waiting for an address."""
     event = envelope.data
     await emails.apply_profile(
         conn,
         learner_id=event.user_id,
-        verified_emails=event.profile.verified_emails,
+        profile=event.profile,
         version=event.version,
         as_of=event.effective_at,
     )

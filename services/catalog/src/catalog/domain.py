@@ -258,3 +258,20 @@ def learner_cancellation_refusal(*, starts_at: datetime | None, attended: bool, 
 def normalise_email(raw: str) -> str:
     """One spelling per address, as identity stores it: Unicode NFKC, trimmed, lower case."""
     return unicodedata.normalize("NFKC", raw).strip().lower()
+
+
+def display_name(first: str | None, middle: str | None, last: str | None, suffix: str | None) -> str | None:
+    """ "Jane Q. Doe Jr." as a roster lists a learner; None before any profile with a name arrived."""
+    name = " ".join(part for part in (first, middle, last) if part)
+    if name and suffix:
+        name = f"{name} {suffix}"
+    return name or None
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula: a name or an address a learner typed must stay
+# text when the roster is opened (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
+from opencme_contracts.events import LearnerProfile
 from opencme_kit import db
 
 
@@ -22,16 +23,28 @@ async def lock_emails(conn: db.Connection, emails: Iterable[str]) -> None:
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('catalog.email'), hashtext($1))", email)
 
 
-async def advance_profile_version(conn: db.Connection, learner_id: uuid.UUID, version: int) -> bool:
-    """Records `version` as the learner's newest; False when it is not newer than one already applied."""
+async def advance_profile_version(
+    conn: db.Connection, learner_id: uuid.UUID, version: int, profile: LearnerProfile
+) -> bool:
+    """Records `version` as the learner's newest, with the name and degree it gives; False when it is not newer than
+    one already applied."""
     return bool(
         await conn.fetchval(
-            """INSERT INTO learner_profile_versions (learner_id, version) VALUES ($1, $2)
-           ON CONFLICT (learner_id) DO UPDATE SET version = EXCLUDED.version
-           WHERE learner_profile_versions.version < EXCLUDED.version
-           RETURNING true""",
+            """INSERT INTO learner_profile_versions (learner_id, version, first_name, middle_name, last_name, suffix,
+                                                     degree)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (learner_id) DO UPDATE SET version = EXCLUDED.version, first_name = EXCLUDED.first_name,
+                   middle_name = EXCLUDED.middle_name, last_name = EXCLUDED.last_name, suffix = EXCLUDED.suffix,
+                   degree = EXCLUDED.degree
+               WHERE learner_profile_versions.version < EXCLUDED.version
+               RETURNING true""",
             learner_id,
             version,
+            profile.first_name,
+            profile.middle_name,
+            profile.last_name,
+            profile.suffix,
+            profile.degree,
         )
     )
 

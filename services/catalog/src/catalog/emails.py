@@ -9,27 +9,28 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 
 from catalog import attendance, email_repository
 from catalog.domain import normalise_email
+from opencme_contracts.events import LearnerProfile
 from opencme_kit import db
 
 log = logging.getLogger(__name__)
 
 
 async def apply_profile(
-    conn: db.Connection, *, learner_id: uuid.UUID, verified_emails: Iterable[str], version: int, as_of: datetime
+    conn: db.Connection, *, learner_id: uuid.UUID, profile: LearnerProfile, version: int, as_of: datetime
 ) -> None:
-    """Replaces the learner's verified addresses with a profile's list, unless a newer version was applied already.
+    """Replaces the learner's verified addresses with a profile's list, and their name and degree with its own, unless
+    a newer version was applied already.
 
     An address another learner claimed by a newer event stays theirs; one that moves to this learner, or is newly
     listed, attaches the attendance waiting for it.
     """
-    emails = sorted({normalise_email(e) for e in verified_emails})
+    emails = sorted({normalise_email(e) for e in profile.verified_emails})
     await email_repository.lock_emails(conn, emails)
-    if not await email_repository.advance_profile_version(conn, learner_id, version):
+    if not await email_repository.advance_profile_version(conn, learner_id, version, profile):
         log.info("profile version %d of learner %s is not newer than the one applied; ignored", version, learner_id)
         return
     await email_repository.release_emails_except(conn, learner_id, emails, as_of)

@@ -7,6 +7,8 @@ survivor's (`merges.owner_of`), and it sees the survivor's registrations.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 import asyncpg
@@ -153,3 +155,55 @@ async def publish_cancelled(conn: db.Connection, cancelled: asyncpg.Record) -> N
         producer=SERVICE,
         subject=cancelled["learner_id"],
     )
+
+
+ROSTER_COLUMNS = (
+    "Registration", "Name", "Degree", "Email", "Category", "Fee (USD)", "Payment", "Status", "Registered at",
+    "Cancelled at",
+)  # fmt: skip
+
+
+async def roster(*, conn: db.Connection, activity_id: uuid.UUID, cancelled_too: bool) -> list[schemas.RosterEntry]:
+    """Staff: who registered for the activity (confirmed ones; cancelled ones too if asked), by last name."""
+    if await repository.get_activity(conn, activity_id) is None:
+        raise errors.NotFound(None, "activity not found")
+    return [
+        schemas.RosterEntry(
+            registration_id=r["id"],
+            number=r["number"],
+            learner_id=r["learner_id"],
+            name=domain.display_name(r["first_name"], r["middle_name"], r["last_name"], r["suffix"]),
+            degree=r["degree"],
+            email=r["email"],
+            attendee_category=r["attendee_category"],
+            fee_cents=r["fee_cents"],
+            payment_status=r["payment_status"],
+            status=r["status"],
+            registered_at=r["created_at"],
+            cancelled_at=r["cancelled_at"],
+        )
+        for r in await store.roster(conn, activity_id, cancelled_too=cancelled_too)
+    ]
+
+
+def roster_csv(entries: list[schemas.RosterEntry]) -> str:
+    """The roster as a spreadsheet opens it: a header row, then one row per registration; text a learner typed cannot
+    run as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ROSTER_COLUMNS)
+    for e in entries:
+        cells = (
+            e.number,
+            e.name or "",
+            e.degree or "",
+            e.email,
+            e.attendee_category,
+            f"{e.fee_cents / 100:.2f}",
+            e.payment_status,
+            e.status,
+            e.registered_at.isoformat(timespec="seconds"),
+            e.cancelled_at.isoformat(timespec="seconds") if e.cancelled_at else "",
+        )
+        writer.writerow([domain.spreadsheet_safe(cell) for cell in cells])
+    return out.getvalue()

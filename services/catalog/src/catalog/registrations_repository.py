@@ -109,3 +109,16 @@ async def move_registrations(conn: db.Connection, *, merged_id: uuid.UUID, survi
         "UPDATE registrations SET learner_id = $2 WHERE learner_id = $1", merged_id, surviving_id
     )
     return int(result.split()[-1])
+
+
+async def roster(conn: db.Connection, activity_id: uuid.UUID, *, cancelled_too: bool) -> list[asyncpg.Record]:
+    """The activity's registrations with each learner's name from their newest profile, by last name (cancelled ones
+    last)."""
+    return await conn.fetch(
+        """SELECT r.*, p.first_name, p.middle_name, p.last_name, p.suffix, p.degree
+           FROM registrations r LEFT JOIN learner_profile_versions p ON p.learner_id = r.learner_id
+           WHERE r.activity_id = $1 AND ($2 OR r.status = 'confirmed')
+           ORDER BY r.status = 'cancelled', lower(p.last_name) NULLS LAST, lower(p.first_name), r.created_at, r.id""",
+        activity_id,
+        cancelled_too,
+    )

@@ -182,6 +182,23 @@ class Registration(BaseModel):
     cancelled_at: datetime | None = None
 
 
+class RosterEntry(BaseModel):
+    """One registration as the coordinator's roster lists it."""
+
+    registration_id: uuid.UUID
+    number: str
+    learner_id: uuid.UUID
+    name: str | None = Field(description="from the learner's newest profile; null until one has reached the catalog")
+    degree: str | None
+    email: str = Field(description="the address the learner registered with")
+    attendee_category: str
+    fee_cents: int
+    payment_status: str
+    status: str
+    registered_at: datetime
+    cancelled_at: datetime | None
+
+
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

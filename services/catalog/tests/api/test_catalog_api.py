@@ -1,9 +1,11 @@
 """The catalog's HTTP API against a real PostgreSQL; events are checked in the outbox they commit with."""
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from catalog_factories import MINT, account_merged, inbox_consumer
+from catalog_factories import MINT, account_merged, inbox_consumer, profile_updated, user_registered
 
 STAFF = uuid.uuid4()
 
@@ -235,3 +237,61 @@ async def test_a_registration_sent_again_with_its_idempotency_key_is_made_once_a
         f"/activities/{other['id']}/registrations", json={"attendee_category": "guest"}, headers=headers
     )
     assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+# --- the coordinator's roster ----------------------------------------------------------------------------------------
+
+
+async def test_staff_see_the_roster_by_last_name_with_names_from_the_newest_profile_and_export_it(client):
+    activity = await published_activity(client, title="Roster course", capacity=None)
+    path = f"/activities/{activity['id']}/registrations"
+    zed, ann, nameless, gone = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    consumer = inbox_consumer(client.app.state.pool)
+    await consumer.deliver(user_registered(zed, primary_email="zed@example.org", first_name="Zed", last_name="Young"))
+    await consumer.deliver(user_registered(ann, primary_email="ann@example.org", first_name="Ann", last_name="Adams"))
+    # The newest profile names the learner: a later version wins, an older one arriving late changes nothing.
+    await consumer.deliver(profile_updated(ann, version=3, verified_emails=(), first_name="Ann", last_name="Baker"))
+    await consumer.deliver(profile_updated(ann, version=2, verified_emails=(), first_name="Ann", last_name="Stale"))
+    await consumer.deliver(
+        user_registered(gone, primary_email="gone@example.org", first_name='=HYPERLINK("x")', last_name="Cole")
+    )
+    for learner, category in ((zed, "physician"), (ann, "guest"), (nameless, "guest"), (gone, "guest")):
+        registered = await client.post(path, json={"attendee_category": category}, headers=MINT.headers(learner))
+        assert registered.status_code == 201, registered.text
+    [gone_registration] = [
+        r
+        for r in (await client.get("/registrations/mine", headers=MINT.headers(gone))).json()
+        if r["activity_id"] == activity["id"]
+    ]
+    cancelled = await client.post(f"/registrations/{gone_registration['id']}/cancel", headers=MINT.headers(gone))
+    assert cancelled.status_code == 200, cancelled.text
+
+    staff = MINT.headers(STAFF, roles=("staff",))
+    roster = (await client.get(path, headers=staff)).json()
+    assert [(r["name"], r["attendee_category"], r["fee_cents"], r["status"]) for r in roster] == [
+        ("Ann Baker", "guest", 5000, "confirmed"),
+        ("Zed Young", "physician", 25000, "confirmed"),
+        (None, "guest", 5000, "confirmed"),  # no profile has reached the catalog yet: listed last, by address
+    ]
+    assert roster[0]["degree"] == "MD" and roster[0]["email"].endswith("@example.org")  # the address in their token
+    everyone = (await client.get(path, params={"cancelled": "true"}, headers=staff)).json()
+    assert [r["status"] for r in everyone] == ["confirmed", "confirmed", "confirmed", "cancelled"]
+
+    exported = await client.get(f"{path}.csv", params={"cancelled": "true"}, headers=staff)
+    assert exported.status_code == 200 and exported.headers["content-type"] == "text/csv; charset=utf-8"
+    assert exported.headers["content-disposition"] == f'attachment; filename="roster-{activity["id"]}.csv"'
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Registration", "Name", "Degree", "Email"] and len(rows) == 5
+    assert [row[1] for row in rows[1:4]] == ["Ann Baker", "Zed Young", ""] and rows[1][5] == "50.00"
+    assert rows[4][1] == '\'=HYPERLINK("x") Cole'  # a name cannot run as a formula in a spreadsheet
+
+
+async def test_only_staff_see_a_roster_and_an_unknown_activity_has_none(client):
+    activity = await published_activity(client, title="Private roster", capacity=None)
+    for suffix in ("", ".csv"):
+        path = f"/activities/{activity['id']}/registrations{suffix}"
+        assert (await client.get(path, headers=MINT.headers(uuid.uuid4()))).status_code == 403
+        unknown = await client.get(
+            f"/activities/{uuid.uuid4()}/registrations{suffix}", headers=MINT.headers(STAFF, roles=("staff",))
+        )
+        assert unknown.status_code == 404
