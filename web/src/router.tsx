@@ -8,6 +8,7 @@ import { Layout } from "./components/Layout";
 import { Loading } from "./components/Loading";
 import { NotFound } from "./components/NotFound";
 import { RequireAuth } from "./components/RequireAuth";
+import { COORDINATOR, HELP_DESK, OFFICE, RequireRole } from "./components/RequireRole";
 import { RouteError } from "./components/RouteError";
 import { Home } from "./routes/Home";
 
@@ -16,6 +17,7 @@ const account = () => import("./routes/account") as Promise<Area>;
 const catalog = () => import("./routes/catalog") as Promise<Area>;
 const claims = () => import("./routes/claims") as Promise<Area>;
 const certificates = () => import("./routes/certificates") as Promise<Area>;
+const office = () => import("./routes/staff") as Promise<Area>;
 
 function route(path: string, area: () => Promise<Area>, name: string, signedIn: boolean): RouteObject {
   return {
@@ -29,6 +31,19 @@ function route(path: string, area: () => Promise<Area>, name: string, signedIn: 
   };
 }
 const page = (path: string, area: () => Promise<Area>, name: string) => route(path, area, name, false);
+
+/** A page of the CME office: refused in words to anyone without one of `roles` (the services answer them 403). */
+function staff(path: string, area: () => Promise<Area>, name: string, roles: readonly string[]): RouteObject {
+  return {
+    path,
+    errorElement: <RouteError />,
+    lazy: async () => {
+      const Component = (await area())[name];
+      if (!Component) throw new Error(`no page ${name}`);
+      return { element: <RequireRole roles={roles}><Component /></RequireRole> };
+    },
+  };
+}
 const learner = (path: string, area: () => Promise<Area>, name: string) => route(path, area, name, true);
 
 export const routes: RouteObject[] = [
@@ -64,6 +79,10 @@ export const routes: RouteObject[] = [
       learner("certificates/:id", certificates, "CertificateDetail"),
       learner("transcript", certificates, "Transcript"),
       learner("board-reports", claims, "BoardReports"),
+      // The CME office's: coordinators (staff), the help desk (support), administrators.
+      staff("office", office, "OfficeHome", OFFICE),
+      staff("office/activities/:id/roster", office, "Roster", COORDINATOR),
+      staff("office/board-reports", office, "BoardWorklist", HELP_DESK),
       { path: "*", element: <NotFound /> },
     ],
   },

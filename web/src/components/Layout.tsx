@@ -7,6 +7,7 @@ import { auth } from "../api";
 import { useAuth } from "../hooks/useAuth";
 import { useOrganisation } from "../hooks/useOrganisation";
 import { clearAllDrafts } from "../lib/drafts";
+import { OFFICE, hasRole } from "./RequireRole";
 import { SessionWarning } from "./SessionWarning";
 import { SupportContact } from "./SupportContact";
 import { Toasts } from "./Toasts";
@@ -85,6 +86,13 @@ export function Layout() {
                       {t("nav.transcript")}
                     </NavLink>
                   </li>
+                  {hasRole(state.user?.roles, OFFICE) ? (
+                    <li>
+                      <NavLink to="/office" className={navClass}>
+                        {t("nav.office")}
+                      </NavLink>
+                    </li>
+                  ) : null}
                   <li>
                     <NavLink to="/account" className={navClass}>
                       {t("nav.account")}

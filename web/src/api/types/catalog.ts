@@ -72,7 +72,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Roster
+         * @description Staff: the activity's roster, by last name: each registration with the learner's name, the address they
+         *     registered with, category, fee and status.
+         */
+        get: operations["roster_activities__activity_id__registrations_get"];
         put?: never;
         /**
          * Register
@@ -80,6 +85,26 @@ export interface paths {
          *     the first time (one registration, one seat, one confirmation).
          */
         post: operations["register_activities__activity_id__registrations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/activities/{activity_id}/registrations.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Roster Csv
+         * @description Staff: the roster as a CSV file (UTF-8 with a byte-order mark, so spreadsheets read names as they are).
+         */
+        get: operations["roster_csv_activities__activity_id__registrations_csv_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -461,6 +486,51 @@ export interface components {
              */
             attendee_category?: string;
         };
+        /**
+         * RosterEntry
+         * @description One registration as the coordinator's roster lists it.
+         */
+        RosterEntry: {
+            /** Attendee Category */
+            attendee_category: string;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Degree */
+            degree: string | null;
+            /**
+             * Email
+             * @description the address the learner registered with
+             */
+            email: string;
+            /** Fee Cents */
+            fee_cents: number;
+            /**
+             * Learner Id
+             * Format: uuid
+             */
+            learner_id: string;
+            /**
+             * Name
+             * @description from the learner's newest profile; null until one has reached the catalog
+             */
+            name: string | null;
+            /** Number */
+            number: string;
+            /** Payment Status */
+            payment_status: string;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
+            /**
+             * Registration Id
+             * Format: uuid
+             */
+            registration_id: string;
+            /** Status */
+            status: string;
+        };
         /** Session */
         Session: {
             /**
@@ -749,6 +819,40 @@ export interface operations {
             };
         };
     };
+    roster_activities__activity_id__registrations_get: {
+        parameters: {
+            query?: {
+                /** @description include cancelled registrations */
+                cancelled?: boolean;
+            };
+            header?: never;
+            path: {
+                activity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterEntry"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     register_activities__activity_id__registrations_post: {
         parameters: {
             query?: never;
@@ -774,6 +878,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Registration"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    roster_csv_activities__activity_id__registrations_csv_get: {
+        parameters: {
+            query?: {
+                /** @description include cancelled registrations */
+                cancelled?: boolean;
+            };
+            header?: never;
+            path: {
+                activity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the roster as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */

@@ -1,0 +1,3 @@
+export { BoardWorklist } from "./BoardWorklist";
+export { OfficeHome } from "./OfficeHome";
+export { Roster } from "./Roster";

@@ -1,0 +1,59 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { api, unwrap } from "../../api";
+
+/** Published activities, current and upcoming (the catalog's order), matching `q` if given. */
+export function usePublishedActivities(q: string) {
+  return useQuery({
+    queryKey: ["office", "activities", q],
+    queryFn: () => unwrap(api.catalog.GET("/activities", { params: { query: { limit: 100, q: q || undefined } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useActivity(activityId: string) {
+  return useQuery({
+    queryKey: ["activity", activityId],
+    queryFn: () => unwrap(api.catalog.GET("/activities/{activity_id}", { params: { path: { activity_id: activityId } } })),
+  });
+}
+
+export function useBoards() {
+  return useQuery({ queryKey: ["boards"], queryFn: () => unwrap(api.boardReporting.GET("/boards")) });
+}
+
+export function useRoster(activityId: string, cancelled: boolean) {
+  return useQuery({
+    queryKey: ["office", "roster", activityId, cancelled],
+    queryFn: () =>
+      unwrap(
+        api.catalog.GET("/activities/{activity_id}/registrations", {
+          params: { path: { activity_id: activityId }, query: { cancelled } },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export interface WorklistFilter {
+  board?: string;
+  status?: string;
+}
+
+export function useWorklist(filter: WorklistFilter) {
+  return useQuery({
+    queryKey: ["office", "worklist", filter],
+    queryFn: () =>
+      unwrap(
+        api.boardReporting.GET("/reports/worklist", {
+          params: {
+            query: {
+              board: filter.board || undefined,
+              status: filter.status ? [filter.status as "failed"] : undefined,
+              limit: 200,
+            },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
