@@ -1,9 +1,10 @@
 // The CME office (issue 12, its first screens): a coordinator's roster of a live course with two fees and two seats,
-// exported as CSV; the help desk's board-report list; and what a learner gets at those addresses (a refusal in words,
-// and 403 from the services behind them).
+// exported as CSV; the help desk's board-report list, a learner found by address with their page, and a reset link
+// sent from it; and what a learner gets at those addresses (a refusal in words, and 403 from the services behind them).
 import { readFileSync } from "node:fs";
 import { bearer, gateway, newLearner, signUp, until } from "./support/api";
 import { env, run } from "./support/env";
+import { mailedLink } from "./support/mail";
 import { checkPage } from "./support/page";
 import { openNav, signIn, signOut } from "./support/ui";
 import { expect, test } from "./fixtures";
@@ -19,11 +20,13 @@ test("a coordinator reads the roster of a full live course and downloads it; a l
     expect(granted.ok(), await granted.text()).toBeTruthy();
   }
   const staff = await bearer(api, coordinator.email, coordinator.password);
+  // A title of its own, not the run's tag: the catalog search journey counts the activities carrying that.
+  const workshop = `Small Group Workshop ${Date.now().toString(36)}x`;
   const start = Date.now() + 30 * 86_400_000;
   const created = await api.post("/api/catalog/activities", {
     headers: staff,
     data: {
-      title: `Small Group Workshop ${run}`,
+      title: workshop,
       format: "live_course",
       starts_at: new Date(start).toISOString(),
       ends_at: new Date(start + 8 * 3_600_000).toISOString(),
@@ -76,7 +79,7 @@ test("a coordinator reads the roster of a full live course and downloads it; a l
   await signIn(page, coordinator);
   await openNav(page, "CME office");
   await expect(page.getByRole("heading", { level: 1, name: "CME office" })).toBeVisible();
-  await page.getByLabel("Find an activity").fill(`Small Group Workshop ${run}`);
+  await page.getByLabel("Find an activity").fill(workshop);
   await expect(page.getByRole("link", { name: `Roster of ${course.title}` })).toBeVisible();
   await checkPage(page, "office");
   await page.getByRole("link", { name: `Roster of ${course.title}` }).click();
@@ -105,5 +108,24 @@ test("a coordinator reads the roster of a full live course and downloads it; a l
   await page.getByLabel("Status").selectOption("");
   await expect(page.getByRole("status").filter({ hasText: "Loading" })).toHaveCount(0);
   await checkPage(page, "office-board-reports");
+
+  // The help desk finds a learner by an address, opens their page, and sends them a reset link.
+  await openNav(page, "CME office");
+  await page.getByRole("link", { name: "Find a learner" }).click();
+  await page.getByLabel("Name, email, NPI or board ID").fill(zoe.email);
+  await expect(page.getByRole("link", { name: `Zoë Zimmer-${run}, MD` })).toBeVisible();
+  await checkPage(page, "office-find-learner");
+  await page.getByRole("link", { name: `Zoë Zimmer-${run}, MD` }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `Zoë Zimmer-${run}` })).toBeVisible();
+  await expect(page.getByText("No claims.")).toBeVisible();
+  await expect(page.getByText("No board reports.")).toBeVisible();
+  await expect(page.getByText("No extension was ever granted.")).toBeVisible();
+  await checkPage(page, "office-learner");
+  await page.getByRole("button", { name: "Send a password reset link" }).click();
+  const dialog = page.getByRole("dialog", { name: "Send a password reset link?" });
+  await expect(dialog.getByText(zoe.email)).toBeVisible();
+  await dialog.getByRole("button", { name: "Send a password reset link" }).click();
+  await expect(page.getByText(`A password reset link was sent to ${zoe.email}.`)).toBeVisible();
+  expect(await mailedLink(zoe.email, "/reset-password?token=")).toContain("/reset-password?token=");
   await api.dispose();
 });
