@@ -83,6 +83,8 @@ export const routes: RouteObject[] = [
       staff("office", office, "OfficeHome", OFFICE),
       staff("office/activities/:id/roster", office, "Roster", COORDINATOR),
       staff("office/board-reports", office, "BoardWorklist", HELP_DESK),
+      staff("office/learners", office, "FindLearner", HELP_DESK),
+      staff("office/learners/:id", office, "LearnerPage", HELP_DESK),
       { path: "*", element: <NotFound /> },
     ],
   },

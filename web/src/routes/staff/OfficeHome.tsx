@@ -26,6 +26,9 @@ export function OfficeHome() {
           <h2 id="help-desk-heading">{t("office.helpDesk")}</h2>
           <ul>
             <li>
+              <Link to="/office/learners">{t("office.findLearner")}</Link>
+            </li>
+            <li>
               <Link to="/office/board-reports">{t("worklist.title")}</Link>
             </li>
           </ul>

@@ -57,3 +57,48 @@ export function useWorklist(filter: WorklistFilter) {
     placeholderData: keepPreviousData,
   });
 }
+
+export function useLearnerSearch(q: string) {
+  return useQuery({
+    queryKey: ["office", "learners", q],
+    queryFn: () => unwrap(api.identity.GET("/users", { params: { query: { q, limit: 50 } } })),
+    enabled: q.trim().length >= 2,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useLearner(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId],
+    queryFn: () => unwrap(api.identity.GET("/users/{user_id}", { params: { path: { user_id: learnerId } } })),
+  });
+}
+
+export function useLearnerClaims(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId, "claims"],
+    queryFn: () =>
+      unwrap(
+        api.credit.GET("/learners/{learner_id}/claims", {
+          params: { path: { learner_id: learnerId }, query: { include_revoked: true } },
+        }),
+      ),
+  });
+}
+
+export function useLearnerReports(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId, "reports"],
+    queryFn: () => unwrap(api.boardReporting.GET("/reports", { params: { query: { learner_id: learnerId } } })),
+  });
+}
+
+export function useExtensionHistory(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId, "extensions"],
+    queryFn: () =>
+      unwrap(
+        api.credit.GET("/learners/{learner_id}/extensions/history", { params: { path: { learner_id: learnerId } } }),
+      ),
+  });
+}

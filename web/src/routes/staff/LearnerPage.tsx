@@ -1,0 +1,205 @@
+// One learner as the help desk sees them, each part from the service that owns it: the profile (identity), claims
+// (credit), board reports (board-reporting) and claim-window extensions with their history (credit). Sending a
+// password reset link asks for confirmation first.
+import { useMutation } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useParams } from "react-router";
+import { api, unwrap } from "../../api";
+import { Badge } from "../../components/Badge";
+import { Button } from "../../components/Button";
+import { ConfirmDialog } from "../../components/Dialog";
+import { ErrorPanel } from "../../components/ErrorPanel";
+import { Page } from "../../components/Page";
+import { QueryState } from "../../components/QueryState";
+import { toast } from "../../components/Toasts";
+import { formatCredits, formatDateTime, formatDay } from "../../lib/format";
+import { useLabels } from "../../lib/labels";
+import ui from "../../components/ui.module.css";
+import styles from "./office.module.css";
+import { useExtensionHistory, useLearner, useLearnerClaims, useLearnerReports } from "./queries";
+import { TableBox } from "./TableBox";
+
+export function LearnerPage() {
+  const { t, i18n } = useTranslation();
+  const labels = useLabels();
+  const learnerId = useParams().id ?? "";
+  const learner = useLearner(learnerId);
+  const claims = useLearnerClaims(learnerId);
+  const reports = useLearnerReports(learnerId);
+  const history = useExtensionHistory(learnerId);
+  const [confirming, setConfirming] = useState(false);
+  const reset = useMutation({
+    mutationFn: () =>
+      unwrap(api.identity.POST("/users/{user_id}/password-resets", { params: { path: { user_id: learnerId } } })),
+    onSuccess: () => {
+      setConfirming(false);
+      toast(t("learner.resetSent", { to: learner.data?.email ?? "" }));
+    },
+    onError: () => setConfirming(false),
+  });
+  const name = learner.data ? [learner.data.first_name, learner.data.last_name].join(" ") : t("learner.title");
+  const lang = i18n.language;
+  return (
+    <Page title={name} lead={t("learner.lead")}>
+      <p>
+        <Link to="/office/learners">{t("learner.back")}</Link>
+      </p>
+      <QueryState query={learner}>
+        {(profile) => (
+          <section aria-labelledby="profile-heading">
+            <h2 id="profile-heading">{t("learner.profile")}</h2>
+            <dl className={ui.facts}>
+              <dt>{t("learners.name")}</dt>
+              <dd>
+                {[profile.first_name, profile.middle_name, profile.last_name, profile.suffix].filter(Boolean).join(" ")}
+                {profile.degree ? `, ${profile.degree}` : ""}
+              </dd>
+              <dt>{t("learners.emails")}</dt>
+              <dd>{profile.emails.join(", ") || "—"}</dd>
+              <dt>{t("learners.npi")}</dt>
+              <dd>{profile.npi ?? "—"}</dd>
+              <dt>{t("learner.status")}</dt>
+              <dd>{profile.status === "merged" ? t("learner.merged") : t("learner.active")}</dd>
+            </dl>
+            {reset.isError ? <ErrorPanel error={reset.error} /> : null}
+            <Button variant="secondary" onPress={() => setConfirming(true)} isDisabled={profile.status === "merged"}>
+              {t("learner.sendReset")}
+            </Button>
+          </section>
+        )}
+      </QueryState>
+
+      <section aria-labelledby="claims-heading">
+        <h2 id="claims-heading">{t("learner.claims")}</h2>
+        <QueryState query={claims}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>{t("learner.noClaims")}</p>
+            ) : (
+              <TableBox label={t("learner.claims")}>
+                <table className={styles.table} aria-labelledby="claims-heading">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("worklist.activity")}</th>
+                      <th scope="col">{t("learner.completed")}</th>
+                      <th scope="col">{t("learner.credits")}</th>
+                      <th scope="col">{t("roster.status")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((claim) => (
+                      <tr key={claim.id}>
+                        <th scope="row" className={styles.wraps}>
+                          {claim.activity_title}
+                        </th>
+                        <td>{formatDay(claim.completed_on, lang)}</td>
+                        <td>
+                          {claim.credits
+                            .map((c) => `${formatCredits(c.amount, lang)} ${labels.creditType(c.credit_type)}`)
+                            .join("; ")}
+                        </td>
+                        <td>
+                          {claim.revoked_at ? (
+                            <Badge tone="neutral">{t("learner.revoked")}</Badge>
+                          ) : (
+                            <Badge tone="good">{t("learner.valid")}</Badge>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableBox>
+            )
+          }
+        </QueryState>
+      </section>
+
+      <section aria-labelledby="reports-heading">
+        <h2 id="reports-heading">{t("worklist.title")}</h2>
+        <QueryState query={reports}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>{t("learner.noReports")}</p>
+            ) : (
+              <TableBox label={t("worklist.title")}>
+                <table className={styles.table} aria-labelledby="reports-heading">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("worklist.activity")}</th>
+                      <th scope="col">{t("worklist.board")}</th>
+                      <th scope="col">{t("worklist.status")}</th>
+                      <th scope="col">{t("worklist.due")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((report) => (
+                      <tr key={report.id}>
+                        <th scope="row" className={styles.wraps}>
+                          {report.activity_title}
+                        </th>
+                        <td>{report.board_code}</td>
+                        <td>{t(`worklist.statuses.${report.status}`, { defaultValue: report.status })}</td>
+                        <td>{report.due_by ? formatDay(report.due_by, lang) : "—"}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableBox>
+            )
+          }
+        </QueryState>
+      </section>
+
+      <section aria-labelledby="extensions-heading">
+        <h2 id="extensions-heading">{t("learner.extensions")}</h2>
+        <QueryState query={history}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>{t("learner.noExtensions")}</p>
+            ) : (
+              <TableBox label={t("learner.extensions")}>
+                <table className={styles.table} aria-labelledby="extensions-heading">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("learner.when")}</th>
+                      <th scope="col">{t("worklist.activity")}</th>
+                      <th scope="col">{t("learner.change")}</th>
+                      <th scope="col">{t("learner.until")}</th>
+                      <th scope="col">{t("worklist.why")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((change, index) => (
+                      <tr key={`${change.activity_id}-${change.acted_at}-${index}`}>
+                        <td>{formatDateTime(change.acted_at, lang)}</td>
+                        <th scope="row" className={styles.wraps}>
+                          {change.activity_title}
+                        </th>
+                        <td>{t(`learner.changes.${change.action}`)}</td>
+                        <td>{formatDay(change.until, lang)}</td>
+                        <td className={styles.wraps}>{change.reason}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableBox>
+            )
+          }
+        </QueryState>
+      </section>
+
+      <ConfirmDialog
+        isOpen={confirming}
+        onOpenChange={setConfirming}
+        title={t("learner.confirmReset")}
+        confirmLabel={t("learner.sendReset")}
+        onConfirm={() => reset.mutate()}
+        isPending={reset.isPending}
+      >
+        <p>{t("learner.confirmResetText", { to: learner.data?.email ?? "" })}</p>
+      </ConfirmDialog>
+    </Page>
+  );
+}
