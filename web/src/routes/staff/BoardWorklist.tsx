@@ -10,13 +10,12 @@ import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorPanel } from "../../components/ErrorPanel";
 import { Page } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
 import { toast } from "../../components/Toasts";
 import { formatDay } from "../../lib/format";
 import ui from "../../components/ui.module.css";
 import styles from "./office.module.css";
 import { useBoards, useWorklist, type WorklistFilter } from "./queries";
-import { TableBox } from "./TableBox";
+import { OfficeTable } from "./OfficeTable";
 
 const STATUSES = ["failed", "held", "queued", "submitted", "rejected", "accepted", "self_report", "withdrawn"] as const;
 const TONES: Record<string, Tone> = { accepted: "good", failed: "bad", rejected: "bad", held: "warn" };
@@ -82,60 +81,51 @@ export function BoardWorklist() {
         </label>
       </form>
       {retry.isError ? <ErrorPanel error={retry.error} /> : null}
-      <QueryState query={worklist}>
-        {(reports) =>
-          reports.length === 0 ? (
-            <p>{t("worklist.none")}</p>
-          ) : (
-            <TableBox label={t("worklist.title")}>
-              <table className={styles.table} aria-label={t("worklist.title")}>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("worklist.due")}</th>
-                    <th scope="col">{t("worklist.activity")}</th>
-                    <th scope="col">{t("worklist.board")}</th>
-                    <th scope="col">{t("worklist.status")}</th>
-                    <th scope="col">{t("worklist.why")}</th>
-                    <th scope="col">{t("worklist.learner")}</th>
-                    <th scope="col">{t("worklist.action")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {reports.map((report) => (
-                    <tr key={report.id}>
-                      <td>{report.due_by ? formatDay(report.due_by, i18n.language) : "—"}</td>
-                      <th scope="row" className={styles.wraps}>
-                        {report.activity_title}
-                      </th>
-                      <td>{report.board_code}</td>
-                      <td>
-                        <Badge tone={TONES[report.status] ?? "neutral"}>
-                          {t(`worklist.statuses.${report.status}`, { defaultValue: report.status })}
-                        </Badge>
-                      </td>
-                      <td className={styles.wraps}>
-                        {report.reason ?? ""}
-                        {report.last_error ? <div className={ui.muted}>{report.last_error}</div> : null}
-                      </td>
-                      <td className={ui.small}>{report.learner_id}</td>
-                      <td>
-                        {report.status === "failed" && report.credit_type ? (
-                          <Button
-                            variant="secondary"
-                            onPress={() => setRetrying({ id: report.id, title: report.activity_title, board: report.board_code })}
-                          >
-                            {t("worklist.retry")}
-                          </Button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableBox>
-          )
-        }
-      </QueryState>
+      <OfficeTable
+        query={worklist}
+        label={t("worklist.title")}
+        empty={t("worklist.none")}
+        headers={[
+          t("worklist.due"),
+          t("worklist.activity"),
+          t("worklist.board"),
+          t("worklist.status"),
+          t("worklist.why"),
+          t("worklist.learner"),
+          t("worklist.action"),
+        ]}
+        row={(report) => (
+          <tr key={report.id}>
+            <td>{report.due_by ? formatDay(report.due_by, i18n.language) : "—"}</td>
+            <th scope="row" className={styles.wraps}>
+              {report.activity_title}
+            </th>
+            <td>{report.board_code}</td>
+            <td>
+              <Badge tone={TONES[report.status] ?? "neutral"}>
+                {t(`worklist.statuses.${report.status}`, { defaultValue: report.status })}
+              </Badge>
+            </td>
+            <td className={styles.wraps}>
+              {report.reason ?? ""}
+              {report.last_error ? <div className={ui.muted}>{report.last_error}</div> : null}
+            </td>
+            <td className={ui.small}>
+              <Link to={`/office/learners/${report.learner_id}`}>{t("worklist.openLearner")}</Link>
+            </td>
+            <td>
+              {report.status === "failed" && report.credit_type ? (
+                <Button
+                  variant="secondary"
+                  onPress={() => setRetrying({ id: report.id, title: report.activity_title, board: report.board_code })}
+                >
+                  {t("worklist.retry")}
+                </Button>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
       <ConfirmDialog
         isOpen={retrying !== null}
         onOpenChange={(open) => (open ? null : setRetrying(null))}

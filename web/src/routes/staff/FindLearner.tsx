@@ -3,10 +3,9 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { Page } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
-import styles from "./office.module.css";
 import { useLearnerSearch } from "./queries";
-import { TableBox } from "./TableBox";
+import { OfficeTable } from "./OfficeTable";
+import { SearchField } from "./SearchField";
 
 export function FindLearner() {
   const { t } = useTranslation();
@@ -17,59 +16,33 @@ export function FindLearner() {
       <p>
         <Link to="/office">{t("roster.back")}</Link>
       </p>
-      <div className={styles.filters}>
-        <label className={styles.field}>
-          {t("learners.search")}
-          <input
-            className={`${styles.control} ${styles.search}`}
-            type="search"
-            value={q}
-            onChange={(event) => setQ(event.target.value)}
-          />
-        </label>
-      </div>
+      <SearchField label={t("learners.search")} value={q} onChange={setQ} />
       {q.trim().length < 2 ? (
         <p>{t("learners.hint")}</p>
       ) : (
-        <QueryState query={results}>
-          {(page) =>
-            page.items.length === 0 ? (
-              <p>{t("learners.none")}</p>
-            ) : (
-              <TableBox label={t("learners.found")}>
-                <table className={styles.table} aria-label={t("learners.found")}>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("learners.name")}</th>
-                      <th scope="col">{t("learners.emails")}</th>
-                      <th scope="col">{t("learners.npi")}</th>
-                      <th scope="col">{t("learners.boardIds")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((learner) => (
-                      <tr key={learner.id}>
-                        <th scope="row">
-                          <Link to={`/office/learners/${learner.id}`}>
-                            {learner.name}
-                            {learner.degree ? `, ${learner.degree}` : ""}
-                          </Link>
-                        </th>
-                        <td>{learner.emails.join(", ")}</td>
-                        <td>{learner.npi ?? "—"}</td>
-                        <td>
-                          {Object.entries(learner.board_ids)
-                            .map(([board, id]) => `${board} ${id}`)
-                            .join(", ") || "—"}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
-            )
-          }
-        </QueryState>
+        <OfficeTable
+          query={results}
+          label={t("learners.found")}
+          empty={t("learners.none")}
+          headers={[t("learners.name"), t("learners.emails"), t("learners.npi"), t("learners.boardIds")]}
+          row={(learner) => (
+            <tr key={learner.id}>
+              <th scope="row">
+                <Link to={`/office/learners/${learner.id}`}>
+                  {learner.name}
+                  {learner.degree ? `, ${learner.degree}` : ""}
+                </Link>
+              </th>
+              <td>{learner.emails.join(", ")}</td>
+              <td>{learner.npi ?? "—"}</td>
+              <td>
+                {Object.entries(learner.board_ids)
+                  .map(([board, id]) => `${board} ${id}`)
+                  .join(", ") || "—"}
+              </td>
+            </tr>
+          )}
+        />
       )}
     </Page>
   );

@@ -18,7 +18,7 @@ import { useLabels } from "../../lib/labels";
 import ui from "../../components/ui.module.css";
 import styles from "./office.module.css";
 import { useExtensionHistory, useLearner, useLearnerClaims, useLearnerReports } from "./queries";
-import { TableBox } from "./TableBox";
+import { OfficeTable } from "./OfficeTable";
 
 export function LearnerPage() {
   const { t, i18n } = useTranslation();
@@ -72,122 +72,71 @@ export function LearnerPage() {
 
       <section aria-labelledby="claims-heading">
         <h2 id="claims-heading">{t("learner.claims")}</h2>
-        <QueryState query={claims}>
-          {(list) =>
-            list.length === 0 ? (
-              <p>{t("learner.noClaims")}</p>
-            ) : (
-              <TableBox label={t("learner.claims")}>
-                <table className={styles.table} aria-labelledby="claims-heading">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("worklist.activity")}</th>
-                      <th scope="col">{t("learner.completed")}</th>
-                      <th scope="col">{t("learner.credits")}</th>
-                      <th scope="col">{t("roster.status")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((claim) => (
-                      <tr key={claim.id}>
-                        <th scope="row" className={styles.wraps}>
-                          {claim.activity_title}
-                        </th>
-                        <td>{formatDay(claim.completed_on, lang)}</td>
-                        <td>
-                          {claim.credits
-                            .map((c) => `${formatCredits(c.amount, lang)} ${labels.creditType(c.credit_type)}`)
-                            .join("; ")}
-                        </td>
-                        <td>
-                          {claim.revoked_at ? (
-                            <Badge tone="neutral">{t("learner.revoked")}</Badge>
-                          ) : (
-                            <Badge tone="good">{t("learner.valid")}</Badge>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
-            )
-          }
-        </QueryState>
+        <OfficeTable
+          query={claims}
+          label={t("learner.claims")}
+          empty={t("learner.noClaims")}
+          headers={[t("worklist.activity"), t("learner.completed"), t("learner.credits"), t("roster.status")]}
+          row={(claim) => (
+            <tr key={claim.id}>
+              <th scope="row" className={styles.wraps}>
+                {claim.activity_title}
+              </th>
+              <td>{formatDay(claim.completed_on, lang)}</td>
+              <td>
+                {claim.credits.map((c) => `${formatCredits(c.amount, lang)} ${labels.creditType(c.credit_type)}`).join("; ")}
+              </td>
+              <td>
+                {claim.revoked_at ? (
+                  <Badge tone="neutral">{t("learner.revoked")}</Badge>
+                ) : (
+                  <Badge tone="good">{t("learner.valid")}</Badge>
+                )}
+              </td>
+            </tr>
+          )}
+        />
       </section>
 
       <section aria-labelledby="reports-heading">
         <h2 id="reports-heading">{t("worklist.title")}</h2>
-        <QueryState query={reports}>
-          {(list) =>
-            list.length === 0 ? (
-              <p>{t("learner.noReports")}</p>
-            ) : (
-              <TableBox label={t("worklist.title")}>
-                <table className={styles.table} aria-labelledby="reports-heading">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("worklist.activity")}</th>
-                      <th scope="col">{t("worklist.board")}</th>
-                      <th scope="col">{t("worklist.status")}</th>
-                      <th scope="col">{t("worklist.due")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((report) => (
-                      <tr key={report.id}>
-                        <th scope="row" className={styles.wraps}>
-                          {report.activity_title}
-                        </th>
-                        <td>{report.board_code}</td>
-                        <td>{t(`worklist.statuses.${report.status}`, { defaultValue: report.status })}</td>
-                        <td>{report.due_by ? formatDay(report.due_by, lang) : "—"}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
-            )
-          }
-        </QueryState>
+        <OfficeTable
+          query={reports}
+          label={t("worklist.title")}
+          empty={t("learner.noReports")}
+          headers={[t("worklist.activity"), t("worklist.board"), t("worklist.status"), t("worklist.due")]}
+          row={(report) => (
+            <tr key={report.id}>
+              <th scope="row" className={styles.wraps}>
+                {report.activity_title}
+              </th>
+              <td>{report.board_code}</td>
+              <td>{t(`worklist.statuses.${report.status}`, { defaultValue: report.status })}</td>
+              <td>{report.due_by ? formatDay(report.due_by, lang) : "—"}</td>
+            </tr>
+          )}
+        />
       </section>
 
       <section aria-labelledby="extensions-heading">
         <h2 id="extensions-heading">{t("learner.extensions")}</h2>
-        <QueryState query={history}>
-          {(list) =>
-            list.length === 0 ? (
-              <p>{t("learner.noExtensions")}</p>
-            ) : (
-              <TableBox label={t("learner.extensions")}>
-                <table className={styles.table} aria-labelledby="extensions-heading">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("learner.when")}</th>
-                      <th scope="col">{t("worklist.activity")}</th>
-                      <th scope="col">{t("learner.change")}</th>
-                      <th scope="col">{t("learner.until")}</th>
-                      <th scope="col">{t("worklist.why")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((change, index) => (
-                      <tr key={`${change.activity_id}-${change.acted_at}-${index}`}>
-                        <td>{formatDateTime(change.acted_at, lang)}</td>
-                        <th scope="row" className={styles.wraps}>
-                          {change.activity_title}
-                        </th>
-                        <td>{t(`learner.changes.${change.action}`)}</td>
-                        <td>{formatDay(change.until, lang)}</td>
-                        <td className={styles.wraps}>{change.reason}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
-            )
-          }
-        </QueryState>
+        <OfficeTable
+          query={history}
+          label={t("learner.extensions")}
+          empty={t("learner.noExtensions")}
+          headers={[t("learner.when"), t("worklist.activity"), t("learner.change"), t("learner.until"), t("worklist.why")]}
+          row={(change) => (
+            <tr key={`${change.activity_id}-${change.acted_at}-${change.action}`}>
+              <td>{formatDateTime(change.acted_at, lang)}</td>
+              <th scope="row" className={styles.wraps}>
+                {change.activity_title}
+              </th>
+              <td>{t(`learner.changes.${change.action}`)}</td>
+              <td>{formatDay(change.until, lang)}</td>
+              <td className={styles.wraps}>{change.reason}</td>
+            </tr>
+          )}
+        />
       </section>
 
       <ConfirmDialog

@@ -3,14 +3,14 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { Page } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
 import { COORDINATOR, HELP_DESK, hasRole } from "../../components/RequireRole";
 import { useAuth } from "../../hooks/useAuth";
 import { formatDateTime } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
 import styles from "./office.module.css";
 import { usePublishedActivities } from "./queries";
-import { TableBox } from "./TableBox";
+import { OfficeTable } from "./OfficeTable";
+import { SearchField } from "./SearchField";
 
 export function OfficeHome() {
   const { t, i18n } = useTranslation();
@@ -37,53 +37,27 @@ export function OfficeHome() {
       {coordinator ? (
         <section aria-labelledby="activities-heading">
           <h2 id="activities-heading">{t("office.activities")}</h2>
-          <div className={styles.filters}>
-            <label className={styles.field}>
-              {t("office.search")}
-              <input
-                className={`${styles.control} ${styles.search}`}
-                type="search"
-                value={q}
-                onChange={(event) => setQ(event.target.value)}
-              />
-            </label>
-          </div>
-          <QueryState query={activities}>
-            {(list) =>
-              list.length === 0 ? (
-                <p>{t("office.noActivities")}</p>
-              ) : (
-                <TableBox label={t("office.activities")}>
-                  <table className={styles.table} aria-labelledby="activities-heading">
-                    <thead>
-                      <tr>
-                        <th scope="col">{t("office.activity")}</th>
-                        <th scope="col">{t("office.format")}</th>
-                        <th scope="col">{t("office.when")}</th>
-                        <th scope="col">{t("office.roster")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {list.map((activity) => (
-                        <tr key={activity.id}>
-                          <th scope="row" className={styles.wraps}>
-                            <Link to={`/activities/${activity.id}`}>{activity.title}</Link>
-                          </th>
-                          <td>{labels.format(activity.format)}</td>
-                          <td>{activity.starts_at ? formatDateTime(activity.starts_at, i18n.language) : t("office.anyTime")}</td>
-                          <td>
-                            <Link to={`/office/activities/${activity.id}/roster`} aria-label={t("office.rosterOf", { title: activity.title })}>
-                              {t("office.roster")}
-                            </Link>
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </TableBox>
-              )
-            }
-          </QueryState>
+          <SearchField label={t("office.search")} value={q} onChange={setQ} />
+          <OfficeTable
+            query={activities}
+            label={t("office.activities")}
+            empty={t("office.noActivities")}
+            headers={[t("office.activity"), t("office.format"), t("office.when"), t("office.roster")]}
+            row={(activity) => (
+              <tr key={activity.id}>
+                <th scope="row" className={styles.wraps}>
+                  <Link to={`/activities/${activity.id}`}>{activity.title}</Link>
+                </th>
+                <td>{labels.format(activity.format)}</td>
+                <td>{activity.starts_at ? formatDateTime(activity.starts_at, i18n.language) : t("office.anyTime")}</td>
+                <td>
+                  <Link to={`/office/activities/${activity.id}/roster`} aria-label={t("office.rosterOf", { title: activity.title })}>
+                    {t("office.roster")}
+                  </Link>
+                </td>
+              </tr>
+            )}
+          />
         </section>
       ) : null}
     </Page>

@@ -7,13 +7,12 @@ import { Badge } from "../../components/Badge";
 import { Button } from "../../components/Button";
 import { DownloadStatus } from "../../components/DownloadStatus";
 import { Page } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
 import { useDownload } from "../../hooks/useDownload";
 import { formatDateTime, formatFee } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
 import ui from "../../components/ui.module.css";
 import styles from "./office.module.css";
-import { TableBox } from "./TableBox";
+import { OfficeTable } from "./OfficeTable";
 import { useActivity, useRoster } from "./queries";
 
 export function Roster() {
@@ -51,58 +50,45 @@ export function Roster() {
         </Button>
       </div>
       <DownloadStatus progress={download.progress} error={download.error} label={download.label} />
-      <QueryState query={roster}>
-        {(entries) =>
-          entries.length === 0 ? (
-            <p>{t("roster.none")}</p>
-          ) : (
-            <>
-              <p>{t("roster.count", { count: entries.filter((e) => e.status === "confirmed").length })}</p>
-              <TableBox label={t("roster.tableLabel", { title })}>
-                <table className={styles.table} aria-label={t("roster.tableLabel", { title })}>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("roster.name")}</th>
-                      <th scope="col">{t("roster.email")}</th>
-                      <th scope="col">{t("roster.category")}</th>
-                      <th scope="col">{t("roster.fee")}</th>
-                      <th scope="col">{t("roster.status")}</th>
-                      <th scope="col">{t("roster.number")}</th>
-                      <th scope="col">{t("roster.registeredAt")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {entries.map((entry) => (
-                      <tr key={entry.registration_id}>
-                        <th scope="row">
-                          {entry.name ? (
-                            <>
-                              {entry.name}
-                              {entry.degree ? `, ${entry.degree}` : ""}
-                            </>
-                          ) : (
-                            <span className={ui.muted}>{t("roster.noName")}</span>
-                          )}
-                        </th>
-                        <td>{entry.email}</td>
-                        <td>{labels.category(entry.attendee_category)}</td>
-                        <td>{formatFee(entry.fee_cents, i18n.language)}</td>
-                        <td>
-                          <Badge tone={entry.status === "confirmed" ? "good" : "neutral"}>
-                            {t(`registrations.statuses.${entry.status}`, { defaultValue: entry.status })}
-                          </Badge>
-                        </td>
-                        <td>{entry.number}</td>
-                        <td>{formatDateTime(entry.registered_at, i18n.language)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
-            </>
-          )
-        }
-      </QueryState>
+      <OfficeTable
+        query={roster}
+        label={t("roster.tableLabel", { title })}
+        empty={t("roster.none")}
+        above={(entries) => <p>{t("roster.count", { count: entries.filter((e) => e.status === "confirmed").length })}</p>}
+        headers={[
+          t("roster.name"),
+          t("roster.email"),
+          t("roster.category"),
+          t("roster.fee"),
+          t("roster.status"),
+          t("roster.number"),
+          t("roster.registeredAt"),
+        ]}
+        row={(entry) => (
+          <tr key={entry.registration_id}>
+            <th scope="row">
+              {entry.name ? (
+                <>
+                  {entry.name}
+                  {entry.degree ? `, ${entry.degree}` : ""}
+                </>
+              ) : (
+                <span className={ui.muted}>{t("roster.noName")}</span>
+              )}
+            </th>
+            <td>{entry.email}</td>
+            <td>{labels.category(entry.attendee_category)}</td>
+            <td>{formatFee(entry.fee_cents, i18n.language)}</td>
+            <td>
+              <Badge tone={entry.status === "confirmed" ? "good" : "neutral"}>
+                {t(`registrations.statuses.${entry.status}`, { defaultValue: entry.status })}
+              </Badge>
+            </td>
+            <td>{entry.number}</td>
+            <td>{formatDateTime(entry.registered_at, i18n.language)}</td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

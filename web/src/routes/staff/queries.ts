@@ -61,7 +61,7 @@ export function useWorklist(filter: WorklistFilter) {
 export function useLearnerSearch(q: string) {
   return useQuery({
     queryKey: ["office", "learners", q],
-    queryFn: () => unwrap(api.identity.GET("/users", { params: { query: { q, limit: 50 } } })),
+    queryFn: async () => (await unwrap(api.identity.GET("/users", { params: { query: { q, limit: 50 } } }))).items,
     enabled: q.trim().length >= 2,
     placeholderData: keepPreviousData,
   });
