@@ -46,9 +46,9 @@ IdempotencyKey = Annotated[
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
-def fingerprint(request: BaseModel | None) -> bytes:
+def fingerprint(request: BaseModel) -> bytes:
     """A digest of the request as validated (the same values in another JSON layout are the same request)."""
-    return hashlib.sha256(request.model_dump_json().encode() if request is not None else b"").digest()
+    return hashlib.sha256(request.model_dump_json().encode()).digest()
 
 
 async def once(
@@ -57,7 +57,7 @@ async def once(
     *,
     caller: uuid.UUID,
     operation: str,
-    request: BaseModel | None,
+    request: BaseModel,
     answer: type[Answer],
     run: Callable[[], Awaitable[Answer]],
 ) -> Answer:

@@ -222,12 +222,15 @@ class TranscriptDocument:
 def transcript_fingerprint(doc: TranscriptDocument) -> bytes:
     """A digest of everything the transcript's PDF depends on: the document (a frozen dataclass of dates, text and
     Decimals, whose repr is exact) and the template and stylesheet that draw it."""
-    digest = hashlib.sha256(_TRANSCRIPT_TEMPLATES)
+    digest = _TRANSCRIPT_TEMPLATES.copy()
     digest.update(repr(doc).encode())
     return digest.digest()
 
 
-_TRANSCRIPT_TEMPLATES = b"".join((_TEMPLATES / name).read_bytes() for name in ("transcript.html", "transcript.css"))
+# The templates' part of every fingerprint, hashed once.
+_TRANSCRIPT_TEMPLATES = hashlib.sha256(
+    b"".join((_TEMPLATES / name).read_bytes() for name in ("transcript.html", "transcript.css"))
+)
 
 
 def render_transcript_pdf(doc: TranscriptDocument) -> bytes:

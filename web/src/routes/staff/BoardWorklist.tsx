@@ -14,7 +14,8 @@ import { toast } from "../../components/Toasts";
 import { formatDay } from "../../lib/format";
 import ui from "../../components/ui.module.css";
 import styles from "./office.module.css";
-import { useBoards, useWorklist, type WorklistFilter } from "./queries";
+import { useBoards } from "../../hooks/useBoards";
+import { useWorklist, type WorklistFilter } from "./queries";
 import { OfficeTable } from "./OfficeTable";
 
 const STATUSES = ["failed", "held", "queued", "submitted", "rejected", "accepted", "self_report", "withdrawn"] as const;

@@ -13,7 +13,8 @@ import { useLabels } from "../../lib/labels";
 import ui from "../../components/ui.module.css";
 import styles from "./office.module.css";
 import { OfficeTable } from "./OfficeTable";
-import { useActivity, useRoster } from "./queries";
+import { useActivity } from "../catalog/queries";
+import { useRoster } from "./queries";
 
 export function Roster() {
   const { t, i18n } = useTranslation();

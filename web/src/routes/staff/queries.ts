@@ -10,17 +10,6 @@ export function usePublishedActivities(q: string) {
   });
 }
 
-export function useActivity(activityId: string) {
-  return useQuery({
-    queryKey: ["activity", activityId],
-    queryFn: () => unwrap(api.catalog.GET("/activities/{activity_id}", { params: { path: { activity_id: activityId } } })),
-  });
-}
-
-export function useBoards() {
-  return useQuery({ queryKey: ["boards"], queryFn: () => unwrap(api.boardReporting.GET("/boards")) });
-}
-
 export function useRoster(activityId: string, cancelled: boolean) {
   return useQuery({
     queryKey: ["office", "roster", activityId, cancelled],
