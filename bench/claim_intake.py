@@ -4,7 +4,7 @@
 
 Needs Debian's `wrk` (`apt-get install wrk`) and nginx. Starts, all on 127.0.0.1: the test profile's PostgreSQL
 (started if needed and then stopped again; or `--pg-dsn` names a running server's superuser DSN) with two temporary
-databases (dropped afterwards); credit's API under uvicorn with `--workers` processes and the flags `./opencme up`
+databases (dropped afterwards); credit's API under gunicorn with `--workers` processes and the settings `./opencme up`
 gives it, behind the devstack nginx gateway, on free ports with a state folder of its own (.local/bench-claims); a
 JWKS for the learners' tokens; and the anchor (bench/claim_intake_anchor.py: FastAPI and asyncpg inserting the claim
 and its outbox row in one transaction, nothing else) with as many uvicorn workers, hit directly.
@@ -58,7 +58,7 @@ from credit.config import MIGRATIONS
 from devstack.config import REPO_ROOT, StackConfig
 from devstack.gateway import Gateway
 from devstack.postgres import Postgres
-from devstack.procs import spawn, stop, wait_until
+from devstack.procs import api_command, spawn, stop, wait_until
 from devstack.testing import TokenMint
 from opencme_kit import db
 
@@ -140,7 +140,7 @@ def _stat(pid: int) -> list[str]:
 
 
 def cpu_seconds(*, group: int | None = None, parent: int | None = None) -> float:
-    """CPU time of a process group (an API's uvicorn processes, nginx), or of a process and its children (PostgreSQL's
+    """CPU time of a process group (an API's gunicorn processes, nginx), or of a process and its children (PostgreSQL's
     postmaster and backends), with what their exited children used."""
     total = 0
     for entry in Path("/proc").iterdir():
@@ -308,7 +308,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="A B rounds (default 2: A B A B)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: enough, and cores are few)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers of each API")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes of each API")
     parser.add_argument("--max-rate", type=int, default=2000, help="claims/s a phase has learners for (default 2000)")
     parser.add_argument("--pg-dsn", help="superuser DSN of a running PostgreSQL (default: the test profile's)")
     args = parser.parse_args()
@@ -366,17 +366,7 @@ def main() -> None:
             processes.append(
                 spawn(
                     "credit-api-bench",
-                    uvicorn(
-                        "credit.main:create_app",
-                        credit_port,
-                        args.workers,
-                        "--factory",
-                        "--timeout-graceful-shutdown",
-                        "5",
-                        "--proxy-headers",
-                        "--forwarded-allow-ips",
-                        "127.0.0.1",
-                    ),
+                    api_command("credit", credit_port, workers=args.workers),
                     log_dir=config.logs_dir,
                     env={**env, "DATABASE_URL": dsns["OpenCME"], "JWKS_URL": jwks_url},
                 )
@@ -460,7 +450,7 @@ def main() -> None:
     median = {s: statistics.median(p.median_ms for p in ps) for s, ps in measured.items()}
     print()
     print(
-        f"cpus: {os.cpu_count()}  uvicorn workers per API: {args.workers}  connections: {args.connections}  "
+        f"cpus: {os.cpu_count()}  worker processes per API: {args.workers}  connections: {args.connections}  "
         f"wrk threads: {args.threads}  {args.rounds} rounds of {args.duration:g} s each (A B A B)"
     )
     print(f"claims recorded: OpenCME {recorded['OpenCME']}, anchor {recorded['anchor']} (warm-ups included)")

@@ -3,7 +3,7 @@
     .venv/bin/python bench/identity_signin.py [--requests 300] [--concurrency 4] [--accounts 8]
 
 Starts what a sign-in needs, all on 127.0.0.1: the test profile's PostgreSQL (started if needed; a temporary database,
-dropped afterwards), identity's API as its own uvicorn process (as `./opencme up` runs it) and the devstack nginx
+dropped afterwards), identity's API as its own gunicorn process (as `./opencme up` runs it) and the devstack nginx
 gateway on free ports with a state folder of its own (.local/bench), so a running dev or test stack is not disturbed.
 Accounts are created first (not timed); then `--requests` sign-ins are sent by `--concurrency` concurrent clients,
 after a warm-up of 10. Each sign-in verifies an argon2id hash, counts and forgives a throttle row, starts a session
@@ -19,7 +19,6 @@ import dataclasses
 import os
 import socket
 import statistics
-import sys
 import time
 import urllib.request
 import uuid
@@ -30,7 +29,7 @@ import httpx
 from devstack.config import REPO_ROOT, StackConfig
 from devstack.gateway import Gateway
 from devstack.postgres import Postgres
-from devstack.procs import spawn, stop, wait_until
+from devstack.procs import api_command, spawn, stop, wait_until
 from identity import passwords
 
 PASSWORD = "bench passphrase for sign-in"
@@ -126,18 +125,7 @@ def main() -> None:
     }  # every bench account comes from 127.0.0.1
     api = spawn(
         "identity-api-bench",
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "identity.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(config.service_port("identity")),
-            "--no-access-log",
-        ],
+        api_command("identity", config.service_port("identity")),
         log_dir=config.logs_dir,
         env=env,
     )

@@ -6,7 +6,7 @@ Starts the whole system as `./opencme up` does (PostgreSQL, Kafka, the six servi
 the fake board and the nginx gateway, without demo data) on the ports OPENCME_PORT_OFFSET moves the dev profile to, in
 a state folder of its own (.local/bench-stack-*, removed afterwards unless the run failed), lets it settle, then reads
 every process's CPU time (user + system, /proc/<pid>/stat) at the start and the end of the measured period. Each API
-and worker is a session of its own (devstack starts it so), and everything in its session counts: uvicorn's worker
+and worker is a session of its own (devstack starts it so), and everything in its session counts: gunicorn's worker
 processes or a render pool included. Prints each service process's share of one core and the total beside the goal and
 its anchor (0: nothing to do), the infrastructure's for reference, and each service database's transactions per
 second (pg_stat_database): the notifications sender's idle busy loop showed there as ~10,000 a second.

@@ -118,7 +118,7 @@ def documents() -> list[dict]:
                 "SMTP_STARTTLS": "true",
                 "BOARD_ENDPOINT_URL": "https://pars.example.org",
                 "LOG_LEVEL": "INFO",
-                # uvicorn believes X-Forwarded-For only from these peers: the gateway's pod network (set it to yours;
+                # The APIs believe X-Forwarded-For only from these peers: the gateway's pod network (set it to yours;
                 # a NetworkPolicy should let only the gateway reach the APIs).
                 "FORWARDED_ALLOW_IPS": "10.0.0.0/8",
             },

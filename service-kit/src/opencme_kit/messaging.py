@@ -43,6 +43,7 @@ _INFRASTRUCTURE_ERRORS = (
 
 
 IDLE_FETCH_WAIT_MS = 10_000
+FETCH_ROUTINE_WAKE_MS = 2_000
 
 
 class Rejected(Exception):
@@ -121,6 +122,9 @@ class InboxConsumer:
             # Idle, the broker holds each fetch this long before answering empty (data ends the wait at once): the
             # default 0.5 s woke every consumer twice a second for nothing.
             fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
+            # The consumer's background fetch routine also wakes on its own every this long (aiokafka's default 0.2 s,
+            # a quarter of an idle worker's CPU); fetched data, a rebalance and a new assignment wake it at once.
+            consumer_timeout_ms=FETCH_ROUTINE_WAKE_MS,
             decoder=_raw_body,
             title=self.service,
             description=description,

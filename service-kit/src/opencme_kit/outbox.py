@@ -60,12 +60,17 @@ class OutboxRelay:
         *,
         lock_key: int,
         poll_interval: float = 2.0,
+        missed_notice_interval: float = 30.0,
         batch_size: int = 200,
     ) -> None:
         self.pool = pool
         self.broker = broker
         self.lock_key = lock_key
+        # How often a relay on stand-by tries to take the lead, and how long a failed relay waits to start over.
         self.poll_interval = poll_interval
+        # How often the leader looks for rows without being told. Every insert notifies (in its own statement), so
+        # this only covers a notice lost in a way nobody has seen; short, it kept an idle worker awake.
+        self.missed_notice_interval = missed_notice_interval
         self.batch_size = batch_size
         self._wake = asyncio.Event()
         self.published = 0
@@ -94,11 +99,11 @@ class OutboxRelay:
                     if sent == self.batch_size:
                         continue
                     self._wake.clear()
-                    # The polling fallback covers a missed notification (e.g. after a reconnect). asyncio.timeout, not
-                    # wait_for: on Python 3.11 wait_for can swallow a shutdown's cancellation that arrives as the
+                    # A lost connection raises and the relay starts over, publishing what is pending. asyncio.timeout,
+                    # not wait_for: on Python 3.11 wait_for can swallow a shutdown's cancellation that arrives as the
                     # wake-up does (python/cpython#86296), and the relay would never stop.
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_interval):
+                        async with asyncio.timeout(self.missed_notice_interval):
                             await self._wake.wait()
             finally:
                 await conn.remove_listener(CHANNEL, listener)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Annotated, Any
 
+import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream import FastStream
 from faststream.asgi import make_ping_asgi
@@ -21,6 +23,7 @@ from . import db, logs, problems
 from .auth import TokenVerifier
 from .messaging import Handler, InboxConsumer, create_broker
 from .outbox import OutboxRelay
+from .serving import QuietServer
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,10 @@ def build_api(
         app.state.verifier = TokenVerifier(settings.jwks_url)
         for step in startup:
             await step(app.state.pool)
+        # What start-up made (modules, routes, pydantic validators: most of the heap) lives as long as the process:
+        # out of the collector's sight, a full collection under load scans the requests' objects only.
+        gc.collect()
+        gc.freeze()
         tasks = [asyncio.create_task(task(app.state.pool)) for task in background]
         try:
             yield
@@ -189,18 +196,20 @@ def build_worker(
 
 
 def run_worker(app: FastStream, settings: KitSettings) -> None:
-    """Runs a worker process until SIGINT/SIGTERM: plain FastStream, or, with WORKER_HEALTH_PORT set, under uvicorn
-    with GET /healthz so that an orchestrator can restart a worker whose broker connection is gone."""
+    """Runs a worker process until SIGINT/SIGTERM: plain FastStream, or, with WORKER_HEALTH_PORT set, under the kit's
+    quiet uvicorn server with GET /healthz so that an orchestrator can restart a worker whose broker connection is
+    gone."""
     if settings.worker_health_port is None:
         asyncio.run(app.run())
         return
     assert app.broker is not None, "build_worker gives every worker its broker"
     health = make_ping_asgi(app.broker, timeout=5.0, include_in_schema=False)
     served = app.as_asgi(asgi_routes=[("/healthz", health)])
-    # FastStream passes these to uvicorn as its CLI would, so the flag is a string.
-    options: dict[str, bool | str | list[bool | str] | list[str] | list[bool] | int | None] = {
-        "host": settings.worker_health_host,
-        "port": settings.worker_health_port,
-        "access_log": "false",
-    }
-    asyncio.run(served.run(logging.INFO, run_extra_options=options))
+    config = uvicorn.Config(
+        served,
+        host=settings.worker_health_host,
+        port=settings.worker_health_port,
+        access_log=False,
+        log_level=logging.INFO,
+    )
+    asyncio.run(QuietServer(config).serve())

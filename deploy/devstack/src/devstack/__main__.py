@@ -65,7 +65,7 @@ OpenCME is running ({time.monotonic() - started:.0f}s to start).
   Mail sent (SMTP sink): http://127.0.0.1:{c.smtp_http_port}/
   Fake board reports:   http://127.0.0.1:{c.board_port}/_reports
   Logs:                 {c.logs_dir}
-  Service APIs:         {c.api_workers} uvicorn process(es) each (OPENCME_API_WORKERS)
+  Service APIs:         {c.api_workers} process(es) each under gunicorn (OPENCME_API_WORKERS)
 
   Admin:    {data.admin[0]} / {data.admin[1]}
   Staff:    {data.staff[0]} / {data.staff[1]}   (CME coordinator and help desk)

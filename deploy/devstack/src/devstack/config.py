@@ -36,8 +36,8 @@ class StackConfig:
     smtp_port: int
     smtp_http_port: int
     board_port: int
-    # uvicorn processes per service API: one per core in `up` (a surge of claims uses the machine), one in the test
-    # profile (the tests share the cores with everything else). OPENCME_API_WORKERS overrides both.
+    # Processes per service API (gunicorn workers): one per core in `up` (a surge of claims uses the machine), one in
+    # the test profile (the tests share the cores with everything else). OPENCME_API_WORKERS overrides both.
     api_workers: int = 1
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,6 +13,26 @@ from pathlib import Path
 
 class StartError(RuntimeError):
     """A part of the stack did not come up; the message says which and where its log is."""
+
+
+def api_command(package: str, port: int, *, workers: int = 1) -> list[str]:
+    """A service's HTTP API as `./opencme up` and the images run it: gunicorn with the kit's settings (quiet uvicorn
+    workers, graceful stop in 5 s, keep-alive longer than the gateway's pooled connections) on 127.0.0.1:`port`,
+    believing X-Forwarded-For from the gateway (127.0.0.1) only."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:opencme_kit.serving",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        f"{package}.main:create_app()",
+    ]
 
 
 def spawn(

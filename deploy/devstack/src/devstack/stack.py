@@ -15,7 +15,7 @@ from devstack.config import REPO_ROOT, SERVICES, StackConfig, package_of
 from devstack.gateway import Gateway
 from devstack.kafka import Kafka
 from devstack.postgres import Postgres
-from devstack.procs import spawn, stop, wait_until
+from devstack.procs import api_command, spawn, stop, wait_until
 
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin passphrase for the demo"
@@ -60,7 +60,6 @@ class Stack:
             "DATABASE_URL": database_url,
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             "JWKS_URL": c.jwks_url,
-            "OUTBOX_POLL_INTERVAL": "1.0",
             "PYTHONUNBUFFERED": "1",
         }
         extra = {
@@ -72,12 +71,11 @@ class Stack:
                 "SIGNING_KEY_PASSPHRASE": local_secret(c.state_dir / "identity-signing-key.passphrase"),
             },
             "certificates": {"PUBLIC_BASE_URL": c.gateway_url},
-            "board-reporting": {"BOARD_ENDPOINT_URL": f"http://127.0.0.1:{c.board_port}", "SUBMIT_INTERVAL": "1"},
+            "board-reporting": {"BOARD_ENDPOINT_URL": f"http://127.0.0.1:{c.board_port}"},
             "notifications": {
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(c.smtp_port),
                 "PORTAL_URL": c.gateway_url,
-                "SEND_INTERVAL": "1",
             },
         }
         return {**env, **extra.get(service, {})}
@@ -94,29 +92,7 @@ class Stack:
             port = self.config.service_port(service)
             self.processes[f"{service}-api"] = spawn(
                 f"{service}-api",
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    f"{package}.main:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                    "--workers",
-                    str(self.config.api_workers),
-                    "--timeout-graceful-shutdown",
-                    "5",
-                    # The client's address is the gateway's X-Forwarded-For, believed from the gateway only.
-                    "--proxy-headers",
-                    "--forwarded-allow-ips",
-                    "127.0.0.1",
-                    # Longer than the gateway keeps a pooled connection (60 s), so nginx never reuses a closed one.
-                    "--timeout-keep-alive",
-                    "75",
-                ],
+                api_command(package, port, workers=self.config.api_workers),
                 log_dir=self.config.logs_dir,
                 env=env,
             )

@@ -13,7 +13,9 @@ class Settings(KitSettings):
     provider_name: str = "OpenCME Demo Health System"
     board_endpoint_url: str = "http://127.0.0.1:8126"
     board_timeout: float = 10.0
-    submit_interval: float = 5.0
+    # How often an idle worker looks for due reports without being told: a queued report wakes it at once (NOTIFY)
+    # and a retry at its time; this only covers a notice nobody has seen.
+    submit_interval: float = 60.0
     submit_batch_size: int = 20
     # With these defaults a board that stays down is retried for two to three days before a report is marked failed.
     max_attempts: int = 20

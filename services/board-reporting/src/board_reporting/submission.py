@@ -7,6 +7,7 @@ committed first, then the answer is recorded in a transaction of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import uuid
@@ -132,21 +133,57 @@ async def submit_due(pool: db.Pool, client: BoardClient, settings: Settings, *, 
 
 
 async def submit_loop(pool: db.Pool, *, settings: Settings, client: BoardClient | None = None) -> None:
-    """The worker's background task: submit rounds until cancelled, pausing when nothing more is due."""
+    """The worker's background task: submit rounds until cancelled, sleeping until the next report falls due or one
+    is queued (NOTIFY), and at most `submit_interval` seconds."""
     http = None
     if client is None:
         client = http = HttpBoardClient(settings.board_endpoint_url, timeout=settings.board_timeout)
     try:
         while True:
             try:
-                sent = await submit_due(pool, client, settings)
+                await _submit_rounds(pool, client, settings)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("board submission round failed; trying again")
-                sent = 0
-            if sent < settings.submit_batch_size:
-                await asyncio.sleep(settings.submit_interval)
+            except Exception:  # the listening connection is gone (e.g. the database restarted): start over
+                log.exception("board submission stopped; starting over")
+                await asyncio.sleep(min(settings.submit_interval, _AFTER_A_FAILED_ROUND))
     finally:
         if http is not None:
             await http.aclose()
+
+
+# A round that failed (the database unreachable, say) is tried again after this long, not at once.
+_AFTER_A_FAILED_ROUND = 5.0
+
+
+async def _submit_rounds(pool: db.Pool, client: BoardClient, settings: Settings) -> None:
+    queued = asyncio.Event()
+    listener = lambda *_: queued.set()  # noqa: E731
+    async with pool.acquire() as listen_conn:
+        await listen_conn.add_listener(submissions.QUEUED_CHANNEL, listener)
+        try:
+            while True:
+                queued.clear()  # before the round, so a report queued meanwhile is not slept through
+                try:
+                    sent = await submit_due(pool, client, settings)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("board submission round failed; trying again")
+                    wait = min(settings.submit_interval, _AFTER_A_FAILED_ROUND)
+                else:
+                    if sent >= settings.submit_batch_size:
+                        continue
+                    wait = _until_next(await submissions.seconds_until_next_due(listen_conn), settings)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await queued.wait()
+        finally:
+            await listen_conn.remove_listener(submissions.QUEUED_CHANNEL, listener)
+
+
+def _until_next(seconds: float | None, settings: Settings) -> float:
+    """At most `submit_interval`; at least a tenth of a second (a report due now that the round skipped is locked by
+    another worker's round)."""
+    return settings.submit_interval if seconds is None else min(settings.submit_interval, max(0.1, seconds))

@@ -29,6 +29,19 @@ async def claim_due(conn: db.Connection, *, now: datetime, limit: int) -> list[a
     )
 
 
+QUEUED_CHANNEL = "reports_queued"  # notified by a trigger (migration 003) whenever a report is queued
+
+
+async def seconds_until_next_due(conn: db.Connection) -> float | None:
+    """Seconds until the next report falls due (negative when one is due now: queued, or submitted by a worker whose
+    lease ran out), or None when none waits."""
+    seconds: float | None = await conn.fetchval(
+        "SELECT extract(epoch FROM min(next_attempt_at) - now())::float8 FROM reports "
+        "WHERE status IN ('queued', 'submitted') AND revoked_at IS NULL"
+    )
+    return seconds
+
+
 async def mark_submitted(
     conn: db.Connection,
     report_id: uuid.UUID,

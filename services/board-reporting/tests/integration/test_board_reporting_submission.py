@@ -197,20 +197,21 @@ async def test_a_report_whose_worker_died_mid_call_is_sent_again_after_its_lease
     assert await statuses(pool, learner) == ["queued", "submitted", "accepted"]
 
 
-async def test_the_worker_loop_submits_over_http_to_a_running_fake_board(pool, settings):
+async def test_the_worker_loop_sleeps_until_a_report_is_queued_and_submits_it_over_http_to_a_running_fake_board(
+    pool, settings
+):
     server = uvicorn.Server(uvicorn.Config(fake_board.create_app(), host="127.0.0.1", port=0, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     async with asyncio.timeout(5):
         while not server.started:
             await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    learner = await queued_report(pool)
-    loop = asyncio.create_task(
-        submission.submit_loop(
-            pool, settings=settings.model_copy(update={"board_endpoint_url": f"http://127.0.0.1:{port}"})
-        )
-    )
+    # Idle, the loop would look again in a minute only: the queued report's notice wakes it.
+    idle = settings.model_copy(update={"board_endpoint_url": f"http://127.0.0.1:{port}", "submit_interval": 60.0})
+    loop = asyncio.create_task(submission.submit_loop(pool, settings=idle))
     try:
+        await asyncio.sleep(0.5)  # the loop's first round finds nothing and it goes to sleep
+        learner = await queued_report(pool)
         async with asyncio.timeout(10):
             while (await report_of(pool, learner))["status"] != "accepted":
                 await asyncio.sleep(0.05)

@@ -48,6 +48,16 @@ async def take(conn: db.Connection, limit: int, lease_seconds: float) -> list[Qu
     return sorted(queued, key=lambda q: q.claim.claimed_at)
 
 
+async def seconds_until_next(conn: db.Connection) -> float | None:
+    """Seconds until the next waiting claim's lease or retry wait runs out (negative when one is ready now), or None
+    when no claim waits."""
+    seconds: float | None = await conn.fetchval(
+        "SELECT extract(epoch FROM min(leased_until) - clock_timestamp())::float8 FROM issue_queue "
+        "WHERE failed_at IS NULL"
+    )
+    return seconds
+
+
 async def lock(conn: db.Connection, claim_id: uuid.UUID) -> bool:
     """Lock the claim's row until the transaction ends; False if it is no longer waiting (issued by another issuer,
     dropped by a revocation, or dead-lettered)."""

@@ -157,8 +157,8 @@ async def issue(pool: db.Pool, claim: events.CreditClaimed, settings: Settings, 
 class Issuer:
     """The worker's issuer: takes queued claims and issues them, up to `concurrency` at a time (twice the render
     processes, so that the next render is ready while one is stored), until cancelled. Woken by NOTIFY when a claim is
-    queued and when one of its issues finishes; polls every `poll_interval` seconds as a fallback (a missed
-    notification, leases that ran out, retries whose wait is over).
+    queued, when one of its issues finishes, and when the next lease or retry wait runs out; with nothing in the queue
+    it looks again every `recheck_interval` seconds only (a claim re-queued by hand, a notice nobody has seen).
 
     A render that fails is retried `max_attempts` times with a growing wait (a render process that died is
     `RenderCrashed`; the pool starts new ones); one that cannot succeed (`ValueError`: the content does not fit on a
@@ -175,6 +175,7 @@ class Issuer:
         lease_seconds: float = 120.0,
         max_attempts: int = 5,
         retry_delay: float = 1.0,
+        recheck_interval: float = 60.0,
     ) -> None:
         self.pool = pool
         self.settings = settings
@@ -183,7 +184,8 @@ class Issuer:
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
-        self.poll_interval = settings.outbox_poll_interval
+        self.poll_interval = settings.outbox_poll_interval  # the wait before starting over after a failure
+        self.recheck_interval = recheck_interval
         self.issued = 0
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -212,15 +214,25 @@ class Issuer:
                 while True:
                     self._wake.clear()
                     free = self.concurrency - len(self._in_flight)
+                    wait = self.recheck_interval  # every slot busy: a finished issue wakes the loop
                     if free > 0:
-                        for queued in await self._take(free):
+                        taken = await self._take(free)
+                        for queued in taken:
                             self._start(queued)
+                        if len(taken) < free:
+                            wait = await self._until_next(conn)
                     # asyncio.timeout, not wait_for (see the kit's outbox relay: wait_for can swallow a cancellation).
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_interval):
+                        async with asyncio.timeout(wait):
                             await self._wake.wait()
             finally:
                 await conn.remove_listener(issue_queue.CHANNEL, listener)
+
+    async def _until_next(self, conn: db.Connection) -> float:
+        """Seconds to sleep: until the next lease or retry wait runs out, at most `recheck_interval`, and not less
+        than a tenth of a second (a row due now that `take` skipped is locked by another issuer's transaction)."""
+        seconds = await issue_queue.seconds_until_next(conn)
+        return self.recheck_interval if seconds is None else min(self.recheck_interval, max(0.1, seconds))
 
     async def _take(self, limit: int) -> list[issue_queue.Queued]:
         async with self.pool.acquire() as conn:

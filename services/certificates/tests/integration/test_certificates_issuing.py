@@ -117,7 +117,7 @@ async def test_each_claim_gets_exactly_one_certificate_under_redelivery_and_issu
 async def test_the_worker_issues_the_queue_in_the_background_woken_by_each_claim(pool, inbox, settings):
     learner = uuid.uuid4()
     await deliver(inbox, registered(learner, NOW - timedelta(days=30)))
-    issuer = Issuer(pool, settings.model_copy(update={"outbox_poll_interval": 60.0}))  # no polling: NOTIFY wakes it
+    issuer = Issuer(pool, settings, recheck_interval=60.0)  # no polling: NOTIFY wakes it
     running = asyncio.create_task(issuer.run())
     try:
         claims = [claimed(learner, NOW - timedelta(minutes=i)) for i in range(4)]
@@ -209,6 +209,27 @@ async def test_a_render_process_that_dies_is_replaced_and_the_claim_issued_on_th
     [certificate] = await certificates_for(pool, claim)
     assert certificate["content"]["learner_name"] == "Jane Doe"
     assert await queued(pool, claim) is None and len(await issued_events(pool, claim)) == 1
+
+
+async def test_the_running_issuer_wakes_when_a_retry_wait_runs_out_not_at_its_next_recheck(
+    pool, inbox, settings, tmp_path
+):
+    learner = uuid.uuid4()
+    claim = claimed(learner, NOW)
+    await deliver(inbox, registered(learner, NOW - timedelta(days=30)), claim)
+    renderer = RenderPool(processes=1, render=functools.partial(crash_once, str(tmp_path / "crashed")))
+    # An idle issuer looks at the queue every minute only: the retry 0.25-0.75 s after the crash is slept for exactly.
+    issuer = Issuer(pool, settings, renderer, retry_delay=0.5, recheck_interval=60.0)
+    running = asyncio.create_task(issuer.run())
+    try:
+        async with asyncio.timeout(20):
+            while issuer.issued < 1:
+                await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        renderer.close()
+    assert len(await certificates_for(pool, claim)) == 1
 
 
 async def test_a_claim_whose_render_keeps_failing_is_dead_lettered_and_kept_not_lost(pool, inbox, settings):

@@ -32,7 +32,9 @@ class Settings(KitSettings):
     # Dates and times in emails (registration confirmations) are shown in the organisation's time zone.
     timezone: str = "UTC"
 
-    send_interval: float = 5.0  # idle poll of the sender; new messages wake it at once (LISTEN/NOTIFY)
+    # How often an idle sender looks at the queue without being told: a new message wakes it at once (LISTEN/NOTIFY)
+    # and a retry at its own time; this only covers a notice nobody has seen.
+    send_interval: float = 60.0
     send_batch_size: int = 50  # messages claimed per round, sent over one SMTP connection
     claim_lease_seconds: float = 300.0  # a claimed message another sender may take over after a crash
     retry_base_seconds: float = 5.0  # first retry after a transient failure; doubles per attempt ...

@@ -84,7 +84,7 @@ class Sender:
                 raise
             except Exception:
                 log.exception("sender failed; restarting")
-                await asyncio.sleep(self.settings.send_interval)
+                await asyncio.sleep(self._delay(1))
 
     async def _serve(self) -> None:
         async with self.pool.acquire() as listen_conn:
