@@ -2,16 +2,16 @@
 // exported as CSV; the help desk's board-report list, a learner found by address with their page, and a reset link
 // sent from it; and what a learner gets at those addresses (a refusal in words, and 403 from the services behind them).
 import { readFileSync } from "node:fs";
-import { bearer, gateway, newLearner, signUp, until } from "./support/api";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { bearer, gateway, newLearner, signUp, until, type Learner } from "./support/api";
 import { env, run } from "./support/env";
 import { mailedLink } from "./support/mail";
 import { checkPage } from "./support/page";
 import { openNav, signIn, signOut } from "./support/ui";
 import { expect, test } from "./fixtures";
 
-test("a coordinator reads the roster of a full live course and downloads it; a learner is refused", async ({ page }) => {
-  test.setTimeout(180_000);
-  const api = await gateway();
+/** A new account given the coordinator's and the help desk's roles by the bootstrap admin; with its bearer header. */
+async function newCoordinator(api: APIRequestContext): Promise<{ coordinator: Learner; staff: Record<string, string> }> {
   const coordinator = newLearner("office");
   const coordinatorId = await signUp(api, coordinator, { profession: "CME coordinator" });
   const admin = await bearer(api, env.adminEmail, env.adminPassword);
@@ -19,7 +19,13 @@ test("a coordinator reads the roster of a full live course and downloads it; a l
     const granted = await api.post(`/api/identity/users/${coordinatorId}/roles`, { headers: admin, data: { role } });
     expect(granted.ok(), await granted.text()).toBeTruthy();
   }
-  const staff = await bearer(api, coordinator.email, coordinator.password);
+  return { coordinator, staff: await bearer(api, coordinator.email, coordinator.password) };
+}
+
+test("a coordinator reads the roster of a full live course and downloads it; a learner is refused", async ({ page }) => {
+  test.setTimeout(180_000);
+  const api = await gateway();
+  const { coordinator, staff } = await newCoordinator(api);
   // A title of its own, not the run's tag: the catalog search journey counts the activities carrying that.
   const workshop = `Small Group Workshop ${Date.now().toString(36)}x`;
   const start = Date.now() + 30 * 86_400_000;
@@ -129,3 +135,106 @@ test("a coordinator reads the roster of a full live course and downloads it; a l
   expect(await mailedLink(zoe.email, "/reset-password?token=")).toContain("/reset-password?token=");
   await api.dispose();
 });
+
+test("a coordinator adds a grand-rounds session, shows its code and records attendance from a list", async ({ page }) => {
+  test.setTimeout(180_000);
+  const api = await gateway();
+  const { coordinator, staff } = await newCoordinator(api);
+  const series = `Surgery Grand Rounds ${Date.now().toString(36)}x`;
+  const created = await api.post("/api/catalog/activities", {
+    headers: staff,
+    data: {
+      title: series,
+      format: "grand_rounds",
+      starts_at: new Date(Date.now() - 3_600_000).toISOString(),
+      ends_at: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+      location: "Surgery Auditorium",
+      credit_designations: [{ credit_type: "AMA_PRA_1", max_credits: "1" }],
+      requires_event_code: true,
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const rounds = (await created.json()) as { id: string };
+  expect((await api.post(`/api/catalog/activities/${rounds.id}/publish`, { headers: staff })).ok()).toBeTruthy();
+
+  // Two attendees with accounts whose addresses are confirmed; the third address has no account.
+  const attendees = [
+    newLearner("attendee", { firstName: "Ines", lastName: `Ibarra-${run}` }),
+    newLearner("attendee", { firstName: "Oskar", lastName: `Olsen-${run}` }),
+  ];
+  for (const attendee of attendees) {
+    await signUp(api, attendee);
+    const token = new URL(await mailedLink(attendee.email, "/verify-email?token=")).searchParams.get("token");
+    expect((await api.post(`/api/identity/email-verifications/${token}`)).status()).toBe(204);
+  }
+  const stranger = `no-account-${run}@example.org`;
+
+  await signIn(page, coordinator);
+  await openNav(page, "CME office");
+  await page.getByLabel("Find an activity").fill(series);
+  await page.getByRole("link", { name: `Sessions and event codes of ${series}` }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `Sessions and event codes of ${series}` })).toBeVisible();
+  await expect(page.getByText("No session yet. Add the first one below.")).toBeVisible();
+
+  // A session from now to in an hour, its code working for 14 days; the form refuses an end before the start first.
+  await page.getByLabel("Session title").fill("Trauma Systems Update");
+  await typeDateTime(page, "Starts", new Date(Date.now() + 3_600_000));
+  await typeDateTime(page, "Ends", new Date(Date.now() - 3_600_000));
+  await page.getByRole("button", { name: "Add the session" }).click();
+  await expect(page.getByText("The session must end after it starts.")).toBeVisible();
+  await typeDateTime(page, "Starts", new Date(Date.now() - 600_000));
+  await typeDateTime(page, "Ends", new Date(Date.now() + 3_000_000));
+  await page.getByRole("textbox", { name: "Code works for (days) (required)" }).fill("14");
+  await page.getByRole("button", { name: "Add the session" }).click();
+  const table = page.getByRole("table", { name: `Sessions of ${series}` });
+  await expect(table.getByRole("row")).toHaveCount(2);
+  const code = ((await table.getByRole("row").nth(1).getByRole("cell").nth(1).textContent()) ?? "").trim();
+  expect(code).toMatch(/^[A-Z0-9]{4,20}$/);
+  await expect(table).toContainText("0 accepted of 0 entries");
+  await checkPage(page, "office-sessions");
+
+  // The code, large, for the slide.
+  await page.getByRole("link", { name: "Show the code of Trauma Systems Update" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Event code" })).toBeVisible();
+  await expect(page.getByLabel(`The code is ${code.split("").join(" ")}`)).toHaveText(code.replace(/(.{4})(?=.)/g, "$1 "));
+  await expect(page.getByText(/Record your attendance at .*\/event-code with this code:/)).toBeVisible();
+  await checkPage(page, "office-session-code");
+
+  // Attendance from a pasted list: two confirmed addresses (one in "Name <address>" form) and one without an account.
+  await page.getByRole("link", { name: "Back to the sessions" }).click();
+  await page.getByRole("link", { name: "Attendance of Trauma Systems Update" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /^Attendance of / })).toBeVisible();
+  await page
+    .getByLabel("Email addresses")
+    .fill(`${attendees[0].email}\nOskar Olsen <${attendees[1].email.toUpperCase()}>; ${stranger}`);
+  await expect(page.getByText("3 addresses found.")).toBeVisible();
+  await page.getByRole("button", { name: "Record 3 attendees" }).click();
+  const results = page.getByRole("table", { name: "Result for each address" });
+  await expect(results.getByRole("row")).toHaveCount(4);
+  await expect(results.getByRole("row", { name: new RegExp(stranger) })).toContainText("Pending");
+  await checkPage(page, "office-attendance");
+
+  // Confirmed addresses are recorded at once, or as soon as their confirmation has reached the catalog: both attendees
+  // end up under "Who attended" by name; the stranger's address waits for an account.
+  await until(async () => {
+    await page.reload();
+    const said = page.getByText(/^\d+ learners? recorded\.$/);
+    await said.waitFor();
+    return (await said.textContent()) === "2 learners recorded.";
+  }, "both attendees recorded");
+  const attended = page.getByRole("table", { name: "Who attended" });
+  await expect(attended).toContainText(`Ines Ibarra-${run}`);
+  await expect(attended).toContainText(`Oskar Olsen-${run}`);
+  await expect(page.getByRole("listitem").filter({ hasText: stranger })).toBeVisible();
+  await api.dispose();
+});
+
+/** Types a local date and time into a react-aria date-time field, segment by segment, as a keyboard user would. */
+async function typeDateTime(page: Page, label: string, when: Date): Promise<void> {
+  const group = page.getByRole("group", { name: label });
+  await group.getByRole("spinbutton").first().click();
+  const hours = when.getHours() % 12 || 12;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  await page.keyboard.type(`${pad(when.getMonth() + 1)}${pad(when.getDate())}${when.getFullYear()}${pad(hours)}${pad(when.getMinutes())}`);
+  await page.keyboard.type(when.getHours() < 12 ? "A" : "P");
+}

@@ -82,6 +82,9 @@ export const routes: RouteObject[] = [
       // The CME office's: coordinators (staff), the help desk (support), administrators.
       staff("office", office, "OfficeHome", OFFICE),
       staff("office/activities/:id/roster", office, "Roster", COORDINATOR),
+      staff("office/activities/:id/sessions", office, "Sessions", COORDINATOR),
+      staff("office/activities/:id/sessions/:sessionId/code", office, "SessionCode", COORDINATOR),
+      staff("office/activities/:id/sessions/:sessionId/attendance", office, "Attendance", COORDINATOR),
       staff("office/board-reports", office, "BoardWorklist", HELP_DESK),
       staff("office/learners", office, "FindLearner", HELP_DESK),
       staff("office/learners/:id", office, "LearnerPage", HELP_DESK),

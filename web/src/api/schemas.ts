@@ -9,6 +9,7 @@ import type { components as Notifications } from "./types/notifications";
 export type Activity = Catalog["schemas"]["Activity"];
 export type Registration = Catalog["schemas"]["Registration"];
 export type Attendance = Catalog["schemas"]["Attendance"];
+export type EmailAttendanceResult = Catalog["schemas"]["EmailAttendanceResult"];
 export type ActivityFormat = NonNullable<Catalog["schemas"]["ActivityCreate"]["format"]>;
 export type Claimable = Credit["schemas"]["Claimable"];
 export type Claim = Credit["schemas"]["Claim"];

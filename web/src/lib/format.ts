@@ -118,3 +118,11 @@ export function formatMonth(key: string, locale = "en-US"): string {
 export function quarters(amount: string | number): number {
   return Math.round(Number(amount) * 4);
 }
+
+/** A local date and time as a date-time field holds it ("2027-01-15T08:00:00", the reader's time zone) as an instant
+ * ("2027-01-15T13:00:00.000Z"); null when it is not one. */
+export function localToInstant(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

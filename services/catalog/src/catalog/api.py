@@ -3,32 +3,37 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from catalog import attendance, registrations, schemas, service
+from catalog import attendance, domain, registrations, schemas, service
 from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
+from opencme_kit.problems import Problem
 
 router = APIRouter()
 
 
-@router.get(
-    "/activities",
-    response_model=list[schemas.Activity],
-    responses={
-        200: {
-            "headers": {
-                "X-Total-Count": {
-                    "description": "how many activities match in all (the answer holds one page of them)",
-                    "schema": {"type": "integer"},
-                }
+_PAGED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "X-Total-Count": {
+                "description": "how many activities match in all (the answer holds one page of them)",
+                "schema": {"type": "integer"},
             }
         }
-    },
-)
+    }
+}
+_STAFF: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid access token (problem+json)"},
+    403: {"description": "The caller is not staff or an admin (problem+json)"},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown (problem+json)"}}
+
+
+@router.get("/activities", response_model=list[schemas.Activity], responses=_PAGED)
 async def list_activities(
     query: Annotated[schemas.CatalogQuery, Query()], conn: ConnDep, settings: SettingsDep, response: Response
 ) -> list[schemas.Activity]:
@@ -44,12 +49,62 @@ async def get_activity(activity_id: uuid.UUID, conn: ConnDep, settings: Settings
     return await service.get_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
 
 
+@router.get("/office/activities", response_model=list[schemas.Activity], responses={**_PAGED, **_STAFF})
+async def office_activities(
+    query: Annotated[schemas.OfficeActivitiesQuery, Query()],
+    conn: ConnDep,
+    staff: StaffOnly,
+    settings: SettingsDep,
+    response: Response,
+) -> list[schemas.Activity]:
+    """Staff: every activity, drafts included, most recently created first; by status, by part of the title."""
+    total, activities = await service.office_activities(conn=conn, query=query, provider=settings.provider_name)
+    response.headers["X-Total-Count"] = str(total)
+    return activities
+
+
+@router.get("/office/activities/{activity_id}", response_model=schemas.Activity, responses={**_STAFF, **_NOT_FOUND})
+async def office_activity(
+    activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly, settings: SettingsDep
+) -> schemas.Activity:
+    """Staff: one activity, a draft or published."""
+    return await service.office_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
+
+
 @router.post("/activities", status_code=201, response_model=schemas.Activity)
 async def create_activity(
     body: schemas.ActivityCreate, conn: ConnDep, staff: StaffOnly, settings: SettingsDep
 ) -> schemas.Activity:
     """Create a draft activity (staff)."""
     return await service.create_activity(conn=conn, staff=staff, request=body, provider=settings.provider_name)
+
+
+@router.patch(
+    "/activities/{activity_id}",
+    response_model=schemas.Activity,
+    responses={
+        **_STAFF,
+        **_NOT_FOUND,
+        409: {
+            "description": "Refused by what is recorded (problem+json, `errors` naming each field): a published "
+            "activity's title, format, place, dates, availability, credit, claim window, boards or event-code rule "
+            "changed, "
+            "or a capacity below the registrations already confirmed"
+        },
+    },
+)
+async def update_activity(
+    activity_id: uuid.UUID, body: schemas.ActivityUpdate, conn: ConnDep, staff: StaffOnly, settings: SettingsDep
+) -> schemas.Activity:
+    """Edit an activity (staff): a draft entirely; once published, its description, capacity, fees and registration
+    window only (a new fee applies to new registrations). Nothing is written when anything is refused."""
+    try:
+        return await service.update_activity(
+            conn=conn, activity_id=activity_id, request=body, provider=settings.provider_name
+        )
+    except domain.PublishedFieldsLocked as refused:  # the kit's refusals name one field; this one names them all
+        errors = [{"field": field, "reason": refused.reason} for field in refused.fields]
+        raise Problem(409, refused.title, str(refused), errors=errors) from None
 
 
 @router.post("/activities/{activity_id}/publish", response_model=schemas.Activity)
@@ -72,6 +127,12 @@ async def add_session(
 async def list_sessions(activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly) -> list[schemas.StaffSession]:
     """The activity's sessions with their event codes and how often each was used (staff)."""
     return await service.sessions_with_codes(conn=conn, activity_id=activity_id)
+
+
+@router.post("/sessions/{session_id}/code", response_model=schemas.StaffSession, responses={**_STAFF, **_NOT_FOUND})
+async def renew_event_code(session_id: uuid.UUID, conn: ConnDep, staff: StaffOnly) -> schemas.StaffSession:
+    """Give a session a new event code (staff), valid from now as long as the old one was; the old one stops working."""
+    return await service.renew_event_code(conn=conn, staff=staff, session_id=session_id)
 
 
 @router.post("/activities/{activity_id}/registrations", status_code=201, response_model=schemas.Registration)

@@ -136,7 +136,17 @@ async def session_attendance(*, conn: db.Connection, session_id: uuid.UUID) -> s
     entries = [schemas.FiledAttendance(**dict(r)) for r in await email_repository.filed_for_session(conn, session_id)]
     return schemas.SessionAttendance(
         session_id=session_id,
-        recorded=[schemas.RecordedAttendance(**dict(r)) for r in recorded],
+        recorded=[
+            schemas.RecordedAttendance(
+                learner_id=r["learner_id"],
+                name=domain.display_name(r["first_name"], r["middle_name"], r["last_name"], r["suffix"]),
+                degree=r["degree"],
+                email=r["email"],
+                method=r["method"],
+                recorded_at=r["recorded_at"],
+            )
+            for r in recorded
+        ],
         pending=[e for e in entries if e.attached_to is None],
         attached=[e for e in entries if e.attached_to],
     )

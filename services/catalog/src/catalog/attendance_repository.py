@@ -23,8 +23,15 @@ async def insert_attendance(
 
 
 async def recorded_at_session(conn: db.Connection, session_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The session's attendees by last name, with the name from their newest profile and their newest verified
+    address (both NULL until identity's events have brought them)."""
     return await conn.fetch(
-        "SELECT learner_id, method, recorded_at FROM attendance WHERE session_id = $1 ORDER BY recorded_at, learner_id",
+        """SELECT t.learner_id, t.method, t.recorded_at, p.first_name, p.middle_name, p.last_name, p.suffix, p.degree,
+                  (SELECT e.email FROM learner_emails e WHERE e.learner_id = t.learner_id
+                   ORDER BY e.claimed_at DESC LIMIT 1) AS email
+           FROM attendance t LEFT JOIN learner_profile_versions p ON p.learner_id = t.learner_id
+           WHERE t.session_id = $1
+           ORDER BY lower(p.last_name) NULLS LAST, lower(p.first_name), t.recorded_at, t.learner_id""",
         session_id,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -100,6 +101,20 @@ class UnknownEventCode(errors.NotFound):
 
     def __init__(self) -> None:
         super().__init__("code", "no session has this code")
+
+
+class EditRefused(errors.Conflict):
+    """What is recorded now refuses an edit of an activity (see check_edit)."""
+
+    title = "Edit refused"
+
+
+class PublishedFieldsLocked(EditRefused):
+    """The edit changes fields of a published activity that other services already use; `fields` names each one."""
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        super().__init__(fields[0], LOCKED_ONCE_PUBLISHED, detail=f"{', '.join(fields)}: {LOCKED_ONCE_PUBLISHED}")
+        self.fields = tuple(fields)
 
 
 @dataclass(frozen=True)
@@ -225,6 +240,37 @@ def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: d
 # - Past, most recent first: by the end of the period, latest first.
 # - A date range keeps the activities whose period overlaps it: dated ones by their dates, undated material by its
 #   availability.
+
+
+# Editing an activity. Publishing sends its title, format, dates, availability, credit designations, claim window,
+# boards and whether it needs an event code (activity.published) to credit, which claims, certifies and reports to the
+# boards with them; the rest is the catalog's own, and a fee is copied into each registration when it is made, so a
+# new fee applies to new registrations only.
+# The location is not among them: registration confirmations, calendar entries and certificates carry it.
+EDITABLE_ONCE_PUBLISHED = frozenset(
+    {"description", "capacity", "registration_opens_at", "registration_closes_at", "fees"}
+)
+LOCKED_ONCE_PUBLISHED = (
+    "cannot change once the activity is published: credit, certificates and board reports already use it"
+)
+
+
+def check_edit(
+    *, published: bool, before: Mapping[str, object], after: Mapping[str, object], confirmed: int
+) -> list[str]:
+    """The fields that change when an activity becomes `after` from `before` (every field, as ActivityCreate holds
+    it): a field given again with the value it has is no change. `confirmed`: its live registrations.
+
+    Raises PublishedFieldsLocked naming every field a published activity may no longer change, or EditRefused when
+    the capacity would fall below the registrations already confirmed.
+    """
+    changed = [field for field in after if after[field] != before[field]]
+    if published and (locked := [field for field in changed if field not in EDITABLE_ONCE_PUBLISHED]):
+        raise PublishedFieldsLocked(locked)
+    capacity = after["capacity"]
+    if "capacity" in changed and isinstance(capacity, int) and capacity < confirmed:
+        raise EditRefused("capacity", f"must not be below the {confirmed} registrations already confirmed")
+    return changed
 
 
 def days_as_instants(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:

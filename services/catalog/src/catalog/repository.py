@@ -3,6 +3,7 @@ runs on. Registrations and attendance have their own (registrations_repository.p
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,31 +20,46 @@ ACTIVITY_COLUMNS = """a.id, a.title, a.format, a.description, a.starts_at, a.end
     (SELECT count(*) FROM registrations r WHERE r.activity_id = a.id AND r.status = 'confirmed') AS taken_seats"""
 
 
+# The columns an activity is created with and edited in, as ActivityCreate holds them.
+ACTIVITY_FIELDS = (
+    "title",
+    "format",
+    "description",
+    "starts_at",
+    "ends_at",
+    "location",
+    "available_until",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "fees",
+    "credit_designations",
+    "claim_window_days",
+    "moc_boards",
+    "requires_event_code",
+)
+
+
 async def insert_activity(
     conn: db.Connection, activity_id: uuid.UUID, created_by: uuid.UUID, fields: dict[str, Any]
 ) -> None:
+    columns = ", ".join(ACTIVITY_FIELDS)
+    values = ", ".join(f"${n}" for n in range(3, len(ACTIVITY_FIELDS) + 3))
     await conn.execute(
-        """INSERT INTO activities (id, title, format, description, starts_at, ends_at, location, available_until,
-               capacity, registration_opens_at, registration_closes_at, fees, credit_designations, claim_window_days,
-               moc_boards, requires_event_code, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
+        f"INSERT INTO activities (id, created_by, {columns}) VALUES ($1, $2, {values})",
         activity_id,
-        fields["title"],
-        fields["format"],
-        fields["description"],
-        fields["starts_at"],
-        fields["ends_at"],
-        fields["location"],
-        fields["available_until"],
-        fields["capacity"],
-        fields["registration_opens_at"],
-        fields["registration_closes_at"],
-        fields["fees"],
-        fields["credit_designations"],
-        fields["claim_window_days"],
-        fields["moc_boards"],
-        fields["requires_event_code"],
         created_by,
+        *(fields[name] for name in ACTIVITY_FIELDS),
+    )
+
+
+async def update_activity(conn: db.Connection, activity_id: uuid.UUID, fields: dict[str, Any]) -> None:
+    """Sets every field an activity is created with (insert_activity's `fields`)."""
+    assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(ACTIVITY_FIELDS, start=2))
+    await conn.execute(
+        f"UPDATE activities SET {assignments} WHERE id = $1",
+        activity_id,
+        *(fields[name] for name in ACTIVITY_FIELDS),
     )
 
 
@@ -116,6 +132,27 @@ async def search_published(
     return total, rows
 
 
+async def list_all(
+    conn: db.Connection, *, status: str | None, title_part: str | None, limit: int, offset: int
+) -> tuple[int, list[asyncpg.Record]]:
+    """The coordinator's list: how many activities, drafts included, have the status and a title holding the words
+    (any case; None: any), and one page of them, most recently created first."""
+    # LIKE's escape character is the backslash: escaped, a % or _ typed in the search is itself.
+    pattern = None if title_part is None else "%" + re.sub(r"([\\%_])", r"\\\1", title_part) + "%"
+    where = "($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR a.title ILIKE $2)"
+    async with conn.transaction(isolation="repeatable_read", readonly=True):  # the count and the page agree
+        total: int = await conn.fetchval(f"SELECT count(*) FROM activities a WHERE {where}", status, pattern)
+        rows = await conn.fetch(
+            f"""SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE {where}
+                ORDER BY a.created_at DESC, a.id LIMIT $3 OFFSET $4""",
+            status,
+            pattern,
+            limit,
+            offset,
+        )
+    return total, rows
+
+
 async def mark_published(conn: db.Connection, activity_id: uuid.UUID, at: datetime) -> None:
     await conn.execute("UPDATE activities SET status = 'published', published_at = $2 WHERE id = $1", activity_id, at)
 
@@ -171,22 +208,45 @@ async def find_event_code(conn: db.Connection, code: str) -> asyncpg.Record | No
     return await conn.fetchrow(
         """SELECT c.code, c.valid_from, c.valid_until, s.id AS session_id, s.title AS session_title, s.starts_at,
                   s.activity_id
-           FROM event_codes c JOIN sessions s ON s.id = c.session_id WHERE c.code = $1""",
+           FROM event_codes c JOIN sessions s ON s.id = c.session_id WHERE c.code = $1 AND c.retired_at IS NULL""",
         code,
     )
+
+
+async def lock_session_code(conn: db.Connection, session_id: uuid.UUID) -> asyncpg.Record | None:
+    """The session (locked, so its code is renewed once at a time) with its live code's validity, if it has one."""
+    return await conn.fetchrow(
+        """SELECT s.id, c.code, c.valid_from, c.valid_until
+           FROM sessions s LEFT JOIN event_codes c ON c.session_id = s.id AND c.retired_at IS NULL
+           WHERE s.id = $1 FOR UPDATE OF s""",
+        session_id,
+    )
+
+
+async def retire_event_code(conn: db.Connection, session_id: uuid.UUID, at: datetime) -> None:
+    """The session's live code is refused from `at` as if no session had it; its row and uses stay for the help desk."""
+    await conn.execute(
+        "UPDATE event_codes SET retired_at = $2 WHERE session_id = $1 AND retired_at IS NULL", session_id, at
+    )
+
+
+# Sessions with their live code and how many times that code was entered (a retired code's uses are not counted).
+_SESSIONS_WITH_CODES = """SELECT s.id, s.activity_id, s.title, s.starts_at, s.ends_at, c.code AS event_code,
+           c.valid_from AS code_valid_from, c.valid_until AS code_valid_until,
+           count(u.id) AS uses, count(u.id) FILTER (WHERE u.accepted) AS accepted_uses
+    FROM sessions s
+    LEFT JOIN event_codes c ON c.session_id = s.id AND c.retired_at IS NULL
+    LEFT JOIN event_code_uses u ON u.code = c.code"""
 
 
 async def sessions_of(conn: db.Connection, activity_id: uuid.UUID) -> list[asyncpg.Record]:
     """The activity's sessions, earliest first, each with its code and how many times the code was entered."""
     return await conn.fetch(
-        """SELECT s.id, s.activity_id, s.title, s.starts_at, s.ends_at, c.code AS event_code,
-                  c.valid_from AS code_valid_from, c.valid_until AS code_valid_until,
-                  count(u.id) AS uses, count(u.id) FILTER (WHERE u.accepted) AS accepted_uses
-           FROM sessions s
-           LEFT JOIN event_codes c ON c.session_id = s.id
-           LEFT JOIN event_code_uses u ON u.code = c.code
-           WHERE s.activity_id = $1
-           GROUP BY s.id, c.code
-           ORDER BY s.starts_at, s.id""",
+        f"{_SESSIONS_WITH_CODES} WHERE s.activity_id = $1 GROUP BY s.id, c.code ORDER BY s.starts_at, s.id",
         activity_id,
     )
+
+
+async def session_with_code(conn: db.Connection, session_id: uuid.UUID) -> asyncpg.Record | None:
+    """One session as sessions_of lists it."""
+    return await conn.fetchrow(f"{_SESSIONS_WITH_CODES} WHERE s.id = $1 GROUP BY s.id, c.code", session_id)

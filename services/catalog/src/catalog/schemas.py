@@ -19,6 +19,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from catalog.domain import normalise_email
 from opencme_contracts.events import ActivityFormat
@@ -61,6 +62,18 @@ class Designation(BaseModel):
     max_credits: Decimal = Field(gt=0, le=100, multiple_of=Decimal("0.25"))  # type: ignore[call-overload]
 
 
+# An activity's fields as a client sends them, shared by creating one (ActivityCreate) and editing it (ActivityUpdate).
+Location = Annotated[Title | None, BeforeValidator(_blank_is_none)]
+Capacity = Annotated[int, Field(gt=0, le=100000)]
+Fees = Annotated[
+    dict[CategoryName, Annotated[int, Field(ge=0, le=100_000_000)]],
+    Field(max_length=20, description="fee in cents per attendee category"),
+]
+Designations = Annotated[list[Designation], Field(min_length=1, max_length=12)]
+ClaimWindowDays = Annotated[int, Field(ge=1, le=3650)]
+MocBoards = Annotated[list[BoardCode], Field(max_length=20)]
+
+
 class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,17 +82,15 @@ class ActivityCreate(BaseModel):
     description: Description = ""
     starts_at: Instant | None = None
     ends_at: Instant | None = None
-    location: Annotated[Title | None, BeforeValidator(_blank_is_none)] = None
+    location: Location = None
     available_until: Instant | None = Field(default=None, description="enduring material leaves the catalog then")
-    capacity: int | None = Field(default=None, gt=0, le=100000)
+    capacity: Capacity | None = None
     registration_opens_at: Instant | None = None
     registration_closes_at: Instant | None = None
-    fees: dict[CategoryName, Annotated[int, Field(ge=0, le=100_000_000)]] = Field(
-        default_factory=dict, max_length=20, description="fee in cents per attendee category"
-    )
-    credit_designations: list[Designation] = Field(min_length=1, max_length=12)
-    claim_window_days: int = Field(default=30, ge=1, le=3650)
-    moc_boards: list[BoardCode] = Field(default_factory=list, max_length=20)
+    fees: Fees = Field(default_factory=dict)
+    credit_designations: Designations
+    claim_window_days: ClaimWindowDays = 30
+    moc_boards: MocBoards = Field(default_factory=list)
     requires_event_code: bool = False
 
     @model_validator(mode="after")
@@ -108,6 +119,68 @@ class ActivityCreate(BaseModel):
         return self
 
 
+# What an edit may leave out but not clear: ActivityCreate has a value for each of them.
+_NEVER_NULL = frozenset(
+    {
+        "title",
+        "format",
+        "description",
+        "fees",
+        "credit_designations",
+        "claim_window_days",
+        "moc_boards",
+        "requires_event_code",
+    }
+)
+
+
+def _not_nullable(schema: JsonDict) -> None:
+    """The OpenAPI document shows a field an edit may leave out, but not clear, with its value's own type."""
+    variants = schema.pop("anyOf")
+    assert isinstance(variants, list), "typed `X | None`"
+    schema.update(next(v for v in variants if isinstance(v, dict) and v.get("type") != "null"))
+
+
+class ActivityUpdate(BaseModel):
+    """An edit: a field left out stays as it is; null clears one that may be empty (dates, location, capacity, the
+    registration window). The result must hold as a new activity must. Once published, only the description,
+    location, capacity, fees and registration window may change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # `X | None` keeps a refusal's place plain (`fees.guest`); _not_null refuses null where ActivityCreate would.
+    title: Title | None = Field(default=None, json_schema_extra=_not_nullable)
+    format: ActivityFormat | None = Field(default=None, json_schema_extra=_not_nullable)
+    description: Description | None = Field(default=None, json_schema_extra=_not_nullable)
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    location: Location = None
+    available_until: Instant | None = Field(default=None, description="enduring material leaves the catalog then")
+    capacity: Capacity | None = None
+    registration_opens_at: Instant | None = None
+    registration_closes_at: Instant | None = None
+    fees: Fees | None = Field(default=None, json_schema_extra=_not_nullable)
+    credit_designations: Designations | None = Field(default=None, json_schema_extra=_not_nullable)
+    claim_window_days: ClaimWindowDays | None = Field(default=None, json_schema_extra=_not_nullable)
+    moc_boards: MocBoards | None = Field(default=None, json_schema_extra=_not_nullable)
+    requires_event_code: bool | None = Field(default=None, json_schema_extra=_not_nullable)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> ActivityUpdate:
+        cleared = tuple(
+            name
+            for name in type(self).model_fields  # in the form's order
+            if name in _NEVER_NULL and name in self.model_fields_set and getattr(self, name) is None
+        )
+        if cleared:
+            raise FieldInvalid(cleared, "must not be null; leave it out to keep it as it is")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the edit sets, with their new values."""
+        return self.model_dump(exclude_unset=True)
+
+
 class CatalogQuery(BaseModel):
     """The public catalog's search: every filter given must hold; the total matching is in X-Total-Count."""
 
@@ -134,6 +207,18 @@ class CatalogQuery(BaseModel):
         if self.from_ and self.to and self.to < self.from_:
             raise FieldInvalid("to", "must not be before from")
         return self
+
+
+class OfficeActivitiesQuery(BaseModel):
+    """The coordinator's list: every activity, drafts included, most recently created first; the total matching is in
+    X-Total-Count."""
+
+    status: Literal["draft", "published"] | None = Field(default=None, description="one status only; both when absent")
+    q: Annotated[Line | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, description="part of the title, in any case"
+    )
+    limit: int = Field(default=50, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=100_000)
 
 
 class DesignationOut(BaseModel):
@@ -296,7 +381,10 @@ class EmailAttendanceResults(BaseModel):
 
 class RecordedAttendance(BaseModel):
     learner_id: uuid.UUID
-    method: str
+    name: str | None = Field(description="from the learner's newest profile; null until one has reached the catalog")
+    degree: str | None
+    email: str | None = Field(description="the learner's newest verified address; null until one is known")
+    method: str = Field(description="event_code (entered by the learner) or staff (recorded by the CME office)")
     recorded_at: datetime
 
 

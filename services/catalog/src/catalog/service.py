@@ -6,11 +6,12 @@ Registering and cancelling are in registrations.py; recording attendance (an eve
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import pydantic
 
 from catalog import domain, repository, schemas
 from catalog.config import SERVICE
@@ -18,6 +19,7 @@ from opencme_contracts import events
 from opencme_kit import db, errors, outbox
 from opencme_kit.auth import Principal
 from opencme_kit.clock import utcnow
+from opencme_kit.validation import FieldInvalid
 
 
 def _designations(row: asyncpg.Record, provider: str) -> list[schemas.DesignationOut]:
@@ -100,18 +102,91 @@ async def get_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider:
     return to_activity(row, provider)
 
 
+async def office_activities(
+    *, conn: db.Connection, query: schemas.OfficeActivitiesQuery, provider: str
+) -> tuple[int, list[schemas.Activity]]:
+    """Staff: how many activities match, drafts included, and the page asked for, most recently created first."""
+    total, rows = await repository.list_all(
+        conn, status=query.status, title_part=query.q, limit=query.limit, offset=query.offset
+    )
+    return total, [to_activity(r, provider) for r in rows]
+
+
+async def office_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
+    """Staff: an activity whatever its status."""
+    row = await repository.get_activity(conn, activity_id)
+    if row is None:
+        raise errors.NotFound(None, "activity not found")
+    return to_activity(row, provider)
+
+
+def _columns(activity: schemas.ActivityCreate) -> dict[str, Any]:
+    """The activity's fields as its row stores them (repository.insert_activity, update_activity)."""
+    fields: dict[str, Any] = activity.model_dump(mode="python")
+    fields["credit_designations"] = [
+        {"credit_type": d.credit_type, "max_credits": str(d.max_credits)} for d in activity.credit_designations
+    ]
+    return fields
+
+
 async def create_activity(
     *, conn: db.Connection, staff: Principal, request: schemas.ActivityCreate, provider: str
 ) -> schemas.Activity:
     activity_id = uuid.uuid4()
-    fields: dict[str, Any] = request.model_dump(mode="python")
-    fields["credit_designations"] = [
-        {"credit_type": d.credit_type, "max_credits": str(d.max_credits)} for d in request.credit_designations
-    ]
     async with conn.transaction():
-        await repository.insert_activity(conn, activity_id, staff.id, fields)
+        await repository.insert_activity(conn, activity_id, staff.id, _columns(request))
         row = await repository.get_activity(conn, activity_id)
     assert row is not None, "inserted above"
+    return to_activity(row, provider)
+
+
+def _as_created(row: asyncpg.Record) -> dict[str, Any]:
+    """A stored activity's fields as ActivityCreate holds them (amounts of credit as Decimals, which compare by
+    value)."""
+    fields = {name: row[name] for name in schemas.ActivityCreate.model_fields}
+    fields["credit_designations"] = [
+        {"credit_type": d["credit_type"], "max_credits": Decimal(d["max_credits"])} for d in row["credit_designations"]
+    ]
+    return fields
+
+
+def _checked_as_new(fields: dict[str, Any]) -> schemas.ActivityCreate:
+    """An edited activity is checked as a new one is: refused for the same reasons, naming the same field."""
+    try:
+        return schemas.ActivityCreate.model_validate(fields)
+    except pydantic.ValidationError as exc:
+        error = exc.errors()[0]
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, FieldInvalid):
+            raise errors.Invalid(cause.fields[0], cause.reason) from None
+        # The request's own fields were checked on arrival: this is a stored value today's rules refuse.
+        field = ".".join(str(part) for part in error["loc"]) or None
+        raise errors.Invalid(field, str(cause) if cause is not None else error["msg"]) from None
+
+
+async def update_activity(
+    *, conn: db.Connection, activity_id: uuid.UUID, request: schemas.ActivityUpdate, provider: str
+) -> schemas.Activity:
+    """A draft may change entirely; a published activity only where no other service uses it (domain.check_edit)."""
+    async with conn.transaction():
+        # Locked as a registration locks it: the confirmed registrations counted here stay the ones there are.
+        row = await repository.get_activity(conn, activity_id, for_update=True)
+        if row is None:
+            raise errors.NotFound(None, "activity not found")
+        before = _as_created(row)
+        edited = _checked_as_new({**before, **request.changes()})
+        changed = domain.check_edit(
+            published=row["status"] == "published",
+            before=before,
+            after=edited.model_dump(mode="python"),
+            confirmed=row["taken_seats"],
+        )
+        # A value given again in another spelling ("7.250", another time zone) stays as it was stored.
+        stored = {name: row[name] for name in schemas.ActivityCreate.model_fields}
+        new = _columns(edited)
+        await repository.update_activity(conn, activity_id, stored | {field: new[field] for field in changed})
+        row = await repository.get_activity(conn, activity_id)
+    assert row is not None, "locked above"
     return to_activity(row, provider)
 
 
@@ -166,17 +241,9 @@ async def add_session(
         )
         valid_from = request.starts_at - timedelta(hours=1)
         valid_until = request.starts_at + timedelta(days=request.code_valid_days)
-        while True:  # a clash among 31^8 codes is unlikely but not impossible
-            code = domain.new_event_code()
-            if await repository.insert_event_code(
-                conn,
-                code=code,
-                session_id=session_id,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                created_by=staff.id,
-            ):
-                break
+        code = await _issue_code(
+            conn, session_id=session_id, valid_from=valid_from, valid_until=valid_until, created_by=staff.id
+        )
     return schemas.Session(
         id=session_id,
         activity_id=activity_id,
@@ -194,3 +261,40 @@ async def sessions_with_codes(*, conn: db.Connection, activity_id: uuid.UUID) ->
     if await repository.get_activity(conn, activity_id) is None:
         raise errors.NotFound(None, "activity not found")
     return [schemas.StaffSession(**dict(r)) for r in await repository.sessions_of(conn, activity_id)]
+
+
+# How long a new code for a session that had none works: SessionCreate's default.
+DEFAULT_CODE_VALIDITY = timedelta(days=30)
+
+
+async def renew_event_code(*, conn: db.Connection, staff: Principal, session_id: uuid.UUID) -> schemas.StaffSession:
+    """A new code for the session, valid from now for as long as its old one was valid; the old one is refused from
+    now on as an unknown code, its uses kept."""
+    async with conn.transaction():
+        session = await repository.lock_session_code(conn, session_id)
+        if session is None:
+            raise errors.NotFound(None, "session not found")
+        now = utcnow()
+        validity = session["valid_until"] - session["valid_from"] if session["code"] else DEFAULT_CODE_VALIDITY
+        await repository.retire_event_code(conn, session_id, now)
+        await _issue_code(conn, session_id=session_id, valid_from=now, valid_until=now + validity, created_by=staff.id)
+        renewed = await repository.session_with_code(conn, session_id)
+    assert renewed is not None, "locked above"
+    return schemas.StaffSession(**dict(renewed))
+
+
+async def _issue_code(
+    conn: db.Connection, *, session_id: uuid.UUID, valid_from: datetime, valid_until: datetime, created_by: uuid.UUID
+) -> str:
+    """A new random code for the session; never one any session has had (the code is event_codes' key)."""
+    while True:  # a clash among 31^8 codes is unlikely but not impossible
+        code = domain.new_event_code()
+        if await repository.insert_event_code(
+            conn,
+            code=code,
+            session_id=session_id,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            created_by=created_by,
+        ):
+            return code

@@ -66,6 +66,24 @@ async def test_a_verified_address_records_attendance_once_with_a_staff_event(cli
     assert listed["pending"] == [] and listed["attached"] == []
 
 
+async def test_the_attendees_are_listed_by_last_name_with_their_name_and_verified_address(client):
+    session = await new_session(client)
+    known, unnamed = uuid.uuid4(), uuid.uuid4()
+    known_email, unnamed_email = unique_email("zoe"), unique_email("anon")
+    await client.consumer.deliver(
+        profile_updated(known, version=1, verified_emails=(known_email,), first_name="Zoë", last_name="Abbas")
+    )
+    await client.consumer.deliver(email_verified(unnamed, unnamed_email))
+    await record(client, session, unnamed_email, known_email)
+
+    listed = (await client.get(f"/sessions/{session}/attendance", headers=STAFF)).json()["recorded"]
+
+    assert [(r["name"], r["degree"], r["email"]) for r in listed] == [
+        ("Zoë Abbas", "MD", known_email),
+        (None, None, unnamed_email),
+    ]
+
+
 async def test_an_unknown_address_waits_and_is_recorded_when_verified_once_only(client):
     learner, email = uuid.uuid4(), unique_email()
     session = await new_session(client)

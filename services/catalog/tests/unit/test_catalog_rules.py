@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -99,3 +99,73 @@ def test_without_a_start_a_learner_may_cancel_until_attendance_is_recorded():
     now = datetime(2026, 5, 1, 9, tzinfo=UTC)
     assert domain.learner_cancellation_refusal(starts_at=None, attended=False, now=now) is None
     assert "attendance" in domain.learner_cancellation_refusal(starts_at=None, attended=True, now=now)
+
+
+ACTIVITY = {
+    "title": "Cardiology Update",
+    "description": "",
+    "starts_at": NOW,
+    "capacity": 10,
+    "fees": {"physician": 25000},
+    "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": Decimal("7.25")}],
+    "moc_boards": ["ABIM"],
+}
+
+
+def edited(**changes):
+    return {**ACTIVITY, **changes}
+
+
+def test_an_edit_changes_only_the_fields_whose_value_differs():
+    after = edited(
+        description="New",
+        starts_at=NOW.astimezone(timezone(timedelta(hours=-5))),  # the same instant
+        credit_designations=[{"credit_type": "AMA_PRA_1", "max_credits": Decimal("7.250")}],
+    )
+
+    assert domain.check_edit(published=True, before=ACTIVITY, after=after, confirmed=0) == ["description"]
+
+
+def test_a_draft_may_change_every_field():
+    after = edited(title="Renamed", starts_at=None, moc_boards=[], capacity=None)
+
+    changed = domain.check_edit(published=False, before=ACTIVITY, after=after, confirmed=0)
+
+    assert changed == ["title", "starts_at", "capacity", "moc_boards"]
+
+
+def test_a_published_activity_refuses_every_field_other_services_use_at_once():
+    after = edited(title="Renamed", fees={}, moc_boards=["ABP"], capacity=20)
+
+    with pytest.raises(domain.PublishedFieldsLocked) as refused:
+        domain.check_edit(published=True, before=ACTIVITY, after=after, confirmed=0)
+
+    assert refused.value.fields == ("title", "moc_boards")
+    assert refused.value.reason == domain.LOCKED_ONCE_PUBLISHED
+    assert isinstance(refused.value, errors.Conflict)
+
+
+@pytest.mark.parametrize(("capacity", "confirmed"), [(5, 6), (1, 2)])
+def test_the_capacity_may_not_fall_below_the_confirmed_registrations(capacity, confirmed):
+    with pytest.raises(domain.EditRefused) as refused:
+        domain.check_edit(published=True, before=ACTIVITY, after=edited(capacity=capacity), confirmed=confirmed)
+
+    assert (refused.value.field, refused.value.reason) == (
+        "capacity",
+        f"must not be below the {confirmed} registrations already confirmed",
+    )
+
+
+@pytest.mark.parametrize("capacity", [6, None])
+def test_a_capacity_holding_the_confirmed_registrations_or_none_is_accepted(capacity):
+    changed = domain.check_edit(published=True, before=ACTIVITY, after=edited(capacity=capacity), confirmed=6)
+
+    assert changed == ["capacity"]
+
+
+def test_an_edit_leaving_an_oversold_capacity_alone_is_not_refused_for_it():
+    oversold = edited(capacity=2)
+
+    changed = domain.check_edit(published=True, before=oversold, after={**oversold, "description": "x"}, confirmed=3)
+
+    assert changed == ["description"]

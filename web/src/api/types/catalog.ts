@@ -42,7 +42,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Activity
+         * @description Edit an activity (staff): a draft entirely; once published, its description, capacity, fees and registration
+         *     window only (a new fee applies to new registrations). Nothing is written when anything is refused.
+         */
+        patch: operations["update_activity_activities__activity_id__patch"];
         trace?: never;
     };
     "/activities/{activity_id}/publish": {
@@ -155,6 +160,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/office/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Office Activities
+         * @description Staff: every activity, drafts included, most recently created first; by status, by part of the title.
+         */
+        get: operations["office_activities_office_activities_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/office/activities/{activity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Office Activity
+         * @description Staff: one activity, a draft or published.
+         */
+        get: operations["office_activity_office_activities__activity_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/registrations/{registration_id}/cancel": {
         parameters: {
             query?: never;
@@ -213,6 +258,26 @@ export interface paths {
          * @description Record attendance from attendees' addresses (staff): now for a verified address, once verified for others.
          */
         post: operations["record_attendance_by_email_sessions__session_id__attendance_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{session_id}/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew Event Code
+         * @description Give a session a new event code (staff), valid from now as long as the old one was; the old one stops working.
+         */
+        post: operations["renew_event_code_sessions__session_id__code_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -322,6 +387,55 @@ export interface components {
             starts_at?: string | null;
             /** Title */
             title: string;
+        };
+        /**
+         * ActivityUpdate
+         * @description An edit: a field left out stays as it is; null clears one that may be empty (dates, location, capacity, the
+         *     registration window). The result must hold as a new activity must. Once published, only the description,
+         *     location, capacity, fees and registration window may change.
+         */
+        ActivityUpdate: {
+            /**
+             * Available Until
+             * @description enduring material leaves the catalog then
+             */
+            available_until?: string | null;
+            /** Capacity */
+            capacity?: number | null;
+            /** Claim Window Days */
+            claim_window_days?: number;
+            /** Credit Designations */
+            credit_designations?: components["schemas"]["Designation"][];
+            /** Description */
+            description?: string;
+            /** Ends At */
+            ends_at?: string | null;
+            /**
+             * Fees
+             * @description fee in cents per attendee category
+             */
+            fees?: {
+                [key: string]: number;
+            };
+            /**
+             * Format
+             * @enum {string}
+             */
+            format?: "live_course" | "grand_rounds" | "text_based" | "journal_based" | "webcast" | "board_review" | "enduring";
+            /** Location */
+            location?: string | null;
+            /** Moc Boards */
+            moc_boards?: string[];
+            /** Registration Closes At */
+            registration_closes_at?: string | null;
+            /** Registration Opens At */
+            registration_opens_at?: string | null;
+            /** Requires Event Code */
+            requires_event_code?: boolean;
+            /** Starts At */
+            starts_at?: string | null;
+            /** Title */
+            title?: string;
         };
         /** Attendance */
         Attendance: {
@@ -433,13 +547,28 @@ export interface components {
         };
         /** RecordedAttendance */
         RecordedAttendance: {
+            /** Degree */
+            degree: string | null;
+            /**
+             * Email
+             * @description the learner's newest verified address; null until one is known
+             */
+            email: string | null;
             /**
              * Learner Id
              * Format: uuid
              */
             learner_id: string;
-            /** Method */
+            /**
+             * Method
+             * @description event_code (entered by the learner) or staff (recorded by the CME office)
+             */
             method: string;
+            /**
+             * Name
+             * @description from the learner's newest profile; null until one has reached the catalog
+             */
+            name: string | null;
             /**
              * Recorded At
              * Format: date-time
@@ -788,6 +917,69 @@ export interface operations {
             };
         };
     };
+    update_activity_activities__activity_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by what is recorded (problem+json, `errors` naming each field): a published activity's title, format, place, dates, availability, credit, claim window, boards or event-code rule changed, or a capacity below the registrations already confirmed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     publish_activity_activities__activity_id__publish_post: {
         parameters: {
             query?: never;
@@ -1024,6 +1216,110 @@ export interface operations {
             };
         };
     };
+    office_activities_office_activities_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description part of the title, in any case */
+                q?: string | null;
+                /** @description one status only; both when absent */
+                status?: ("draft" | "published") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description how many activities match in all (the answer holds one page of them) */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"][];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    office_activity_office_activities__activity_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     cancel_registration_registrations__registration_id__cancel_post: {
         parameters: {
             query?: never;
@@ -1129,6 +1425,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EmailAttendanceResults"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    renew_event_code_sessions__session_id__code_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffSession"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -4,7 +4,7 @@
 // the form's own checks carry i18n keys.
 
 import { useId, type ReactNode } from "react";
-import { parseDate } from "@internationalized/date";
+import { parseDate, parseDateTime } from "@internationalized/date";
 import {
   Button,
   Calendar,
@@ -335,20 +335,23 @@ export function FormSelect<T extends FieldValues>(props: SelectProps<T>) {
 }
 
 interface DateProps<T extends FieldValues> extends BaseProps<T> {
-  /** "YYYY-MM-DD" */
+  /** "YYYY-MM-DD" (or "YYYY-MM-DDTHH:mm:ss" with `withTime`) */
   minValue?: string | null;
   maxValue?: string | null;
+  /** A day and a time of day ("YYYY-MM-DDTHH:mm:ss", local time) rather than a day. */
+  withTime?: boolean;
 }
 
-function day(value: string | null | undefined) {
+function day(value: string | null | undefined, withTime?: boolean) {
   try {
-    return value ? parseDate(value) : null;
+    return value ? (withTime ? parseDateTime(value) : parseDate(value)) : null;
   } catch {
     return null;
   }
 }
 
-/** A calendar day ("YYYY-MM-DD") typed in segments or chosen on a calendar, within its limits. */
+/** A calendar day ("YYYY-MM-DD"), or with `withTime` a day and a time ("YYYY-MM-DDTHH:mm:ss"), typed in segments or
+ * chosen on a calendar, within its limits. */
 export function FormDateField<T extends FieldValues>(props: DateProps<T>) {
   const { t } = useTranslation();
   const { field, fieldState } = useController({ control: props.control, name: props.name });
@@ -357,13 +360,13 @@ export function FormDateField<T extends FieldValues>(props: DateProps<T>) {
     <DatePicker
       className={styles.field}
       id={props.id}
-      value={day(field.value as string | null)}
+      value={day(field.value as string | null, props.withTime)}
       onChange={(value) => field.onChange(value ? value.toString() : null)}
       onBlur={field.onBlur}
       name={field.name}
-      minValue={day(props.minValue) ?? undefined}
-      maxValue={day(props.maxValue) ?? undefined}
-      granularity="day"
+      minValue={day(props.minValue, props.withTime) ?? undefined}
+      maxValue={day(props.maxValue, props.withTime) ?? undefined}
+      granularity={props.withTime ? "minute" : "day"}
       isRequired={props.isRequired}
       isDisabled={props.isDisabled}
       isInvalid={!!errorText}

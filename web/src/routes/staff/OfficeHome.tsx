@@ -42,7 +42,7 @@ export function OfficeHome() {
             query={activities}
             label={t("office.activities")}
             empty={t("office.noActivities")}
-            headers={[t("office.activity"), t("office.format"), t("office.when"), t("office.roster")]}
+            headers={[t("office.activity"), t("office.format"), t("office.when"), t("office.manage")]}
             row={(activity) => (
               <tr key={activity.id}>
                 <th scope="row" className={styles.wraps}>
@@ -51,9 +51,17 @@ export function OfficeHome() {
                 <td>{labels.format(activity.format)}</td>
                 <td>{activity.starts_at ? formatDateTime(activity.starts_at, i18n.language) : t("office.anyTime")}</td>
                 <td>
-                  <Link to={`/office/activities/${activity.id}/roster`} aria-label={t("office.rosterOf", { title: activity.title })}>
-                    {t("office.roster")}
-                  </Link>
+                  <span className={styles.actions}>
+                    <Link to={`/office/activities/${activity.id}/roster`} aria-label={t("office.rosterOf", { title: activity.title })}>
+                      {t("office.roster")}
+                    </Link>
+                    <Link
+                      to={`/office/activities/${activity.id}/sessions`}
+                      aria-label={t("office.sessionsOf", { title: activity.title })}
+                    >
+                      {t("office.sessions")}
+                    </Link>
+                  </span>
                 </td>
               </tr>
             )}

@@ -91,3 +91,21 @@ export function useExtensionHistory(learnerId: string) {
       ),
   });
 }
+
+/** An activity's sessions with their event codes and how often each was entered (staff). */
+export function useSessions(activityId: string) {
+  return useQuery({
+    queryKey: ["office", "sessions", activityId],
+    queryFn: () =>
+      unwrap(api.catalog.GET("/activities/{activity_id}/sessions", { params: { path: { activity_id: activityId } } })),
+  });
+}
+
+/** Who attended a session: learners recorded, and addresses waiting for an account to be verified. */
+export function useSessionAttendance(sessionId: string) {
+  return useQuery({
+    queryKey: ["office", "attendance", sessionId],
+    queryFn: () =>
+      unwrap(api.catalog.GET("/sessions/{session_id}/attendance", { params: { path: { session_id: sessionId } } })),
+  });
+}
