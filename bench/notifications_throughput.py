@@ -86,7 +86,9 @@ def rendered(settings: Settings, i: int) -> dict:
         "certificate_number": f"C-{i:06d}",
         "certificate_url": f"{settings.portal_url}/certificates/{uuid.uuid4()}",
     }
-    subject, content = service.render(settings, "certificate_issued", to=to, facts=facts, first_name="Ada")
+    subject, content = service.render(
+        settings, "certificate_issued", to=to, facts=facts, first_name="Ada", org=settings.default_organisation
+    )
     return {
         "message_id": uuid.uuid4(),
         "cause_event_id": uuid.uuid4(),

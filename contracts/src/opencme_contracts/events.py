@@ -25,6 +25,7 @@ __all__ = [
     "EmailVerificationRequested",
     "EmailVerified",
     "LearnerProfile",
+    "OrganisationUpdated",
     "PasswordResetRequested",
     "ProfileUpdated",
     "RegistrationCancelled",
@@ -127,6 +128,23 @@ class PasswordResetRequested(EventPayload):
     reset_url: str | None = None
     expires_at: AwareDatetime | None = None
     requested_at: AwareDatetime
+
+
+@register
+class OrganisationUpdated(EventPayload):
+    """An admin changed the organisation's settings: the whole current set, as shown in the portal and in emails."""
+
+    event_type = "organisation.updated"
+
+    name: str
+    address: str = Field(description="postal address, lines separated by a line break")
+    phone: str
+    support_email: str
+    brand_colour: str = Field(
+        pattern=r"^#[0-9a-fA-F]{6}$", description="the brand colour as #rrggbb", examples=["#1f5f8b"]
+    )
+    updated_at: AwareDatetime
+    revision: int = Field(ge=1, description="grows with every change; a consumer keeps the highest it has seen")
 
 
 # --- catalog --------------------------------------------------------------------------------------

@@ -30,6 +30,9 @@ def dlq_topic(topic: str) -> str:
 
 
 _LEARNER = "learner id"
+# The key (and envelope subject) of organisation.updated: there is one organisation, so one key keeps every change
+# in order on one partition.
+ORGANISATION_KEY = "organisation"
 
 TOPICS: dict[str, Topic] = {
     t.name: t
@@ -61,6 +64,14 @@ TOPICS: dict[str, Topic] = {
         ),
         Topic(
             "password_reset.requested", events.PasswordResetRequested, "identity", ("notifications",), "email address"
+        ),
+        Topic(
+            "organisation.updated",
+            events.OrganisationUpdated,
+            "identity",
+            ("notifications",),
+            f'the constant "{ORGANISATION_KEY}"',
+            partitions=1,
         ),
         Topic("activity.published", events.ActivityPublished, "catalog", ("credit", "notifications"), "activity id"),
         Topic("registration.confirmed", events.RegistrationConfirmed, "catalog", ("credit", "notifications"), _LEARNER),

@@ -401,3 +401,17 @@ def account_merged(merged: uuid.UUID, into: uuid.UUID) -> Envelope[Any]:
         ),
         into,
     )
+
+
+def organisation_updated(revision: int, **overrides: Any) -> Envelope[Any]:
+    """Identity's organisation.updated at `revision`, with values of its own unless `overrides` name them."""
+    values: dict[str, Any] = {
+        "name": f"Lakeside Health CME r{revision}",
+        "address": f"{revision} Harbor Road\nSuite 200\nCleveland, OH 44114",
+        "phone": f"+1 216 555 {revision:04d}",
+        "support_email": f"help-r{revision}@lakeside.example.org",
+        "brand_colour": "#7a1f3d",
+        "updated_at": datetime.now(UTC),
+        "revision": revision,
+    }
+    return _envelope(events.OrganisationUpdated(**{**values, **overrides}), "organisation")

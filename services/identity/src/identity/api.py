@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from identity import credentials, emails, schemas, service, sessions, signin, tokens
+from identity import organisation as organisation_settings
 from identity.deps import BrowserDep, ClientIp, ConnDep, CurrentAccount, SettingsDep
 from identity.schemas import EMAIL_PATH_PATTERN, TOKEN_PATTERN
 
@@ -37,10 +38,12 @@ async def jwks(conn: ConnDep) -> dict[str, Any]:
 
 
 @router.get("/organisation", response_model=schemas.Organisation, tags=["accounts"])
-async def organisation(settings: SettingsDep, response: Response) -> schemas.Organisation:
-    """Who runs this portal and how to reach its help desk (public: the portal's footer and error pages)."""
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return service.organisation(settings)
+async def organisation(conn: ConnDep, settings: SettingsDep, response: Response) -> schemas.Organisation:
+    """Who runs this portal, how to reach its help desk, its brand colour (public: the portal's footer and error
+    pages)."""
+    # Asked again on every visit: an admin's change shows on the next page load (the portal keeps it for the visit).
+    response.headers["Cache-Control"] = "no-cache"
+    return await organisation_settings.current(conn=conn, settings=settings)
 
 
 @router.post("/users", status_code=201, response_model=schemas.Profile, tags=["accounts"])

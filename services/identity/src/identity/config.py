@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from opencme_kit.db import Migrations
 from opencme_kit.service import KitSettings
@@ -42,11 +42,14 @@ class Settings(KitSettings):
     # sees them through the gateway (which strips /api/identity). Secure unless a plain-http local run turns it off.
     session_cookie_path: str = "/api/identity/sessions"
     session_cookie_secure: bool = True
-    # The organisation's contact, shown in the portal's footer and error pages; notifications reads the same variables.
+    # The organisation's settings (its contact, shown in the portal's footer and error pages, and its brand colour)
+    # until an admin first saves them (PUT /organisation); from then on the stored ones answer. Notifications reads
+    # the same variables until the first organisation.updated reaches it.
     org_name: str = "OpenCME Demo Health System"
     org_address: str = "1 Main Street\nSpringfield, MA 01101"
     org_phone: str = "+1 555 010 0100"
     org_support_email: str = "cme-support@opencme.local"
+    org_brand_colour: str = Field(default="#1f5f8b", pattern=r"^#[0-9a-fA-F]{6}$")
     # The first admin comes from configuration; created at start-up when no account has this email.
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None

@@ -1,6 +1,6 @@
-"""SQL of identity's accounts, their emails and the audit log; every function takes the connection it runs on.
-(Links are in links_repository.py, sessions in sessions_repository.py, the help desk's queries in
-support_repository.py.)"""
+"""SQL of identity's accounts, their emails, the organisation's settings and the audit log; every function takes the
+connection it runs on. (Links are in links_repository.py, sessions in sessions_repository.py, the help desk's queries
+in support_repository.py.)"""
 
 from __future__ import annotations
 
@@ -192,6 +192,36 @@ async def mark_email_verified(conn: db.Connection, *, email: str, user_id: uuid.
         now,
     )
     return bool(changed)
+
+
+# --- the organisation -------------------------------------------------------------------------------------
+
+ORGANISATION_COLUMNS = ("name", "address", "phone", "support_email", "brand_colour")
+
+
+async def get_organisation(conn: db.Connection, *, for_update: bool = False) -> asyncpg.Record | None:
+    """The saved settings; None until an admin first saved them."""
+    return await conn.fetchrow(f"SELECT * FROM organisation{' FOR UPDATE' if for_update else ''}")
+
+
+async def save_organisation(
+    conn: db.Connection, values: dict[str, Any], *, updated_by: uuid.UUID, at: datetime
+) -> asyncpg.Record:
+    """Stores the settings with the next revision (1 for the first save); two saves at once take turns on the row."""
+    columns = ", ".join(ORGANISATION_COLUMNS)
+    placeholders = ", ".join(f"${i}" for i in range(3, 3 + len(ORGANISATION_COLUMNS)))
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in ORGANISATION_COLUMNS)
+    row = await conn.fetchrow(
+        f"""INSERT INTO organisation (revision, updated_at, updated_by, {columns}) VALUES (1, $1, $2, {placeholders})
+            ON CONFLICT (id) DO UPDATE SET {sets}, revision = organisation.revision + 1,
+                                           updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+            RETURNING *""",
+        at,
+        updated_by,
+        *(values[c] for c in ORGANISATION_COLUMNS),
+    )
+    assert row is not None, "an upsert returns its row"
+    return row
 
 
 # --- audit ------------------------------------------------------------------------------------------------

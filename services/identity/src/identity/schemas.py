@@ -225,10 +225,13 @@ class Accepted(BaseModel):
 
 
 class Organisation(BaseModel):
-    """Who runs this portal and how to reach its help desk (configuration: ORG_NAME, ORG_ADDRESS, ORG_PHONE,
-    ORG_SUPPORT_EMAIL)."""
+    """Who runs this portal, how to reach its help desk, and its brand colour: as an admin last saved them, or the
+    configuration (ORG_NAME, ORG_ADDRESS, ORG_PHONE, ORG_SUPPORT_EMAIL, ORG_BRAND_COLOUR) until one has."""
 
     name: str
     address: str = Field(description="lines separated by a line break")
     phone: str
     support_email: str
+    brand_colour: str = Field(description="#rrggbb", examples=["#1f5f8b"])
+    revision: int = Field(description="grows with every saved change; 0 while the configuration answers")
+    updated_at: datetime | None = Field(description="when an admin last saved a change; none until one has")

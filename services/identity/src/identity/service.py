@@ -1,8 +1,9 @@
-"""Identity's account use cases: sign up, see and edit a profile, verify an address by its link, the first admin,
-the organisation's contact. Each is one transaction, the state change and its event together.
+"""Identity's account use cases: sign up, see and edit a profile, verify an address by its link, the first admin.
+Each is one transaction, the state change and its event together.
 
 The others, by area: signin.py and sessions.py (signing in, tokens), credentials.py (passwords), emails.py (a
-learner's addresses), support.py, merges.py and admin.py (the help desk and admins), housekeeping.py (the worker)."""
+learner's addresses), support.py, merges.py and admin.py (the help desk and admins), organisation.py (the
+organisation's settings), housekeeping.py (the worker)."""
 
 from __future__ import annotations
 
@@ -189,16 +190,6 @@ async def verify_email(*, conn: db.Connection, token: str) -> None:
                 subject=used["user_id"],
             )
             await publish_profile(conn, used["user_id"], now)  # verified_emails changed
-
-
-def organisation(settings: Settings) -> schemas.Organisation:
-    """The organisation's contact from configuration (the same variables notifications puts in its emails)."""
-    return schemas.Organisation(
-        name=settings.org_name,
-        address=settings.org_address,
-        phone=settings.org_phone,
-        support_email=settings.org_support_email,
-    )
 
 
 async def bootstrap_admin(pool: db.Pool, settings: Settings) -> None:

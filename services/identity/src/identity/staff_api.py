@@ -1,4 +1,5 @@
-"""Identity HTTP routes for the help desk (support) and admins: search, reset links, merges, audit, roles, keys."""
+"""Identity HTTP routes for the help desk (support) and admins: search, reset links, merges, audit, roles, keys, the
+organisation's settings."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from identity import admin, credentials, merges, schemas, staff_schemas, support
+from identity import admin, credentials, merges, organisation, schemas, staff_schemas, support
 from identity.deps import AdminOnly, ClientIp, ConnDep, SettingsDep, SupportOnly
 from identity.schemas import AUDIT_KIND_PATTERN, KEY_ID_PATTERN, Line
 from opencme_kit.roles import Role
@@ -110,3 +111,11 @@ async def retire_signing_key(
 ) -> list[staff_schemas.SigningKey]:
     """Retire a key that no longer signs, once every token it signed has expired (admin)."""
     return await admin.retire_signing_key(conn=conn, admin_id=caller.id, kid=kid, settings=settings, client_ip=ip)
+
+
+@router.put("/organisation", response_model=schemas.Organisation, tags=["admin"])
+async def update_organisation(
+    body: staff_schemas.OrganisationUpdate, conn: ConnDep, caller: AdminOnly, settings: SettingsDep, ip: ClientIp
+) -> schemas.Organisation:
+    """Replace the organisation's settings; emails and the portal show them from now on (admin; audited)."""
+    return await organisation.update(conn=conn, admin_id=caller.id, request=body, settings=settings, client_ip=ip)

@@ -166,5 +166,8 @@ async def test_the_organisations_contact_is_public_for_the_portals_footer_and_er
         "address": "1 Main Street\nSpringfield, MA 01101",
         "phone": "+1 555 010 0100",
         "support_email": "cme-support@opencme.local",
+        "brand_colour": "#1f5f8b",
+        "revision": 0,
+        "updated_at": None,
     }
-    assert answer.headers["cache-control"] == "public, max-age=300"
+    assert answer.headers["cache-control"] == "no-cache"

@@ -4,7 +4,7 @@ as it is written, and the organisation's contact from configuration."""
 import pytest
 from fastapi import Response
 
-from identity import domain, schemas, service
+from identity import domain, organisation, schemas
 from identity.browser import Browser
 from identity.config import Settings
 from identity.domain import CrossSiteRefused
@@ -122,22 +122,32 @@ def test_where_the_refresh_token_is_taken_from():
         Browser(client=None, cookie=None, settings=settings()).token_to_revoke(None)
 
 
-def test_the_organisation_comes_from_the_variables_notifications_reads(monkeypatch):
-    for variable in ("ORG_NAME", "ORG_ADDRESS", "ORG_PHONE", "ORG_SUPPORT_EMAIL"):
+def test_until_an_admin_saves_them_the_organisation_comes_from_the_variables_notifications_reads(monkeypatch):
+    for variable in ("ORG_NAME", "ORG_ADDRESS", "ORG_PHONE", "ORG_SUPPORT_EMAIL", "ORG_BRAND_COLOUR"):
         monkeypatch.delenv(variable, raising=False)
-    assert service.organisation(settings()) == schemas.Organisation(
+    assert organisation.configured(settings()) == schemas.Organisation(
         name="OpenCME Demo Health System",
         address="1 Main Street\nSpringfield, MA 01101",
         phone="+1 555 010 0100",
         support_email="cme-support@opencme.local",
+        brand_colour="#1f5f8b",
+        revision=0,
+        updated_at=None,
     )
     monkeypatch.setenv("ORG_NAME", "Example Medical Center")
     monkeypatch.setenv("ORG_ADDRESS", "9500 Euclid Ave\nCleveland, OH 44195")
     monkeypatch.setenv("ORG_PHONE", "+1 216 444 2200")
     monkeypatch.setenv("ORG_SUPPORT_EMAIL", "cme@example.org")
-    assert service.organisation(settings()).model_dump() == {
+    monkeypatch.setenv("ORG_BRAND_COLOUR", "#00557F")
+    assert organisation.configured(settings()).model_dump() == {
         "name": "Example Medical Center",
         "address": "9500 Euclid Ave\nCleveland, OH 44195",
         "phone": "+1 216 444 2200",
         "support_email": "cme@example.org",
+        "brand_colour": "#00557f",
+        "revision": 0,
+        "updated_at": None,
     }
+    monkeypatch.setenv("ORG_BRAND_COLOUR", "blue")
+    with pytest.raises(ValueError, match="org_brand_colour"):
+        settings()

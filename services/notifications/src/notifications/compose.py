@@ -23,6 +23,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from opencme_kit.clock import utcnow
 
+DEFAULT_BRAND_COLOUR = "#1f5f8b"
+
 
 @dataclass(frozen=True)
 class Organisation:
@@ -31,6 +33,20 @@ class Organisation:
     phone: str
     support_email: str
     portal_url: str
+    brand_colour: str = DEFAULT_BRAND_COLOUR  # "#rrggbb", checked where it comes from (settings, the event)
+
+    @property
+    def brand_text_colour(self) -> str:
+        """Black or white, whichever contrasts more with the brand colour (WCAG 2 relative luminance): an admin may
+        choose a light colour, and a button's label must stay readable on it."""
+
+        def linear(pair: str) -> float:
+            value = int(pair, 16) / 255
+            return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+        red, green, blue = (linear(self.brand_colour[i : i + 2]) for i in (1, 3, 5))
+        luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+        return "#ffffff" if (1.0 + 0.05) / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#000000"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from notifications.compose import Organisation
+from notifications.compose import DEFAULT_BRAND_COLOUR, Organisation
 from opencme_kit import merges
 from opencme_kit.db import Migrations
 from opencme_kit.service import KitSettings
@@ -24,10 +24,12 @@ class Settings(KitSettings):
     smtp_timeout: float = 30.0  # seconds per SMTP command
     mail_from: str = "no-reply@opencme.local"  # From: address and SMTP envelope sender
 
+    # The organisation in every email until identity's first organisation.updated arrives (organisation.py).
     org_name: str = "OpenCME Demo Health System"
     org_address: str = "1 Main Street\nSpringfield, MA 01101"
     org_phone: str = "+1 555 010 0100"
     org_support_email: str = "cme-support@opencme.local"
+    org_brand_colour: str = Field(default=DEFAULT_BRAND_COLOUR, pattern=r"^#[0-9a-fA-F]{6}$")
     portal_url: str = "http://127.0.0.1:8080"
     # Dates and times in emails (registration confirmations) are shown in the organisation's time zone.
     timezone: str = "UTC"
@@ -59,13 +61,16 @@ class Settings(KitSettings):
         return self
 
     @property
-    def organisation(self) -> Organisation:
+    def default_organisation(self) -> Organisation:
+        """The organisation as configured; emails show identity's published one once it has arrived
+        (organisation.current)."""
         return Organisation(
             name=self.org_name,
             address=self.org_address,
             phone=self.org_phone,
             support_email=self.org_support_email,
             portal_url=self.portal_url.rstrip("/"),
+            brand_colour=self.org_brand_colour,
         )
 
     @property

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec
 
-from notifications import merges, reminders, service
+from notifications import merges, organisation, reminders, service
 from notifications.config import Settings
 from opencme_contracts import Envelope, events
 from opencme_kit import db
@@ -116,6 +116,13 @@ async def on_credit_claimed(conn: db.Connection, envelope: Envelope[events.Credi
     await reminders.credit_claimed(conn, envelope.data)
 
 
+async def on_organisation_updated(
+    conn: db.Connection, envelope: Envelope[events.OrganisationUpdated], settings: Settings
+) -> None:
+    """Keep the organisation's newest settings: every email composed from now on shows them."""
+    await organisation.organisation_updated(conn, envelope.data)
+
+
 async def on_account_merged(conn: db.Connection, envelope: Envelope[events.AccountMerged], settings: Settings) -> None:
     """Move the merged learner's log, registrations, reminders and preferences to the survivor (see merges.py)."""
     await merges.account_merged(conn, envelope.data, settings=settings)
@@ -134,4 +141,5 @@ HANDLERS: dict[str, Handler] = {
     "attendance.recorded": on_attendance_recorded,
     "credit.claimed": on_credit_claimed,
     "account.merged": on_account_merged,
+    "organisation.updated": on_organisation_updated,
 }

@@ -7,7 +7,7 @@ import uuid
 
 import asyncpg
 
-from notifications import domain, repository, schemas, service
+from notifications import domain, organisation, repository, schemas, service
 from notifications.config import Settings
 from opencme_kit import db, errors, merges
 from opencme_kit.auth import Principal
@@ -66,6 +66,7 @@ async def resend(
             subject, content = service.render(
                 settings,
                 original["kind"],
+                org=await organisation.current(conn, settings),
                 to=to,
                 facts=original["facts"],
                 first_name=recipient.first_name if recipient else None,

@@ -1,5 +1,5 @@
-"""SQL of notifications' delivery log and what it keeps from events to write it: recipients, certificate claims and
-registrations. Every function takes the connection it runs on; claiming and recording deliveries is
+"""SQL of notifications' delivery log and what it keeps from events to write it: recipients, certificate claims, the
+organisation and registrations. Every function takes the connection it runs on; claiming and recording deliveries is
 sender_repository.py's, the reminder projection reminder_repository.py's."""
 
 from __future__ import annotations
@@ -69,6 +69,35 @@ async def upsert_claim(
 async def get_claim(conn: db.Connection, claim_id: uuid.UUID) -> domain.ClaimInfo | None:
     row = await conn.fetchrow("SELECT activity_title, certificate_id FROM claims WHERE claim_id = $1", claim_id)
     return domain.ClaimInfo(row["activity_title"], row["certificate_id"]) if row else None
+
+
+# --- the organisation ---------------------------------------------------------------------------------------------
+
+ORGANISATION_COLUMNS = ("name", "address", "phone", "support_email", "brand_colour")
+
+
+async def save_organisation(
+    conn: db.Connection, values: dict[str, Any], *, revision: int, updated_at: datetime
+) -> bool:
+    """Stores the organisation unless a revision at least as new is stored; True when it changed."""
+    columns = ", ".join(ORGANISATION_COLUMNS)
+    placeholders = ", ".join(f"${i}" for i in range(3, 3 + len(ORGANISATION_COLUMNS)))
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in ORGANISATION_COLUMNS)
+    changed = await conn.fetchval(
+        f"""INSERT INTO organisation (revision, updated_at, {columns}) VALUES ($1, $2, {placeholders})
+            ON CONFLICT (id) DO UPDATE SET {sets}, revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
+                WHERE organisation.revision < EXCLUDED.revision
+            RETURNING true""",
+        revision,
+        updated_at,
+        *(values[c] for c in ORGANISATION_COLUMNS),
+    )
+    return bool(changed)
+
+
+async def get_organisation(conn: db.Connection) -> asyncpg.Record | None:
+    """The organisation as identity last published it; None until it has."""
+    return await conn.fetchrow("SELECT * FROM organisation")
 
 
 # --- registrations -----------------------------------------------------------------------------------------------

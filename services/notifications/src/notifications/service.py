@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from notifications import domain, reminder_repository, repository
-from notifications.compose import compose, context_for
+from notifications import domain, organisation, reminder_repository, repository
+from notifications.compose import Organisation, compose, context_for
 from notifications.config import Settings
 from opencme_contracts import events
 from opencme_kit import db, merges
@@ -36,15 +36,19 @@ def render(
     to: str,
     facts: dict[str, Any],
     first_name: str | None,
+    org: Organisation,
     now: datetime | None = None,
 ) -> tuple[str, bytes]:
-    """Subject and RFC 5322 bytes (CRLF line ends, as sent) of an email; ValueError when the facts are unusable."""
+    """Subject and RFC 5322 bytes (CRLF line ends, as sent) of an email; ValueError when the facts are unusable.
+
+    `org` is whose email it is: `organisation.current` (identity's latest, or the configured one until it has
+    published any)."""
     context = context_for(kind, facts, first_name=first_name, now=now or utcnow())
     message = compose(
         kind,
         to=to,
         context=context,
-        org=settings.organisation,
+        org=org,
         sender=settings.mail_from,
         message_id_domain=settings.message_id_domain,
     )
@@ -75,7 +79,10 @@ async def queue(
         return message_id if inserted else None
     now = utcnow()
     first_name = recipient.first_name if recipient else None
-    subject, rendered = render(settings, planned.kind, to=to, facts=planned.facts, first_name=first_name, now=now)
+    org = await organisation.current(conn, settings)
+    subject, rendered = render(
+        settings, planned.kind, org=org, to=to, facts=planned.facts, first_name=first_name, now=now
+    )
     facts, status = planned.facts, "queued"
     content: bytes | None = rendered
     last_error: str | None = None
@@ -107,10 +114,13 @@ async def release_waiting(conn: db.Connection, learner_id: uuid.UUID, *, setting
     if recipient is None:
         return 0
     rows = await repository.waiting_messages(conn, learner_id)
+    if not rows:
+        return 0
+    org = await organisation.current(conn, settings)
     for row in rows:
         try:
             subject, content = render(
-                settings, row["kind"], to=recipient.email, facts=row["facts"], first_name=recipient.first_name
+                settings, row["kind"], org=org, to=recipient.email, facts=row["facts"], first_name=recipient.first_name
             )
         except ValueError as exc:
             # The event that parked it was accepted already; the log shows why this one never went out.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -191,6 +192,25 @@ def test_organisation_name_is_escaped_in_html_and_quoted_in_from() -> None:
     assert "Smith &amp; &lt;Jones&gt; CME" in html
     parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
     assert parsed["From"].addresses[0].display_name == "Smith & <Jones> CME"
+
+
+@pytest.mark.parametrize(
+    ("colour", "label"),
+    [
+        ("#1f5f8b", "#ffffff"),
+        ("#7a1f3d", "#ffffff"),
+        ("#000000", "#ffffff"),
+        ("#ffd700", "#000000"),
+        ("#FFFFFF", "#000000"),
+    ],
+)
+def test_the_brand_colour_marks_the_header_and_the_buttons_whose_label_stays_readable(colour: str, label: str) -> None:
+    org = replace(ORG, brand_colour=colour)
+    message = compose("verify_email", to="a@example.org", context=make_context("verify_email"), org=org, sender=SENDER)
+    html = message.get_body(preferencelist=("html",)).get_content()
+
+    assert f"border-bottom:3px solid {colour};" in html
+    assert f"background:{colour};color:{label};" in html
 
 
 def test_subject_cannot_be_split_by_a_line_break_in_a_title() -> None:

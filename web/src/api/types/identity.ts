@@ -264,10 +264,15 @@ export interface paths {
         };
         /**
          * Organisation
-         * @description Who runs this portal and how to reach its help desk (public: the portal's footer and error pages).
+         * @description Who runs this portal, how to reach its help desk, its brand colour (public: the portal's footer and error
+         *     pages).
          */
         get: operations["organisation_organisation_get"];
-        put?: never;
+        /**
+         * Update Organisation
+         * @description Replace the organisation's settings; emails and the portal show them from now on (admin; audited).
+         */
+        put: operations["update_organisation_organisation_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -677,8 +682,8 @@ export interface components {
         };
         /**
          * Organisation
-         * @description Who runs this portal and how to reach its help desk (configuration: ORG_NAME, ORG_ADDRESS, ORG_PHONE,
-         *     ORG_SUPPORT_EMAIL).
+         * @description Who runs this portal, how to reach its help desk, and its brand colour: as an admin last saved them, or the
+         *     configuration (ORG_NAME, ORG_ADDRESS, ORG_PHONE, ORG_SUPPORT_EMAIL, ORG_BRAND_COLOUR) until one has.
          */
         Organisation: {
             /**
@@ -686,11 +691,61 @@ export interface components {
              * @description lines separated by a line break
              */
             address: string;
+            /**
+             * Brand Colour
+             * @description #rrggbb
+             * @example #1f5f8b
+             */
+            brand_colour: string;
             /** Name */
             name: string;
             /** Phone */
             phone: string;
+            /**
+             * Revision
+             * @description grows with every saved change; 0 while the configuration answers
+             */
+            revision: number;
             /** Support Email */
+            support_email: string;
+            /**
+             * Updated At
+             * @description when an admin last saved a change; none until one has
+             */
+            updated_at: string | null;
+        };
+        /**
+         * OrganisationUpdate
+         * @description The organisation's settings, all of them, as the admin's form sends them.
+         */
+        OrganisationUpdate: {
+            /**
+             * Address
+             * @description the postal address: up to 5 lines separated by a line break
+             * @example 9500 Euclid Avenue
+             *     Cleveland, OH 44195
+             */
+            address: string;
+            /**
+             * Brand Colour
+             * @description #rrggbb
+             * @example #1f5f8b
+             */
+            brand_colour: string;
+            /**
+             * Name
+             * @example Example Medical Center CME
+             */
+            name: string;
+            /**
+             * Phone
+             * @example +1 216 444 2200
+             */
+            phone: string;
+            /**
+             * Support Email
+             * Format: email
+             */
             support_email: string;
         };
         /** PasswordChange */
@@ -1562,6 +1617,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Organisation"];
+                };
+            };
+        };
+    };
+    update_organisation_organisation_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organisation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
