@@ -28,23 +28,50 @@ test("a coordinator reads the roster of a full live course and downloads it; a l
   const { coordinator, staff } = await newCoordinator(api);
   // A title of its own, not the run's tag: the catalog search journey counts the activities carrying that.
   const workshop = `Small Group Workshop ${Date.now().toString(36)}x`;
-  const start = Date.now() + 30 * 86_400_000;
-  const created = await api.post("/api/catalog/activities", {
-    headers: staff,
-    data: {
-      title: workshop,
-      format: "live_course",
-      starts_at: new Date(start).toISOString(),
-      ends_at: new Date(start + 8 * 3_600_000).toISOString(),
-      location: "Main Campus, Room 4",
-      fees: { physician: 30000, nurse: 12000 },
-      capacity: 2,
-      credit_designations: [{ credit_type: "AMA_PRA_1", max_credits: "7" }],
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const course = (await created.json()) as { id: string; title: string };
-  expect((await api.post(`/api/catalog/activities/${course.id}/publish`, { headers: staff })).ok()).toBeTruthy();
+  const start = new Date(Date.now() + 30 * 86_400_000);
+  start.setHours(8, 0, 0, 0);
+
+  // The coordinator makes the course in the portal: a draft first, with its statement to check, then published.
+  await signIn(page, coordinator);
+  await openNav(page, "CME office");
+  await page.getByRole("link", { name: "New activity" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "New activity" })).toBeVisible();
+  await page.getByRole("button", { name: "Save as a draft" }).click();
+  await expect(page.getByText("Please choose the format.")).toBeVisible(); // the form's own checks first
+  await page.getByLabel("Title (required)").fill(workshop);
+  await page.getByRole("button", { name: /Format \(required\)$/ }).click();
+  await page.getByRole("option", { name: "Live course" }).click();
+  await page.getByLabel("Place").fill("Main Campus, Room 4");
+  await typeDateTime(page, "Starts", start);
+  await typeDateTime(page, "Ends", new Date(start.getTime() + 8 * 3_600_000));
+  await page.getByRole("textbox", { name: "Capacity" }).fill("2");
+  for (const [n, category, dollars] of [[1, "Physician", "300"], [2, "Nurse", "120"]] as const) {
+    await page.getByRole("button", { name: "Add a fee" }).click();
+    await page.getByRole("button", { name: new RegExp(`Category of fee ${n} \\(required\\)$`) }).click();
+    await page.getByRole("option", { name: category, exact: true }).click();
+    await page.getByRole("textbox", { name: `Fee ${n} in US dollars (required)` }).fill(dollars);
+  }
+  await page.getByRole("textbox", { name: "Maximum credits 1 (required)" }).fill("7");
+  await checkPage(page, "office-new-activity");
+  await page.getByRole("button", { name: "Save as a draft" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: workshop })).toBeVisible();
+  await expect(page.getByText("Learners cannot see it yet.", { exact: false })).toBeVisible();
+  await expect(page.getByText(/designates this live activity for a maximum of 7 AMA PRA Category 1 Credits™/)).toBeVisible();
+  await checkPage(page, "office-activity-draft");
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByRole("dialog", { name: "Publish this activity?" }).getByRole("button", { name: "Publish" }).click();
+  await expect(page.getByText("Learners find it in the catalog.")).toBeVisible();
+  const course = { id: new URL(page.url()).pathname.split("/").pop() ?? "", title: workshop };
+
+  // Once published, what credit already uses is shown but locked; the description may still change.
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await expect(page.getByText("This activity is published")).toBeVisible();
+  await expect(page.getByLabel("Title")).toBeDisabled();
+  await page.getByLabel("Description").fill("Hands-on airway skills in small groups.");
+  await checkPage(page, "office-edit-activity");
+  await page.getByRole("button", { name: "Save the changes" }).click();
+  await expect(page.getByText("Hands-on airway skills in small groups.")).toBeVisible();
+  await signOut(page);
 
   const [zoe, amir, late] = [
     newLearner("roster", { firstName: "Zoë", lastName: `Zimmer-${run}` }),

@@ -81,6 +81,9 @@ export const routes: RouteObject[] = [
       learner("board-reports", claims, "BoardReports"),
       // The CME office's: coordinators (staff), the help desk (support), administrators.
       staff("office", office, "OfficeHome", OFFICE),
+      staff("office/activities/new", office, "NewActivity", COORDINATOR),
+      staff("office/activities/:id", office, "OfficeActivity", COORDINATOR),
+      staff("office/activities/:id/edit", office, "EditActivity", COORDINATOR),
       staff("office/activities/:id/roster", office, "Roster", COORDINATOR),
       staff("office/activities/:id/sessions", office, "Sessions", COORDINATOR),
       staff("office/activities/:id/sessions/:sessionId/code", office, "SessionCode", COORDINATOR),

@@ -18,6 +18,7 @@ import {
 } from "react-aria-components";
 import { useTranslation } from "react-i18next";
 import styles from "./DateRange.module.css";
+import { CalendarIcon } from "./CalendarIcon";
 
 export interface IsoRange {
   from: string;
@@ -62,7 +63,7 @@ export function DateRange({ label, description, value, onChange }: Props) {
             {(segment) => <DateSegment segment={segment} className={styles.segment} />}
           </DateInput>
           <Button className={styles.open} aria-label={t("dateRange.open")}>
-            <span aria-hidden="true">📅</span>
+            <CalendarIcon />
           </Button>
         </Group>
         {description ? (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { daysUntil as days, formatBytes, formatCredits, formatDate, formatDateTime, formatDay, formatFee, formatMonth, formatRange, monthKey } from "./format";
+import { daysUntil as days, formatBytes, formatCredits, formatDate, formatDateTime, formatDay, formatFee, formatMonth, formatRange, instantToLocal, localToInstant, monthKey } from "./format";
 
 // Intl puts narrow and thin spaces around times and ranges; compare with plain spaces.
 const plain = (text: string) => text.replace(/[\u202f\u2009\u00a0]/g, " ");
@@ -61,5 +61,20 @@ describe("download sizes", () => {
     expect(formatBytes(512)).toBe("512 byte");
     expect(formatBytes(2048)).toBe("2 kB");
     expect(formatBytes(1.5 * 1024 * 1024)).toBe("1.5 MB");
+  });
+});
+
+describe("local date-times and instants", () => {
+  it("round-trips an instant through the date-time field's local value", () => {
+    const instant = "2027-01-15T13:05:07.000Z";
+    const local = instantToLocal(instant);
+    expect(local).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    expect(localToInstant(local)).toBe(instant);
+  });
+
+  it("gives null for nothing or nonsense", () => {
+    expect(instantToLocal(null)).toBeNull();
+    expect(localToInstant("")).toBeNull();
+    expect(localToInstant("not a date")).toBeNull();
   });
 });

@@ -36,6 +36,7 @@ import { useController, type Control, type FieldError as HookFieldError, type Fi
 import { useTranslation } from "react-i18next";
 import dateStyles from "../DateRange.module.css";
 import styles from "./Field.module.css";
+import { CalendarIcon } from "../CalendarIcon";
 
 function useErrorText(error: HookFieldError | undefined): string | undefined {
   const { t } = useTranslation();
@@ -381,7 +382,7 @@ export function FormDateField<T extends FieldValues>(props: DateProps<T>) {
           {(segment) => <DateSegment segment={segment} className={dateStyles.segment} />}
         </DateInput>
         <Button className={dateStyles.open} aria-label={t("dateRange.openOne")}>
-          <span aria-hidden="true">📅</span>
+          <CalendarIcon />
         </Button>
       </Group>
       {props.description ? (

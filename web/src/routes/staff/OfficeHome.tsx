@@ -2,13 +2,15 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import { Badge } from "../../components/Badge";
+import { ButtonLink } from "../../components/Button";
 import { Page } from "../../components/Page";
 import { COORDINATOR, HELP_DESK, hasRole } from "../../components/RequireRole";
 import { useAuth } from "../../hooks/useAuth";
 import { formatDateTime } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
 import styles from "./office.module.css";
-import { usePublishedActivities } from "./queries";
+import { useOfficeActivities } from "./queries";
 import { OfficeTable } from "./OfficeTable";
 import { SearchField } from "./SearchField";
 
@@ -17,8 +19,9 @@ export function OfficeHome() {
   const labels = useLabels();
   const { user } = useAuth();
   const [q, setQ] = useState("");
+  const [status, setStatus] = useState<"" | "draft" | "published">("");
   const coordinator = hasRole(user?.roles, COORDINATOR);
-  const activities = usePublishedActivities(q);
+  const activities = useOfficeActivities(q, status, coordinator);
   return (
     <Page title={t("office.title")} lead={t("office.lead")}>
       {hasRole(user?.roles, HELP_DESK) ? (
@@ -37,7 +40,20 @@ export function OfficeHome() {
       {coordinator ? (
         <section aria-labelledby="activities-heading">
           <h2 id="activities-heading">{t("office.activities")}</h2>
-          <SearchField label={t("office.search")} value={q} onChange={setQ} />
+          <p>
+            <ButtonLink to="/office/activities/new">{t("office.newActivity")}</ButtonLink>
+          </p>
+          <div className={styles.filters}>
+            <SearchField label={t("office.search")} value={q} onChange={setQ} />
+            <label className={styles.field}>
+              {t("office.status")}
+              <select className={styles.control} value={status} onChange={(event) => setStatus(event.target.value as typeof status)}>
+                <option value="">{t("office.allStatuses")}</option>
+                <option value="draft">{t("office.drafts")}</option>
+                <option value="published">{t("office.publishedOnes")}</option>
+              </select>
+            </label>
+          </div>
           <OfficeTable
             query={activities}
             label={t("office.activities")}
@@ -46,7 +62,8 @@ export function OfficeHome() {
             row={(activity) => (
               <tr key={activity.id}>
                 <th scope="row" className={styles.wraps}>
-                  <Link to={`/activities/${activity.id}`}>{activity.title}</Link>
+                  <Link to={`/office/activities/${activity.id}`}>{activity.title}</Link>{" "}
+                  {activity.status === "draft" ? <Badge tone="warn">{t("officeActivity.draft")}</Badge> : null}
                 </th>
                 <td>{labels.format(activity.format)}</td>
                 <td>{activity.starts_at ? formatDateTime(activity.starts_at, i18n.language) : t("office.anyTime")}</td>

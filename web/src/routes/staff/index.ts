@@ -1,7 +1,9 @@
+export { EditActivity, NewActivity } from "./ActivityForm";
 export { Attendance } from "./Attendance";
 export { BoardWorklist } from "./BoardWorklist";
 export { FindLearner } from "./FindLearner";
 export { LearnerPage } from "./LearnerPage";
+export { OfficeActivity } from "./OfficeActivity";
 export { OfficeHome } from "./OfficeHome";
 export { Roster } from "./Roster";
 export { SessionCode } from "./SessionCode";

@@ -1,11 +1,17 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api";
 
-/** Published activities, current and upcoming (the catalog's order), matching `q` if given. */
-export function usePublishedActivities(q: string) {
+/** Every activity, drafts too, the newest first; by status and part of the title if given (staff). */
+export function useOfficeActivities(q: string, status: "" | "draft" | "published", enabled = true) {
   return useQuery({
-    queryKey: ["office", "activities", q],
-    queryFn: () => unwrap(api.catalog.GET("/activities", { params: { query: { limit: 100, q: q || undefined } } })),
+    enabled,
+    queryKey: ["office", "activities", q, status],
+    queryFn: () =>
+      unwrap(
+        api.catalog.GET("/office/activities", {
+          params: { query: { limit: 100, q: q || undefined, status: status || undefined } },
+        }),
+      ),
     placeholderData: keepPreviousData,
   });
 }
