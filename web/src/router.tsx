@@ -8,7 +8,7 @@ import { Layout } from "./components/Layout";
 import { Loading } from "./components/Loading";
 import { NotFound } from "./components/NotFound";
 import { RequireAuth } from "./components/RequireAuth";
-import { COORDINATOR, HELP_DESK, OFFICE, RequireRole } from "./components/RequireRole";
+import { ADMIN, COORDINATOR, HELP_DESK, OFFICE, RequireRole } from "./components/RequireRole";
 import { RouteError } from "./components/RouteError";
 import { Home } from "./routes/Home";
 
@@ -91,6 +91,10 @@ export const routes: RouteObject[] = [
       staff("office/board-reports", office, "BoardWorklist", HELP_DESK),
       staff("office/learners", office, "FindLearner", HELP_DESK),
       staff("office/learners/:id", office, "LearnerPage", HELP_DESK),
+      staff("office/admin/organisation", office, "AdminOrganisation", ADMIN),
+      staff("office/admin/people", office, "AdminPeople", ADMIN),
+      staff("office/admin/audit", office, "AdminAudit", HELP_DESK),
+      staff("office/admin/keys", office, "AdminKeys", ADMIN),
       { path: "*", element: <NotFound /> },
     ],
   },

@@ -34,3 +34,24 @@ export async function mailedLink(address: string, linkPart: string, timeout = 60
     await sink.dispose();
   }
 }
+
+/** The text of the newest mail to `address` whose text contains `part` (waiting for it as mailedLink does). */
+export async function mailedText(address: string, part: string, timeout = 60_000): Promise<string> {
+  const sink = await request.newContext({ baseURL: env.smtpUrl });
+  try {
+    return await until(
+      async () => {
+        const listing = (await (await sink.get("/messages", { params: { to: address } })).json()) as Summary[];
+        for (const summary of listing) {
+          const message = (await (await sink.get(`/messages/${summary.id}`)).json()) as { text: string | null };
+          if ((message.text ?? "").includes(part)) return message.text;
+        }
+        return null;
+      },
+      `an email to ${address} saying ${part}`,
+      timeout,
+    );
+  } finally {
+    await sink.dispose();
+  }
+}

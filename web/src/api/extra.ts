@@ -2,8 +2,9 @@
 import { api } from "./index";
 import { unwrap } from "./problem";
 import type { Activity, ActivityFormat } from "./schemas";
+import type { components as Identity } from "./types/identity";
 
-export type Organisation = { name: string; address: string; phone: string; support_email: string };
+export type Organisation = Identity["schemas"]["Organisation"];
 
 /** GET /api/identity/organisation (public): the contact shown in the footer and on error pages. */
 export function getOrganisation(): Promise<Organisation> {

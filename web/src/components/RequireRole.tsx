@@ -10,6 +10,7 @@ import { RequireAuth } from "./RequireAuth";
 export const COORDINATOR = ["staff", "admin"];
 export const HELP_DESK = ["support", "admin"];
 export const OFFICE = ["staff", "support", "admin"];
+export const ADMIN = ["admin"];
 
 export function hasRole(roles: readonly string[] | undefined, wanted: readonly string[]): boolean {
   return (roles ?? []).some((role) => wanted.includes(role));

@@ -48,7 +48,8 @@ class Settings(KitSettings):
     org_name: str = "OpenCME Demo Health System"
     org_address: str = "1 Main Street\nSpringfield, MA 01101"
     org_phone: str = "+1 555 010 0100"
-    org_support_email: str = "cme-support@opencme.local"
+    # A domain identity's email validation accepts (not .local): saving the settings as installed must pass.
+    org_support_email: str = "cme-support@example.org"
     org_brand_colour: str = Field(default="#1f5f8b", pattern=r"^#[0-9a-fA-F]{6}$")
     # The first admin comes from configuration; created at start-up when no account has this email.
     bootstrap_admin_email: str | None = None

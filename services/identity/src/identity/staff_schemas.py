@@ -99,8 +99,11 @@ class AuditEvent(BaseModel):
     id: int
     kind: str
     user_id: uuid.UUID | None
+    user_name: str | None = Field(default=None, description="the account's name now (null without an account)")
+    user_email: str | None = Field(default=None, description="the account's sign-in email now")
     actor_id: uuid.UUID | None
-    email: str | None
+    actor_name: str | None = Field(default=None, description="who did it, when another account did (staff, admin)")
+    email: str | None = Field(description="the address the event was about, as recorded (e.g. a failed sign-in's)")
     client_ip: str | None
     detail: dict[str, Any]
     at: datetime

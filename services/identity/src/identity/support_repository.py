@@ -56,12 +56,18 @@ async def audit_events(
 ) -> list[asyncpg.Record]:
     """Newest first. An account's events include those of the accounts merged into it: their history is its history."""
     return await conn.fetch(
-        """SELECT id, kind, user_id, actor_id, email, client_ip, detail, at FROM security_events
-           WHERE ($1::uuid IS NULL OR user_id = $1 OR user_id IN (SELECT id FROM users WHERE merged_into = $1))
-             AND ($2::uuid IS NULL OR actor_id = $2)
-             AND ($3::text IS NULL OR kind = $3)
-             AND ($4::bigint IS NULL OR id < $4)
-           ORDER BY id DESC LIMIT $5""",
+        """SELECT e.id, e.kind, e.user_id, e.actor_id, e.email, e.client_ip, e.detail, e.at,
+                  CASE WHEN u.id IS NOT NULL THEN u.first_name || ' ' || u.last_name END AS user_name,
+                  (SELECT m.email FROM user_emails m WHERE m.user_id = e.user_id AND m.is_primary) AS user_email,
+                  CASE WHEN a.id IS NOT NULL THEN a.first_name || ' ' || a.last_name END AS actor_name
+           FROM security_events e
+                LEFT JOIN users u ON u.id = e.user_id
+                LEFT JOIN users a ON a.id = e.actor_id
+           WHERE ($1::uuid IS NULL OR e.user_id = $1 OR e.user_id IN (SELECT id FROM users WHERE merged_into = $1))
+             AND ($2::uuid IS NULL OR e.actor_id = $2)
+             AND ($3::text IS NULL OR e.kind = $3)
+             AND ($4::bigint IS NULL OR e.id < $4)
+           ORDER BY e.id DESC LIMIT $5""",
         user_id,
         actor_id,
         kind,

@@ -165,7 +165,7 @@ async def test_the_organisations_contact_is_public_for_the_portals_footer_and_er
         "name": "OpenCME Demo Health System",
         "address": "1 Main Street\nSpringfield, MA 01101",
         "phone": "+1 555 010 0100",
-        "support_email": "cme-support@opencme.local",
+        "support_email": "cme-support@example.org",
         "brand_colour": "#1f5f8b",
         "revision": 0,
         "updated_at": None,

@@ -187,6 +187,13 @@ async def test_role_changes_are_audited_and_the_last_admin_stays(client):
         ("role.removed", me["id"], "support"),
         ("role.granted", me["id"], "support"),
     ]
+    # Named for the log's reader: the account and who changed it, as they are called now.
+    granted = next(e for e in events if e["kind"] == "role.granted")
+    assert (granted["user_name"], granted["user_email"]) == (
+        f"{learner['first_name']} {learner['last_name']}",
+        learner["email"],
+    )
+    assert granted["actor_name"] == f"{me['first_name']} {me['last_name']}"
 
 
 async def test_refused_role_changes_name_the_field_and_the_reason(client):

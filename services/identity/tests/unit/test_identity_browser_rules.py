@@ -129,7 +129,7 @@ def test_until_an_admin_saves_them_the_organisation_comes_from_the_variables_not
         name="OpenCME Demo Health System",
         address="1 Main Street\nSpringfield, MA 01101",
         phone="+1 555 010 0100",
-        support_email="cme-support@opencme.local",
+        support_email="cme-support@example.org",
         brand_colour="#1f5f8b",
         revision=0,
         updated_at=None,

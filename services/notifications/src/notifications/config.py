@@ -28,7 +28,7 @@ class Settings(KitSettings):
     org_name: str = "OpenCME Demo Health System"
     org_address: str = "1 Main Street\nSpringfield, MA 01101"
     org_phone: str = "+1 555 010 0100"
-    org_support_email: str = "cme-support@opencme.local"
+    org_support_email: str = "cme-support@example.org"
     org_brand_colour: str = Field(default=DEFAULT_BRAND_COLOUR, pattern=r"^#[0-9a-fA-F]{6}$")
     portal_url: str = "http://127.0.0.1:8080"
     # Dates and times in emails (registration confirmations) are shown in the organisation's time zone.

@@ -570,6 +570,11 @@ export interface components {
             /** Actor Id */
             actor_id: string | null;
             /**
+             * Actor Name
+             * @description who did it, when another account did (staff, admin)
+             */
+            actor_name?: string | null;
+            /**
              * At
              * Format: date-time
              */
@@ -580,14 +585,27 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
-            /** Email */
+            /**
+             * Email
+             * @description the address the event was about, as recorded (e.g. a failed sign-in's)
+             */
             email: string | null;
             /** Id */
             id: number;
             /** Kind */
             kind: string;
+            /**
+             * User Email
+             * @description the account's sign-in email now
+             */
+            user_email?: string | null;
             /** User Id */
             user_id: string | null;
+            /**
+             * User Name
+             * @description the account's name now (null without an account)
+             */
+            user_name?: string | null;
         };
         /** AuditPage */
         AuditPage: {

@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { Badge } from "../../components/Badge";
 import { ButtonLink } from "../../components/Button";
 import { Page } from "../../components/Page";
-import { COORDINATOR, HELP_DESK, hasRole } from "../../components/RequireRole";
+import { ADMIN, COORDINATOR, HELP_DESK, hasRole } from "../../components/RequireRole";
 import { useAuth } from "../../hooks/useAuth";
 import { formatDateTime } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
@@ -33,6 +33,25 @@ export function OfficeHome() {
             </li>
             <li>
               <Link to="/office/board-reports">{t("worklist.title")}</Link>
+            </li>
+            <li>
+              <Link to="/office/admin/audit">{t("admin.auditTitle")}</Link>
+            </li>
+          </ul>
+        </section>
+      ) : null}
+      {hasRole(user?.roles, ADMIN) ? (
+        <section aria-labelledby="admin-heading">
+          <h2 id="admin-heading">{t("admin.heading")}</h2>
+          <ul>
+            <li>
+              <Link to="/office/admin/people">{t("admin.peopleTitle")}</Link>
+            </li>
+            <li>
+              <Link to="/office/admin/organisation">{t("admin.organisationTitle")}</Link>
+            </li>
+            <li>
+              <Link to="/office/admin/keys">{t("admin.keysTitle")}</Link>
             </li>
           </ul>
         </section>

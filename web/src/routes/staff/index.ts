@@ -1,3 +1,7 @@
+export { AdminAudit } from "./AdminAudit";
+export { AdminKeys } from "./AdminKeys";
+export { AdminOrganisation } from "./AdminOrganisation";
+export { AdminPeople } from "./AdminPeople";
 export { EditActivity, NewActivity } from "./ActivityForm";
 export { Attendance } from "./Attendance";
 export { BoardWorklist } from "./BoardWorklist";
