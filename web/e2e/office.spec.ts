@@ -3,7 +3,7 @@
 // sent from it; and what a learner gets at those addresses (a refusal in words, and 403 from the services behind them).
 import { readFileSync } from "node:fs";
 import type { APIRequestContext, Page } from "@playwright/test";
-import { bearer, gateway, newLearner, signUp, until, type Learner } from "./support/api";
+import { bearer, gateway, learnerWithCertificate, newLearner, signUp, uniqueNpi, until, type Learner } from "./support/api";
 import { env, run } from "./support/env";
 import { mailedLink } from "./support/mail";
 import { checkPage } from "./support/page";
@@ -265,3 +265,58 @@ async function typeDateTime(page: Page, label: string, when: Date): Promise<void
   await page.keyboard.type(`${pad(when.getMonth() + 1)}${pad(when.getDate())}${when.getFullYear()}${pad(hours)}${pad(when.getMinutes())}`);
   await page.keyboard.type(when.getHours() < 12 ? "A" : "P");
 }
+
+test("the help desk finds a learner by NPI, corrects a claim (the certificate is reissued) and grants an extension", async ({
+  page,
+  world,
+}) => {
+  test.setTimeout(180_000);
+  const api = await gateway();
+  const { coordinator } = await newCoordinator(api);
+  const npi = uniqueNpi();
+  const { auth, certificate } = await learnerWithCertificate(
+    api,
+    world.webcast.id,
+    newLearner("helped", { firstName: "Noor", lastName: `Nasser-${run}` }),
+    { npi },
+  );
+
+  await signIn(page, coordinator);
+  await openNav(page, "CME office");
+  await page.getByRole("link", { name: "Find a learner" }).click();
+  await page.getByLabel("Name, email, NPI or board ID").fill(npi);
+  await page.getByRole("link", { name: `Noor Nasser-${run}, MD` }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `Noor Nasser-${run}` })).toBeVisible();
+
+  // The claim: 1 credit becomes 0.5, with a reason; credit replaces the claim and certificates reissues it.
+  await page.getByRole("button", { name: `Correct the claim for ${world.webcast.title}` }).click();
+  const dialog = page.getByRole("dialog", { name: `Correct the claim for ${world.webcast.title}` });
+  await dialog.getByLabel("AMA PRA Category 1 Credit™").fill("0.5");
+  await dialog.getByLabel("Reason (kept with the change)").fill("Left after the first half; asked us to correct it.");
+  await dialog.getByRole("button", { name: "Correct the claim" }).click();
+  await expect(page.getByText(`The claim for ${world.webcast.title} is corrected; its certificate is being reissued.`)).toBeVisible();
+  await expect(page.getByRole("table", { name: "Claims" })).toContainText("Revoked");
+  const reissued = await until(async () => {
+    const mine = (await (await api.get("/api/certificates/certificates/mine", { headers: auth })).json()) as {
+      id: string;
+      credits: { amount: string }[];
+    }[];
+    return mine.find((c) => c.id !== certificate.id && c.credits.some((credit) => Number(credit.amount) === 0.5));
+  }, "the reissued certificate");
+  expect(reissued.id).not.toBe(certificate.id);
+
+  // An extension of the claim window for another activity, then withdrawn; both stay in the history.
+  await page.getByLabel("Find the activity by its title").fill(world.journal.title);
+  await page.getByRole("button", { name: `Choose ${world.journal.title}` }).click();
+  const until60 = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel("Last day to claim").fill(until60);
+  await page.getByLabel("Reason (kept with the change)").fill("In hospital during the claim window.");
+  await page.getByRole("button", { name: "Grant the extension" }).click();
+  await expect(page.getByRole("table", { name: "Extensions in force" })).toContainText(world.journal.title);
+  await checkPage(page, "office-learner-actions");
+  await page.getByRole("button", { name: `Withdraw the extension for ${world.journal.title}` }).click();
+  await page.getByRole("dialog", { name: "Withdraw the extension?" }).getByRole("button", { name: "Withdraw" }).click();
+  await expect(page.getByText("No extension in force.")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Claim-window extensions" })).toContainText("In hospital during the claim window.");
+  await api.dispose();
+});

@@ -172,8 +172,9 @@ export async function learnerWithCertificate(
   api: APIRequestContext,
   activityId: string,
   learner = newLearner("cert"),
+  profile: Record<string, unknown> = {},
 ): Promise<{ learner: Learner; auth: Record<string, string>; certificate: { id: string; number: string; verification_code: string } }> {
-  await signUp(api, learner);
+  await signUp(api, learner, profile);
   const auth = await bearer(api, learner.email, learner.password);
   await ok(await api.post(`/api/catalog/activities/${activityId}/registrations`, { headers: auth, data: {} }), 201);
   await until(
@@ -196,4 +197,17 @@ export async function learnerWithCertificate(
     return list[0];
   }, "the certificate");
   return { learner, auth, certificate };
+}
+
+/** A valid NPI no other run has (9 random digits and the Luhn check digit over the "80840" prefix). */
+export function uniqueNpi(): string {
+  const nine = String(Math.floor(Math.random() * 1e9)).padStart(9, "0");
+  const digits = `80840${nine}`.split("").map(Number);
+  let sum = 0;
+  for (let i = digits.length - 1, double = true; i >= 0; i--, double = !double) {
+    let d = digits[i] * (double ? 2 : 1);
+    if (d > 9) d -= 9;
+    sum += d;
+  }
+  return `${nine}${(10 - (sum % 10)) % 10}`;
 }

@@ -18,6 +18,7 @@ import { useLabels } from "../../lib/labels";
 import ui from "../../components/ui.module.css";
 import styles from "./office.module.css";
 import { useExtensionHistory, useLearner, useLearnerClaims, useLearnerReports } from "./queries";
+import { CorrectClaim, Extensions } from "./HelpDeskActions";
 import { OfficeTable } from "./OfficeTable";
 
 export function LearnerPage() {
@@ -76,7 +77,7 @@ export function LearnerPage() {
           query={claims}
           label={t("learner.claims")}
           empty={t("learner.noClaims")}
-          headers={[t("worklist.activity"), t("learner.completed"), t("learner.credits"), t("roster.status")]}
+          headers={[t("worklist.activity"), t("learner.completed"), t("learner.credits"), t("roster.status"), t("officeSessions.actions")]}
           row={(claim) => (
             <tr key={claim.id}>
               <th scope="row" className={styles.wraps}>
@@ -93,6 +94,7 @@ export function LearnerPage() {
                   <Badge tone="good">{t("learner.valid")}</Badge>
                 )}
               </td>
+              <td>{claim.revoked_at ? null : <CorrectClaim learnerId={learnerId} claim={claim} />}</td>
             </tr>
           )}
         />
@@ -120,6 +122,8 @@ export function LearnerPage() {
 
       <section aria-labelledby="extensions-heading">
         <h2 id="extensions-heading">{t("learner.extensions")}</h2>
+        <Extensions learnerId={learnerId} />
+        <h3>{t("helpDesk.history")}</h3>
         <OfficeTable
           query={history}
           label={t("learner.extensions")}
