@@ -29,7 +29,12 @@ class TokenMint:
         return {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "ES256"}]}
 
     def token(
-        self, user_id: uuid.UUID, *, roles: tuple[str, ...] = ("learner",), email: str | None = None, ttl: int = 3 * 3600
+        self,
+        user_id: uuid.UUID,
+        *,
+        roles: tuple[str, ...] = ("learner",),
+        email: str | None = None,
+        ttl: int = 3 * 3600,
     ) -> str:
         # Three hours by default: test modules mint their headers when imported, and a whole suite outlasts
         # identity's 15 minutes on a busy machine (an expired token is tested with an explicit `ttl`).
