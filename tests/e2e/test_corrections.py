@@ -40,9 +40,10 @@ async def test_cancel_register_again_claim_correct_and_print_the_transcript(stac
         await sign_up(client, learner_email, password, first_name="Lee", last_name="Park", degree="RN")
         learner = await sign_in(client, learner_email, password)
 
-        # A course starting in a few seconds: cancelled before it starts, then registered for again.
+        # A course starting in a few seconds: cancelled before it starts, then registered for again (the cancellation
+        # email comes in between: 12 s leave room for a busy CI machine).
         now = datetime.now(UTC)
-        starts, ends = now + timedelta(seconds=4), now + timedelta(seconds=6)
+        starts, ends = now + timedelta(seconds=12), now + timedelta(seconds=14)
         created = await client.post(
             "/api/catalog/activities",
             headers=desk,

@@ -211,7 +211,8 @@ async def test_the_worker_loop_sleeps_until_a_report_is_queued_and_submits_it_ov
     loop = asyncio.create_task(submission.submit_loop(pool, settings=idle))
     try:
         await asyncio.sleep(0.5)  # the loop's first round finds nothing and it goes to sleep
-        learner = await queued_report(pool)
+        learner = uuid.uuid4()
+        await deliver(pool, registered(learner), claimed(learner))  # queued: its notice wakes the loop
         async with asyncio.timeout(10):
             while (await report_of(pool, learner))["status"] != "accepted":
                 await asyncio.sleep(0.05)
