@@ -8,7 +8,6 @@ per service holds a PostgreSQL advisory lock, so events leave in the order they 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from opencme_contracts import Envelope, EventPayload, new_envelope
 
 from . import db, logs
+from .waking import woken
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +99,8 @@ class OutboxRelay:
                     if sent == self.batch_size:
                         continue
                     self._wake.clear()
-                    # A lost connection raises and the relay starts over, publishing what is pending. asyncio.timeout,
-                    # not wait_for: on Python 3.11 wait_for can swallow a shutdown's cancellation that arrives as the
-                    # wake-up does (python/cpython#86296), and the relay would never stop.
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.missed_notice_interval):
-                            await self._wake.wait()
+                    # A lost connection raises and the relay starts over, publishing what is pending.
+                    await woken(self._wake, self.missed_notice_interval)
             finally:
                 await conn.remove_listener(CHANNEL, listener)
                 await conn.execute("SELECT pg_advisory_unlock($1)", self.lock_key)

@@ -13,13 +13,14 @@ A worker process serving its health probe runs `QuietServer` directly (`run_work
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from types import FrameType
 
 import uvicorn
 from gunicorn.arbiter import Arbiter
 from uvicorn_worker import UvicornWorker
+
+from .waking import woken
 
 TICK_SECONDS = 1.0
 
@@ -39,9 +40,7 @@ class QuietServer(uvicorn.Server):
             # uvicorn counts tenths of a second: a multiple of ten makes every tick refresh the Date header and call
             # the supervisor's notify callback (gunicorn's heartbeat).
             counter = (counter + 10) % 864000
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(TICK_SECONDS):
-                    await self._woken.wait()
+            await woken(self._woken, TICK_SECONDS)
             should_exit = await self.on_tick(counter)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:

@@ -7,7 +7,6 @@ committed first, then the answer is recorded in a transaction of its own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import uuid
@@ -21,6 +20,7 @@ from board_reporting.client import BoardClient, HttpBoardClient
 from board_reporting.config import Settings
 from opencme_kit import db
 from opencme_kit.clock import utcnow
+from opencme_kit.waking import until_due, woken
 
 log = logging.getLogger(__name__)
 
@@ -174,16 +174,10 @@ async def _submit_rounds(pool: db.Pool, client: BoardClient, settings: Settings)
                 else:
                     if sent >= settings.submit_batch_size:
                         continue
-                    wait = _until_next(await submissions.seconds_until_next_due(listen_conn), settings)
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait):
-                        await queued.wait()
+                    # Not less than a tenth of a second: a report due now that the round skipped is locked by
+                    # another worker's round.
+                    due = await submissions.seconds_until_next_due(listen_conn)
+                    wait = until_due(due, at_most=settings.submit_interval, at_least=0.1)
+                await woken(queued, wait)
         finally:
             await listen_conn.remove_listener(submissions.QUEUED_CHANNEL, listener)
-
-
-def _until_next(seconds: float | None, settings: Settings) -> float:
-    """At most `submit_interval`; at least a tenth of a second (a report due now that the round skipped is locked by
-    another worker's round)."""
-    return settings.submit_interval if seconds is None else min(settings.submit_interval, max(0.1, seconds))

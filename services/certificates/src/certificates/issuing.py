@@ -22,7 +22,6 @@ change finds the certificate and replaces it, or the claim is rendered again wit
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import random
@@ -43,6 +42,7 @@ from opencme_contracts import events
 from opencme_kit import db, logs, merges
 from opencme_kit.clock import utcnow
 from opencme_kit.messaging import Rejected
+from opencme_kit.waking import until_due, woken
 
 log = logging.getLogger(__name__)
 
@@ -220,19 +220,13 @@ class Issuer:
                         for queued in taken:
                             self._start(queued)
                         if len(taken) < free:
-                            wait = await self._until_next(conn)
-                    # asyncio.timeout, not wait_for (see the kit's outbox relay: wait_for can swallow a cancellation).
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(wait):
-                            await self._wake.wait()
+                            # Not less than a tenth of a second: a row due now that `take` skipped is locked by
+                            # another issuer's transaction.
+                            due = await issue_queue.seconds_until_next(conn)
+                            wait = until_due(due, at_most=self.recheck_interval, at_least=0.1)
+                    await woken(self._wake, wait)
             finally:
                 await conn.remove_listener(issue_queue.CHANNEL, listener)
-
-    async def _until_next(self, conn: db.Connection) -> float:
-        """Seconds to sleep: until the next lease or retry wait runs out, at most `recheck_interval`, and not less
-        than a tenth of a second (a row due now that `take` skipped is locked by another issuer's transaction)."""
-        seconds = await issue_queue.seconds_until_next(conn)
-        return self.recheck_interval if seconds is None else min(self.recheck_interval, max(0.1, seconds))
 
     async def _take(self, limit: int) -> list[issue_queue.Queued]:
         async with self.pool.acquire() as conn:

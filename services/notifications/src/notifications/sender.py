@@ -14,7 +14,6 @@ once: if the process dies between the server's acceptance and the database updat
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -28,6 +27,7 @@ from notifications import repository, retry_policy, sender_repository
 from notifications.config import Settings
 from opencme_kit import db
 from opencme_kit.clock import utcnow
+from opencme_kit.waking import until_due, woken
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +108,12 @@ class Sender:
                 await listen_conn.remove_listener(repository.QUEUED_CHANNEL, listener)
 
     async def _idle(self, conn: db.Connection) -> None:
-        timeout = self.settings.send_interval
         next_due = await sender_repository.seconds_until_next_due(conn)
-        if next_due is not None:
-            timeout = min(timeout, next_due)
+        timeout = until_due(next_due, at_most=self.settings.send_interval)
         if timeout <= 0:
             return
         # Woken by NOTIFY when a message is queued; the timeout covers retries falling due and a missed notice.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        await woken(self._wake, timeout)
 
     def _delay(self, attempts: int) -> float:
         return retry_policy.retry_delay(
