@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from opencme_kit import problems
-from opencme_kit.text import BIDI_CONTROLS, Comment, Description, Name, Title
+from opencme_kit.text import BIDI_CONTROLS, Comment, Description, Name, PostalAddress, Title
 
 
 class Form(BaseModel):
@@ -18,6 +18,7 @@ class Form(BaseModel):
     title: Title = "A title"
     comment: Comment = ""
     description: Description = ""
+    address: PostalAddress = "1 Main Street"
 
 
 def refusal(**fields: str) -> tuple[str, str]:
@@ -28,7 +29,7 @@ def refusal(**fields: str) -> tuple[str, str]:
     return ".".join(map(str, error["loc"])), str(why)
 
 
-@pytest.mark.parametrize("field", ["name", "title", "comment", "description"])
+@pytest.mark.parametrize("field", ["name", "title", "comment", "description", "address"])
 @pytest.mark.parametrize("bad", ["\x00", "\ud800", "\x85", "\x1b", "\x7f"])
 def test_unstorable_and_control_characters_are_refused_in_every_kind(field, bad):
     where, why = refusal(**{field: f"before{bad}after"})
@@ -53,6 +54,15 @@ def test_free_text_keeps_right_to_left_writing_tabs_and_line_breaks_and_makes_cr
 def test_a_single_line_field_refuses_line_breaks_and_tabs(field):
     assert refusal(**{field: "two\nlines"}) == (field, "must be one line of text without a line break")
     assert refusal(**{field: "a\ttab"})[1] == "must be one line of text without a control character (U+0009)"
+
+
+def test_a_postal_address_is_up_to_five_trimmed_lines_of_one_line_text_each():
+    address = "  9500 Euclid Avenue \r\n\r\nCleveland, OH 44195\rUSA\n"
+    assert Form(name="Ada", address=address).address == "9500 Euclid Avenue\nCleveland, OH 44195\nUSA"
+    assert refusal(address="1\n2\n3\n4\n5\n6") == ("address", "at most 5 lines")
+    assert refusal(address=" \n ") == ("address", "must not be empty")
+    assert refusal(address="Main\u202eStreet")[0] == "address"
+    assert refusal(address="Main\tStreet")[0] == "address"
 
 
 def test_names_are_stripped_normalised_and_bounded():

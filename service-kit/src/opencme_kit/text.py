@@ -3,6 +3,7 @@
 - One line (`Name`, `Line`, `Title`, `Reason`): names, titles, places, labels. No control characters at all and no
   bidirectional controls (a right-to-left override makes a name on a certificate read as someone else's); surrounding
   white space is stripped and it may not be empty.
+- A postal address (`PostalAddress`): up to five such lines.
 - Paragraphs (`Description`, `Comment`): tabs and line breaks allowed (CRLF becomes LF), other controls not;
   bidirectional controls are allowed here, as right-to-left writing needs them. May be empty.
 - Identifiers (event codes, NPIs, board IDs) need no type of their own: an anchored pattern of the characters they
@@ -24,6 +25,7 @@ from pydantic import AfterValidator, BeforeValidator, StringConstraints
 # Explicit embeddings, overrides and isolates, and the marks that steer them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 _LINE_BREAKS = re.compile(r"\r\n?")
+_ANY_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _refuse_unstorable(value: str) -> None:
@@ -65,6 +67,18 @@ def _free_text(value: str) -> str:
     return value
 
 
+def _lines(max_lines: int) -> Any:
+    def check(value: str) -> str:
+        lines = [_single_line(line.strip()) for line in _ANY_LINE_BREAK.split(value) if line.strip()]
+        if not lines:
+            raise ValueError("must not be empty")
+        if len(lines) > max_lines:
+            raise ValueError(f"at most {max_lines} lines")
+        return "\n".join(lines)
+
+    return check
+
+
 def _single(max_length: int) -> Any:
     # The constraints sit on str itself (the validators wrap them), so a bound reads "at most N characters" and the
     # minimum counts after stripping.
@@ -88,6 +102,7 @@ if TYPE_CHECKING:  # to a type checker each is a str; at run time each carries i
     Reason: TypeAlias = str
     Description: TypeAlias = str
     Comment: TypeAlias = str
+    PostalAddress: TypeAlias = str
 else:
     Name = _single(100)  # a given, middle or family name, a degree, a suffix
     Line = _single(200)  # a label, a specialty, an organisation
@@ -96,3 +111,7 @@ else:
     # Paragraphs (may be empty): tabs and line breaks allowed.
     Description = _free(5000)
     Comment = _free(2000)
+    # A few lines, each one line of text as above, trimmed; blank lines dropped, the rest joined with LF.
+    PostalAddress = Annotated[
+        str, StringConstraints(max_length=500), BeforeValidator(_nfc), AfterValidator(_lines(max_lines=5))
+    ]

@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from identity.schemas import Phone
 from opencme_kit.roles import Role
-from opencme_kit.text import BIDI_CONTROLS, Line, Reason
+from opencme_kit.text import Line, PostalAddress, Reason
 
-ADDRESS_MAX_LINES = 5
-_LINE_BREAK = re.compile(r"\r\n?|\n")
-
-
-def _postal_address(value: str) -> str:
-    """Up to five lines, each trimmed and one line of text (no control or bidirectional control character, as in the
-    kit's `Line`); blank lines are dropped and the lines joined with LF, in NFC."""
-    lines = [line.strip() for line in _LINE_BREAK.split(value)]
-    lines = [line for line in lines if line]
-    if not lines:
-        raise ValueError("must not be empty")
-    if len(lines) > ADDRESS_MAX_LINES:
-        raise ValueError(f"at most {ADDRESS_MAX_LINES} lines")
-    for line in lines:
-        if bad := next((c for c in line if unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS), None):
-            raise ValueError(f"each line must be plain text, without U+{ord(bad):04X}")
-    return "\n".join(unicodedata.normalize("NFC", line) for line in lines)
-
-
-PostalAddress = Annotated[str, StringConstraints(max_length=500), AfterValidator(_postal_address)]
 BrandColour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True)]
 
 
