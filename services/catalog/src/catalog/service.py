@@ -38,27 +38,7 @@ def _designations(row: asyncpg.Record, provider: str) -> list[schemas.Designatio
 def to_activity(row: asyncpg.Record, provider: str) -> schemas.Activity:
     seats_left = None if row["capacity"] is None else max(0, row["capacity"] - row["taken_seats"])
     return schemas.Activity(
-        **{
-            k: row[k]
-            for k in (
-                "id",
-                "title",
-                "format",
-                "description",
-                "starts_at",
-                "ends_at",
-                "location",
-                "available_until",
-                "capacity",
-                "registration_opens_at",
-                "registration_closes_at",
-                "fees",
-                "claim_window_days",
-                "moc_boards",
-                "requires_event_code",
-                "status",
-            )
-        },
+        **{k: row[k] for k in ("id", "status", *repository.ACTIVITY_FIELDS) if k != "credit_designations"},
         seats_left=seats_left,
         credit_designations=_designations(row, provider),
     )
