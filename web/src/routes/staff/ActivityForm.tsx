@@ -1,7 +1,7 @@
 // A coordinator creates an activity (a draft) or edits one. What a published activity may still change is the
 // catalog's decision: the form shows the rest read-only and says why, and the service refuses it anyway (409).
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useController, useFieldArray, useForm, useWatch, type Control } from "react-hook-form";
 import { useTranslation } from "react-i18next";
@@ -21,6 +21,7 @@ import { useBoards } from "../../hooks/useBoards";
 import { instantToLocal, localToInstant } from "../../lib/format";
 import { CREDIT_TYPES, FORMATS, useLabels } from "../../lib/labels";
 import styles from "./office.module.css";
+import { useOfficeActivity } from "./queries";
 
 /** The attendee categories a fee may be set for (the portal names them; the catalog takes any lower-case name). */
 const CATEGORIES = ["physician", "resident", "nurse", "pharmacist", "student", "other", "guest"] as const;
@@ -171,13 +172,6 @@ export function EditActivity() {
   );
 }
 
-export function useOfficeActivity(activityId: string) {
-  return useQuery({
-    queryKey: ["office", "activity", activityId],
-    queryFn: () =>
-      unwrap(api.catalog.GET("/office/activities/{activity_id}", { params: { path: { activity_id: activityId } } })),
-  });
-}
 
 function ActivityForm({ activity }: { activity?: Activity }) {
   const { t } = useTranslation();

@@ -1,15 +1,14 @@
 // The security audit log: sign-ins, resets, role changes, merges, email and organisation changes, newest first;
 // filtered by kind, older pages on request. Who did what, to whom, from where.
-import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { api, unwrap } from "../../api";
 import { Button } from "../../components/Button";
 import { Page } from "../../components/Page";
 import { QueryState } from "../../components/QueryState";
 import { formatDateTime } from "../../lib/format";
 import styles from "./office.module.css";
+import { useAuditLog } from "./queries";
 import { TableBox } from "./TableBox";
 
 /** The kinds identity records, as the filter offers them. */
@@ -40,20 +39,6 @@ export const AUDIT_KINDS = [
   "signing_key.retired",
 ] as const;
 
-export function useAuditLog(filter: { kind?: string; user_id?: string }, limit = 50) {
-  return useInfiniteQuery({
-    queryKey: ["office", "audit", filter, limit],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
-      unwrap(
-        api.identity.GET("/audit", {
-          params: { query: { kind: filter.kind || undefined, user_id: filter.user_id, before_id: pageParam, limit } },
-        }),
-      ),
-    getNextPageParam: (page) => page.next_before_id ?? undefined,
-    placeholderData: keepPreviousData,
-  });
-}
 
 export function AdminAudit() {
   const { t } = useTranslation();

@@ -11,9 +11,9 @@ import { ErrorPanel } from "../../components/ErrorPanel";
 import { Page } from "../../components/Page";
 import { toast } from "../../components/Toasts";
 import styles from "./office.module.css";
-import { AuditTable, useAuditLog } from "./AdminAudit";
+import { AuditTable } from "./AdminAudit";
 import { OfficeTable } from "./OfficeTable";
-import { useLearnerSearch } from "./queries";
+import { useAuditLog, useLearnerSearch } from "./queries";
 import { SearchField } from "./SearchField";
 
 const ROLES = ["staff", "support", "admin"] as const;

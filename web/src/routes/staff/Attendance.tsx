@@ -104,9 +104,7 @@ function RecordFromList({ sessionId }: { sessionId: string }) {
     try {
       await record.mutateAsync(emails);
     } catch (error) {
-      // Each refused address is named with its position: "emails.2: not a valid email address ...".
-      const refused = applyProblem(error, () => undefined, () => null);
-      setProblem({ ...refused, messages: refused.messages.length ? refused.messages : problemLines(error, emails) });
+      setProblem(applyProblem(error, () => undefined, () => null)); // no input per address: every reason on top
     }
   }
 
@@ -143,15 +141,6 @@ function RecordFromList({ sessionId }: { sessionId: string }) {
       {results ? <Results results={results} /> : null}
     </section>
   );
-}
-
-/** Where the service names an address by its position in the list, the address itself. */
-function problemLines(error: unknown, emails: string[]): string[] {
-  const errors = (error as { problem?: { errors?: { field: string; reason: string }[] } }).problem?.errors ?? [];
-  return errors.map((item) => {
-    const index = Number(/^emails\.(\d+)$/.exec(item.field)?.[1]);
-    return Number.isNaN(index) ? item.reason : `${emails[index] ?? item.field}: ${item.reason.replace(/^Value error, /, "")}`;
-  });
 }
 
 function Results({ results }: { results: EmailAttendanceResult[] }) {

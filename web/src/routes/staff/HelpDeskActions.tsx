@@ -1,7 +1,7 @@
 // What the help desk does for a learner from their page: correct a claim (credit revokes it and issues the corrected
 // one, so the certificate is reissued), and grant or withdraw a claim-window extension. Each asks for a reason and
 // is confirmed; the services check the role and the rules, this page only shows their answer.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api";
@@ -13,6 +13,7 @@ import { formatDay, todayIso } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
 import styles from "./office.module.css";
 import { OfficeTable } from "./OfficeTable";
+import { useActivitiesByTitle, useExtensionsInForce } from "./queries";
 import { SearchField } from "./SearchField";
 
 interface ClaimToCorrect {
@@ -84,29 +85,7 @@ export function CorrectClaim({ learnerId, claim }: { learnerId: string; claim: C
   );
 }
 
-function useExtensionsInForce(learnerId: string) {
-  return useQuery({
-    queryKey: ["office", "learner", learnerId, "extensions", "in-force"],
-    queryFn: () =>
-      unwrap(api.credit.GET("/learners/{learner_id}/extensions", { params: { path: { learner_id: learnerId } } })),
-  });
-}
 
-/** Activities matching `q` in the catalog, current and upcoming first, then past ones (an extension is usually for
- * an activity whose window has closed). */
-function useActivitiesByTitle(q: string) {
-  return useQuery({
-    queryKey: ["office", "activities-by-title", q],
-    queryFn: async () => {
-      const [current, past] = await Promise.all(
-        [false, true].map((p) => unwrap(api.catalog.GET("/activities", { params: { query: { q, past: p, limit: 5 } } }))),
-      );
-      return [...(current ?? []), ...(past ?? [])];
-    },
-    enabled: q.trim().length >= 2,
-    placeholderData: keepPreviousData,
-  });
-}
 
 /** The extensions in force (withdraw one) and a form to grant one for an activity found by its title. */
 export function Extensions({ learnerId }: { learnerId: string }) {

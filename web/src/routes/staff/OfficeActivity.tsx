@@ -16,7 +16,7 @@ import { toast } from "../../components/Toasts";
 import { formatDateTime, formatFee, formatRange } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
 import styles from "./office.module.css";
-import { useOfficeActivity } from "./ActivityForm";
+import { useOfficeActivity } from "./queries";
 
 export function OfficeActivity() {
   const { t } = useTranslation();

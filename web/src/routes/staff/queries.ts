@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api";
 
 /** Every activity, drafts too, the newest first; by status and part of the title if given (staff). */
@@ -113,5 +113,55 @@ export function useSessionAttendance(sessionId: string) {
     queryKey: ["office", "attendance", sessionId],
     queryFn: () =>
       unwrap(api.catalog.GET("/sessions/{session_id}/attendance", { params: { path: { session_id: sessionId } } })),
+  });
+}
+
+/** One activity, a draft or published (staff). */
+export function useOfficeActivity(activityId: string) {
+  return useQuery({
+    queryKey: ["office", "activity", activityId],
+    queryFn: () =>
+      unwrap(api.catalog.GET("/office/activities/{activity_id}", { params: { path: { activity_id: activityId } } })),
+  });
+}
+
+/** The claim-window extensions in force for the learner (support). */
+export function useExtensionsInForce(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId, "extensions", "in-force"],
+    queryFn: () =>
+      unwrap(api.credit.GET("/learners/{learner_id}/extensions", { params: { path: { learner_id: learnerId } } })),
+  });
+}
+
+/** Activities matching `q` in the catalog, current and upcoming first, then past ones (an extension is usually for
+ * an activity whose window has closed). */
+export function useActivitiesByTitle(q: string) {
+  return useQuery({
+    queryKey: ["office", "activities-by-title", q],
+    queryFn: async () => {
+      const [current, past] = await Promise.all(
+        [false, true].map((p) => unwrap(api.catalog.GET("/activities", { params: { query: { q, past: p, limit: 5 } } }))),
+      );
+      return [...(current ?? []), ...(past ?? [])];
+    },
+    enabled: q.trim().length >= 2,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The security log, newest first, by kind or account; older pages on request (support, admin). */
+export function useAuditLog(filter: { kind?: string; user_id?: string }, limit = 50) {
+  return useInfiniteQuery({
+    queryKey: ["office", "audit", filter, limit],
+    initialPageParam: undefined as number | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.identity.GET("/audit", {
+          params: { query: { kind: filter.kind || undefined, user_id: filter.user_id, before_id: pageParam, limit } },
+        }),
+      ),
+    getNextPageParam: (page) => page.next_before_id ?? undefined,
+    placeholderData: keepPreviousData,
   });
 }
