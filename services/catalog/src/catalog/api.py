@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from catalog import attendance, domain, registrations, schemas, service
-from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly
+from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly, SupportOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
 from opencme_kit.problems import Problem
@@ -29,6 +29,10 @@ _PAGED: dict[int | str, dict[str, Any]] = {
 _STAFF: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid access token (problem+json)"},
     403: {"description": "The caller is not staff or an admin (problem+json)"},
+}
+_HELP_DESK: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid access token (problem+json)"},
+    403: {"description": "The caller is not on the help desk (support) or an admin (problem+json)"},
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown (problem+json)"}}
 
@@ -192,6 +196,12 @@ async def roster_csv(
 async def my_registrations(conn: ConnDep, learner: CurrentUser) -> list[schemas.Registration]:
     """The signed-in learner's registrations."""
     return await registrations.registrations_of(conn=conn, learner=learner)
+
+
+@router.get("/learners/{learner_id}/registrations", response_model=list[schemas.Registration], responses=_HELP_DESK)
+async def learner_registrations(learner_id: uuid.UUID, conn: ConnDep, _: SupportOnly) -> list[schemas.Registration]:
+    """Support and admin: one learner's registrations, cancelled ones too, newest first (their help-desk page)."""
+    return await registrations.registrations_of_learner(conn=conn, learner_id=learner_id)
 
 
 @router.post("/registrations/{registration_id}/cancel", response_model=schemas.Registration)

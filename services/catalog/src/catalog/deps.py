@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from catalog.config import Settings
-from opencme_kit.auth import CurrentUser, StaffOnly
+from opencme_kit.auth import CurrentUser, StaffOnly, SupportOnly
 from opencme_kit.service import ConnDep, settings_of
 
-__all__ = ["ConnDep", "CurrentUser", "SettingsDep", "StaffOnly"]
+__all__ = ["ConnDep", "CurrentUser", "SettingsDep", "StaffOnly", "SupportOnly"]
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]

@@ -107,8 +107,13 @@ async def register(
 
 async def registrations_of(*, conn: db.Connection, learner: Principal) -> list[schemas.Registration]:
     """A merged account's last token sees the survivor's registrations, which now include its own."""
-    rows = await store.registrations_of(conn, await merges.survivor_of(conn, learner.id))
-    return [_registration(r) for r in rows]
+    return await registrations_of_learner(conn=conn, learner_id=await merges.survivor_of(conn, learner.id))
+
+
+async def registrations_of_learner(*, conn: db.Connection, learner_id: uuid.UUID) -> list[schemas.Registration]:
+    """Every registration of one learner, cancelled ones too, newest first (the help desk's view of a learner; a
+    merged-away account has none left: they moved to the account that survived)."""
+    return [_registration(r) for r in await store.registrations_of(conn, learner_id)]
 
 
 async def cancel_registration(

@@ -152,3 +152,38 @@ async def test_enduring_material_can_be_cancelled_until_attendance_is_recorded(c
 async def test_cancelling_needs_a_token(client):
     response = await client.post(f"/registrations/{uuid.uuid4()}/cancel")
     assert response.status_code == 401
+
+
+async def test_the_help_desk_lists_a_learners_registrations_cancelled_too_and_cancels_one(client):
+    learner, other = uuid.uuid4(), uuid.uuid4()
+    kept = await register(client, await published_activity(client, title="Heart Failure 2026"), learner)
+    dropped = await register(client, await published_activity(client, title="Lipids 2026"), learner)
+    await register(client, await published_activity(client, title="Someone else's"), other)
+    support = MINT.headers(uuid.uuid4(), roles=("support",))
+
+    cancelled = await client.post(f"/registrations/{dropped['id']}/cancel", headers=support)
+    listed = await client.get(f"/learners/{learner}/registrations", headers=support)
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert listed.status_code == 200
+    assert [(r["id"], r["activity_title"], r["status"]) for r in listed.json()] == [
+        (dropped["id"], "Lipids 2026", "cancelled"),
+        (kept["id"], "Heart Failure 2026", "confirmed"),
+    ]
+    [event] = await cancelled_events(client, dropped["id"])
+    assert event["data"]["learner_id"] == str(learner)
+
+
+async def test_only_the_help_desk_and_admins_list_a_learners_registrations(client):
+    learner = uuid.uuid4()
+    await register(client, await published_activity(client), learner)
+    url = f"/learners/{learner}/registrations"
+    assert (await client.get(url)).status_code == 401
+    for roles in (("learner",), ("staff",)):
+        refused = await client.get(
+            url, headers=MINT.headers(learner if roles == ("learner",) else uuid.uuid4(), roles=roles)
+        )
+        assert refused.status_code == 403, roles
+        assert refused.headers["content-type"] == "application/problem+json"
+    admin = await client.get(url, headers=MINT.headers(uuid.uuid4(), roles=("admin",)))
+    assert admin.status_code == 200 and len(admin.json()) == 1

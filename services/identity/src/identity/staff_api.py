@@ -47,6 +47,15 @@ async def merge_accounts(
     return await merges.merge_accounts(conn=conn, actor_id=staff.id, request=body, client_ip=ip)
 
 
+@router.post("/merges/preview", response_model=staff_schemas.MergePreview, tags=["support"])
+async def preview_merge(
+    body: staff_schemas.MergePreviewRequest, conn: ConnDep, staff: SupportOnly
+) -> staff_schemas.MergePreview:
+    """What merging would do to both accounts' identity records, refused as the merge would be; nothing changes
+    (support, admin)."""
+    return await merges.preview_merge(conn=conn, actor_id=staff.id, request=body)
+
+
 @router.get("/merges", response_model=list[staff_schemas.Merge], tags=["support"])
 async def list_merges(
     conn: ConnDep, _: SupportOnly, user_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50

@@ -63,11 +63,42 @@ class MergeRequest(BaseModel):
     reason: Reason = Field(examples=["duplicate account: registered for grand rounds with a work email"])
 
 
+class MergePreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    surviving_user_id: uuid.UUID
+    merged_user_id: uuid.UUID
+
+
+class MovingEmail(BaseModel):
+    email: str
+    verified: bool
+
+
+class MergePreview(BaseModel):
+    """What a merge would do to the identity records; each other service's records move with the account too."""
+
+    surviving_user_id: uuid.UUID
+    merged_user_id: uuid.UUID
+    filled: list[str] = Field(description="profile fields the survivor lacks and takes from the merged account")
+    conflicts: dict[str, dict[str, Any]] = Field(
+        description="fields both accounts have with different values: the survivor's is kept, the other dropped"
+    )
+    boards_added: list[str] = Field(description="boards whose ID the survivor gains")
+    board_id_conflicts: dict[str, dict[str, str]]
+    moving_emails: list[MovingEmail] = Field(description="the merged account's addresses, which the survivor gains")
+    roles_not_carried_over: list[str] = Field(description="roles of the merged account the survivor does not get")
+    sessions_to_end: int = Field(description="the merged account's signed-in sessions, ended by the merge")
+
+
 class Merge(BaseModel):
     id: uuid.UUID
     surviving_user_id: uuid.UUID
+    surviving_name: str = Field(description="the surviving account's name now")
     merged_user_id: uuid.UUID
+    merged_name: str = Field(description="the merged-away account's name as it was left")
     actor_id: uuid.UUID
+    actor_name: str = Field(description="who merged them")
     reason: str
     detail: dict[str, Any]
     merged_at: datetime

@@ -102,10 +102,27 @@ async def insert_merge(
     return row
 
 
+# A merge with the names of both accounts and of who merged them.
+_MERGES = """SELECT m.*, a.first_name || ' ' || a.last_name AS actor_name,
+                    s.first_name || ' ' || s.last_name AS surviving_name,
+                    d.first_name || ' ' || d.last_name AS merged_name
+             FROM account_merges m
+                  JOIN users a ON a.id = m.actor_id
+                  JOIN users s ON s.id = m.surviving_user_id
+                  JOIN users d ON d.id = m.merged_user_id"""
+
+
+async def merge(conn: db.Connection, merge_id: uuid.UUID) -> asyncpg.Record:
+    row = await conn.fetchrow(f"{_MERGES} WHERE m.id = $1", merge_id)
+    assert row is not None, merge_id  # the caller has just recorded it
+    return row
+
+
 async def merges_of(conn: db.Connection, user_id: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT * FROM account_merges WHERE $1::uuid IS NULL OR surviving_user_id = $1 OR merged_user_id = $1
-           ORDER BY merged_at DESC LIMIT $2""",
+        f"""{_MERGES}
+           WHERE $1::uuid IS NULL OR m.surviving_user_id = $1 OR m.merged_user_id = $1
+           ORDER BY m.merged_at DESC LIMIT $2""",
         user_id,
         limit,
     )

@@ -66,6 +66,7 @@ async def test_learners_reach_no_help_desk_or_admin_route_and_no_other_profile(c
         ("GET", f"/users/{other['id']}", None),
         ("POST", f"/users/{other['id']}/password-resets", None),
         ("POST", "/merges", merge),
+        ("POST", "/merges/preview", {k: merge[k] for k in ("surviving_user_id", "merged_user_id")}),
         ("GET", "/merges", None),
         ("GET", "/audit", None),
         ("GET", "/signing-keys", None),
@@ -108,6 +109,23 @@ async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(cl
     await client.post("/me/emails", json={"email": work}, headers=bearer(duplicate_session))
     await client.post(f"/email-verifications/{await verification_token(client, duplicate['id'], work)}")
     version_before = (await client.get(f"/users/{survivor['id']}", headers=support)).json()["profile_version"]
+    pair = {"surviving_user_id": survivor["id"], "merged_user_id": duplicate["id"]}
+
+    preview = await client.post("/merges/preview", json=pair, headers=support)
+
+    assert preview.status_code == 200, preview.text
+    shown = preview.json()
+    assert shown["board_id_conflicts"] == {"ABIM": {"kept": "111111", "dropped": "222222"}}
+    assert shown["boards_added"] == ["ABP"] and shown["filled"] == ["birth_date"]
+    assert shown["conflicts"]["specialty"] == {"kept": "Cardiology", "dropped": "Internal Medicine"}
+    assert sorted((e["email"], e["verified"]) for e in shown["moving_emails"]) == sorted(
+        [(duplicate["email"], False), (work, True)]
+    )
+    assert shown["sessions_to_end"] == 1 and shown["roles_not_carried_over"] == []
+    # Nothing changed: the duplicate still signs in, the survivor's profile is as it was.
+    assert (await client.get("/me", headers=bearer(duplicate_session))).status_code == 200
+    assert (await client.get(f"/users/{survivor['id']}", headers=support)).json()["profile_version"] == version_before
+    assert await outbox(client, "account.merged", survivor["id"]) == []
 
     merged = await client.post(
         "/merges",
@@ -154,7 +172,13 @@ async def test_a_merge_moves_everything_disables_the_duplicate_and_is_audited(cl
     assert record["actor_id"] == helper["id"] and "4711" in record["detail"]["reason"] and record["at"]
     assert {"email.verified", "user.registered"} <= {e["kind"] for e in audit if e["user_id"] == duplicate["id"]}
     listed = (await client.get("/merges", params={"user_id": duplicate["id"]}, headers=support)).json()
-    assert [m["id"] for m in listed] == [merged.json()["id"]]
+    assert listed == [merged.json()]
+    names = {k: merged.json()[k] for k in ("surviving_name", "merged_name", "actor_name")}
+    assert names == {
+        "surviving_name": f"{after['first_name']} {after['last_name']}",
+        "merged_name": f"{gone['first_name']} {gone['last_name']}",
+        "actor_name": f"{helper['first_name']} {helper['last_name']}",
+    }
 
 
 @pytest.mark.parametrize("case", ["itself", "already merged", "own account"])
@@ -171,6 +195,9 @@ async def test_merges_that_make_no_sense_are_refused(client, case):
         body["merged_user_id"] = helper["id"]
     refused = await client.post("/merges", json=body, headers=support)
     assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    pair = {k: body[k] for k in ("surviving_user_id", "merged_user_id")}
+    previewed = await client.post("/merges/preview", json=pair, headers=support)
+    assert previewed.status_code == 409 and previewed.json()["detail"] == refused.json()["detail"]
 
 
 async def test_role_changes_are_audited_and_the_last_admin_stays(client):
