@@ -91,6 +91,7 @@ export const routes: RouteObject[] = [
       staff("office/board-reports", office, "BoardWorklist", HELP_DESK),
       staff("office/learners", office, "FindLearner", HELP_DESK),
       staff("office/learners/:id", office, "LearnerPage", HELP_DESK),
+      staff("office/learners/:id/merge", office, "MergeAccounts", HELP_DESK),
       staff("office/admin/organisation", office, "AdminOrganisation", ADMIN),
       staff("office/admin/people", office, "AdminPeople", ADMIN),
       staff("office/admin/audit", office, "AdminAudit", HELP_DESK),

@@ -173,8 +173,13 @@ export async function learnerWithCertificate(
   activityId: string,
   learner = newLearner("cert"),
   profile: Record<string, unknown> = {},
-): Promise<{ learner: Learner; auth: Record<string, string>; certificate: { id: string; number: string; verification_code: string } }> {
-  await signUp(api, learner, profile);
+): Promise<{
+  learner: Learner;
+  learnerId: string;
+  auth: Record<string, string>;
+  certificate: { id: string; number: string; verification_code: string };
+}> {
+  const learnerId = await signUp(api, learner, profile);
   const auth = await bearer(api, learner.email, learner.password);
   await ok(await api.post(`/api/catalog/activities/${activityId}/registrations`, { headers: auth, data: {} }), 201);
   await until(
@@ -196,7 +201,7 @@ export async function learnerWithCertificate(
     }[];
     return list[0];
   }, "the certificate");
-  return { learner, auth, certificate };
+  return { learner, learnerId, auth, certificate };
 }
 
 /** A valid NPI no other run has (9 random digits and the Luhn check digit over the "80840" prefix). */
@@ -210,4 +215,16 @@ export function uniqueNpi(): string {
     sum += d;
   }
   return `${nine}${(10 - (sum % 10)) % 10}`;
+}
+
+/** A new account given the coordinator's and the help desk's roles by the bootstrap admin; with its bearer header. */
+export async function newCoordinator(api: APIRequestContext): Promise<{ coordinator: Learner; staff: Record<string, string> }> {
+  const coordinator = newLearner("office");
+  const coordinatorId = await signUp(api, coordinator, { profession: "CME coordinator" });
+  const admin = await bearer(api, env.adminEmail, env.adminPassword);
+  for (const role of ["staff", "support"]) {
+    const granted = await api.post(`/api/identity/users/${coordinatorId}/roles`, { headers: admin, data: { role } });
+    expect(granted.ok(), await granted.text()).toBeTruthy();
+  }
+  return { coordinator, staff: await bearer(api, coordinator.email, coordinator.password) };
 }

@@ -255,6 +255,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/merges/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Merge
+         * @description What merging would do to both accounts' identity records, refused as the merge would be; nothing changes
+         *     (support, admin).
+         */
+        post: operations["preview_merge_merges_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/organisation": {
         parameters: {
             query?: never;
@@ -653,6 +674,11 @@ export interface components {
              * Format: uuid
              */
             actor_id: string;
+            /**
+             * Actor Name
+             * @description who merged them
+             */
+            actor_name: string;
             /** Detail */
             detail: {
                 [key: string]: unknown;
@@ -668,12 +694,91 @@ export interface components {
              */
             merged_at: string;
             /**
+             * Merged Name
+             * @description the merged-away account's name as it was left
+             */
+            merged_name: string;
+            /**
              * Merged User Id
              * Format: uuid
              */
             merged_user_id: string;
             /** Reason */
             reason: string;
+            /**
+             * Surviving Name
+             * @description the surviving account's name now
+             */
+            surviving_name: string;
+            /**
+             * Surviving User Id
+             * Format: uuid
+             */
+            surviving_user_id: string;
+        };
+        /**
+         * MergePreview
+         * @description What a merge would do to the identity records; each other service's records move with the account too.
+         */
+        MergePreview: {
+            /** Board Id Conflicts */
+            board_id_conflicts: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            /**
+             * Boards Added
+             * @description boards whose ID the survivor gains
+             */
+            boards_added: string[];
+            /**
+             * Conflicts
+             * @description fields both accounts have with different values: the survivor's is kept, the other dropped
+             */
+            conflicts: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Filled
+             * @description profile fields the survivor lacks and takes from the merged account
+             */
+            filled: string[];
+            /**
+             * Merged User Id
+             * Format: uuid
+             */
+            merged_user_id: string;
+            /**
+             * Moving Emails
+             * @description the merged account's addresses, which the survivor gains
+             */
+            moving_emails: components["schemas"]["MovingEmail"][];
+            /**
+             * Roles Not Carried Over
+             * @description roles of the merged account the survivor does not get
+             */
+            roles_not_carried_over: string[];
+            /**
+             * Sessions To End
+             * @description the merged account's signed-in sessions, ended by the merge
+             */
+            sessions_to_end: number;
+            /**
+             * Surviving User Id
+             * Format: uuid
+             */
+            surviving_user_id: string;
+        };
+        /** MergePreviewRequest */
+        MergePreviewRequest: {
+            /**
+             * Merged User Id
+             * Format: uuid
+             */
+            merged_user_id: string;
             /**
              * Surviving User Id
              * Format: uuid
@@ -697,6 +802,13 @@ export interface components {
              * Format: uuid
              */
             surviving_user_id: string;
+        };
+        /** MovingEmail */
+        MovingEmail: {
+            /** Email */
+            email: string;
+            /** Verified */
+            verified: boolean;
         };
         /**
          * Organisation
@@ -1606,6 +1718,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Merge"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_merge_merges_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePreview"];
                 };
             };
             /** @description Validation Error */

@@ -1,6 +1,7 @@
-// One learner as the help desk sees them, each part from the service that owns it: the profile (identity), claims
-// (credit), board reports (board-reporting) and claim-window extensions with their history (credit). Sending a
-// password reset link asks for confirmation first.
+// One learner as the help desk sees them, each part from the service that owns it: the profile (identity),
+// registrations (catalog), claims (credit), certificates (certificates), board reports (board-reporting), claim-window
+// extensions with their history (credit), the emails sent (notifications) and merges (identity). Sending a password
+// reset link asks for confirmation first.
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -19,6 +20,7 @@ import ui from "../../components/ui.module.css";
 import styles from "./office.module.css";
 import { useExtensionHistory, useLearner, useLearnerClaims, useLearnerReports } from "./queries";
 import { CorrectClaim, Extensions } from "./HelpDeskActions";
+import { LearnerCertificates, LearnerMerges, LearnerMessages, LearnerRegistrations } from "./LearnerRecords";
 import { OfficeTable } from "./OfficeTable";
 
 export function LearnerPage() {
@@ -71,6 +73,8 @@ export function LearnerPage() {
         )}
       </QueryState>
 
+      <LearnerRegistrations learnerId={learnerId} />
+
       <section aria-labelledby="claims-heading">
         <h2 id="claims-heading">{t("learner.claims")}</h2>
         <OfficeTable
@@ -99,6 +103,8 @@ export function LearnerPage() {
           )}
         />
       </section>
+
+      <LearnerCertificates learnerId={learnerId} name={name} />
 
       <section aria-labelledby="reports-heading">
         <h2 id="reports-heading">{t("worklist.title")}</h2>
@@ -142,6 +148,9 @@ export function LearnerPage() {
           )}
         />
       </section>
+
+      <LearnerMessages learnerId={learnerId} />
+      <LearnerMerges learnerId={learnerId} canMerge={learner.data?.status !== "merged"} />
 
       <ConfirmDialog
         isOpen={confirming}

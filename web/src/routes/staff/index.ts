@@ -7,6 +7,7 @@ export { Attendance } from "./Attendance";
 export { BoardWorklist } from "./BoardWorklist";
 export { FindLearner } from "./FindLearner";
 export { LearnerPage } from "./LearnerPage";
+export { MergeAccounts } from "./MergeAccounts";
 export { OfficeActivity } from "./OfficeActivity";
 export { OfficeHome } from "./OfficeHome";
 export { Roster } from "./Roster";

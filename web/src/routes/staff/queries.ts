@@ -165,3 +165,37 @@ export function useAuditLog(filter: { kind?: string; user_id?: string }, limit =
     placeholderData: keepPreviousData,
   });
 }
+
+/** The learner's registrations, cancelled ones too, newest first (support). */
+export function useLearnerRegistrations(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId, "registrations"],
+    queryFn: () =>
+      unwrap(api.catalog.GET("/learners/{learner_id}/registrations", { params: { path: { learner_id: learnerId } } })),
+  });
+}
+
+/** The learner's valid certificates, oldest first, as their transcript lists them (support). */
+export function useLearnerCertificates(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId, "certificates"],
+    queryFn: async () =>
+      (await unwrap(api.certificates.GET("/transcript", { params: { query: { learner_id: learnerId } } }))).rows,
+  });
+}
+
+/** The emails sent to the learner, newest first (support). */
+export function useLearnerMessages(learnerId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", learnerId, "messages"],
+    queryFn: () => unwrap(api.notifications.GET("/messages", { params: { query: { learner_id: learnerId } } })),
+  });
+}
+
+/** Merges the account took part in, surviving or merged away, newest first (support). */
+export function useMerges(userId: string) {
+  return useQuery({
+    queryKey: ["office", "learner", userId, "merges"],
+    queryFn: () => unwrap(api.identity.GET("/merges", { params: { query: { user_id: userId } } })),
+  });
+}
