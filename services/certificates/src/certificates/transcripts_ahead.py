@@ -5,7 +5,8 @@ the cached body and the day's stamp (tens of ms a page) instead of seconds.
 
 - **Debounced:** a change is noted by a trigger (migration 007) and acted on once the learner has been quiet for
   `quiet_seconds`, so a burst of certificates is one render.
-- **Never in a surge's way:** nothing is rendered while claims wait in the issue queue, and renders run in one process
+- **Never in a surge's way:** nothing is rendered while claims wait in the issue queue (it looks again every
+  `busy_recheck` seconds), and renders run in one process
   of their own at niceness 19 (below the certificates' 10), so a surge starting during one takes the cores.
 - **Only where it pays:** a transcript of fewer than `min_rows` certificates renders on demand within a second.
 - **Never stale:** what is kept is keyed by a digest of everything the body shows; a print reads the certificates
@@ -46,6 +47,7 @@ class AheadRenderer:
         quiet_seconds: float = 15.0,
         min_rows: int = 40,
         recheck_interval: float = 60.0,
+        busy_recheck: float = 10.0,
     ) -> None:
         self.pool = pool
         self.settings = settings
@@ -53,6 +55,7 @@ class AheadRenderer:
         self.quiet_seconds = quiet_seconds
         self.min_rows = min_rows
         self.recheck_interval = recheck_interval
+        self.busy_recheck = busy_recheck  # how often to look again while claims wait to be issued
         self.rendered = 0
         self._wake = asyncio.Event()
 
@@ -87,8 +90,8 @@ class AheadRenderer:
                 change = await repository.oldest_transcript_change(conn, self.quiet_seconds)
                 if change is None or change.wait > 0:
                     return change.wait if change is not None else None
-                if await issue_queue.seconds_until_next(conn) is not None:
-                    return self.quiet_seconds  # claims wait to be issued: they go first
+                if await issue_queue.any_waiting(conn):
+                    return self.busy_recheck  # claims wait to be issued: they go first
             try:
                 await self._render(change)
             except asyncio.CancelledError:
