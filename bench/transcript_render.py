@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/transcript_render.py [--rows 500] [--runs 5] [--pg-dsn <superuser DSN>]
 
-Renders the transcript the certificates service serves (`render_transcript_pdf`, what GET /transcript.pdf runs once
-the rows are read) for a learner with `--rows` certificates over ten years, three credit types among them, after one
-warm-up render. The issue names no anchor for this figure: the goal is printed beside it. With --pg-dsn it also
-measures the same transcript printed again: the service keeps rendered transcripts keyed by a digest of what they
-show, so a repeat is the fingerprint and one SELECT (in a temporary database with the service's schema).
+For `--runs` learners, each with `--rows` certificates of their own over ten years (three credit types among them),
+after one warm-up render, A B A B per learner:
+
+- A, the anchor: the whole transcript rendered when printed (`render_transcript_pdf`), what a print costs when
+  nothing was rendered ahead (a period other than "all activities", or a print within seconds of a change);
+- B, the first print: what GET /transcript.pdf does once the rows are read when the worker has rendered the body ahead
+  (transcripts_ahead.py): the day's stamp over the kept body (`stamp_transcript`).
+
+With --pg-dsn it also measures the cache's SELECTs (in a temporary database with the service's schema): the body's,
+which the first print adds to B, and the printed transcript's, which is all a repeat costs.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import io
 import statistics
 import time
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -30,7 +36,9 @@ from certificates.rendering import (
     TranscriptCredit,
     TranscriptDocument,
     TranscriptRow,
+    render_transcript_body,
     render_transcript_pdf,
+    stamp_transcript,
     transcript_fingerprint,
 )
 from opencme_kit import db
@@ -99,6 +107,15 @@ async def served_from_cache(dsn: str, document: TranscriptDocument, pdf: bytes, 
         await admin.close()
 
 
+def figures(label: str, times: list[float]) -> str:
+    ordered = sorted(times)
+    median = statistics.median(ordered)
+    return (
+        f"{label}: median {median * 1000:.0f} ms   p99 {percentile(ordered, 0.99) * 1000:.0f} ms | "
+        f"goal <= {GOAL_SECONDS:.0f} s ({'met' if median <= GOAL_SECONDS else 'NOT met'})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=500)
@@ -106,30 +123,25 @@ def main() -> None:
     parser.add_argument("--pg-dsn", help="a running PostgreSQL's superuser DSN: also measure the transcript cache")
     args = parser.parse_args()
 
-    document = transcript(args.rows)
-    pdf = render_transcript_pdf(document)  # warm-up
-    times = []
-    for _ in range(args.runs):
+    render_transcript_pdf(transcript(args.rows))  # warm-up
+    whole, stamped = [], []
+    for learner in range(args.runs):
+        document = replace(transcript(args.rows), learner_name=f"Learner {learner} Q. Doe")
         started = time.perf_counter()
-        pdf = render_transcript_pdf(document)
-        times.append(time.perf_counter() - started)
-    ordered = sorted(times)
+        pdf = render_transcript_pdf(document)  # A
+        whole.append(time.perf_counter() - started)
+        body = render_transcript_body(document)  # rendered ahead by the worker, not timed
+        started = time.perf_counter()
+        first = stamp_transcript(body, document)  # B
+        stamped.append(time.perf_counter() - started)
+        assert first == pdf  # the same transcript either way
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
-    median = statistics.median(ordered)
-    print(
-        f"transcript of {args.rows} certificates: {pages} pages, {len(pdf) / 1024:.0f} KiB   "
-        f"median {median * 1000:.0f} ms   p99 {percentile(ordered, 0.99) * 1000:.0f} ms   "
-        f"rate {1 / median:.2f} transcripts/s | goal <= {GOAL_SECONDS:.0f} s "
-        f"({'met' if median <= GOAL_SECONDS else 'NOT met'})"
-    )
+    print(f"transcript of {args.rows} certificates: {pages} pages, {len(pdf) / 1024:.0f} KiB, {args.runs} learners")
+    print(figures("A, rendered whole when printed (anchor)", whole))
+    print(figures("B, first print, body rendered ahead (stamp only)", stamped))
     if args.pg_dsn:
         cached = sorted(asyncio.run(served_from_cache(args.pg_dsn, document, pdf, max(args.runs, 100))))
-        median = statistics.median(cached)
-        print(
-            f"printed again (served from the transcript cache): median {median * 1000:.1f} ms   "
-            f"p99 {percentile(cached, 0.99) * 1000:.1f} ms | goal <= {GOAL_SECONDS:.0f} s "
-            f"({'met' if median <= GOAL_SECONDS else 'NOT met'})"
-        )
+        print(figures("one cache SELECT (a repeat; the body's for a first print)", cached))
 
 
 if __name__ == "__main__":

@@ -58,6 +58,11 @@ async def seconds_until_next(conn: db.Connection) -> float | None:
     return seconds
 
 
+async def any_waiting(conn: db.Connection) -> bool:
+    """Whether any claim waits to be issued (ready, leased to an issuer or waiting for a retry)."""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT FROM issue_queue WHERE failed_at IS NULL)"))
+
+
 async def lock(conn: db.Connection, claim_id: uuid.UUID) -> bool:
     """Lock the claim's row until the transaction ends; False if it is no longer waiting (issued by another issuer,
     dropped by a revocation, or dead-lettered)."""

@@ -15,12 +15,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
-from certificates.rendering import CertificateDocument, render_certificate_pdf, warm_up
+from certificates.rendering import render_certificate_pdf, warm_up
 
 log = logging.getLogger(__name__)
 
-Render = Callable[[CertificateDocument], bytes]
+Render = Callable[[Any], bytes]  # a document (a certificate's, a transcript's) -> its PDF
 
 
 class RenderCrashed(Exception):
@@ -38,8 +39,8 @@ def available_cores() -> int:
 RENDER_NICENESS = 10
 
 
-def _start_render_process() -> None:
-    os.nice(RENDER_NICENESS)
+def _start_render_process(niceness: int) -> None:
+    os.nice(niceness)
     warm_up()
 
 
@@ -47,19 +48,25 @@ class RenderPool:
     """`await pool.render(document)` -> the certificate's PDF, rendered in one of `processes` processes (default: one
     per available core). The processes start on the first render and stay until `close()`."""
 
-    def __init__(self, processes: int = 0, render: Render = render_certificate_pdf) -> None:
+    def __init__(
+        self, processes: int = 0, render: Render = render_certificate_pdf, *, niceness: int = RENDER_NICENESS
+    ) -> None:
         self.processes = processes or available_cores()
         self._render = render  # a module-level function: it is sent to the processes by name
+        self.niceness = niceness
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_render_process
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_render_process,
+                initargs=(self.niceness,),
             )
         return self._executor
 
-    async def render(self, document: CertificateDocument) -> bytes:
+    async def render(self, document: Any) -> bytes:
         """The PDF; raises what the renderer raises (`CertificateDoesNotFit`, a `ValueError`: rendering again cannot
         help) or `RenderCrashed` (it can)."""
         executor = self._pool()
@@ -70,7 +77,8 @@ class RenderPool:
                 log.error("a certificate render process died; starting new ones")
                 self._executor = None
                 executor.shutdown(wait=False, cancel_futures=True)
-            raise RenderCrashed(f"the render process died while rendering {document.certificate_number}") from exc
+            what = getattr(document, "certificate_number", type(document).__name__)
+            raise RenderCrashed(f"the render process died while rendering {what}") from exc
 
     def close(self) -> None:
         if self._executor is not None:

@@ -8,13 +8,15 @@ A certificate with credit is a "Certificate of Completion"; one without (attenda
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import jinja2
+import pikepdf
 import segno
 import weasyprint
 from markupsafe import Markup
@@ -140,6 +142,7 @@ class _Typesetter(threading.local):
         self.fonts = FontConfiguration()
         self.certificate = weasyprint.CSS(string=stylesheet_text("certificate.css"), font_config=self.fonts)
         self.transcript = weasyprint.CSS(string=stylesheet_text("transcript.css"), font_config=self.fonts)
+        self.transcript_stamp = weasyprint.CSS(string=stylesheet_text("transcript-stamp.css"), font_config=self.fonts)
         self.url_fetcher = _offline_url_fetcher()
 
 
@@ -221,21 +224,77 @@ class TranscriptDocument:
 
 def transcript_fingerprint(doc: TranscriptDocument) -> bytes:
     """A digest of everything the transcript's PDF depends on: the document (a frozen dataclass of dates, text and
-    Decimals, whose repr is exact) and the template and stylesheet that draw it."""
+    Decimals, whose repr is exact) and the templates and stylesheets that draw it."""
+    return _digest(b"transcript", doc)
+
+
+def transcript_body_fingerprint(doc: TranscriptDocument) -> bytes:
+    """The same for the transcript's body (`render_transcript_body`): everything but the printing day."""
+    return _digest(b"body", replace(doc, printed_on=date.min))
+
+
+def _digest(part: bytes, doc: TranscriptDocument) -> bytes:
     digest = _TRANSCRIPT_TEMPLATES.copy()
-    digest.update(repr(doc).encode())
+    digest.update(part + repr(doc).encode())
     return digest.digest()
 
 
 # The templates' part of every fingerprint, hashed once.
 _TRANSCRIPT_TEMPLATES = hashlib.sha256(
-    b"".join((_TEMPLATES / name).read_bytes() for name in ("transcript.html", "transcript.css"))
+    b"".join((_TEMPLATES / name).read_bytes() for name in ("transcript.html", "transcript.css", "transcript-stamp.css"))
 )
 
 
 def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
-    """Portrait Letter pages in the certificate's style; the table header repeats on every page."""
-    html = _env.get_template("transcript.html").render(doc=doc)  # styled by transcript.css, parsed once
+    """Portrait Letter pages in the certificate's style; the table header repeats on every page, and every page's
+    footer has the printing date, the provider and "Page i of n"."""
+    return stamp_transcript(render_transcript_body(doc), doc)
+
+
+def render_transcript_body(doc: TranscriptDocument) -> bytes:
+    """Every page of the transcript but what changes with the day: no printing date (its place on the first page is
+    kept free) and no footers. This is the long part (about 10 ms a row); it is the same PDF on any day, so it can be
+    rendered ahead and kept (`transcript_body_fingerprint`)."""
+    html = _env.get_template("transcript.html").render(doc=doc, part="body")
     typesetter = _typesetter
     document = weasyprint.HTML(string=html, url_fetcher=typesetter.url_fetcher)
     return document.write_pdf(stylesheets=[typesetter.transcript], font_config=typesetter.fonts)
+
+
+def stamp_transcript(body: bytes, doc: TranscriptDocument) -> bytes:
+    """The transcript `body` (from `render_transcript_body(doc)`) with the printing date and the footers drawn over
+    its pages: one page of them per page of the body, laid out by WeasyPrint (a few ms a page) and laid over the body's
+    pages unchanged."""
+    with pikepdf.open(io.BytesIO(body)) as pdf:
+        html = _env.get_template("transcript.html").render(doc=doc, part="stamp", pages=len(pdf.pages))
+        typesetter = _typesetter
+        stamp = weasyprint.HTML(string=html, url_fetcher=typesetter.url_fetcher).write_pdf(
+            stylesheets=[typesetter.transcript, typesetter.transcript_stamp], font_config=typesetter.fonts
+        )
+        with pikepdf.open(io.BytesIO(stamp)) as footers:
+            if len(footers.pages) != len(pdf.pages):
+                raise RuntimeError(f"the transcript's stamp has {len(footers.pages)} pages for {len(pdf.pages)}")
+            for page, footer in zip(pdf.pages, footers.pages, strict=True):
+                _lay_over(page, footer)
+            pdf.docinfo["/CreationDate"] = f"D:{doc.printed_on:%Y%m%d}"  # as WeasyPrint writes dcterms.created
+            out = io.BytesIO()
+            # Deterministic, as the body is: the same transcript on the same day is the same bytes.
+            pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
+    return out.getvalue()
+
+
+def _lay_over(page: pikepdf.Page, over: pikepdf.Page) -> None:
+    """`over` drawn on top of `page` (the same size), as pikepdf's add_overlay does but under a fixed name rather than
+    a random one, so that the same transcript is the same bytes."""
+    form = over.as_form_xobject()
+    # WeasyPrint's pages share one resource dictionary: each page gets its own (sharing what is in it), which names
+    # only its own stamp.
+    resources = pikepdf.Dictionary(dict(page.resources.items()))
+    forms = resources.get("/XObject")
+    resources.XObject = pikepdf.Dictionary(dict(forms.items()) if isinstance(forms, pikepdf.Dictionary) else {})
+    page.obj.Resources = resources
+    name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/OpenCMEStamp"), replace_existing=False)
+    placed = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n" + placed)
+    page.contents_coalesce()

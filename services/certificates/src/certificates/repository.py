@@ -5,6 +5,7 @@ Merged accounts (which account holds a learner's records now, and its lock) are 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from asyncpg import Record
@@ -234,7 +235,7 @@ async def newest_content(conn: db.Connection, owner: uuid.UUID) -> CertificateCo
     return CertificateContent.from_stored(stored) if stored is not None else None
 
 
-TRANSCRIPTS_KEPT = 4  # per learner: the periods and days they print most recently
+TRANSCRIPTS_KEPT = 8  # per learner: the periods and days they print most recently, each as printed and its body
 
 
 async def cached_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes) -> bytes | None:
@@ -242,6 +243,14 @@ async def cached_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerpr
         "SELECT pdf FROM transcript_cache WHERE learner_id = $1 AND fingerprint = $2", learner_id, fingerprint
     )
     return pdf
+
+
+async def has_cached_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM transcript_cache WHERE learner_id = $1 AND fingerprint = $2", learner_id, fingerprint
+        )
+    )
 
 
 async def cache_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes, pdf: bytes) -> None:
@@ -259,3 +268,30 @@ async def cache_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerpri
             learner_id,
             TRANSCRIPTS_KEPT,
         )
+
+
+@dataclass(frozen=True)
+class TranscriptChange:
+    learner_id: uuid.UUID
+    changed_at: datetime  # the latest change
+    wait: float  # seconds until it has been quiet long enough (zero or less: now)
+
+
+async def oldest_transcript_change(conn: db.Connection, quiet_seconds: float) -> TranscriptChange | None:
+    """The learner whose transcript changed longest ago (migration 007's trigger notes every change), or None."""
+    row = await conn.fetchrow(
+        "SELECT learner_id, changed_at, "
+        "       extract(epoch FROM changed_at + make_interval(secs => $1) - clock_timestamp())::float8 AS wait "
+        "FROM transcripts_changed ORDER BY changed_at LIMIT 1",
+        quiet_seconds,
+    )
+    return TranscriptChange(row["learner_id"], row["changed_at"], row["wait"]) if row is not None else None
+
+
+async def transcript_change_seen(conn: db.Connection, change: TranscriptChange) -> None:
+    """Done with `change`; a change noted since stays (its transcript is rendered again)."""
+    await conn.execute(
+        "DELETE FROM transcripts_changed WHERE learner_id = $1 AND changed_at = $2",
+        change.learner_id,
+        change.changed_at,
+    )

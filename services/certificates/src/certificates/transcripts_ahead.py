@@ -1,0 +1,133 @@
+"""Transcripts rendered ahead: after a learner's certificates change (or the name their transcript prints), the worker
+renders the body of their whole transcript (`rendering.render_transcript_body`: every page but the printing date and
+footers, seconds of layout for hundreds of certificates) and keeps it in the transcript cache, so that printing it is
+the cached body and the day's stamp (tens of ms a page) instead of seconds.
+
+- **Debounced:** a change is noted by a trigger (migration 007) and acted on once the learner has been quiet for
+  `quiet_seconds`, so a burst of certificates is one render.
+- **Never in a surge's way:** nothing is rendered while claims wait in the issue queue (it looks again every
+  `busy_recheck` seconds), and renders run in one process
+  of their own at niceness 19 (below the certificates' 10), so a surge starting during one takes the cores.
+- **Only where it pays:** a transcript of fewer than `min_rows` certificates renders on demand within a second.
+- **Never stale:** what is kept is keyed by a digest of everything the body shows; a print reads the certificates
+  as they are and uses the body only if it is exactly theirs (a change not rendered yet is rendered when printed).
+- **Idle when idle:** it sleeps until the next change falls quiet, woken by the trigger's NOTIFY; with nothing noted
+  it looks again once every `recheck_interval` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from certificates import issue_queue, repository, transcripts
+from certificates.config import Settings
+from certificates.render_pool import RenderPool
+from certificates.rendering import render_transcript_body, transcript_body_fingerprint
+from opencme_kit import db, merges
+from opencme_kit.waking import until_due, woken
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "transcripts_changed"  # migration 007's trigger NOTIFYs it with every change (delivered at commit)
+TRANSCRIPT_NICENESS = 19
+
+
+class AheadRenderer:
+    """Renders the bodies of changed transcripts, one at a time, until cancelled."""
+
+    def __init__(
+        self,
+        pool: db.Pool,
+        settings: Settings,
+        renderer: RenderPool | None = None,
+        *,
+        quiet_seconds: float = 15.0,
+        min_rows: int = 40,
+        recheck_interval: float = 60.0,
+        busy_recheck: float = 10.0,
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.renderer = renderer or RenderPool(1, render_transcript_body, niceness=TRANSCRIPT_NICENESS)
+        self.quiet_seconds = quiet_seconds
+        self.min_rows = min_rows
+        self.recheck_interval = recheck_interval
+        self.busy_recheck = busy_recheck  # how often to look again while claims wait to be issued
+        self.rendered = 0
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Render until cancelled; survives a lost database connection by starting over."""
+        while True:
+            try:
+                await self._serve()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("rendering transcripts ahead failed; starting over")
+                await asyncio.sleep(self.settings.outbox_poll_interval)
+
+    async def _serve(self) -> None:
+        listener: Callable[..., None] = lambda *_: self._wake.set()  # noqa: E731
+        async with self.pool.acquire() as conn:
+            await conn.add_listener(CHANNEL, listener)
+            try:
+                while True:
+                    self._wake.clear()
+                    wait = await self.render_quiet()
+                    await woken(self._wake, until_due(wait, at_most=self.recheck_interval, at_least=0.1))
+            finally:
+                await conn.remove_listener(CHANNEL, listener)
+
+    async def render_quiet(self) -> float | None:
+        """Render the transcripts whose changes have fallen quiet; the seconds until the next one does (None: no
+        change is waiting)."""
+        while True:
+            async with self.pool.acquire() as conn:
+                change = await repository.oldest_transcript_change(conn, self.quiet_seconds)
+                if change is None or change.wait > 0:
+                    return change.wait if change is not None else None
+                if await issue_queue.any_waiting(conn):
+                    return self.busy_recheck  # claims wait to be issued: they go first
+            try:
+                await self._render(change)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Printing it renders it then; trying again here could fail the same way forever.
+                log.exception("rendering the transcript of learner %s ahead failed", change.learner_id)
+            async with self.pool.acquire() as conn:
+                await repository.transcript_change_seen(conn, change)
+
+    async def _render(self, change: repository.TranscriptChange) -> None:
+        async with self.pool.acquire() as conn:
+            owner = await merges.survivor_of(conn, change.learner_id)
+            transcript = await transcripts.transcript(conn, owner, None, None, self.settings)
+            document = transcripts.document_of(transcript)
+            fingerprint = transcript_body_fingerprint(document)
+            if len(document.rows) < self.min_rows or await repository.has_cached_transcript(conn, owner, fingerprint):
+                return
+        body = await self.renderer.render(document)
+        async with self.pool.acquire() as conn:
+            await repository.cache_transcript(conn, owner, fingerprint, body)
+        self.rendered += 1
+
+    def close(self) -> None:
+        self.renderer.close()
+
+
+def run_ahead_renderer(settings: Settings) -> Callable[[db.Pool], Coroutine[Any, Any, None]]:
+    """The worker's background task: transcripts rendered ahead, on the worker's pool, its render process closed at the
+    end."""
+
+    async def run(pool: db.Pool) -> None:
+        renderer = AheadRenderer(pool, settings)
+        try:
+            await renderer.run()
+        finally:
+            renderer.close()
+
+    return run

@@ -1,0 +1,156 @@
+"""Transcripts rendered ahead by the worker (transcripts_ahead.py) after a learner's certificates change, and what a
+print does with them, against a real PostgreSQL; certificates are issued through the real inbox handlers."""
+
+import asyncio
+import io
+import uuid
+from datetime import UTC, datetime
+
+from certificates_testing import MINT, claimed, registered, renamed, revoked
+from pypdf import PdfReader
+
+from certificates import issue_queue
+from certificates.render_pool import RenderPool
+from certificates.rendering import render_transcript_body
+from certificates.transcripts_ahead import AheadRenderer
+
+
+def day(year: int, month: int, dom: int) -> datetime:
+    return datetime(year, month, dom, 15, tzinfo=UTC)
+
+
+class CountedRenders(RenderPool):
+    """Renders transcript bodies in a thread of the test's process (no process to start) and counts them."""
+
+    def __init__(self) -> None:
+        super().__init__(processes=1, render=render_transcript_body)
+        self.renders = 0
+
+    async def render(self, document):
+        self.renders += 1
+        return await asyncio.to_thread(render_transcript_body, document)
+
+
+def ahead(service, *, quiet_seconds: float = 0.0, min_rows: int = 2) -> AheadRenderer:
+    return AheadRenderer(
+        service.app.state.pool,
+        service.consumer.issuer.settings,
+        CountedRenders(),
+        quiet_seconds=quiet_seconds,
+        min_rows=min_rows,
+    )
+
+
+async def learner_with(service, *titles: str) -> tuple[uuid.UUID, list]:
+    """A learner with a certificate per title (completed in 2024, a month apart), and nobody else's change waiting."""
+    async with service.app.state.pool.acquire() as conn:
+        await conn.execute("DELETE FROM transcripts_changed")  # left by the module's other tests
+    learner = uuid.uuid4()
+    await service.consumer.deliver(registered(learner, day(2020, 1, 1)))
+    claims = [claimed(learner, day(2024, 1 + i, 1), title=title) for i, title in enumerate(titles)]
+    for claim in claims:
+        await service.consumer.deliver(claim)
+    return learner, claims
+
+
+async def changes_waiting(service) -> int:
+    async with service.app.state.pool.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM transcripts_changed")
+    return count
+
+
+async def cached_transcripts(service, learner: uuid.UUID) -> int:
+    async with service.app.state.pool.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM transcript_cache WHERE learner_id = $1", learner)
+    return count
+
+
+async def printed_text(service, learner: uuid.UUID) -> str:
+    response = await service.get("/transcript.pdf", headers=MINT.headers(learner))
+    assert response.status_code == 200
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+async def test_a_changed_transcript_is_rendered_ahead_once_and_printing_it_only_stamps_that_body(service):
+    learner, _ = await learner_with(service, "Sepsis Update", "Stroke Care", "Heart Failure")
+    assert await changes_waiting(service) == 1  # three certificates, one change to act on
+
+    renderer = ahead(service)
+    assert await renderer.render_quiet() is None  # nothing else waits
+    assert renderer.renderer.renders == 1 and await changes_waiting(service) == 0
+    assert await cached_transcripts(service, learner) == 1
+
+    text = await printed_text(service, learner)
+    assert all(title in text for title in ("Sepsis Update", "Stroke Care", "Heart Failure"))
+    assert "Page 1 of 1" in text
+    # The print added itself (the body with the day's stamp) and rendered no other body.
+    assert await cached_transcripts(service, learner) == 2
+
+
+async def test_a_change_is_rendered_only_once_the_learner_has_been_quiet(service):
+    await learner_with(service, "Sepsis Update", "Stroke Care")
+
+    renderer = ahead(service, quiet_seconds=30)
+    wait = await renderer.render_quiet()
+
+    assert wait is not None and 25 < wait <= 30
+    assert renderer.renderer.renders == 0 and await changes_waiting(service) == 1
+
+
+async def test_a_certificate_revoked_after_its_transcript_was_rendered_ahead_is_not_printed(service):
+    learner, claims = await learner_with(service, "Sepsis Update", "Stroke Care", "Heart Failure")
+    renderer = ahead(service)
+    await renderer.render_quiet()
+
+    await service.consumer.deliver(revoked(claims[1]))
+
+    # Printed before the revocation was rendered ahead: the kept body is not this transcript's.
+    text = await printed_text(service, learner)
+    assert "Sepsis Update" in text and "Heart Failure" in text and "Stroke Care" not in text
+
+
+async def test_a_revocation_is_rendered_ahead_again(service):
+    learner, claims = await learner_with(service, "Sepsis Update", "Stroke Care", "Heart Failure")
+    renderer = ahead(service)
+    await renderer.render_quiet()
+
+    await service.consumer.deliver(revoked(claims[1]))
+    assert await changes_waiting(service) == 1
+    await renderer.render_quiet()
+
+    assert renderer.renderer.renders == 2
+    text = await printed_text(service, learner)
+    assert "Sepsis Update" in text and "Heart Failure" in text and "Stroke Care" not in text
+
+
+async def test_a_name_change_is_noted_and_printed(service):
+    learner, _ = await learner_with(service, "Sepsis Update", "Stroke Care")
+    renderer = ahead(service)
+    await renderer.render_quiet()
+
+    await service.consumer.deliver(renamed(learner, 2, day(2025, 1, 1), "Smith"))
+
+    assert await changes_waiting(service) == 1
+    assert "Jane Smith" in await printed_text(service, learner)
+
+
+async def test_nothing_is_rendered_ahead_while_claims_wait_to_be_issued(service):
+    learner, _ = await learner_with(service, "Sepsis Update", "Stroke Care")
+    async with service.app.state.pool.acquire() as conn:
+        await issue_queue.add(conn, claimed(learner, day(2024, 6, 1)).data, None)  # not issued yet
+    renderer = ahead(service)
+    try:
+        assert await renderer.render_quiet() == renderer.busy_recheck  # and looks again then
+        assert renderer.renderer.renders == 0 and await changes_waiting(service) == 1
+    finally:
+        await service.consumer.issuer.drain()
+
+
+async def test_a_transcript_shorter_than_the_threshold_is_left_to_be_rendered_when_printed(service):
+    learner, _ = await learner_with(service, "Sepsis Update")
+    renderer = ahead(service, min_rows=2)
+
+    assert await renderer.render_quiet() is None
+
+    assert renderer.renderer.renders == 0 and await changes_waiting(service) == 0
+    assert await cached_transcripts(service, learner) == 0
