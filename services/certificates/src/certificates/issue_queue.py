@@ -49,11 +49,12 @@ async def take(conn: db.Connection, limit: int, lease_seconds: float) -> list[Qu
 
 
 async def seconds_until_next(conn: db.Connection) -> float | None:
-    """Seconds until the next waiting claim's lease or retry wait runs out (negative when one is ready now), or None
-    when no claim waits."""
+    """Seconds until the next waiting claim's lease or retry wait runs out (0 when one is ready now), or None when no
+    claim waits. A claim never taken has the lease '-infinity', which PostgreSQL cannot subtract from: it counts as
+    now."""
     seconds: float | None = await conn.fetchval(
-        "SELECT extract(epoch FROM min(leased_until) - clock_timestamp())::float8 FROM issue_queue "
-        "WHERE failed_at IS NULL"
+        "SELECT extract(epoch FROM greatest(min(leased_until), clock_timestamp()) - clock_timestamp())::float8 "
+        "FROM issue_queue WHERE failed_at IS NULL"
     )
     return seconds
 
