@@ -51,3 +51,9 @@ def test_readme_topic_table_matches_the_registry() -> None:
     assert render_table() in README.read_text(encoding="utf-8"), (
         "contracts/README.md is out of date: paste `python -m opencme_contracts.snapshots --table` into it"
     )
+
+
+@pytest.mark.parametrize("replicas", [1, 2, 3])
+def test_a_busy_topic_is_shared_evenly_by_two_or_three_replicas_of_a_consumer(replicas: int) -> None:
+    for name in ("credit.claimed", "certificate.issued", "registration.confirmed"):
+        assert TOPICS[name].partitions % replicas == 0, (name, replicas)

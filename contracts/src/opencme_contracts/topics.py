@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from opencme_contracts import events
 from opencme_contracts.envelope import EventPayload
 
+PARTITIONS = 6
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -18,7 +20,9 @@ class Topic:
     producer: str
     consumers: tuple[str, ...]
     key: str
-    partitions: int = 3
+    # Six: the most replicas of a consumer that share a topic's work is its partition count, and six divide evenly
+    # among two or three replicas (the cluster profile's) as among one. Keyed topics keep one key's order.
+    partitions: int = PARTITIONS
 
     @property
     def dlq(self) -> str:
@@ -41,14 +45,14 @@ TOPICS: dict[str, Topic] = {
             "user.registered",
             events.UserRegistered,
             "identity",
-            ("catalog", "credit", "certificates", "board-reporting", "notifications"),
+            ("catalog", "certificates", "board-reporting", "notifications"),
             _LEARNER,
         ),
         Topic(
             "profile.updated",
             events.ProfileUpdated,
             "identity",
-            ("catalog", "credit", "certificates", "board-reporting", "notifications"),
+            ("catalog", "certificates", "board-reporting", "notifications"),
             _LEARNER,
         ),
         Topic(

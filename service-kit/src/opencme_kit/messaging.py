@@ -50,10 +50,16 @@ class Rejected(Exception):
     """The handler refuses this event for good (it contradicts what the service knows); retrying will not help."""
 
 
+def bootstrap_list(bootstrap_servers: str) -> list[str]:
+    """KAFKA_BOOTSTRAP_SERVERS as Kafka's clients write it, "host:port,host:port", as the list of its servers."""
+    return [server.strip() for server in bootstrap_servers.split(",") if server.strip()]
+
+
 def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
-    # Per-message "received/processed" lines go to DEBUG: the JSON logs carry what matters at INFO.
+    # Per-message "received/processed" lines go to DEBUG: the JSON logs carry what matters at INFO. Every server of a
+    # cluster is named, so that a client starts (and finds the cluster) while any one of them is down.
     return KafkaBroker(
-        bootstrap_servers,
+        bootstrap_list(bootstrap_servers),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
