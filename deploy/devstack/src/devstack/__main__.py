@@ -66,6 +66,7 @@ OpenCME is running ({time.monotonic() - started:.0f}s to start).
   Fake board reports:   http://127.0.0.1:{c.board_port}/_reports
   Logs:                 {c.logs_dir}
   Service APIs:         {c.api_workers} process(es) each under gunicorn (OPENCME_API_WORKERS)
+  Replicas:             {c.replicas} of every API and worker; Kafka: {c.kafka_nodes} node(s) at {c.kafka_bootstrap}
 
   Admin:    {data.admin[0]} / {data.admin[1]}
   Staff:    {data.staff[0]} / {data.staff[1]}   (CME coordinator and help desk)
@@ -94,7 +95,13 @@ def infra(profile: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack")
     parser.add_argument("command", choices=("up", "infra"))
-    parser.add_argument("--profile", choices=("dev", "test"), default="dev")
+    parser.add_argument(
+        "--profile",
+        choices=("dev", "test", "cluster"),
+        default="dev",
+        help="cluster: three Kafka nodes (replication 3, min.insync.replicas 2) and OPENCME_REPLICAS (2) copies of "
+        "every API and worker",
+    )
     args = parser.parse_args()
     return up(args.profile) if args.command == "up" else infra(args.profile)
 

@@ -57,7 +57,10 @@ def template_values(config: StackConfig) -> dict[str, str]:
         "OPENCME_WEB_ROOT": str(WEB_ROOT),
     }
     for service in SERVICES:
-        values[f"OPENCME_{service.upper().replace('-', '_')}_API"] = f"127.0.0.1:{config.service_port(service)}"
+        # The template names one server per upstream; a service's further replicas join that upstream as servers
+        # of their own ("a; server b"), and nginx spreads requests over them and passes over one that is down.
+        servers = [f"127.0.0.1:{config.service_port(service, replica)}" for replica in range(config.replicas)]
+        values[f"OPENCME_{service.upper().replace('-', '_')}_API"] = "; server ".join(servers)
     return values
 
 

@@ -1,4 +1,5 @@
-"""Apache Kafka 4 from Maven Central jars: one KRaft node on loopback, topics created from the registry."""
+"""Apache Kafka 4 from Maven Central jars: KRaft nodes on loopback (one, or three in the cluster profile), topics
+created from the registry."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import asyncio
 import base64
 import contextlib
 import logging
+import re
 import shutil
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from devstack.config import REPO_ROOT, StackConfig
@@ -52,21 +54,42 @@ def _cluster_id() -> str:
     return cluster_id
 
 
-class Kafka:
-    def __init__(self, config: StackConfig, heap_mb: int = 512) -> None:
+class KafkaNode:
+    """One Kafka process (broker and controller) of the stack's `config.kafka_nodes`; `node` counts from 0."""
+
+    def __init__(self, config: StackConfig, node: int, cluster_id: str, heap_mb: int) -> None:
         self.config = config
-        self.root = config.state_dir / "kafka"
+        self.node = node
+        self.node_id = node + 1
+        self.cluster_id = cluster_id
+        self.port, self.controller_port = config.kafka_node_ports(node)
+        single = config.kafka_nodes == 1
+        self.name = "kafka" if single else f"kafka-{self.node_id}"
+        self.root = config.state_dir / self.name
         self.data = self.root / "data"
-        self.log = config.logs_dir / "kafka.log"
+        self.log = config.logs_dir / f"{self.name}.log"
         self.heap_mb = heap_mb
         self.proc: subprocess.Popen[bytes] | None = None
 
     def _properties(self) -> Path:
+        c = self.config
+        if c.kafka_nodes == 1:
+            quorum = f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}"
+        else:
+            voters = ",".join(f"{n + 1}@127.0.0.1:{c.kafka_node_ports(n)[1]}" for n in range(c.kafka_nodes))
+            quorum = f"controller.quorum.voters={voters}"
+        replication = min(c.kafka_nodes, 3)
         template = (REPO_ROOT / "deploy" / "kafka" / "server.properties").read_text()
         path = self.root / "server.properties"
         path.write_text(
             template.format(
-                port=self.config.kafka_port, controller_port=self.config.kafka_controller_port, log_dir=self.data
+                node_id=self.node_id,
+                quorum=quorum,
+                port=self.port,
+                controller_port=self.controller_port,
+                log_dir=self.data,
+                replication=replication,
+                min_isr=max(1, replication - 1),
             )
         )
         return path
@@ -85,43 +108,99 @@ class Kafka:
             *args,
         ]
 
-    def start(self) -> float:
-        """Start the broker (formatting storage on first use); returns seconds until topics exist."""
+    def start(self) -> None:
+        """Start the process, formatting its storage on first use (one node: a quorum of itself; several: the static
+        quorum of all of them, under one cluster id)."""
         self.root.mkdir(parents=True, exist_ok=True)
         props = self._properties()
         if not (self.data / "meta.properties").exists():
+            standalone = ["--standalone"] if self.config.kafka_nodes == 1 else []
             run_checked(
-                self._java("kafka.tools.StorageTool", "format", "--standalone", "-t", _cluster_id(), "-c", str(props)),
-                what="formatting Kafka storage",
+                self._java("kafka.tools.StorageTool", "format", *standalone, "-t", self.cluster_id, "-c", str(props)),
+                what=f"formatting {self.name}'s storage",
             )
-        started = time.monotonic()
-        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # "connection refused" until it listens
-        self.proc = spawn("kafka", self._java("kafka.Kafka", str(props)), log_dir=self.config.logs_dir)
-        wait_until(
-            lambda: asyncio.run(create_topics(self.config.kafka_bootstrap)),
-            what="Kafka",
-            timeout=120,
-            log=self.log,
-            proc=self.proc,
-            interval=0.5,
-        )
-        return time.monotonic() - started
+        self.proc = spawn(self.name, self._java("kafka.Kafka", str(props)), log_dir=self.config.logs_dir)
+
+    def kill(self) -> None:
+        """kill -9, as a machine that loses power (the chaos tests)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def stop(self) -> None:
         if self.proc is not None:
             stop(self.proc, timeout=30)
 
 
-async def create_topics(bootstrap: str) -> bool:
-    """Create every registered topic and its DLQ; true once all exist."""
+class Kafka:
+    """The stack's Kafka: `config.kafka_nodes` nodes, topics created from the registry with a replica on each."""
+
+    def __init__(self, config: StackConfig, heap_mb: int = 512) -> None:
+        self.config = config
+        # One cluster id for every node, kept with the first node's state so that a restart finds the same cluster.
+        id_file = config.state_dir / ("kafka" if config.kafka_nodes == 1 else "kafka-1") / "cluster.id"
+        if not id_file.exists():
+            id_file.parent.mkdir(parents=True, exist_ok=True)
+            id_file.write_text(_cluster_id())
+        cluster_id = id_file.read_text().strip()
+        self.nodes = [KafkaNode(config, n, cluster_id, heap_mb) for n in range(config.kafka_nodes)]
+
+    def start(self) -> float:
+        """Start every node; returns seconds until the topics exist (with all their replicas)."""
+        started = time.monotonic()
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # "connection refused" until it listens
+        for node in self.nodes:
+            node.start()
+        replication = min(self.config.kafka_nodes, 3)
+        wait_until(
+            lambda: asyncio.run(create_topics(self.config.kafka_bootstrap, replication=replication)),
+            what="Kafka",
+            timeout=120,
+            log=self.nodes[0].log,
+            proc=self.nodes[0].proc,
+            interval=0.5,
+        )
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+async def create_topics(bootstrap: str, replication: int = 1) -> bool:
+    """Create every registered topic and its DLQ (`replication` replicas of each partition); true once all exist."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, partitions, 1) for name, partitions in all_topic_names() if name not in existing]
+        wanted = dict(all_topic_names())
+        missing = [NewTopic(name, count, replication) for name, count in wanted.items() if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-        return {name for name, _ in all_topic_names()} <= set(await admin.list_topics())
+        await _grow_partitions(admin, {name: n for name, n in wanted.items() if name in existing})
+        return set(wanted) <= set(await admin.list_topics())
     finally:
         await admin.close()
+
+
+async def _grow_partitions(admin: AIOKafkaAdminClient, wanted: dict[str, int]) -> None:
+    """A topic made before the registry asked for more partitions (a dev stack's older state) gets them; Kafka never
+    takes partitions away. Keys move to new partitions from then on, so do it while nothing is in flight: at start."""
+    if not wanted:
+        return
+    described = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(list(wanted))}
+    grow = {name: NewPartitions(wanted[name]) for name, count in described.items() if count < wanted[name]}
+    if grow:
+        await admin.create_partitions(grow)
+
+
+def quorum_leader(logs: list[Path]) -> int | None:
+    """The node id of the controller quorum's leader, from the nodes' logs: the latest "Completed transition to
+    Leader" by epoch (the admin protocol's DescribeQuorum is not in aiokafka)."""
+    leaders: dict[int, int] = {}
+    for log in logs:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        for node, epoch in re.findall(r"\[RaftManager id=(\d+)\] Completed transition to Leader\(.*?epoch=(\d+)", text):
+            leaders[int(epoch)] = int(node)
+    return leaders[max(leaders)] if leaders else None

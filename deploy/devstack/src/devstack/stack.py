@@ -79,47 +79,63 @@ class Stack:
                 "PORTAL_URL": c.gateway_url,
             },
         }
-        if c.profile == "test":
+        if c.profile in ("test", "cluster"):
             # Every browser journey and whole-stack test signs its people up from 127.0.0.1 through the gateway: the
             # per-address sign-up limit (30 in 10 minutes, identity's own tests cover it) would refuse the later ones.
-            extra["identity"]["SIGNUP_IP_LIMIT"] = os.environ.get("SIGNUP_IP_LIMIT", "1000")
+            limit = "1000" if c.profile == "test" else "100000"  # the cluster's surges sign up thousands
+            extra["identity"]["SIGNUP_IP_LIMIT"] = os.environ.get("SIGNUP_IP_LIMIT", limit)
         return {**env, **extra.get(service, {})}
 
     def start_services(self, *, database_url_for=None, kafka_bootstrap: str | None = None) -> None:
-        """Start each service's API and worker; waits until every API answers /readyz and every worker /healthz (its
-        Kafka connection is up)."""
+        """Start each service's API and worker (`config.replicas` of each); waits until every API answers /readyz
+        and every worker /healthz (its Kafka connection is up)."""
         started = time.monotonic()
         database_url_for = database_url_for or self.postgres.service_dsn
         kafka_bootstrap = kafka_bootstrap or self.config.kafka_bootstrap
         for service in SERVICES:
-            package = package_of(service)
             env = self.service_env(service, database_url=database_url_for(service), kafka_bootstrap=kafka_bootstrap)
-            port = self.config.service_port(service)
-            self.processes[f"{service}-api"] = spawn(
-                f"{service}-api",
-                api_command(package, port, workers=self.config.api_workers),
-                log_dir=self.config.logs_dir,
-                env=env,
-            )
-            self.processes[f"{service}-worker"] = spawn(
-                f"{service}-worker",
-                [sys.executable, "-m", f"{package}.worker"],
-                log_dir=self.config.logs_dir,
-                env={**env, "WORKER_HEALTH_PORT": str(self.config.worker_health_port(service))},
-            )
+            for replica in range(self.config.replicas):
+                self._spawn_api(service, replica, env)
+                self._spawn_worker(service, replica, env)
         for service in SERVICES:
-            for part, url, ok in (
-                ("api", f"http://127.0.0.1:{self.config.service_port(service)}/readyz", 200),
-                ("worker", f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 204),
-            ):
-                wait_until(
-                    functools.partial(_answers, url, ok),
-                    what=f"{service} {part}",
-                    timeout=90,
-                    log=self.config.logs_dir / f"{service}-{part}.log",
-                    proc=self.processes[f"{service}-{part}"],
-                )
+            for replica in range(self.config.replicas):
+                self.wait_for_api(service, replica)
+                self.wait_for_worker(service, replica)
         self.timings["services"] = time.monotonic() - started
+
+    def process_name(self, service: str, part: str, replica: int = 0) -> str:
+        """ "catalog-api", "catalog-worker"; a further replica's "catalog-worker-2" (its log is named so too)."""
+        return f"{service}-{part}" if replica == 0 else f"{service}-{part}-{replica + 1}"
+
+    def _spawn_api(self, service: str, replica: int, env: dict[str, str]) -> None:
+        name = self.process_name(service, "api", replica)
+        port = self.config.service_port(service, replica)
+        command = api_command(package_of(service), port, workers=self.config.api_workers)
+        self.processes[name] = spawn(name, command, log_dir=self.config.logs_dir, env=env)
+
+    def _spawn_worker(self, service: str, replica: int, env: dict[str, str]) -> None:
+        name = self.process_name(service, "worker", replica)
+        health = {"WORKER_HEALTH_PORT": str(self.config.worker_health_port(service, replica))}
+        command = [sys.executable, "-m", f"{package_of(service)}.worker"]
+        self.processes[name] = spawn(name, command, log_dir=self.config.logs_dir, env={**env, **health})
+
+    def wait_for_api(self, service: str, replica: int = 0) -> None:
+        port = self.config.service_port(service, replica)
+        self._wait(service, "api", replica, f"http://127.0.0.1:{port}/readyz", 200)
+
+    def wait_for_worker(self, service: str, replica: int = 0) -> None:
+        port = self.config.worker_health_port(service, replica)
+        self._wait(service, "worker", replica, f"http://127.0.0.1:{port}/healthz", 204)
+
+    def _wait(self, service: str, part: str, replica: int, url: str, status: int) -> None:
+        name = self.process_name(service, part, replica)
+        wait_until(
+            functools.partial(_answers, url, status),
+            what=f"{service} {part}" + (f" (replica {replica + 1})" if replica else ""),
+            timeout=90,
+            log=self.config.logs_dir / f"{name}.log",
+            proc=self.processes[name],
+        )
 
     def start_tools(self) -> None:
         """The SMTP sink (mail readable at its web page) and the fake certifying board."""
