@@ -13,10 +13,13 @@ from opencme_contracts.envelope import EventPayload, register
 
 __all__ = [
     "AccountMerged",
+    "ActivityCancelled",
     "ActivityPublished",
     "ActivitySummary",
+    "ActivityUnpublished",
     "AttendanceRecorded",
     "BoardReportStatusChanged",
+    "CancelledRegistration",
     "CertificateIssued",
     "ClaimedCredit",
     "CreditClaimed",
@@ -177,6 +180,40 @@ class ActivityPublished(EventPayload):
     moc_boards: tuple[str, ...] = ()
     requires_event_code: bool = False
     published_at: AwareDatetime
+
+
+@register
+class ActivityUnpublished(EventPayload):
+    """Staff took a published activity that nobody had registered for or attended back to a draft: it left the
+    catalog and is no longer claimable until it is published again (a new activity.published)."""
+
+    event_type = "activity.unpublished"
+
+    activity_id: uuid.UUID
+    unpublished_at: AwareDatetime
+
+
+class CancelledRegistration(_Part):
+    """A registration the activity's cancellation cancelled, with what the registrant's email needs."""
+
+    registration_id: uuid.UUID
+    registration_number: str
+    learner_id: uuid.UUID
+    email: str = Field(description="the address the registration was confirmed to")
+
+
+@register
+class ActivityCancelled(EventPayload):
+    """Staff cancelled a published activity, giving a reason: it left the catalog, and every registration still live
+    was cancelled with it (listed here; no registration.cancelled is published for them). Credit can be claimed only
+    for participation recorded before (see the catalog's README)."""
+
+    event_type = "activity.cancelled"
+
+    activity: ActivitySummary
+    reason: str
+    registrations: tuple[CancelledRegistration, ...] = ()
+    cancelled_at: AwareDatetime
 
 
 @register
