@@ -98,11 +98,29 @@ KINDS: Mapping[str, _Kind] = {
             "cancelled_on",
         ),
     ),
+    "activity_cancelled": _Kind(
+        "Cancelled: {{ activity_title }} ({{ registration_number }})",
+        (
+            "first_name",
+            "activity_title",
+            "dates",
+            "location",
+            "attendee_category",
+            "fee",
+            "payment_status",
+            "registration_number",
+            "cancelled_on",
+            "reason",
+        ),
+    ),
     "claim_window_closing": _Kind(
         "Claim your credit for {{ activity_title }} by {{ closes_on }}",
         ("first_name", "activity_title", "closes_on", "claim_url", "preferences_url"),
     ),
 }
+
+# The notices that take a registration out of the learner's calendar (a METHOD:CANCEL calendar file).
+CANCELLATIONS = frozenset({"registration_cancelled", "activity_cancelled"})
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -146,9 +164,10 @@ def compose(
 
     now = utcnow()
     calendar = None
-    if kind in ("registration_confirmed", "registration_cancelled"):
+    cancelled = kind in CANCELLATIONS
+    if kind == "registration_confirmed" or cancelled:
         calendar = _registration_calendar(
-            context, uid_domain=message_id_domain, now=now, cancelled=kind == "registration_cancelled", organiser=org
+            context, uid_domain=message_id_domain, now=now, cancelled=cancelled, organiser=org
         )
     values = {**context, "org": org, "recipient": to, "calendar_attached": calendar is not None}
 
@@ -167,7 +186,7 @@ def compose(
             maintype="text",
             subtype="calendar",
             filename=f"registration-{context['registration_number']}.ics",
-            params={"method": "CANCEL" if kind == "registration_cancelled" else "PUBLISH", "charset": "utf-8"},
+            params={"method": "CANCEL" if cancelled else "PUBLISH", "charset": "utf-8"},
         )
     return message
 

@@ -149,11 +149,20 @@ def plan_registration_confirmed(event: events.RegistrationConfirmed, *, zone: tz
 
 
 def plan_registration_cancelled(
-    *, learner_id: uuid.UUID, email: str, confirmation: dict[str, Any], cancelled_at: datetime, zone: tzinfo
+    *,
+    learner_id: uuid.UUID,
+    email: str,
+    confirmation: dict[str, Any],
+    cancelled_at: datetime,
+    zone: tzinfo,
+    activity_cancelled_because: str | None = None,
 ) -> Planned:
     """The cancellation notice, to the address the registration was confirmed to, restating what the confirmation
-    said (registration.cancelled names neither the activity nor the address)."""
+    said (registration.cancelled names neither the activity nor the address). When the activity itself was cancelled
+    (`activity_cancelled_because`: staff's reason), it is the activity's cancellation notice, giving the reason."""
     facts = {**confirmation, "cancelled_on": wording.format_day(cancelled_at.astimezone(zone))}
+    if activity_cancelled_because is not None:
+        return Planned("activity_cancelled", learner_id, email, facts | {"reason": activity_cancelled_because})
     return Planned("registration_cancelled", learner_id, email, facts)
 
 

@@ -138,20 +138,27 @@ async def record_cancellation(
     activity_id: uuid.UUID,
     cancelled_at: datetime,
     event_id: uuid.UUID,
+    reason: str | None = None,
 ) -> asyncpg.Record:
-    """Marks the registration cancelled (the first cancellation counts, even before its confirmation arrives)."""
+    """Marks the registration cancelled (the first cancellation counts, even before its confirmation arrives); `reason`
+    when its activity was cancelled."""
     [registration] = await conn.fetch(
-        """INSERT INTO registrations (registration_id, learner_id, activity_id, cancelled_event_id, cancelled_at)
-           VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO registrations (registration_id, learner_id, activity_id, cancelled_event_id, cancelled_at,
+               cancellation_reason)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (registration_id) DO UPDATE
                SET cancelled_event_id = coalesce(registrations.cancelled_event_id, EXCLUDED.cancelled_event_id),
-                   cancelled_at = coalesce(registrations.cancelled_at, EXCLUDED.cancelled_at)
+                   cancelled_at = coalesce(registrations.cancelled_at, EXCLUDED.cancelled_at),
+                   cancellation_reason = CASE WHEN registrations.cancelled_event_id IS NULL
+                                              THEN EXCLUDED.cancellation_reason
+                                              ELSE registrations.cancellation_reason END
            RETURNING *""",
         registration_id,
         learner_id,
         activity_id,
         event_id,
         cancelled_at,
+        reason,
     )
     return registration
 
