@@ -2,25 +2,13 @@
 // exported as CSV; the help desk's board-report list, a learner found by address with their page, and a reset link
 // sent from it; and what a learner gets at those addresses (a refusal in words, and 403 from the services behind them).
 import { readFileSync } from "node:fs";
-import type { APIRequestContext, Page } from "@playwright/test";
-import { bearer, gateway, learnerWithCertificate, newLearner, signUp, uniqueNpi, until, type Learner } from "./support/api";
-import { env, run } from "./support/env";
+import type { Page } from "@playwright/test";
+import { bearer, gateway, learnerWithCertificate, newCoordinator, newLearner, signUp, uniqueNpi, until } from "./support/api";
+import { run } from "./support/env";
 import { mailedLink } from "./support/mail";
 import { checkPage } from "./support/page";
 import { openNav, signIn, signOut } from "./support/ui";
 import { expect, test } from "./fixtures";
-
-/** A new account given the coordinator's and the help desk's roles by the bootstrap admin; with its bearer header. */
-async function newCoordinator(api: APIRequestContext): Promise<{ coordinator: Learner; staff: Record<string, string> }> {
-  const coordinator = newLearner("office");
-  const coordinatorId = await signUp(api, coordinator, { profession: "CME coordinator" });
-  const admin = await bearer(api, env.adminEmail, env.adminPassword);
-  for (const role of ["staff", "support"]) {
-    const granted = await api.post(`/api/identity/users/${coordinatorId}/roles`, { headers: admin, data: { role } });
-    expect(granted.ok(), await granted.text()).toBeTruthy();
-  }
-  return { coordinator, staff: await bearer(api, coordinator.email, coordinator.password) };
-}
 
 test("a coordinator reads the roster of a full live course and downloads it; a learner is refused", async ({ page }) => {
   test.setTimeout(180_000);

@@ -19,6 +19,7 @@ __all__ = [
     "ActivityUnpublished",
     "AttendanceRecorded",
     "BoardReportStatusChanged",
+    "BoardUpdated",
     "CancelledRegistration",
     "CertificateIssued",
     "ClaimedCredit",
@@ -324,3 +325,18 @@ class BoardReportStatusChanged(EventPayload):
     attempts: int = Field(ge=0)
     due_by: date | None = None
     changed_at: AwareDatetime
+
+
+@register
+class BoardUpdated(EventPayload):
+    """An admin added a certifying board to the registry or changed one: the board as it is now. Services that name
+    boards or tell learners how to self-report keep the newest (by `updated_at`)."""
+
+    event_type = "board.updated"
+
+    code: str = Field(description="as credit types spell it after MOC_, e.g. ABPMR")
+    name: str
+    mode: Literal["report", "self_report"]
+    deadline_days: int | None = Field(default=None, ge=1, description="report mode: within how many days of a claim")
+    self_report_instructions: str | None = Field(default=None, description="self_report mode: what the learner does")
+    updated_at: AwareDatetime

@@ -95,6 +95,7 @@ TOPICS: dict[str, Topic] = {
             ("notifications",),
             _LEARNER,
         ),
+        Topic("board.updated", events.BoardUpdated, "board-reporting", ("notifications",), "board code"),
     )
 }
 

@@ -414,6 +414,24 @@ def board_status(
     )
 
 
+def board_updated(
+    code: str, name: str, *, instructions: str | None = None, at: datetime | None = None
+) -> Envelope[Any]:
+    """The registry's announcement of a board (a self-reporting one when `instructions` are given)."""
+    return new_envelope(
+        events.BoardUpdated(
+            code=code,
+            name=name,
+            mode="self_report" if instructions else "report",
+            deadline_days=None if instructions else 30,
+            self_report_instructions=instructions,
+            updated_at=at or datetime.now(UTC),
+        ),
+        producer="board-reporting",
+        subject=code,
+    )
+
+
 def account_merged(merged: uuid.UUID, into: uuid.UUID) -> Envelope[Any]:
     """The help desk merged `merged` into `into`; keyed by the survivor, as identity publishes it."""
     return _envelope(

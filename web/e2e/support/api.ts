@@ -211,3 +211,15 @@ export function uniqueNpi(): string {
   }
   return `${nine}${(10 - (sum % 10)) % 10}`;
 }
+
+/** A new account given the coordinator's and the help desk's roles by the bootstrap admin; with its bearer header. */
+export async function newCoordinator(api: APIRequestContext): Promise<{ coordinator: Learner; staff: Record<string, string> }> {
+  const coordinator = newLearner("office");
+  const coordinatorId = await signUp(api, coordinator, { profession: "CME coordinator" });
+  const admin = await bearer(api, env.adminEmail, env.adminPassword);
+  for (const role of ["staff", "support"]) {
+    const granted = await api.post(`/api/identity/users/${coordinatorId}/roles`, { headers: admin, data: { role } });
+    expect(granted.ok(), await granted.text()).toBeTruthy();
+  }
+  return { coordinator, staff: await bearer(api, coordinator.email, coordinator.password) };
+}

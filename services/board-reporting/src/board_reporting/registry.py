@@ -9,12 +9,25 @@ import dataclasses
 from typing import Any
 
 from board_reporting import domain, repository, schemas
-from opencme_kit import db, errors
+from board_reporting.config import SERVICE
+from opencme_contracts.events import BoardUpdated
+from opencme_kit import db, errors, outbox
 from opencme_kit.auth import Principal
+from opencme_kit.clock import utcnow
 
 
 def _shown(board: domain.Board) -> schemas.Board:
     return schemas.Board(**dataclasses.asdict(board))
+
+
+async def _announce(conn: db.Connection, board: domain.Board) -> None:
+    """The board as it is now, keyed by its code so one board's changes keep their order."""
+    await outbox.emit(
+        conn,
+        BoardUpdated(**dataclasses.asdict(board), updated_at=utcnow()),
+        producer=SERVICE,
+        subject=board.code,
+    )
 
 
 async def add_board(*, conn: db.Connection, admin: Principal, request: schemas.BoardCreate) -> schemas.Board:
@@ -26,6 +39,7 @@ async def add_board(*, conn: db.Connection, admin: Principal, request: schemas.B
         await repository.record_board_change(
             conn, code=board.code, by=admin.id, before=None, after=dataclasses.asdict(board)
         )
+        await _announce(conn, board)
     return _shown(board)
 
 
@@ -48,6 +62,7 @@ async def edit_board(
             await repository.record_board_change(
                 conn, code=after.code, by=admin.id, before=dataclasses.asdict(before), after=dataclasses.asdict(after)
             )
+            await _announce(conn, after)
     return _shown(after)
 
 

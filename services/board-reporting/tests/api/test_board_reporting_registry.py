@@ -1,5 +1,6 @@
 """Admins edit the board registry over HTTP against a real PostgreSQL; a claim made afterwards uses the change."""
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -113,3 +114,16 @@ async def test_only_admins_may_change_the_registry(client, headers):
     expected = 401 if not headers else 403
     assert (added.status_code, edited.status_code, changes.status_code) == (expected, expected, expected)
     assert (await boards(client))["ABA"]["deadline_days"] == 60 and "ABQ" not in await boards(client)
+
+
+async def test_each_change_is_announced_as_board_updated_keyed_by_the_code(client):
+    await client.post("/boards", json=NEW_BOARD | {"code": "ABANN"}, headers=ADMIN)
+    await client.patch("/boards/ABANN", json={"name": "American Board of Announcements"}, headers=ADMIN)
+    await client.patch("/boards/ABANN", json={"name": "American Board of Announcements"}, headers=ADMIN)  # no change
+
+    async with client.app.state.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE topic = 'board.updated' AND message_key = $1 ORDER BY id", "ABANN"
+        )
+    names = [json.loads(r["payload"])["data"]["name"] for r in rows]
+    assert names == [NEW_BOARD["name"], "American Board of Announcements"]

@@ -131,6 +131,11 @@ async def on_organisation_updated(
     await organisation.organisation_updated(conn, envelope.data)
 
 
+async def on_board_updated(conn: db.Connection, envelope: Envelope[events.BoardUpdated], settings: Settings) -> None:
+    """Keep the board's newest name and self-report instructions: every board email from now on uses them."""
+    await service.board_updated(conn, envelope.data)
+
+
 async def on_account_merged(conn: db.Connection, envelope: Envelope[events.AccountMerged], settings: Settings) -> None:
     """Move the merged learner's log, registrations, reminders and preferences to the survivor (see merges.py)."""
     await merges.account_merged(conn, envelope.data, settings=settings)
@@ -151,4 +156,5 @@ HANDLERS: dict[str, Handler] = {
     "credit.claimed": on_credit_claimed,
     "account.merged": on_account_merged,
     "organisation.updated": on_organisation_updated,
+    "board.updated": on_board_updated,
 }

@@ -166,11 +166,24 @@ def plan_registration_cancelled(
     return Planned("registration_cancelled", learner_id, email, facts)
 
 
+@dataclass(frozen=True)
+class RegisteredBoard:
+    """A board as the registry last announced it (board.updated)."""
+
+    name: str
+    self_report_instructions: str | None
+
+
 def plan_board_report(
-    event: events.BoardReportStatusChanged, claim: ClaimInfo | None, *, portal_url: str
+    event: events.BoardReportStatusChanged,
+    claim: ClaimInfo | None,
+    *,
+    portal_url: str,
+    registered: RegisteredBoard | None = None,
 ) -> Planned | None:
-    """An email for a report the learner must act on (held, rejected) or report themselves; None otherwise."""
-    board = wording.board_name(event.board_code)
+    """An email for a report the learner must act on (held, rejected) or report themselves; None otherwise. The board
+    is named, and its instructions given, as the registry announced it (`registered`), else from wording.py."""
+    board = registered.name if registered else wording.board_name(event.board_code)
     # The event does not name the activity; certificate.issued does, and usually comes first.
     title = claim.activity_title if claim else "an activity you claimed credit for"
     if event.status in ACTION_NEEDED_STATUSES:
@@ -194,7 +207,11 @@ def plan_board_report(
             {
                 "board_name": board,
                 "activity_title": title,
-                "instructions": wording.self_report_instructions(event.board_code, certificate_url=cert_url),
+                "instructions": wording.self_report_instructions(
+                    event.board_code,
+                    certificate_url=cert_url,
+                    registered=registered.self_report_instructions if registered else None,
+                ),
             },
         )
     return None

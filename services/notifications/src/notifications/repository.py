@@ -277,3 +277,24 @@ async def list_messages(
         to,
         limit,
     )
+
+
+async def upsert_board(
+    conn: db.Connection, *, code: str, name: str, self_report_instructions: str | None, updated_at: datetime
+) -> None:
+    """Keeps the newest announcement of the board: an older one arriving late changes nothing."""
+    await conn.execute(
+        """INSERT INTO boards (code, name, self_report_instructions, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,
+               self_report_instructions = EXCLUDED.self_report_instructions, updated_at = EXCLUDED.updated_at
+           WHERE boards.updated_at < EXCLUDED.updated_at""",
+        code,
+        name,
+        self_report_instructions,
+        updated_at,
+    )
+
+
+async def get_board(conn: db.Connection, code: str) -> asyncpg.Record | None:
+    """The board as announced, its code matched in any case (credit types spell it upper case)."""
+    return await conn.fetchrow("SELECT * FROM boards WHERE upper(code) = upper($1)", code)

@@ -317,7 +317,23 @@ async def board_report_status_changed(
 ) -> None:
     event = event.model_copy(update={"learner_id": await merges.owner_of(conn, event.learner_id)})
     claim = await repository.get_claim(conn, event.claim_id)
-    planned = domain.plan_board_report(event, claim, portal_url=settings.portal_url)
+    board = await repository.get_board(conn, event.board_code)
+    registered = (
+        domain.RegisteredBoard(name=board["name"], self_report_instructions=board["self_report_instructions"])
+        if board
+        else None
+    )
+    planned = domain.plan_board_report(event, claim, portal_url=settings.portal_url, registered=registered)
     if planned is None:
         return
     await queue(conn, planned, cause_event_id=cause_event_id, settings=settings)
+
+
+async def board_updated(conn: db.Connection, event: events.BoardUpdated) -> None:
+    await repository.upsert_board(
+        conn,
+        code=event.code,
+        name=event.name,
+        self_report_instructions=event.self_report_instructions,
+        updated_at=event.updated_at,
+    )
