@@ -3,7 +3,7 @@
 // Board reporting stores it and reads it at every claim, so a change applies to claims from then on.
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useForm } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -42,6 +42,11 @@ export function AdminBoards() {
   const { t } = useTranslation();
   const boards = useBoards();
   const [editing, setEditing] = useState<Board | null>(null);
+  // The form is below the list: "Edit" takes the reader (and a screen reader's focus) to it.
+  const formHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (editing) formHeading.current?.focus();
+  }, [editing]);
   return (
     <Page title={t("adminBoards.title")} lead={t("adminBoards.lead")}>
       <p>
@@ -66,7 +71,7 @@ export function AdminBoards() {
           </tr>
         )}
       />
-      <h2 id="board-form-heading">{editing ? t("adminBoards.editHeading", { code: editing.code }) : t("adminBoards.addHeading")}</h2>
+      <h2 id="board-form-heading" ref={formHeading} tabIndex={-1}>{editing ? t("adminBoards.editHeading", { code: editing.code }) : t("adminBoards.addHeading")}</h2>
       <BoardForm key={editing?.code ?? "new"} board={editing} onDone={() => setEditing(null)} />
     </Page>
   );
