@@ -55,6 +55,11 @@ class _Kind:
     required: tuple[str, ...]
 
 
+# What a registration's emails restate (templates/_registration.*): its confirmation and the notices that cancel it.
+_REGISTRATION = (
+    "activity_title", "dates", "location", "attendee_category", "fee", "payment_status", "registration_number"
+)  # fmt: skip
+
 KINDS: Mapping[str, _Kind] = {
     "password_reset": _Kind("Reset your {{ org.name }} password", ("first_name", "reset_url", "expires_minutes")),
     "password_reset_no_account": _Kind("Password reset request for {{ org.name }}", ("email",)),
@@ -72,46 +77,15 @@ KINDS: Mapping[str, _Kind] = {
         ("first_name", "board_name", "activity_title", "instructions"),
     ),
     "registration_confirmed": _Kind(
-        "Registration confirmed: {{ activity_title }} ({{ registration_number }})",
-        (
-            "first_name",
-            "activity_title",
-            "dates",
-            "location",
-            "attendee_category",
-            "fee",
-            "payment_status",
-            "registration_number",
-        ),
+        "Registration confirmed: {{ activity_title }} ({{ registration_number }})", ("first_name", *_REGISTRATION)
     ),
     "registration_cancelled": _Kind(
         "Registration cancelled: {{ activity_title }} ({{ registration_number }})",
-        (
-            "first_name",
-            "activity_title",
-            "dates",
-            "location",
-            "attendee_category",
-            "fee",
-            "payment_status",
-            "registration_number",
-            "cancelled_on",
-        ),
+        ("first_name", *_REGISTRATION, "cancelled_on"),
     ),
     "activity_cancelled": _Kind(
         "Cancelled: {{ activity_title }} ({{ registration_number }})",
-        (
-            "first_name",
-            "activity_title",
-            "dates",
-            "location",
-            "attendee_category",
-            "fee",
-            "payment_status",
-            "registration_number",
-            "cancelled_on",
-            "reason",
-        ),
+        ("first_name", *_REGISTRATION, "cancelled_on", "reason"),
     ),
     "claim_window_closing": _Kind(
         "Claim your credit for {{ activity_title }} by {{ closes_on }}",
