@@ -94,6 +94,7 @@ export const routes: RouteObject[] = [
       staff("office/learners/:id/merge", office, "MergeAccounts", HELP_DESK),
       staff("office/admin/organisation", office, "AdminOrganisation", ADMIN),
       staff("office/admin/people", office, "AdminPeople", ADMIN),
+      staff("office/admin/boards", office, "AdminBoards", ADMIN),
       staff("office/admin/audit", office, "AdminAudit", HELP_DESK),
       staff("office/admin/keys", office, "AdminKeys", ADMIN),
       { path: "*", element: <NotFound /> },

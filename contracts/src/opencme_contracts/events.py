@@ -13,10 +13,14 @@ from opencme_contracts.envelope import EventPayload, register
 
 __all__ = [
     "AccountMerged",
+    "ActivityCancelled",
     "ActivityPublished",
     "ActivitySummary",
+    "ActivityUnpublished",
     "AttendanceRecorded",
     "BoardReportStatusChanged",
+    "BoardUpdated",
+    "CancelledRegistration",
     "CertificateIssued",
     "ClaimedCredit",
     "CreditClaimed",
@@ -180,6 +184,40 @@ class ActivityPublished(EventPayload):
 
 
 @register
+class ActivityUnpublished(EventPayload):
+    """Staff took a published activity that nobody had registered for or attended back to a draft: it left the
+    catalog and is no longer claimable until it is published again (a new activity.published)."""
+
+    event_type = "activity.unpublished"
+
+    activity_id: uuid.UUID
+    unpublished_at: AwareDatetime
+
+
+class CancelledRegistration(_Part):
+    """A registration the activity's cancellation cancelled, with what the registrant's email needs."""
+
+    registration_id: uuid.UUID
+    registration_number: str
+    learner_id: uuid.UUID
+    email: str = Field(description="the address the registration was confirmed to")
+
+
+@register
+class ActivityCancelled(EventPayload):
+    """Staff cancelled a published activity, giving a reason: it left the catalog, and every registration still live
+    was cancelled with it (listed here; no registration.cancelled is published for them). Credit can be claimed only
+    for participation recorded before (see the catalog's README)."""
+
+    event_type = "activity.cancelled"
+
+    activity: ActivitySummary
+    reason: str
+    registrations: tuple[CancelledRegistration, ...] = ()
+    cancelled_at: AwareDatetime
+
+
+@register
 class RegistrationConfirmed(EventPayload):
     event_type = "registration.confirmed"
 
@@ -287,3 +325,18 @@ class BoardReportStatusChanged(EventPayload):
     attempts: int = Field(ge=0)
     due_by: date | None = None
     changed_at: AwareDatetime
+
+
+@register
+class BoardUpdated(EventPayload):
+    """An admin added a certifying board to the registry or changed one: the board as it is now. Services that name
+    boards or tell learners how to self-report keep the newest (by `updated_at`)."""
+
+    event_type = "board.updated"
+
+    code: str = Field(description="as credit types spell it after MOC_, e.g. ABPMR")
+    name: str
+    mode: Literal["report", "self_report"]
+    deadline_days: int | None = Field(default=None, ge=1, description="report mode: within how many days of a claim")
+    self_report_instructions: str | None = Field(default=None, description="self_report mode: what the learner does")
+    updated_at: AwareDatetime

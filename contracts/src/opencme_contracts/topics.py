@@ -78,6 +78,8 @@ TOPICS: dict[str, Topic] = {
             partitions=1,
         ),
         Topic("activity.published", events.ActivityPublished, "catalog", ("credit", "notifications"), "activity id"),
+        Topic("activity.unpublished", events.ActivityUnpublished, "catalog", ("credit",), "activity id"),
+        Topic("activity.cancelled", events.ActivityCancelled, "catalog", ("credit", "notifications"), "activity id"),
         Topic("registration.confirmed", events.RegistrationConfirmed, "catalog", ("credit", "notifications"), _LEARNER),
         Topic("registration.cancelled", events.RegistrationCancelled, "catalog", ("credit", "notifications"), _LEARNER),
         Topic("attendance.recorded", events.AttendanceRecorded, "catalog", ("credit", "notifications"), _LEARNER),
@@ -97,6 +99,7 @@ TOPICS: dict[str, Topic] = {
             ("notifications",),
             _LEARNER,
         ),
+        Topic("board.updated", events.BoardUpdated, "board-reporting", ("notifications",), "board code"),
     )
 }
 

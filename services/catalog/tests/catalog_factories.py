@@ -177,3 +177,31 @@ def email_verified(user_id: uuid.UUID, email: str) -> Envelope[events.EmailVerif
         producer="identity",
         subject=user_id,
     )
+
+
+# Over HTTP, through the API (tests/api)
+
+STAFF = MINT.headers(uuid.uuid4(), roles=("staff",))
+
+
+async def published_activity(client: Any, *, starts_in: timedelta | None = timedelta(days=7), **overrides) -> dict:
+    body = {
+        "title": "Cardiology Update 2026",
+        "format": "live_course",
+        "fees": {"physician": 25000},
+        "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}],
+    }
+    if starts_in is not None:
+        start = datetime.now(UTC) + starts_in
+        body |= {"starts_at": start.isoformat(), "ends_at": (start + timedelta(days=8)).isoformat()}
+    created = await client.post("/activities", json=body | overrides, headers=STAFF)
+    assert created.status_code == 201, created.text
+    published = await client.post(f"/activities/{created.json()['id']}/publish", headers=STAFF)
+    assert published.status_code == 200
+    return published.json()
+
+
+async def register(client: Any, activity: dict, learner: uuid.UUID) -> dict:
+    response = await client.post(f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(learner))
+    assert response.status_code == 201, response.text
+    return response.json()

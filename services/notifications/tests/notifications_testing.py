@@ -305,6 +305,30 @@ def registration_cancelled(confirmed: Envelope[Any], *, cancelled_at: datetime |
     )
 
 
+def activity_cancelled(
+    *confirmed: Envelope[Any], reason: str = "The course director is ill.", cancelled_at: datetime | None = None
+) -> Envelope[Any]:
+    """The cancellation of the activity of the registrations `confirmed` confirmed (all of one activity)."""
+    first = confirmed[0].data
+    return _envelope(
+        events.ActivityCancelled(
+            activity=first.activity,
+            reason=reason,
+            registrations=tuple(
+                events.CancelledRegistration(
+                    registration_id=c.data.registration_id,
+                    registration_number=c.data.registration_number,
+                    learner_id=c.data.learner_id,
+                    email=c.data.email,
+                )
+                for c in confirmed
+            ),
+            cancelled_at=cancelled_at or datetime.now(UTC),
+        ),
+        first.activity.activity_id,
+    )
+
+
 def activity_published(
     *,
     activity_id: uuid.UUID | None = None,
@@ -387,6 +411,24 @@ def board_status(
             changed_at=datetime.now(UTC),
         ),
         learner,
+    )
+
+
+def board_updated(
+    code: str, name: str, *, instructions: str | None = None, at: datetime | None = None
+) -> Envelope[Any]:
+    """The registry's announcement of a board (a self-reporting one when `instructions` are given)."""
+    return new_envelope(
+        events.BoardUpdated(
+            code=code,
+            name=name,
+            mode="self_report" if instructions else "report",
+            deadline_days=None if instructions else 30,
+            self_report_instructions=instructions,
+            updated_at=at or datetime.now(UTC),
+        ),
+        producer="board-reporting",
+        subject=code,
     )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from board_reporting import schemas, service
-from board_reporting.deps import ConnDep, CurrentUser, SupportOnly
+from board_reporting import registry, schemas, service
+from board_reporting.deps import AdminOnly, ConnDep, CurrentUser, SupportOnly
 from board_reporting.domain import ReportStatus
 from opencme_kit.text import Line
 
@@ -20,6 +20,46 @@ router = APIRouter()
 async def list_boards(conn: ConnDep) -> list[schemas.Board]:
     """The certifying boards we report to, or whose participants report themselves."""
     return await service.list_boards(conn)
+
+
+_ADMIN: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid access token (problem+json)"},
+    403: {"description": "The caller is not an admin (problem+json)"},
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "The code is registered already (problem+json)"}}
+_UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown board (problem+json)"}}
+_CODE = Annotated[str, Path(max_length=16, description="the board's code, in any case")]
+
+
+@router.post(
+    "/boards",
+    status_code=201,
+    response_model=schemas.Board,
+    responses={**_ADMIN, **_CONFLICT},
+)
+async def add_board(body: schemas.BoardCreate, conn: ConnDep, admin: AdminOnly) -> schemas.Board:
+    """Admin: add a board to the registry; claims from now on are reported (or self-reported) by it."""
+    return await registry.add_board(conn=conn, admin=admin, request=body)
+
+
+@router.patch(
+    "/boards/{code}",
+    response_model=schemas.Board,
+    responses={**_ADMIN, **_UNKNOWN},
+)
+async def edit_board(code: _CODE, body: schemas.BoardUpdate, conn: ConnDep, admin: AdminOnly) -> schemas.Board:
+    """Admin: change a board's name, mode, deadline or instructions; applies to claims from now on."""
+    return await registry.edit_board(conn=conn, admin=admin, code=code, request=body)
+
+
+@router.get(
+    "/boards/{code}/changes",
+    response_model=list[schemas.BoardChange],
+    responses={**_ADMIN, **_UNKNOWN},
+)
+async def board_changes(code: _CODE, conn: ConnDep, admin: AdminOnly) -> list[schemas.BoardChange]:
+    """Admin: who changed the board and when, newest first, with the board before and after."""
+    return await registry.board_changes(conn=conn, code=code)
 
 
 @router.get("/reports/mine", response_model=list[schemas.Report])

@@ -12,6 +12,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
 from opencme_contracts.events import BoardReportStatus
+from opencme_kit import errors
 
 UNIQUE_ID_DOMAIN = "opencme"
 FALLBACK_CREDIT_TYPE = "AMA_PRA_1"
@@ -278,3 +279,17 @@ def build_record(
         ],
         "PermissionToShare": True,
     }
+
+
+# The board registry, as admins edit it (registry.py): a board we report to has a deadline; a board whose participants
+# report themselves has the instructions the learner is emailed (board_report.status_changed carries them).
+
+
+def check_board(board: Board) -> None:
+    """Raises errors.Invalid naming the field a board needs for its mode."""
+    if board.mode == "report" and board.deadline_days is None:
+        raise errors.Invalid("deadline_days", "required when we report to the board: within how many days of claiming")
+    if board.mode == "self_report" and not (board.self_report_instructions or "").strip():
+        raise errors.Invalid(
+            "self_report_instructions", "required when participants report themselves: the learner is emailed them"
+        )

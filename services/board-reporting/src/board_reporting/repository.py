@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
@@ -36,6 +37,56 @@ def to_board(row: asyncpg.Record) -> domain.Board:
 
 async def list_boards(conn: db.Connection) -> list[asyncpg.Record]:
     return await conn.fetch("SELECT * FROM boards ORDER BY code")
+
+
+async def get_board(conn: db.Connection, code: str, *, for_update: bool = False) -> domain.Board | None:
+    """The registered board whose code is `code` in any case; locked when `for_update`, so edits queue."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT * FROM boards WHERE upper(code) = upper($1){lock}", code)
+    return to_board(row) if row is not None else None
+
+
+async def insert_board(conn: db.Connection, board: domain.Board) -> bool:
+    """False when a board with the code (in any case) is registered already."""
+    inserted = await conn.fetchval(
+        """INSERT INTO boards (code, name, mode, deadline_days, self_report_instructions)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true""",
+        board.code,
+        board.name,
+        board.mode,
+        board.deadline_days,
+        board.self_report_instructions,
+    )
+    return bool(inserted)
+
+
+async def update_board(conn: db.Connection, board: domain.Board) -> None:
+    await conn.execute(
+        """UPDATE boards SET name = $2, mode = $3, deadline_days = $4, self_report_instructions = $5
+           WHERE code = $1""",
+        board.code,
+        board.name,
+        board.mode,
+        board.deadline_days,
+        board.self_report_instructions,
+    )
+
+
+async def record_board_change(
+    conn: db.Connection, *, code: str, by: uuid.UUID, before: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    await conn.execute(
+        "INSERT INTO board_changes (board_code, changed_by, before, after) VALUES ($1, $2, $3, $4)",
+        code,
+        by,
+        before,
+        after,
+    )
+
+
+async def board_changes(conn: db.Connection, code: str) -> list[asyncpg.Record]:
+    """The board's changes, newest first."""
+    return await conn.fetch("SELECT * FROM board_changes WHERE board_code = $1 ORDER BY changed_at DESC, id DESC", code)
 
 
 async def boards_by_code(conn: db.Connection, codes: list[str]) -> dict[str, domain.Board]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from board_reporting.domain import ReportStatus
+from opencme_kit.text import Description, Line
 
 
 class Board(BaseModel):
@@ -20,6 +21,47 @@ class Board(BaseModel):
     )
     deadline_days: int | None = Field(description="we report within this many days of the claim")
     self_report_instructions: str | None
+
+
+BoardMode = Literal["report", "self_report"]
+DeadlineDays = Annotated[int, Field(ge=1, le=3650, description="we report within this many days of the claim")]
+
+
+class BoardCreate(BaseModel):
+    """A board to add to the registry: `report` needs `deadline_days`, `self_report` needs the instructions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")] = Field(
+        description="as credit types and profiles spell it (MOC_<code>): a capital, then letters or hyphens",
+        examples=["ABPMR"],
+    )
+    name: Line = Field(examples=["American Board of Physical Medicine and Rehabilitation"])
+    mode: BoardMode
+    deadline_days: DeadlineDays | None = None
+    self_report_instructions: Description | None = None
+
+
+class BoardUpdate(BaseModel):
+    """The fields to change; the board as changed must hold as a new one must. `null` clears the deadline or the
+    instructions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line | None = None
+    mode: BoardMode | None = None
+    deadline_days: DeadlineDays | None = None
+    self_report_instructions: Description | None = None
+
+
+class BoardChange(BaseModel):
+    """One change of the registry, as recorded: who made it, when, and the board before (null: added) and after."""
+
+    board_code: str
+    changed_by: uuid.UUID
+    changed_at: datetime
+    before: Board | None
+    after: Board
 
 
 class Report(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from catalog import attendance, domain, registrations, schemas, service
+from catalog import attendance, cancellations, domain, registrations, schemas, service
 from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly, SupportOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
@@ -49,7 +49,7 @@ async def list_activities(
 
 @router.get("/activities/{activity_id}", response_model=schemas.Activity)
 async def get_activity(activity_id: uuid.UUID, conn: ConnDep, settings: SettingsDep) -> schemas.Activity:
-    """One published activity."""
+    """One published activity, or a cancelled one (with why)."""
     return await service.get_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
 
 
@@ -117,6 +117,38 @@ async def publish_activity(
 ) -> schemas.Activity:
     """Publish a draft activity to the catalog (staff)."""
     return await service.publish_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
+
+
+_STATE: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The activity's status or what is recorded for it does not allow this (problem+json, why)"}
+}
+
+
+@router.post(
+    "/activities/{activity_id}/unpublish", response_model=schemas.Activity, responses={**_STAFF, **_NOT_FOUND, **_STATE}
+)
+async def unpublish_activity(
+    activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly, settings: SettingsDep
+) -> schemas.Activity:
+    """Take a published activity nobody registered for or attended back to a draft (staff); a draft stays one."""
+    return await cancellations.unpublish_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
+
+
+@router.post(
+    "/activities/{activity_id}/cancel", response_model=schemas.Activity, responses={**_STAFF, **_NOT_FOUND, **_STATE}
+)
+async def cancel_activity(
+    activity_id: uuid.UUID,
+    body: schemas.ActivityCancellation,
+    conn: ConnDep,
+    staff: StaffOnly,
+    settings: SettingsDep,
+) -> schemas.Activity:
+    """Cancel a published activity with a reason (staff): its registrations are cancelled and every registrant is
+    emailed; sent again, it answers the cancelled activity and announces nothing more."""
+    return await cancellations.cancel_activity(
+        conn=conn, staff=staff, activity_id=activity_id, request=body, provider=settings.provider_name
+    )
 
 
 @router.post("/activities/{activity_id}/sessions", status_code=201, response_model=schemas.Session)

@@ -49,6 +49,8 @@ async def record(
 def _code_refusal(found: asyncpg.Record | None, now: datetime) -> errors.Refusal | None:
     if found is None:
         return domain.UnknownEventCode()
+    if found["activity_status"] == "cancelled":
+        return domain.EventCodeRefused("this code's activity was cancelled; attendance can no longer be recorded")
     reason = domain.event_code_refusal(valid_from=found["valid_from"], valid_until=found["valid_until"], now=now)
     return None if reason is None else domain.EventCodeRefused(reason)
 

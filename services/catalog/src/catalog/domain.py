@@ -215,6 +215,8 @@ def fee_for(rules: RegistrationRules, category: str, *, taken_seats: int, now: d
 
     Raises NotOpenForRegistration, CategoryNotOffered or RegistrationRefused, naming the field at fault.
     """
+    if rules.status == "cancelled":
+        raise RegistrationRefused("activity_id", "this activity was cancelled")
     if rules.status != "published":
         raise NotOpenForRegistration("activity_id", "this activity is not open for registration")
     if rules.opens_at and now < rules.opens_at:
@@ -271,6 +273,55 @@ def check_edit(
     if "capacity" in changed and isinstance(capacity, int) and capacity < confirmed:
         raise EditRefused("capacity", f"must not be below the {confirmed} registrations already confirmed")
     return changed
+
+
+# Taking an activity out of the catalog. A CME office unpublishes a mistake nobody has acted on yet, and cancels an
+# activity people counted on: the first leaves no trace, the second tells every registrant why.
+# - Unpublish: a published activity with no live registration and no attendance recorded goes back to a draft (to be
+#   edited freely and published again); credit forgets it until then (activity.unpublished). A draft stays a draft.
+# - Cancel: a published activity, with a reason, whatever is recorded. It leaves the catalog (a direct link shows it
+#   cancelled with the reason), registering and entering its event codes are refused, its live registrations are
+#   cancelled with it and every registrant is emailed (activity.cancelled). Credit stays claimable only for
+#   attendance recorded (by a code or by staff), or for self-paced material completed before the cancellation.
+# - A cancelled activity is final: it is never published again, edited, unpublished or cancelled twice; a cancel sent
+#   again answers the activity as it is, announcing nothing. A draft cannot be cancelled: nobody saw it.
+
+
+class StateRefused(errors.Conflict):
+    """The activity's status, or what is recorded for it, does not allow the action; the reason says why."""
+
+    title = "Not allowed in this state"
+
+
+def unpublish_refusal(*, status: str, live_registrations: int, attendances: int) -> StateRefused | None:
+    """Why a published activity may not go back to a draft, or None (for a draft too: unpublishing it is a no-op)."""
+    if status == "cancelled":
+        return StateRefused("status", "the activity was cancelled; a cancelled activity stays cancelled")
+    if live_registrations:
+        n = live_registrations
+        return StateRefused(
+            "status",
+            f"{n} learner{'s are' if n != 1 else ' is'} registered; cancel the activity instead, so they are told",
+        )
+    if attendances:
+        return StateRefused(
+            "status", "attendance has been recorded for its sessions; cancel the activity instead, with a reason"
+        )
+    return None
+
+
+def cancel_refusal(*, status: str) -> StateRefused | None:
+    """Why the activity may not be cancelled, or None (for a cancelled one too: cancelling it again is a no-op)."""
+    if status == "draft":
+        return StateRefused("status", "a draft is not in the catalog, so nobody can be registered; edit it instead")
+    return None
+
+
+def edit_refusal(*, status: str) -> StateRefused | None:
+    """Why the activity may not be edited (or given sessions) at all, or None."""
+    if status == "cancelled":
+        return StateRefused("status", "the activity was cancelled; a cancelled activity cannot change")
+    return None
 
 
 def days_as_instants(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:

@@ -35,6 +35,8 @@ def _registration(r: asyncpg.Record) -> schemas.Registration:
         status=r["status"],
         created_at=r["created_at"],
         cancelled_at=r["cancelled_at"],
+        activity_status=r["activity_status"],
+        cancellation_reason=r["cancellation_reason"],
     )
 
 

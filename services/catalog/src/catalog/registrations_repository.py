@@ -51,7 +51,8 @@ async def insert_registration(
 
 async def registrations_of(conn: db.Connection, learner_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT r.*, a.title AS activity_title FROM registrations r JOIN activities a ON a.id = r.activity_id
+        """SELECT r.*, a.title AS activity_title, a.status AS activity_status
+           FROM registrations r JOIN activities a ON a.id = r.activity_id
            WHERE r.learner_id = $1 ORDER BY r.created_at DESC""",
         learner_id,
     )
@@ -63,7 +64,7 @@ async def get_registration(
     """The registration with its activity's title and start; locked when `for_update`, so two cancels queue."""
     lock = "FOR UPDATE OF r" if for_update else ""
     return await conn.fetchrow(
-        f"""SELECT r.*, a.title AS activity_title, a.starts_at AS activity_starts_at
+        f"""SELECT r.*, a.title AS activity_title, a.starts_at AS activity_starts_at, a.status AS activity_status
             FROM registrations r JOIN activities a ON a.id = r.activity_id WHERE r.id = $1 {lock}""",
         registration_id,
     )
@@ -86,6 +87,23 @@ async def cancel_registration(
     )
     assert cancelled is not None, f"registration {registration_id} was not live"
     return cancelled
+
+
+async def cancel_activity_registrations(
+    conn: db.Connection, activity_id: uuid.UUID, *, by: uuid.UUID, at: datetime, reason: str
+) -> list[asyncpg.Record]:
+    """Cancels every live registration of the activity, which is being cancelled (and is locked by the caller, so
+    none is added meanwhile), keeping the activity's reason on each; returns them, by number."""
+    return await conn.fetch(
+        """UPDATE registrations SET status = 'cancelled', cancelled_at = $3, cancelled_by = $2,
+                                    cancellation_reason = $4
+           WHERE activity_id = $1 AND status = 'confirmed'
+           RETURNING id, number, learner_id, email""",
+        activity_id,
+        by,
+        at,
+        reason,
+    )
 
 
 async def cancel_duplicate_registrations(

@@ -16,7 +16,8 @@ from opencme_kit import db
 
 ACTIVITY_COLUMNS = """a.id, a.title, a.format, a.description, a.starts_at, a.ends_at, a.location, a.available_until,
     a.capacity, a.registration_opens_at, a.registration_closes_at, a.fees, a.credit_designations,
-    a.claim_window_days, a.moc_boards, a.requires_event_code, a.status, a.published_at,
+    a.claim_window_days, a.moc_boards, a.requires_event_code, a.status, a.published_at, a.cancelled_at,
+    a.cancellation_reason,
     (SELECT count(*) FROM registrations r WHERE r.activity_id = a.id AND r.status = 'confirmed') AS taken_seats"""
 
 
@@ -157,6 +158,32 @@ async def mark_published(conn: db.Connection, activity_id: uuid.UUID, at: dateti
     await conn.execute("UPDATE activities SET status = 'published', published_at = $2 WHERE id = $1", activity_id, at)
 
 
+async def mark_unpublished(conn: db.Connection, activity_id: uuid.UUID) -> None:
+    await conn.execute("UPDATE activities SET status = 'draft', published_at = NULL WHERE id = $1", activity_id)
+
+
+async def mark_cancelled(
+    conn: db.Connection, activity_id: uuid.UUID, *, by: uuid.UUID, at: datetime, reason: str
+) -> None:
+    await conn.execute(
+        """UPDATE activities SET status = 'cancelled', cancelled_at = $3, cancelled_by = $2, cancellation_reason = $4
+           WHERE id = $1""",
+        activity_id,
+        by,
+        at,
+        reason,
+    )
+
+
+async def attendance_count(conn: db.Connection, activity_id: uuid.UUID) -> int:
+    """How many attendances are recorded at the activity's sessions."""
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM attendance t JOIN sessions s ON s.id = t.session_id WHERE s.activity_id = $1",
+        activity_id,
+    )
+    return count
+
+
 async def insert_session(
     conn: db.Connection,
     *,
@@ -207,17 +234,20 @@ async def insert_event_code(
 async def find_event_code(conn: db.Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """SELECT c.code, c.valid_from, c.valid_until, s.id AS session_id, s.title AS session_title, s.starts_at,
-                  s.activity_id
-           FROM event_codes c JOIN sessions s ON s.id = c.session_id WHERE c.code = $1 AND c.retired_at IS NULL""",
+                  s.activity_id, a.status AS activity_status
+           FROM event_codes c JOIN sessions s ON s.id = c.session_id JOIN activities a ON a.id = s.activity_id
+           WHERE c.code = $1 AND c.retired_at IS NULL""",
         code,
     )
 
 
 async def lock_session_code(conn: db.Connection, session_id: uuid.UUID) -> asyncpg.Record | None:
-    """The session (locked, so its code is renewed once at a time) with its live code's validity, if it has one."""
+    """The session (locked, so its code is renewed once at a time) with its live code's validity, if it has one, and
+    its activity's status."""
     return await conn.fetchrow(
-        """SELECT s.id, c.code, c.valid_from, c.valid_until
-           FROM sessions s LEFT JOIN event_codes c ON c.session_id = s.id AND c.retired_at IS NULL
+        """SELECT s.id, c.code, c.valid_from, c.valid_until, a.status AS activity_status
+           FROM sessions s JOIN activities a ON a.id = s.activity_id
+           LEFT JOIN event_codes c ON c.session_id = s.id AND c.retired_at IS NULL
            WHERE s.id = $1 FOR UPDATE OF s""",
         session_id,
     )

@@ -23,7 +23,7 @@ from pydantic.json_schema import JsonDict
 
 from catalog.domain import normalise_email
 from opencme_contracts.events import ActivityFormat
-from opencme_kit.text import BIDI_CONTROLS, Description, Line, Title
+from opencme_kit.text import BIDI_CONTROLS, Description, Line, Reason, Title
 from opencme_kit.validation import FieldInvalid
 
 # Identifiers: an anchored pattern of the characters they may hold refuses every control character.
@@ -32,6 +32,8 @@ CategoryName = Annotated[
 ]
 CreditType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,30}$")]
 BoardCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z-]{1,15}$")]
+
+ActivityStatus = Literal["draft", "published", "cancelled"]
 
 # Far enough apart for any real activity; kept inside the calendar so that adding a claim window or a code's
 # validity to a date can never overflow (here, or in the services that receive it).
@@ -213,7 +215,7 @@ class OfficeActivitiesQuery(BaseModel):
     """The coordinator's list: every activity, drafts included, most recently created first; the total matching is in
     X-Total-Count."""
 
-    status: Literal["draft", "published"] | None = Field(default=None, description="one status only; both when absent")
+    status: ActivityStatus | None = Field(default=None, description="one status only; every one when absent")
     q: Annotated[Line | None, BeforeValidator(_blank_is_none)] = Field(
         default=None, description="part of the title, in any case"
     )
@@ -245,7 +247,17 @@ class Activity(BaseModel):
     claim_window_days: int
     moc_boards: list[str]
     requires_event_code: bool
-    status: Literal["draft", "published"]
+    status: ActivityStatus
+    cancelled_at: datetime | None = Field(default=None, description="when staff cancelled it (status cancelled)")
+    cancellation_reason: str | None = Field(default=None, description="why, as staff gave it (status cancelled)")
+
+
+class ActivityCancellation(BaseModel):
+    """Why the activity is cancelled: every registrant's email and their list of registrations say it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(examples=["The course director is ill; we will announce a new date."])
 
 
 class RegistrationCreate(BaseModel):
@@ -265,6 +277,10 @@ class Registration(BaseModel):
     status: str
     created_at: datetime
     cancelled_at: datetime | None = None
+    activity_status: ActivityStatus = "published"
+    cancellation_reason: str | None = Field(
+        default=None, description="why, when the registration was cancelled because its activity was cancelled"
+    )
 
 
 class RosterEntry(BaseModel):

@@ -35,10 +35,13 @@ def _designations(row: asyncpg.Record, provider: str) -> list[schemas.Designatio
     ]
 
 
+_SHOWN = ("id", "status", "cancelled_at", "cancellation_reason", *repository.ACTIVITY_FIELDS)
+
+
 def to_activity(row: asyncpg.Record, provider: str) -> schemas.Activity:
     seats_left = None if row["capacity"] is None else max(0, row["capacity"] - row["taken_seats"])
     return schemas.Activity(
-        **{k: row[k] for k in ("id", "status", *repository.ACTIVITY_FIELDS) if k != "credit_designations"},
+        **{k: row[k] for k in _SHOWN if k != "credit_designations"},
         seats_left=seats_left,
         credit_designations=_designations(row, provider),
     )
@@ -75,9 +78,10 @@ async def search_activities(
 
 
 async def get_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
-    """A published activity; a draft is as good as absent outside the staff's tools."""
+    """A published activity, or a cancelled one (a direct link says so, and why); a draft is as good as absent
+    outside the staff's tools."""
     row = await repository.get_activity(conn, activity_id)
-    if row is None or row["status"] != "published":
+    if row is None or row["status"] == "draft":
         raise errors.NotFound(None, "activity not found")
     return to_activity(row, provider)
 
@@ -107,6 +111,14 @@ def _columns(activity: schemas.ActivityCreate) -> dict[str, Any]:
         {"credit_type": d.credit_type, "max_credits": str(d.max_credits)} for d in activity.credit_designations
     ]
     return fields
+
+
+async def locked_activity(conn: db.Connection, activity_id: uuid.UUID) -> asyncpg.Record:
+    """The activity, its row locked until the transaction ends (as registering locks it); NotFound if none."""
+    row = await repository.get_activity(conn, activity_id, for_update=True)
+    if row is None:
+        raise errors.NotFound(None, "activity not found")
+    return row
 
 
 async def create_activity(
@@ -150,9 +162,9 @@ async def update_activity(
     """A draft may change entirely; a published activity only where no other service uses it (domain.check_edit)."""
     async with conn.transaction():
         # Locked as a registration locks it: the confirmed registrations counted here stay the ones there are.
-        row = await repository.get_activity(conn, activity_id, for_update=True)
-        if row is None:
-            raise errors.NotFound(None, "activity not found")
+        row = await locked_activity(conn, activity_id)
+        if (refusal := domain.edit_refusal(status=row["status"])) is not None:
+            raise refusal
         before = _as_created(row)
         edited = _checked_as_new({**before, **request.changes()})
         changed = domain.check_edit(
@@ -165,18 +177,18 @@ async def update_activity(
         stored = {name: row[name] for name in schemas.ActivityCreate.model_fields}
         new = _columns(edited)
         await repository.update_activity(conn, activity_id, stored | {field: new[field] for field in changed})
-        row = await repository.get_activity(conn, activity_id)
-    assert row is not None, "locked above"
-    return to_activity(row, provider)
+        changed_row = await repository.get_activity(conn, activity_id)
+    assert changed_row is not None, "locked above"
+    return to_activity(changed_row, provider)
 
 
 async def publish_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
     async with conn.transaction():
-        row = await repository.get_activity(conn, activity_id, for_update=True)
-        if row is None:
-            raise errors.NotFound(None, "activity not found")
+        row = await locked_activity(conn, activity_id)
         if row["status"] == "published":
             return to_activity(row, provider)  # publishing twice is harmless and emits nothing more
+        if (refusal := domain.edit_refusal(status=row["status"])) is not None:
+            raise refusal
         now = utcnow()
         await repository.mark_published(conn, activity_id, now)
         activity = to_activity(row, provider)
@@ -207,9 +219,9 @@ async def add_session(
     *, conn: db.Connection, staff: Principal, activity_id: uuid.UUID, request: schemas.SessionCreate
 ) -> schemas.Session:
     async with conn.transaction():
-        row = await repository.get_activity(conn, activity_id, for_update=True)
-        if row is None:
-            raise errors.NotFound(None, "activity not found")
+        row = await locked_activity(conn, activity_id)
+        if (refusal := domain.edit_refusal(status=row["status"])) is not None:
+            raise refusal
         session_id = uuid.uuid4()
         await repository.insert_session(
             conn,
@@ -254,6 +266,8 @@ async def renew_event_code(*, conn: db.Connection, staff: Principal, session_id:
         session = await repository.lock_session_code(conn, session_id)
         if session is None:
             raise errors.NotFound(None, "session not found")
+        if (refusal := domain.edit_refusal(status=session["activity_status"])) is not None:
+            raise refusal
         now = utcnow()
         validity = session["valid_until"] - session["valid_from"] if session["code"] else DEFAULT_CODE_VALIDITY
         await repository.retire_event_code(conn, session_id, now)

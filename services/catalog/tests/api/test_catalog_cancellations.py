@@ -4,32 +4,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from catalog_factories import MINT, make_attendance, make_session
-
-STAFF = MINT.headers(uuid.uuid4(), roles=("staff",))
-
-
-async def published_activity(client, *, starts_in: timedelta | None = timedelta(days=7), **overrides) -> dict:
-    body = {
-        "title": "Cardiology Update 2026",
-        "format": "live_course",
-        "fees": {"physician": 25000},
-        "credit_designations": [{"credit_type": "AMA_PRA_1", "max_credits": "7.25"}],
-    }
-    if starts_in is not None:
-        start = datetime.now(UTC) + starts_in
-        body |= {"starts_at": start.isoformat(), "ends_at": (start + timedelta(days=8)).isoformat()}
-    created = await client.post("/activities", json=body | overrides, headers=STAFF)
-    assert created.status_code == 201, created.text
-    published = await client.post(f"/activities/{created.json()['id']}/publish", headers=STAFF)
-    assert published.status_code == 200
-    return published.json()
-
-
-async def register(client, activity: dict, learner: uuid.UUID) -> dict:
-    response = await client.post(f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(learner))
-    assert response.status_code == 201, response.text
-    return response.json()
+from catalog_factories import MINT, STAFF, make_attendance, make_session, published_activity, register
 
 
 async def cancelled_events(client, registration_id: str) -> list[dict]:

@@ -169,3 +169,53 @@ def test_an_edit_leaving_an_oversold_capacity_alone_is_not_refused_for_it():
     changed = domain.check_edit(published=True, before=oversold, after={**oversold, "description": "x"}, confirmed=3)
 
     assert changed == ["description"]
+
+
+# Taking an activity out of the catalog
+
+
+def test_a_published_activity_nobody_registered_for_or_attended_may_be_unpublished():
+    assert domain.unpublish_refusal(status="published", live_registrations=0, attendances=0) is None
+
+
+def test_a_draft_may_be_unpublished_again_as_a_no_op():
+    assert domain.unpublish_refusal(status="draft", live_registrations=0, attendances=0) is None
+
+
+def test_unpublishing_with_registrations_is_a_conflict_telling_staff_to_cancel_instead():
+    refusal = domain.unpublish_refusal(status="published", live_registrations=2, attendances=0)
+    assert isinstance(refusal, errors.Conflict)
+    assert refusal.field == "status" and refusal.reason.startswith("2 learners are registered; cancel the activity")
+
+
+def test_unpublishing_with_one_registration_says_one_learner_is_registered():
+    refusal = domain.unpublish_refusal(status="published", live_registrations=1, attendances=0)
+    assert refusal is not None and refusal.reason.startswith("1 learner is registered")
+
+
+def test_unpublishing_with_recorded_attendance_is_a_conflict():
+    refusal = domain.unpublish_refusal(status="published", live_registrations=0, attendances=3)
+    assert refusal is not None and "attendance has been recorded" in refusal.reason
+
+
+def test_a_cancelled_activity_is_never_unpublished():
+    refusal = domain.unpublish_refusal(status="cancelled", live_registrations=0, attendances=0)
+    assert refusal is not None and refusal.reason == "the activity was cancelled; a cancelled activity stays cancelled"
+
+
+def test_a_draft_cannot_be_cancelled_but_a_published_or_cancelled_one_can():
+    refusal = domain.cancel_refusal(status="draft")
+    assert isinstance(refusal, errors.Conflict) and refusal.field == "status"
+    assert domain.cancel_refusal(status="published") is None
+    assert domain.cancel_refusal(status="cancelled") is None  # cancelling again answers as it is
+
+
+def test_a_cancelled_activity_cannot_be_edited_but_drafts_and_published_ones_can():
+    assert domain.edit_refusal(status="cancelled") is not None
+    assert domain.edit_refusal(status="draft") is None and domain.edit_refusal(status="published") is None
+
+
+def test_registering_for_a_cancelled_activity_is_refused_saying_it_was_cancelled():
+    with pytest.raises(domain.RegistrationRefused) as refused:
+        domain.fee_for(rules(status="cancelled"), "physician", taken_seats=0, now=NOW)
+    assert refused.value.reason == "this activity was cancelled"

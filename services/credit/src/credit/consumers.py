@@ -34,6 +34,23 @@ async def on_activity_published(
     )
 
 
+async def on_activity_unpublished(
+    conn: db.Connection, envelope: Envelope[events.ActivityUnpublished], settings: Settings
+) -> None:
+    """The activity went back to a draft: nobody may claim it until it is published again."""
+    await repository.mark_unpublished(conn, envelope.data.activity_id, envelope.data.unpublished_at)
+
+
+async def on_activity_cancelled(
+    conn: db.Connection, envelope: Envelope[events.ActivityCancelled], settings: Settings
+) -> None:
+    """The activity was cancelled: claimable only for attendance recorded (or self-paced material completed before);
+    its registrations no longer make it claimable."""
+    event = envelope.data
+    await repository.mark_cancelled(conn, event.activity.activity_id, at=event.cancelled_at, reason=event.reason)
+    await repository.cancel_registrations(conn, [r.registration_id for r in event.registrations])
+
+
 async def on_registration_confirmed(
     conn: db.Connection, envelope: Envelope[events.RegistrationConfirmed], settings: Settings
 ) -> None:
@@ -81,6 +98,8 @@ async def on_account_merged(conn: db.Connection, envelope: Envelope[events.Accou
 
 HANDLERS: dict[str, Handler] = {
     "activity.published": on_activity_published,
+    "activity.unpublished": on_activity_unpublished,
+    "activity.cancelled": on_activity_cancelled,
     "registration.confirmed": on_registration_confirmed,
     "registration.cancelled": on_registration_cancelled,
     "attendance.recorded": on_attendance_recorded,

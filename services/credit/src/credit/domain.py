@@ -7,7 +7,7 @@ turns it into problem+json naming the field and the reason.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -83,6 +83,7 @@ class ClaimableActivity:
     moc_boards: frozenset[str]
     requires_event_code: bool
     available_until: datetime | None
+    cancelled_at: datetime | None = field(default=None, kw_only=True)  # the catalog cancelled it (activity.cancelled)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,22 @@ def availability(activity: ClaimableActivity) -> tuple[date | None, date | None]
     """The first and last day self-paced material can be completed (None: open): from its start to the end of its
     availability, or its end date when it sets no availability."""
     last = activity.available_until or activity.ends_at
+    if activity.cancelled_at is not None:  # a cancellation ends the availability that day
+        last = min(last, activity.cancelled_at) if last else activity.cancelled_at
     return (_day(activity.starts_at) if activity.starts_at else None, _day(last) if last else None)
+
+
+def cancelled_refusal(activity: ClaimableActivity, participation: Participation) -> NotEligible | None:
+    """Why a cancelled live activity may not be claimed, or None: it is claimable only for attendance recorded (by an
+    event code or by staff, for the part that took place). Self-paced material stays claimable for a completion up to
+    the day it was cancelled (availability() ends there)."""
+    if activity.cancelled_at is None or participation.attended_on is not None or self_paced(activity):
+        return None
+    return NotEligible(
+        "activity_id",
+        f"this activity was cancelled on {_day(activity.cancelled_at).isoformat()}; credit can be claimed only "
+        "when your attendance was recorded",
+    )
 
 
 def live_completion(activity: ClaimableActivity, participation: Participation) -> date | None:
@@ -191,6 +207,8 @@ def window_closes(activity: ClaimableActivity, completed_on: date, extension_unt
 def claimable(activity: ClaimableActivity, participation: Participation, *, today: date) -> Claimable | None:
     """What a claim made today may record, or None when none would be accepted (not completed yet, or the window has
     closed for every completion date the learner could give). Eligibility is decide_claim's."""
+    if cancelled_refusal(activity, participation) is not None:
+        return None
     latest = latest_completion(activity, participation, today)
     if latest is None or latest > today:
         return None
@@ -287,6 +305,8 @@ def decide_claim(
     """Checks a claim; returns the completion date and the credits to record, or raises NotEligible/ClaimRefused.
 
     `completed_on` is the completion date the learner gives (self-paced material; see decide_completion)."""
+    if (refusal := cancelled_refusal(activity, participation)) is not None:
+        raise refusal
     if activity.requires_event_code and participation.attended_on is None:
         raise NotEligible("activity_id", "enter the session's event code first; it unlocks claiming credit")
     if activity.format in LIVE_FORMATS and not (participation.registered or participation.attended_on):

@@ -32,6 +32,7 @@ def to_activity(row: asyncpg.Record) -> domain.Activity:
         moc_boards=frozenset(row["moc_boards"]),
         requires_event_code=row["requires_event_code"],
         available_until=row["available_until"],
+        cancelled_at=row["cancelled_at"],
     )
 
 
@@ -63,7 +64,7 @@ async def upsert_activity(
                provider_name = EXCLUDED.provider_name, designations = EXCLUDED.designations,
                claim_window_days = EXCLUDED.claim_window_days, available_until = EXCLUDED.available_until,
                moc_boards = EXCLUDED.moc_boards, requires_event_code = EXCLUDED.requires_event_code,
-               published_at = EXCLUDED.published_at
+               published_at = EXCLUDED.published_at, unpublished_at = NULL
            WHERE activities.published_at <= EXCLUDED.published_at""",
         id,
         title,
@@ -94,7 +95,11 @@ async def insert_registration(
 
 
 async def cancel_registration(conn: db.Connection, registration_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE registrations SET cancelled = true WHERE id = $1", registration_id)
+    await cancel_registrations(conn, [registration_id])
+
+
+async def cancel_registrations(conn: db.Connection, registration_ids: list[uuid.UUID]) -> None:
+    await conn.execute("UPDATE registrations SET cancelled = true WHERE id = ANY($1::uuid[])", registration_ids)
 
 
 async def insert_attendance(
@@ -112,6 +117,17 @@ async def insert_attendance(
         activity_id,
         session_id,
         attended_on,
+    )
+
+
+async def mark_unpublished(conn: db.Connection, activity_id: uuid.UUID, at: datetime) -> None:
+    """Not claimable until it is published again (upsert_activity clears the mark)."""
+    await conn.execute("UPDATE activities SET unpublished_at = $2 WHERE id = $1", activity_id, at)
+
+
+async def mark_cancelled(conn: db.Connection, activity_id: uuid.UUID, *, at: datetime, reason: str) -> None:
+    await conn.execute(
+        "UPDATE activities SET cancelled_at = $2, cancellation_reason = $3 WHERE id = $1", activity_id, at, reason
     )
 
 
@@ -150,7 +166,10 @@ async def claim_context(conn: db.Connection, learner_id: uuid.UUID, activity_id:
     if not conn.is_in_transaction():
         raise RuntimeError("claim_context must run inside the transaction that records the claim")
     row = await conn.fetchrow(
-        "SELECT e.*, a.* FROM claim_eligibility($1, $2) e LEFT JOIN activities a ON a.id = $2", learner_id, activity_id
+        """SELECT e.*, a.* FROM claim_eligibility($1, $2) e
+           LEFT JOIN activities a ON a.id = $2 AND a.unpublished_at IS NULL""",
+        learner_id,
+        activity_id,
     )
     assert row is not None  # the function always gives its one row
     return ClaimContext(
@@ -167,7 +186,8 @@ async def claimable_candidates(
     participation; found from the learner's own registrations and attendance, however large the catalog."""
     rows = await conn.fetch(
         """SELECT a.*, p.* FROM activities a CROSS JOIN LATERAL participation($1, a.id) p
-           WHERE a.id IN (SELECT r.activity_id FROM registrations r WHERE r.learner_id = $1 AND NOT r.cancelled
+           WHERE a.unpublished_at IS NULL
+             AND a.id IN (SELECT r.activity_id FROM registrations r WHERE r.learner_id = $1 AND NOT r.cancelled
                           UNION SELECT t.activity_id FROM attendance t WHERE t.learner_id = $1)
              AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.learner_id = $1 AND c.activity_id = a.id
                              AND c.revoked_at IS NULL)

@@ -176,3 +176,37 @@ def test_a_correction_cannot_add_a_board_the_learner_did_not_permit_sharing_with
         correct({AMA: Decimal("3")}, moc_boards={"ABIM"}, share_permission=False)
     assert refused.value.field == "moc_boards" and "permission" in refused.value.reason
     assert correct({AMA: Decimal("3")}, moc_boards={"ABIM"}, share_permission=True)
+
+
+# A cancelled activity (activity.cancelled)
+
+CANCELLED_AT = datetime(2026, 3, 3, 15, tzinfo=UTC)
+
+
+def test_a_cancelled_live_activity_is_refused_to_a_registrant_without_recorded_attendance():
+    with pytest.raises(domain.NotEligible) as refused:
+        decide(activity(cancelled_at=CANCELLED_AT))
+    assert refused.value.field == "activity_id"
+    assert refused.value.reason.startswith("this activity was cancelled on 2026-03-03")
+
+
+def test_a_cancelled_live_activity_stays_claimable_for_recorded_attendance():
+    attended = domain.Participation(registered=False, attended_on=date(2026, 3, 4), extension_until=None)
+    completed_on, _ = decide(activity(cancelled_at=CANCELLED_AT), attended)
+    assert completed_on == date(2026, 3, 4)
+
+
+def test_a_cancelled_live_activity_without_attendance_is_not_offered_as_claimable():
+    assert domain.claimable(activity(cancelled_at=CANCELLED_AT), REGISTERED, today=date(2026, 3, 10)) is None
+
+
+def test_cancelled_self_paced_material_is_claimable_for_a_completion_up_to_the_day_it_was_cancelled():
+    material = activity(format="enduring", starts_at=datetime(2026, 1, 1, tzinfo=UTC), ends_at=None)
+    cancelled = activity(**{**material.__dict__, "cancelled_at": CANCELLED_AT})
+    nobody = domain.Participation(registered=False, attended_on=None, extension_until=None)
+
+    completed_on, _ = decide(cancelled, nobody, completed_on=date(2026, 3, 3))
+    assert completed_on == date(2026, 3, 3)
+    with pytest.raises(domain.ClaimRefused) as refused:
+        decide(cancelled, nobody, completed_on=date(2026, 3, 4))
+    assert refused.value.field == "completed_on" and "available until 2026-03-03" in refused.value.reason

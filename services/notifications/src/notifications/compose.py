@@ -55,6 +55,11 @@ class _Kind:
     required: tuple[str, ...]
 
 
+# What a registration's emails restate (templates/_registration.*): its confirmation and the notices that cancel it.
+_REGISTRATION = (
+    "activity_title", "dates", "location", "attendee_category", "fee", "payment_status", "registration_number"
+)  # fmt: skip
+
 KINDS: Mapping[str, _Kind] = {
     "password_reset": _Kind("Reset your {{ org.name }} password", ("first_name", "reset_url", "expires_minutes")),
     "password_reset_no_account": _Kind("Password reset request for {{ org.name }}", ("email",)),
@@ -72,37 +77,24 @@ KINDS: Mapping[str, _Kind] = {
         ("first_name", "board_name", "activity_title", "instructions"),
     ),
     "registration_confirmed": _Kind(
-        "Registration confirmed: {{ activity_title }} ({{ registration_number }})",
-        (
-            "first_name",
-            "activity_title",
-            "dates",
-            "location",
-            "attendee_category",
-            "fee",
-            "payment_status",
-            "registration_number",
-        ),
+        "Registration confirmed: {{ activity_title }} ({{ registration_number }})", ("first_name", *_REGISTRATION)
     ),
     "registration_cancelled": _Kind(
         "Registration cancelled: {{ activity_title }} ({{ registration_number }})",
-        (
-            "first_name",
-            "activity_title",
-            "dates",
-            "location",
-            "attendee_category",
-            "fee",
-            "payment_status",
-            "registration_number",
-            "cancelled_on",
-        ),
+        ("first_name", *_REGISTRATION, "cancelled_on"),
+    ),
+    "activity_cancelled": _Kind(
+        "Cancelled: {{ activity_title }} ({{ registration_number }})",
+        ("first_name", *_REGISTRATION, "cancelled_on", "reason"),
     ),
     "claim_window_closing": _Kind(
         "Claim your credit for {{ activity_title }} by {{ closes_on }}",
         ("first_name", "activity_title", "closes_on", "claim_url", "preferences_url"),
     ),
 }
+
+# The notices that take a registration out of the learner's calendar (a METHOD:CANCEL calendar file).
+CANCELLATIONS = frozenset({"registration_cancelled", "activity_cancelled"})
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -146,9 +138,10 @@ def compose(
 
     now = utcnow()
     calendar = None
-    if kind in ("registration_confirmed", "registration_cancelled"):
+    cancelled = kind in CANCELLATIONS
+    if kind == "registration_confirmed" or cancelled:
         calendar = _registration_calendar(
-            context, uid_domain=message_id_domain, now=now, cancelled=kind == "registration_cancelled", organiser=org
+            context, uid_domain=message_id_domain, now=now, cancelled=cancelled, organiser=org
         )
     values = {**context, "org": org, "recipient": to, "calendar_attached": calendar is not None}
 
@@ -167,7 +160,7 @@ def compose(
             maintype="text",
             subtype="calendar",
             filename=f"registration-{context['registration_number']}.ics",
-            params={"method": "CANCEL" if kind == "registration_cancelled" else "PUBLISH", "charset": "utf-8"},
+            params={"method": "CANCEL" if cancelled else "PUBLISH", "charset": "utf-8"},
         )
     return message
 

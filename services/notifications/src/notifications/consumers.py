@@ -97,6 +97,14 @@ async def on_registration_cancelled(
     await service.registration_cancelled(conn, envelope.data, cause_event_id=envelope.event_id, settings=settings)
 
 
+@rejects_unusable_content
+async def on_activity_cancelled(
+    conn: db.Connection, envelope: Envelope[events.ActivityCancelled], settings: Settings
+) -> None:
+    """Tell every registrant the activity was cancelled, and why (with a calendar cancel)."""
+    await service.activity_cancelled(conn, envelope.data, cause_event_id=envelope.event_id, settings=settings)
+
+
 async def on_activity_published(
     conn: db.Connection, envelope: Envelope[events.ActivityPublished], settings: Settings
 ) -> None:
@@ -123,6 +131,11 @@ async def on_organisation_updated(
     await organisation.organisation_updated(conn, envelope.data)
 
 
+async def on_board_updated(conn: db.Connection, envelope: Envelope[events.BoardUpdated], settings: Settings) -> None:
+    """Keep the board's newest name and self-report instructions: every board email from now on uses them."""
+    await service.board_updated(conn, envelope.data)
+
+
 async def on_account_merged(conn: db.Connection, envelope: Envelope[events.AccountMerged], settings: Settings) -> None:
     """Move the merged learner's log, registrations, reminders and preferences to the survivor (see merges.py)."""
     await merges.account_merged(conn, envelope.data, settings=settings)
@@ -138,8 +151,10 @@ HANDLERS: dict[str, Handler] = {
     "board_report.status_changed": on_board_report_status_changed,
     "registration.cancelled": on_registration_cancelled,
     "activity.published": on_activity_published,
+    "activity.cancelled": on_activity_cancelled,
     "attendance.recorded": on_attendance_recorded,
     "credit.claimed": on_credit_claimed,
     "account.merged": on_account_merged,
     "organisation.updated": on_organisation_updated,
+    "board.updated": on_board_updated,
 }

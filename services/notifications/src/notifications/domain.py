@@ -149,19 +149,41 @@ def plan_registration_confirmed(event: events.RegistrationConfirmed, *, zone: tz
 
 
 def plan_registration_cancelled(
-    *, learner_id: uuid.UUID, email: str, confirmation: dict[str, Any], cancelled_at: datetime, zone: tzinfo
+    *,
+    learner_id: uuid.UUID,
+    email: str,
+    confirmation: dict[str, Any],
+    cancelled_at: datetime,
+    zone: tzinfo,
+    activity_cancelled_because: str | None = None,
 ) -> Planned:
     """The cancellation notice, to the address the registration was confirmed to, restating what the confirmation
-    said (registration.cancelled names neither the activity nor the address)."""
+    said (registration.cancelled names neither the activity nor the address). When the activity itself was cancelled
+    (`activity_cancelled_because`: staff's reason), it is the activity's cancellation notice, giving the reason."""
     facts = {**confirmation, "cancelled_on": wording.format_day(cancelled_at.astimezone(zone))}
+    if activity_cancelled_because is not None:
+        return Planned("activity_cancelled", learner_id, email, facts | {"reason": activity_cancelled_because})
     return Planned("registration_cancelled", learner_id, email, facts)
 
 
+@dataclass(frozen=True)
+class RegisteredBoard:
+    """A board as the registry last announced it (board.updated)."""
+
+    name: str
+    self_report_instructions: str | None
+
+
 def plan_board_report(
-    event: events.BoardReportStatusChanged, claim: ClaimInfo | None, *, portal_url: str
+    event: events.BoardReportStatusChanged,
+    claim: ClaimInfo | None,
+    *,
+    portal_url: str,
+    registered: RegisteredBoard | None = None,
 ) -> Planned | None:
-    """An email for a report the learner must act on (held, rejected) or report themselves; None otherwise."""
-    board = wording.board_name(event.board_code)
+    """An email for a report the learner must act on (held, rejected) or report themselves; None otherwise. The board
+    is named, and its instructions given, as the registry announced it (`registered`), else from wording.py."""
+    board = registered.name if registered else wording.board_name(event.board_code)
     # The event does not name the activity; certificate.issued does, and usually comes first.
     title = claim.activity_title if claim else "an activity you claimed credit for"
     if event.status in ACTION_NEEDED_STATUSES:
@@ -185,7 +207,11 @@ def plan_board_report(
             {
                 "board_name": board,
                 "activity_title": title,
-                "instructions": wording.self_report_instructions(event.board_code, certificate_url=cert_url),
+                "instructions": wording.self_report_instructions(
+                    event.board_code,
+                    certificate_url=cert_url,
+                    registered=registered.self_report_instructions if registered else None,
+                ),
             },
         )
     return None

@@ -138,20 +138,27 @@ async def record_cancellation(
     activity_id: uuid.UUID,
     cancelled_at: datetime,
     event_id: uuid.UUID,
+    reason: str | None = None,
 ) -> asyncpg.Record:
-    """Marks the registration cancelled (the first cancellation counts, even before its confirmation arrives)."""
+    """Marks the registration cancelled (the first cancellation counts, even before its confirmation arrives); `reason`
+    when its activity was cancelled."""
     [registration] = await conn.fetch(
-        """INSERT INTO registrations (registration_id, learner_id, activity_id, cancelled_event_id, cancelled_at)
-           VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO registrations (registration_id, learner_id, activity_id, cancelled_event_id, cancelled_at,
+               cancellation_reason)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (registration_id) DO UPDATE
                SET cancelled_event_id = coalesce(registrations.cancelled_event_id, EXCLUDED.cancelled_event_id),
-                   cancelled_at = coalesce(registrations.cancelled_at, EXCLUDED.cancelled_at)
+                   cancelled_at = coalesce(registrations.cancelled_at, EXCLUDED.cancelled_at),
+                   cancellation_reason = CASE WHEN registrations.cancelled_event_id IS NULL
+                                              THEN EXCLUDED.cancellation_reason
+                                              ELSE registrations.cancellation_reason END
            RETURNING *""",
         registration_id,
         learner_id,
         activity_id,
         event_id,
         cancelled_at,
+        reason,
     )
     return registration
 
@@ -270,3 +277,24 @@ async def list_messages(
         to,
         limit,
     )
+
+
+async def upsert_board(
+    conn: db.Connection, *, code: str, name: str, self_report_instructions: str | None, updated_at: datetime
+) -> None:
+    """Keeps the newest announcement of the board: an older one arriving late changes nothing."""
+    await conn.execute(
+        """INSERT INTO boards (code, name, self_report_instructions, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,
+               self_report_instructions = EXCLUDED.self_report_instructions, updated_at = EXCLUDED.updated_at
+           WHERE boards.updated_at < EXCLUDED.updated_at""",
+        code,
+        name,
+        self_report_instructions,
+        updated_at,
+    )
+
+
+async def get_board(conn: db.Connection, code: str) -> asyncpg.Record | None:
+    """The board as announced, its code matched in any case (credit types spell it upper case)."""
+    return await conn.fetchrow("SELECT * FROM boards WHERE upper(code) = upper($1)", code)

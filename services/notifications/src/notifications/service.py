@@ -232,14 +232,59 @@ async def registration_confirmed(
 async def registration_cancelled(
     conn: db.Connection, event: events.RegistrationCancelled, *, cause_event_id: uuid.UUID, settings: Settings
 ) -> None:
-    event = event.model_copy(update={"learner_id": await merges.owner_of(conn, event.learner_id)})
-    registration = await repository.record_cancellation(
+    await _cancel_registration(
         conn,
         registration_id=event.registration_id,
         learner_id=event.learner_id,
         activity_id=event.activity_id,
         cancelled_at=event.cancelled_at,
+        reason=None,
+        cause_event_id=cause_event_id,
+        settings=settings,
+    )
+
+
+async def activity_cancelled(
+    conn: db.Connection, event: events.ActivityCancelled, *, cause_event_id: uuid.UUID, settings: Settings
+) -> None:
+    """Every registration the cancellation cancelled gets the activity's cancellation notice, with the reason.
+
+    A message is caused once per event and kind (messages' key), and this one event causes a notice per registrant:
+    each notice's cause is derived from the event and the registration (uuid5), the same on every redelivery."""
+    for registration in event.registrations:
+        await _cancel_registration(
+            conn,
+            registration_id=registration.registration_id,
+            learner_id=registration.learner_id,
+            activity_id=event.activity.activity_id,
+            cancelled_at=event.cancelled_at,
+            reason=event.reason,
+            cause_event_id=uuid.uuid5(cause_event_id, str(registration.registration_id)),
+            settings=settings,
+        )
+
+
+async def _cancel_registration(
+    conn: db.Connection,
+    *,
+    registration_id: uuid.UUID,
+    learner_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    cancelled_at: datetime,
+    reason: str | None,
+    cause_event_id: uuid.UUID,
+    settings: Settings,
+) -> None:
+    """One cancellation notice per registration, whichever event cancelled it first; withdraws the confirmation if it
+    has not gone out yet."""
+    registration = await repository.record_cancellation(
+        conn,
+        registration_id=registration_id,
+        learner_id=await merges.owner_of(conn, learner_id),
+        activity_id=activity_id,
+        cancelled_at=cancelled_at,
         event_id=cause_event_id,
+        reason=reason,
     )
     if registration["cancelled_event_id"] != cause_event_id:
         return  # cancelled before: one notice per registration
@@ -262,6 +307,7 @@ async def _queue_cancellation(conn: db.Connection, registration: asyncpg.Record,
         confirmation=registration["facts"],
         cancelled_at=registration["cancelled_at"],
         zone=ZoneInfo(settings.timezone),
+        activity_cancelled_because=registration["cancellation_reason"],
     )
     await queue(conn, planned, cause_event_id=registration["cancelled_event_id"], settings=settings)
 
@@ -271,7 +317,23 @@ async def board_report_status_changed(
 ) -> None:
     event = event.model_copy(update={"learner_id": await merges.owner_of(conn, event.learner_id)})
     claim = await repository.get_claim(conn, event.claim_id)
-    planned = domain.plan_board_report(event, claim, portal_url=settings.portal_url)
+    board = await repository.get_board(conn, event.board_code)
+    registered = (
+        domain.RegisteredBoard(name=board["name"], self_report_instructions=board["self_report_instructions"])
+        if board
+        else None
+    )
+    planned = domain.plan_board_report(event, claim, portal_url=settings.portal_url, registered=registered)
     if planned is None:
         return
     await queue(conn, planned, cause_event_id=cause_event_id, settings=settings)
+
+
+async def board_updated(conn: db.Connection, event: events.BoardUpdated) -> None:
+    await repository.upsert_board(
+        conn,
+        code=event.code,
+        name=event.name,
+        self_report_instructions=event.self_report_instructions,
+        updated_at=event.updated_at,
+    )

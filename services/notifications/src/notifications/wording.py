@@ -51,8 +51,15 @@ def board_name(code: str) -> str:
     return BOARD_NAMES.get(code, code)
 
 
-def self_report_instructions(board_code: str, *, certificate_url: str | None = None) -> str:
-    text = SELF_REPORT_INSTRUCTIONS.get(board_code) or _GENERIC_SELF_REPORT.format(board=board_name(board_code))
+def self_report_instructions(
+    board_code: str, *, certificate_url: str | None = None, registered: str | None = None
+) -> str:
+    """`registered`: the instructions the board registry gives (board.updated), which come first."""
+    text = (
+        registered
+        or SELF_REPORT_INSTRUCTIONS.get(board_code)
+        or _GENERIC_SELF_REPORT.format(board=board_name(board_code))
+    )
     if certificate_url:
         text += f"\n\nYour certificate: {certificate_url}"
     return text

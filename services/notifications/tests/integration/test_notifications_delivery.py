@@ -11,6 +11,7 @@ from notifications_testing import (
     address,
     apply,
     board_status,
+    board_updated,
     certificate_issued,
     messages_in_db,
     password_reset,
@@ -229,6 +230,23 @@ async def test_self_report_tells_an_abs_diplomate_how_to_report_on_the_abs_websi
     assert message["Subject"] == "How to report Trauma Update to American Board of Surgery"
     assert "self-report" in text and "absurgery.org" in text and "CME reporting page" in text
     assert f"{PORTAL}/certificates/{certificate.data.certificate_id}" in text
+
+
+async def test_a_board_the_registry_announced_is_named_and_its_own_instructions_given(pool, settings, sink, sender):
+    learner, email = await registered(pool, settings)
+    code = f"ABX{uuid.uuid4().hex[:6].upper()}"
+    await apply(pool, settings, board_updated(code, "American Board of Old Names", instructions="Old steps."))
+    newest = board_updated(code, "American Board of Examples", instructions="Report it on www.abex.example.")
+    older = board_updated(code, "Stale Name", instructions="Stale steps.", at=datetime.now(UTC) - timedelta(days=1))
+    await apply(pool, settings, newest)
+    await apply(pool, settings, older)  # an older announcement arriving late changes nothing
+
+    await apply(pool, settings, board_status(learner, status="self_report", board=code.lower()))
+
+    [message] = await sink.wait_for(1, to=email)
+    text, _ = text_and_html(message)
+    assert message["Subject"] == "How to report an activity you claimed credit for to American Board of Examples"
+    assert "Report it on www.abex.example." in text and "Stale steps" not in text
 
 
 @pytest.mark.parametrize("status", ["queued", "submitted", "accepted", "failed"])

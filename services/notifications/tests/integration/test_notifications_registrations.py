@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from icalendar import Calendar
 from notifications_testing import (
+    activity_cancelled,
     address,
     apply,
     messages_in_db,
@@ -123,3 +124,51 @@ async def test_an_online_registration_is_cancelled_without_a_calendar_file(pool,
     [_, notice] = await sink.wait_for(2, to=email)
     assert list(notice.iter_attachments()) == [] and notice.get_content_type() == "multipart/alternative"
     assert "Self-paced" in text_and_html(notice)[0]
+
+
+async def test_an_activity_cancellation_tells_every_registrant_why_once_with_a_calendar_cancel(
+    pool, settings, sink, sender
+):
+    ada, ada_email = await registered(pool, settings)
+    bob, bob_email = await registered(pool, settings)
+    first = registration_confirmed(ada, ada_email, number="R-3001")
+    second = registration_confirmed(bob, bob_email, number="R-3002", activity_id=first.data.activity.activity_id)
+    await apply(pool, settings, first)
+    await apply(pool, settings, second)
+    await sink.wait_for(1, to=ada_email)
+    await sink.wait_for(1, to=bob_email)
+
+    cancelled = activity_cancelled(first, second, reason="The course director is ill; a new date will follow.")
+    await apply(pool, settings, cancelled)
+    await apply(pool, settings, cancelled)  # redelivered
+
+    [_, notice] = await sink.wait_for(2, to=ada_email)
+    [_, other] = await sink.wait_for(2, to=bob_email)
+    await wait_until_settled(pool)
+    await asyncio.sleep(0.3)
+    assert len(sink.messages(to=ada_email)) == 2 and len(sink.messages(to=bob_email)) == 2
+    assert notice["Subject"] == "Cancelled: Cardiology Review Course (R-3001)"
+    assert other["Subject"] == "Cancelled: Cardiology Review Course (R-3002)"
+    text, html = text_and_html(notice)
+    assert "Hello Ada," in text and "has been cancelled" in text
+    assert "The course director is ill; a new date will follow." in text and "a new date will follow" in html
+    calendar, event = calendar_event(notice)
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    rows = await messages_in_db(pool, to_address=ada_email)
+    assert [r["kind"] for r in rows] == ["registration_confirmed", "activity_cancelled"]
+
+
+async def test_an_activity_cancellation_that_overtakes_the_confirmation_sends_only_its_notice(
+    pool, settings, sink, sender
+):
+    learner, email = await registered(pool, settings)
+    confirmed = registration_confirmed(learner, email)
+    await apply(pool, settings, activity_cancelled(confirmed, reason="Too few registrations."))
+
+    await apply(pool, settings, confirmed)
+
+    [notice] = await sink.wait_for(1, to=email)
+    assert notice["Subject"].startswith("Cancelled: Cardiology Review Course")
+    assert "Too few registrations." in text_and_html(notice)[0]
+    await wait_until_settled(pool)
+    assert [r["kind"] for r in await messages_in_db(pool, learner_id=learner)] == ["activity_cancelled"]

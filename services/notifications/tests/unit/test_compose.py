@@ -73,6 +73,18 @@ def make_context(kind: str, **overrides: Any) -> dict[str, Any]:
             "registration_number": "R-1001",
             "cancelled_on": "Monday, April 20, 2026",
         },
+        "activity_cancelled": {
+            "first_name": "Ada",
+            "activity_title": "Cardiology Review Course",
+            "dates": "May 1-2, 2026",
+            "location": "Hotel Commonwealth, Boston",
+            "attendee_category": "Physician",
+            "fee": "$450.00",
+            "payment_status": "Paid",
+            "registration_number": "R-1001",
+            "cancelled_on": "Monday, April 20, 2026",
+            "reason": "The course director is ill; we will announce a new date.",
+        },
         "claim_window_closing": {
             "first_name": "Ada",
             "activity_title": "Grand Rounds: Sepsis",

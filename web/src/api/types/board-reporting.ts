@@ -14,6 +14,50 @@ export interface paths {
          */
         get: operations["list_boards_boards_get"];
         put?: never;
+        /**
+         * Add Board
+         * @description Admin: add a board to the registry; claims from now on are reported (or self-reported) by it.
+         */
+        post: operations["add_board_boards_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/boards/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit Board
+         * @description Admin: change a board's name, mode, deadline or instructions; applies to claims from now on.
+         */
+        patch: operations["edit_board_boards__code__patch"];
+        trace?: never;
+    };
+    "/boards/{code}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Board Changes
+         * @description Admin: who changed the board and when, newest first, with the board before and after.
+         */
+        get: operations["board_changes_boards__code__changes_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -125,6 +169,67 @@ export interface components {
             name: string;
             /** Self Report Instructions */
             self_report_instructions: string | null;
+        };
+        /**
+         * BoardChange
+         * @description One change of the registry, as recorded: who made it, when, and the board before (null: added) and after.
+         */
+        BoardChange: {
+            after: components["schemas"]["Board"];
+            before: components["schemas"]["Board"] | null;
+            /** Board Code */
+            board_code: string;
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            /**
+             * Changed By
+             * Format: uuid
+             */
+            changed_by: string;
+        };
+        /**
+         * BoardCreate
+         * @description A board to add to the registry: `report` needs `deadline_days`, `self_report` needs the instructions.
+         */
+        BoardCreate: {
+            /**
+             * Code
+             * @description as credit types and profiles spell it (MOC_<code>): a capital, then letters or hyphens
+             * @example ABPMR
+             */
+            code: string;
+            /** Deadline Days */
+            deadline_days?: number | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "report" | "self_report";
+            /**
+             * Name
+             * @example American Board of Physical Medicine and Rehabilitation
+             */
+            name: string;
+            /** Self Report Instructions */
+            self_report_instructions?: string | null;
+        };
+        /**
+         * BoardUpdate
+         * @description The fields to change; the board as changed must hold as a new one must. `null` clears the deadline or the
+         *     instructions.
+         */
+        BoardUpdate: {
+            /** Deadline Days */
+            deadline_days?: number | null;
+            /** Mode */
+            mode?: ("report" | "self_report") | null;
+            /** Name */
+            name?: string | null;
+            /** Self Report Instructions */
+            self_report_instructions?: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -317,6 +422,170 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Board"][];
+                };
+            };
+        };
+    };
+    add_board_boards_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The code is registered already (problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_board_boards__code__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the board's code, in any case */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown board (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    board_changes_boards__code__changes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the board's code, in any case */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardChange"][];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown board (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

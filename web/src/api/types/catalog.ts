@@ -34,7 +34,7 @@ export interface paths {
         };
         /**
          * Get Activity
-         * @description One published activity.
+         * @description One published activity, or a cancelled one (with why).
          */
         get: operations["get_activity_activities__activity_id__get"];
         put?: never;
@@ -48,6 +48,27 @@ export interface paths {
          *     window only (a new fee applies to new registrations). Nothing is written when anything is refused.
          */
         patch: operations["update_activity_activities__activity_id__patch"];
+        trace?: never;
+    };
+    "/activities/{activity_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Activity
+         * @description Cancel a published activity with a reason (staff): its registrations are cancelled and every registrant is
+         *     emailed; sent again, it answers the cancelled activity and announces nothing more.
+         */
+        post: operations["cancel_activity_activities__activity_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/activities/{activity_id}/publish": {
@@ -134,6 +155,26 @@ export interface paths {
          * @description Add a session with its event code (staff).
          */
         post: operations["add_session_activities__activity_id__sessions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/activities/{activity_id}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpublish Activity
+         * @description Take a published activity nobody registered for or attended back to a draft (staff); a draft stays one.
+         */
+        post: operations["unpublish_activity_activities__activity_id__unpublish_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -312,6 +353,16 @@ export interface components {
         Activity: {
             /** Available Until */
             available_until: string | null;
+            /**
+             * Cancellation Reason
+             * @description why, as staff gave it (status cancelled)
+             */
+            cancellation_reason?: string | null;
+            /**
+             * Cancelled At
+             * @description when staff cancelled it (status cancelled)
+             */
+            cancelled_at?: string | null;
             /** Capacity */
             capacity: number | null;
             /** Claim Window Days */
@@ -351,9 +402,20 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "draft" | "published";
+            status: "draft" | "published" | "cancelled";
             /** Title */
             title: string;
+        };
+        /**
+         * ActivityCancellation
+         * @description Why the activity is cancelled: every registrant's email and their list of registrations say it.
+         */
+        ActivityCancellation: {
+            /**
+             * Reason
+             * @example The course director is ill; we will announce a new date.
+             */
+            reason: string;
         };
         /** ActivityCreate */
         ActivityCreate: {
@@ -602,10 +664,21 @@ export interface components {
              * Format: uuid
              */
             activity_id: string;
+            /**
+             * Activity Status
+             * @default published
+             * @enum {string}
+             */
+            activity_status?: "draft" | "published" | "cancelled";
             /** Activity Title */
             activity_title: string;
             /** Attendee Category */
             attendee_category: string;
+            /**
+             * Cancellation Reason
+             * @description why, when the registration was cancelled because its activity was cancelled
+             */
+            cancellation_reason?: string | null;
             /** Cancelled At */
             cancelled_at?: string | null;
             /**
@@ -1000,6 +1073,69 @@ export interface operations {
             };
         };
     };
+    cancel_activity_activities__activity_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityCancellation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The activity's status or what is recorded for it does not allow this (problem+json, why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     publish_activity_activities__activity_id__publish_post: {
         parameters: {
             query?: never;
@@ -1203,6 +1339,65 @@ export interface operations {
             };
         };
     };
+    unpublish_activity_activities__activity_id__unpublish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown (problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The activity's status or what is recorded for it does not allow this (problem+json, why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     enter_event_code_attendance_event_code_post: {
         parameters: {
             query?: never;
@@ -1288,8 +1483,8 @@ export interface operations {
                 offset?: number;
                 /** @description part of the title, in any case */
                 q?: string | null;
-                /** @description one status only; both when absent */
-                status?: ("draft" | "published") | null;
+                /** @description one status only; every one when absent */
+                status?: ("draft" | "published" | "cancelled") | null;
             };
             header?: never;
             path?: never;

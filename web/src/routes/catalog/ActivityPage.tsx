@@ -41,8 +41,14 @@ function ActivityDetails({ activity }: { activity: Activity }) {
   const canClaim = claimable.data?.some((c) => c.activity_id === activity.id) ?? false;
   const lang = i18n.language;
   const fees = Object.entries(activity.fees ?? {});
+  const cancelled = activity.status === "cancelled";
   return (
     <>
+      {cancelled ? (
+        <Alert tone="warning" title={t("activity.cancelledTitle")}>
+          <p>{t("activity.cancelledText", { reason: activity.cancellation_reason ?? "" })}</p>
+        </Alert>
+      ) : null}
       {canClaim ? (
         <Alert tone="success" title={t("activity.claimable")}>
           <p>
@@ -139,9 +145,9 @@ function ActivityDetails({ activity }: { activity: Activity }) {
           </div>
         </>
       ) : null}
-      {activity.requires_event_code ? null : <RegisterSection activity={activity} />}
+      {activity.requires_event_code || cancelled ? null : <RegisterSection activity={activity} />}
 
-      {activity.requires_event_code ? (
+      {activity.requires_event_code && !cancelled ? (
         <>
           <h2>{t("activity.eventCodeTitle")}</h2>
           <p>{t("activity.eventCodeText")}</p>

@@ -66,6 +66,9 @@ export function Registrations() {
                         {t(`registrations.statuses.${registration.status}`, { defaultValue: registration.status })}
                       </Badge>
                     </p>
+                    {registration.cancellation_reason ? (
+                      <p>{t("registrations.activityCancelled", { reason: registration.cancellation_reason })}</p>
+                    ) : null}
                     <dl className={ui.facts}>
                       <dt>{t("registrations.number")}</dt>
                       <dd>{registration.number}</dd>

@@ -37,6 +37,14 @@ function Details({ activity }: { activity: Activity }) {
   const labels = useLabels();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
+  const [unpublishing, setUnpublishing] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [reason, setReason] = useState("");
+  const changed = (updated: Activity, message: string) => {
+    queryClient.setQueryData(["office", "activity", activity.id], updated);
+    void queryClient.invalidateQueries({ queryKey: ["office", "activities"] });
+    toast(message);
+  };
   const publish = useMutation({
     mutationFn: () =>
       unwrap(api.catalog.POST("/activities/{activity_id}/publish", { params: { path: { activity_id: activity.id } } })),
@@ -47,19 +55,73 @@ function Details({ activity }: { activity: Activity }) {
       toast(t("officeActivity.publishedToast", { title: published.title }));
     },
   });
+  const unpublish = useMutation({
+    mutationFn: () =>
+      unwrap(api.catalog.POST("/activities/{activity_id}/unpublish", { params: { path: { activity_id: activity.id } } })),
+    onSuccess: (updated) => {
+      setUnpublishing(false);
+      changed(updated, t("officeActivity.unpublishedToast", { title: updated.title }));
+    },
+  });
+  const cancel = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.catalog.POST("/activities/{activity_id}/cancel", {
+          params: { path: { activity_id: activity.id } },
+          body: { reason },
+        }),
+      ),
+    onSuccess: (updated) => {
+      setCancelling(false);
+      changed(updated, t("officeActivity.cancelledToast", { title: updated.title }));
+    },
+  });
+  const startCancel = () => {
+    setReason("");
+    cancel.reset();
+    setCancelling(true);
+  };
+  const startUnpublish = () => {
+    unpublish.reset();
+    setUnpublishing(true);
+  };
   const draft = activity.status === "draft";
+  const cancelled = activity.status === "cancelled";
+  const nobodyRegistered = activity.capacity === null || activity.seats_left === activity.capacity;
   const fees = Object.entries(activity.fees);
   return (
     <>
-      <p>
-        <Badge tone={draft ? "warn" : "good"}>{draft ? t("officeActivity.draft") : t("officeActivity.published")}</Badge>{" "}
-        {draft ? t("officeActivity.draftLead") : t("officeActivity.publishedLead")}
-      </p>
+      {cancelled ? (
+        <p>
+          <Badge tone="bad">{t("officeActivity.cancelled")}</Badge>{" "}
+          {t("officeActivity.cancelledLead", {
+            at: activity.cancelled_at ? formatDateTime(activity.cancelled_at, i18n.language) : "",
+            reason: activity.cancellation_reason ?? "",
+          })}
+        </p>
+      ) : (
+        <p>
+          <Badge tone={draft ? "warn" : "good"}>{draft ? t("officeActivity.draft") : t("officeActivity.published")}</Badge>{" "}
+          {draft ? t("officeActivity.draftLead") : t("officeActivity.publishedLead")}
+        </p>
+      )}
       <div className={styles.actionsBar}>
-        <ButtonLink variant="secondary" to={`/office/activities/${activity.id}/edit`}>
-          {t("officeActivity.edit")}
-        </ButtonLink>
+        {cancelled ? null : (
+          <ButtonLink variant="secondary" to={`/office/activities/${activity.id}/edit`}>
+            {t("officeActivity.edit")}
+          </ButtonLink>
+        )}
         {draft ? <Button onPress={() => setConfirming(true)}>{t("officeActivity.publish")}</Button> : null}
+        {activity.status === "published" && nobodyRegistered ? (
+          <Button variant="secondary" onPress={startUnpublish}>
+            {t("officeActivity.unpublish")}
+          </Button>
+        ) : null}
+        {activity.status === "published" ? (
+          <Button variant="danger" onPress={startCancel}>
+            {t("officeActivity.cancel")}
+          </Button>
+        ) : null}
         {draft ? null : (
           <>
             <Link to={`/office/activities/${activity.id}/roster`}>{t("office.roster")}</Link>
@@ -129,6 +191,35 @@ function Details({ activity }: { activity: Activity }) {
         isPending={publish.isPending}
       >
         <p>{t("officeActivity.confirmPublishText")}</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        isOpen={unpublishing}
+        onOpenChange={setUnpublishing}
+        title={t("officeActivity.confirmUnpublish")}
+        confirmLabel={t("officeActivity.unpublish")}
+        onConfirm={() => unpublish.mutate()}
+        isPending={unpublish.isPending}
+      >
+        <p>{t("officeActivity.confirmUnpublishText")}</p>
+        {unpublish.error ? <ErrorPanel error={unpublish.error} /> : null}
+      </ConfirmDialog>
+      <ConfirmDialog
+        isOpen={cancelling}
+        onOpenChange={setCancelling}
+        title={t("officeActivity.confirmCancel")}
+        confirmLabel={t("officeActivity.cancel")}
+        cancelLabel={t("officeActivity.keep")}
+        confirmVariant="danger"
+        alert
+        onConfirm={() => cancel.mutate()}
+        isPending={cancel.isPending}
+      >
+        <p>{t("officeActivity.confirmCancelText")}</p>
+        <label className={styles.field}>
+          {t("officeActivity.cancelReason")}
+          <input className={styles.control} value={reason} onChange={(event) => setReason(event.target.value)} required />
+        </label>
+        {cancel.error ? <ErrorPanel error={cancel.error} /> : null}
       </ConfirmDialog>
     </>
   );

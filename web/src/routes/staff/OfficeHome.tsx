@@ -51,6 +51,9 @@ export function OfficeHome() {
               <Link to="/office/admin/organisation">{t("admin.organisationTitle")}</Link>
             </li>
             <li>
+              <Link to="/office/admin/boards">{t("admin.boardsTitle")}</Link>
+            </li>
+            <li>
               <Link to="/office/admin/keys">{t("admin.keysTitle")}</Link>
             </li>
           </ul>

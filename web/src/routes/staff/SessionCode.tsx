@@ -1,9 +1,16 @@
 // A session's event code, large enough to read off a slide or a screen at the back of the room, with where to enter
 // it and until when. The code is grouped in fours for reading aloud; learners may type it with or without the gap.
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
+import { api, unwrap } from "../../api";
+import { Button } from "../../components/Button";
+import { ConfirmDialog } from "../../components/Dialog";
+import { ErrorPanel } from "../../components/ErrorPanel";
 import { Page } from "../../components/Page";
 import { QueryState } from "../../components/QueryState";
+import { toast } from "../../components/Toasts";
 import { formatDateTime } from "../../lib/format";
 import { useActivity } from "../catalog/queries";
 import styles from "./office.module.css";
@@ -20,6 +27,20 @@ export function SessionCode() {
   const activity = useActivity(activityId);
   const sessions = useSessions(activityId);
   const where = `${window.location.host}/event-code`;
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const renew = useMutation({
+    mutationFn: () => unwrap(api.catalog.POST("/sessions/{session_id}/code", { params: { path: { session_id: sessionId } } })),
+    onSuccess: (renewed) => {
+      setConfirming(false);
+      void queryClient.invalidateQueries({ queryKey: ["office", "sessions", activityId] });
+      toast(t("sessionCode.renewed"), t("sessionCode.renewedCode", { code: groupedCode(renewed.event_code ?? "") }));
+    },
+  });
+  const start = () => {
+    renew.reset();
+    setConfirming(true);
+  };
   return (
     <Page title={t("sessionCode.pageTitle", { title: activity.data?.title ?? "" })} heading={t("sessionCode.heading")}>
       <p>
@@ -48,6 +69,25 @@ export function SessionCode() {
           );
         }}
       </QueryState>
+      {activity.data?.status === "cancelled" ? null : (
+        <p>
+          <Button variant="secondary" onPress={start}>
+            {t("sessionCode.renew")}
+          </Button>
+        </p>
+      )}
+      <ConfirmDialog
+        isOpen={confirming}
+        onOpenChange={setConfirming}
+        title={t("sessionCode.confirmRenew")}
+        confirmLabel={t("sessionCode.renew")}
+        confirmVariant="danger"
+        onConfirm={() => renew.mutate()}
+        isPending={renew.isPending}
+      >
+        <p>{t("sessionCode.confirmRenewText")}</p>
+        {renew.error ? <ErrorPanel error={renew.error} /> : null}
+      </ConfirmDialog>
     </Page>
   );
 }

@@ -1,4 +1,5 @@
 export { AdminAudit } from "./AdminAudit";
+export { AdminBoards } from "./AdminBoards";
 export { AdminKeys } from "./AdminKeys";
 export { AdminOrganisation } from "./AdminOrganisation";
 export { AdminPeople } from "./AdminPeople";
