@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from catalog import attendance, domain, registrations, schemas, service
+from catalog import attendance, domain, registrations, reports, schemas, service
 from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
+from opencme_kit.periods import ReportQuery
 from opencme_kit.problems import Problem
 
 router = APIRouter()
@@ -31,6 +32,10 @@ _STAFF: dict[int | str, dict[str, Any]] = {
     403: {"description": "The caller is not staff or an admin (problem+json)"},
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown (problem+json)"}}
+_REPORT: dict[int | str, dict[str, Any]] = {
+    **_STAFF,
+    422: {"description": "A bad period or bucket (problem+json, `errors` naming the field)"},
+}
 
 
 @router.get("/activities", response_model=list[schemas.Activity], responses=_PAGED)
@@ -218,3 +223,19 @@ async def record_attendance_by_email(
 async def session_attendance(session_id: uuid.UUID, conn: ConnDep, staff: StaffOnly) -> schemas.SessionAttendance:
     """A session's recorded attendance and the addresses still pending or attached since (staff)."""
     return await attendance.session_attendance(conn=conn, session_id=session_id)
+
+
+@router.get("/office/reports/registrations", response_model=schemas.RegistrationsReport, responses=_REPORT)
+async def registrations_report(
+    query: Annotated[ReportQuery, Query()], conn: ConnDep, staff: StaffOnly
+) -> schemas.RegistrationsReport:
+    """Staff: registrations made in the period, per bucket and attendee category: confirmed, cancelled since, fees."""
+    return await reports.registrations_report(conn=conn, query=query)
+
+
+@router.get("/office/reports/attendance", response_model=schemas.AttendanceReport, responses=_REPORT)
+async def attendance_report(
+    query: Annotated[ReportQuery, Query()], conn: ConnDep, staff: StaffOnly
+) -> schemas.AttendanceReport:
+    """Staff: attendance recorded in the period, per bucket and session."""
+    return await reports.attendance_report(conn=conn, query=query)
