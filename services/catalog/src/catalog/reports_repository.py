@@ -39,7 +39,7 @@ async def attendance_by_bucket(
     return await conn.fetch(
         """SELECT date_trunc($1, t.recorded_at AT TIME ZONE 'UTC')::date AS period,
                   a.id AS activity_id, a.title AS activity_title, s.id AS session_id, s.title AS session_title,
-                  count(*) AS attended
+                  s.starts_at AS session_starts_at, count(*) AS attended
            FROM attendance t JOIN sessions s ON s.id = t.session_id JOIN activities a ON a.id = s.activity_id
            WHERE t.recorded_at >= $2 AND t.recorded_at < $3 AND ($4::uuid IS NULL OR s.activity_id = $4)
            GROUP BY 1, a.id, s.id

@@ -424,6 +424,7 @@ class AttendanceRow(BaseModel):
     activity_title: str
     session_id: uuid.UUID
     session_title: str
+    session_starts_at: datetime
     attended: int = Field(description="attendance recorded at the session in the bucket")
 
 

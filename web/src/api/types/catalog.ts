@@ -540,6 +540,11 @@ export interface components {
              * Format: uuid
              */
             session_id: string;
+            /**
+             * Session Starts At
+             * Format: date-time
+             */
+            session_starts_at: string;
             /** Session Title */
             session_title: string;
         };
