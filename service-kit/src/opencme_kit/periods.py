@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -25,6 +25,13 @@ Bucket = Literal["day", "week", "month"]
 MOST_BUCKETS = 366
 _DAYS_PER_BUCKET: dict[str, int] = {"day": 1, "week": 7, "month": 31}
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+# What an office report's route may answer besides its report, for its OpenAPI description.
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid access token (problem+json)"},
+    403: {"description": "The caller is not staff or an admin (problem+json)"},
+    422: {"description": "A bad period, bucket or activity (problem+json, `errors` naming the field)"},
+}
 
 
 class Period(BaseModel):

@@ -2,6 +2,8 @@
 // doubled; a cell a spreadsheet would run as a formula (=, +, -, @, a tab or a carriage return first) is prefixed
 // with ', as the catalog's roster CSV does. Numbers are written as they are, so -2 stays a number.
 
+import { saveBlob } from "../api/download";
+
 export type CsvCell = string | number | null | undefined;
 
 const FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"];
@@ -18,4 +20,9 @@ export function csvCell(value: CsvCell): string {
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
   const lines = [header, ...rows].map((row) => row.map(csvCell).join(","));
   return `\ufeff${lines.join("\r\n")}\r\n`;
+}
+
+/** Hands the browser a CSV file of these rows to save. */
+export function saveCsv(filename: string, header: readonly string[], rows: readonly (readonly CsvCell[])[]): void {
+  saveBlob(new Blob([toCsv(header, rows)], { type: "text/csv;charset=utf-8" }), filename);
 }

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from board_reporting import reports, schemas, service
 from board_reporting.deps import ConnDep, CurrentUser, StaffOnly, SupportOnly
 from board_reporting.domain import ReportStatus
-from opencme_kit.periods import Period
+from opencme_kit.periods import REPORT_RESPONSES, Period
 from opencme_kit.text import Line
 
 router = APIRouter()
@@ -58,14 +58,7 @@ async def learner_reports(learner_id: uuid.UUID, conn: ConnDep, support: Support
     return await service.support_reports_of(conn, learner_id)
 
 
-_REPORT: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid access token (problem+json)"},
-    403: {"description": "The caller is not staff or an admin (problem+json)"},
-    422: {"description": "A bad period or activity (problem+json, `errors` naming the field)"},
-}
-
-
-@router.get("/office/reports/board-reports", response_model=schemas.BoardReportsReport, responses=_REPORT)
+@router.get("/office/reports/board-reports", response_model=schemas.BoardReportsReport, responses=REPORT_RESPONSES)
 async def board_reports_report(
     query: Annotated[Period, Query()], conn: ConnDep, staff: StaffOnly
 ) -> schemas.BoardReportsReport:

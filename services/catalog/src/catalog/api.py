@@ -11,7 +11,7 @@ from catalog import attendance, domain, registrations, reports, schemas, service
 from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
-from opencme_kit.periods import ReportQuery
+from opencme_kit.periods import REPORT_RESPONSES, ReportQuery
 from opencme_kit.problems import Problem
 
 router = APIRouter()
@@ -32,10 +32,6 @@ _STAFF: dict[int | str, dict[str, Any]] = {
     403: {"description": "The caller is not staff or an admin (problem+json)"},
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown (problem+json)"}}
-_REPORT: dict[int | str, dict[str, Any]] = {
-    **_STAFF,
-    422: {"description": "A bad period or bucket (problem+json, `errors` naming the field)"},
-}
 
 
 @router.get("/activities", response_model=list[schemas.Activity], responses=_PAGED)
@@ -225,7 +221,7 @@ async def session_attendance(session_id: uuid.UUID, conn: ConnDep, staff: StaffO
     return await attendance.session_attendance(conn=conn, session_id=session_id)
 
 
-@router.get("/office/reports/registrations", response_model=schemas.RegistrationsReport, responses=_REPORT)
+@router.get("/office/reports/registrations", response_model=schemas.RegistrationsReport, responses=REPORT_RESPONSES)
 async def registrations_report(
     query: Annotated[ReportQuery, Query()], conn: ConnDep, staff: StaffOnly
 ) -> schemas.RegistrationsReport:
@@ -233,7 +229,7 @@ async def registrations_report(
     return await reports.registrations_report(conn=conn, query=query)
 
 
-@router.get("/office/reports/attendance", response_model=schemas.AttendanceReport, responses=_REPORT)
+@router.get("/office/reports/attendance", response_model=schemas.AttendanceReport, responses=REPORT_RESPONSES)
 async def attendance_report(
     query: Annotated[ReportQuery, Query()], conn: ConnDep, staff: StaffOnly
 ) -> schemas.AttendanceReport:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -12,7 +12,7 @@ from credit import corrections, extensions, reports, schemas, service
 from credit.deps import ConnDep, CurrentUser, StaffOnly, SupportOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
-from opencme_kit.periods import ReportQuery
+from opencme_kit.periods import REPORT_RESPONSES, ReportQuery
 
 router = APIRouter()
 
@@ -101,14 +101,7 @@ async def learner_claims(
     return await corrections.list_claims(conn=conn, learner_id=learner_id, include_revoked=include_revoked)
 
 
-_REPORT: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid access token (problem+json)"},
-    403: {"description": "The caller is not staff or an admin (problem+json)"},
-    422: {"description": "A bad period, bucket or activity (problem+json, `errors` naming the field)"},
-}
-
-
-@router.get("/office/reports/credits", response_model=schemas.CreditsReport, responses=_REPORT)
+@router.get("/office/reports/credits", response_model=schemas.CreditsReport, responses=REPORT_RESPONSES)
 async def credits_report(
     query: Annotated[ReportQuery, Query()], staff: StaffOnly, conn: ConnDep
 ) -> schemas.CreditsReport:
@@ -116,7 +109,7 @@ async def credits_report(
     return await reports.credits_report(conn=conn, query=query)
 
 
-@router.get("/office/reports/evaluations", response_model=schemas.EvaluationsReport, responses=_REPORT)
+@router.get("/office/reports/evaluations", response_model=schemas.EvaluationsReport, responses=REPORT_RESPONSES)
 async def evaluations_report(
     query: Annotated[schemas.EvaluationsQuery, Query()], staff: StaffOnly, conn: ConnDep
 ) -> schemas.EvaluationsReport:

@@ -405,7 +405,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A bad period or activity (problem+json, `errors` naming the field) */
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
             422: {
                 headers: {
                     [name: string]: unknown;

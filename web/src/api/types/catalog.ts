@@ -1483,7 +1483,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A bad period or bucket (problem+json, `errors` naming the field) */
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1533,7 +1533,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A bad period or bucket (problem+json, `errors` naming the field) */
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -3,10 +3,9 @@
 // who answered, and neither does this page.
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
-import { saveBlob } from "../../../api/download";
 import { Button } from "../../../components/Button";
 import { QueryState } from "../../../components/QueryState";
-import { toCsv } from "../../../lib/csv";
+import { saveCsv } from "../../../lib/csv";
 import { formatDay } from "../../../lib/format";
 import styles from "../office.module.css";
 import { useEvaluationsReport, type ReportParams } from "../queries";
@@ -28,11 +27,10 @@ export function EvaluationSection({ params }: { params: ReportParams }) {
         const questions = evaluations.questions.map((q) => ({ key: q.question, yes: q.yes, no: q.no, unanswered: q.unanswered }));
         const comments = evaluations.comments;
         const saveComments = () =>
-          saveBlob(
-            new Blob([toCsv([t("officeReports.day"), t("officeReports.comment")], comments.map((c) => [c.day, c.comment]))], {
-              type: "text/csv;charset=utf-8",
-            }),
+          saveCsv(
             `evaluation-comments-${params.from}-${params.to}.csv`,
+            [t("officeReports.day"), t("officeReports.comment")],
+            comments.map((c) => [c.day, c.comment]),
           );
         return (
           <>

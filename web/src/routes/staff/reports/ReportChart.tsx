@@ -4,9 +4,8 @@
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { saveBlob } from "../../../api/download";
 import { Button } from "../../../components/Button";
-import { toCsv, type CsvCell } from "../../../lib/csv";
+import { saveCsv, type CsvCell } from "../../../lib/csv";
 import styles from "../office.module.css";
 import { TableBox } from "../TableBox";
 import type { Row } from "./series";
@@ -62,7 +61,7 @@ export function ReportChart({ title, lead, rows, keyLabel, keyFormat, axisFormat
       ...series.map((s) => row[s.key]),
       ...extras.map((e) => (e.csv ? e.csv(Number(row[e.key])) : row[e.key])),
     ]);
-    saveBlob(new Blob([toCsv(header, cells)], { type: "text/csv;charset=utf-8" }), csvName);
+    saveCsv(csvName, header, cells);
   };
   return (
     <section aria-labelledby={headingId} className={styles.report}>
