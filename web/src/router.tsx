@@ -18,6 +18,8 @@ const catalog = () => import("./routes/catalog") as Promise<Area>;
 const claims = () => import("./routes/claims") as Promise<Area>;
 const certificates = () => import("./routes/certificates") as Promise<Area>;
 const office = () => import("./routes/staff") as Promise<Area>;
+// The office's reports apart from the rest of the office: the chart library is loaded with them only.
+const officeReports = () => import("./routes/staff/reports") as Promise<Area>;
 
 function route(path: string, area: () => Promise<Area>, name: string, signedIn: boolean): RouteObject {
   return {
@@ -88,6 +90,7 @@ export const routes: RouteObject[] = [
       staff("office/activities/:id/sessions", office, "Sessions", COORDINATOR),
       staff("office/activities/:id/sessions/:sessionId/code", office, "SessionCode", COORDINATOR),
       staff("office/activities/:id/sessions/:sessionId/attendance", office, "Attendance", COORDINATOR),
+      staff("office/reports", officeReports, "OfficeReports", COORDINATOR),
       staff("office/board-reports", office, "BoardWorklist", HELP_DESK),
       staff("office/learners", office, "FindLearner", HELP_DESK),
       staff("office/learners/:id", office, "LearnerPage", HELP_DESK),

@@ -70,13 +70,14 @@ def claimed(
     claim_id: uuid.UUID | None = None,
     claimed_at: datetime | None = None,
     title: str = "Sepsis Update 2026",
+    activity_id: uuid.UUID = ACTIVITY,
 ):
     credits = {"AMA_PRA_1": "3.00"} if credits is None else credits
     return new_envelope(
         CreditClaimed(
             claim_id=claim_id or uuid.uuid4(),
             learner_id=learner_id,
-            activity=ActivitySummary(activity_id=ACTIVITY, title=title, format="live_course"),
+            activity=ActivitySummary(activity_id=activity_id, title=title, format="live_course"),
             provider_name="Acme Clinic",
             credits=tuple(ClaimedCredit(credit_type=t, amount=Decimal(a), statement="...") for t, a in credits.items()),
             completed_on=date(2026, 3, 14),

@@ -75,22 +75,32 @@ async def make_session(conn: db.Connection, activity_id: uuid.UUID) -> uuid.UUID
 
 
 async def make_registration(
-    conn: db.Connection, activity_id: uuid.UUID, learner_id: uuid.UUID, *, status: str = "confirmed"
+    conn: db.Connection,
+    activity_id: uuid.UUID,
+    learner_id: uuid.UUID,
+    *,
+    status: str = "confirmed",
+    category: str = "physician",
+    fee_cents: int = 0,
+    at: datetime | None = None,
 ) -> uuid.UUID:
     registration_id = uuid.uuid4()
+    at = at or datetime.now(UTC)
     await registrations_repository.insert_registration(
         conn,
         registration_id=registration_id,
         activity_id=activity_id,
         learner_id=learner_id,
         email="jane@example.org",
-        category="physician",
-        fee_cents=0,
-        payment_status="not_required",
-        at=datetime.now(UTC),
+        category=category,
+        fee_cents=fee_cents,
+        payment_status="pending" if fee_cents else "not_required",
+        at=at,
     )
     if status != "confirmed":
-        await conn.execute("UPDATE registrations SET status = $2 WHERE id = $1", registration_id, status)
+        await conn.execute(
+            "UPDATE registrations SET status = $2, cancelled_at = $3 WHERE id = $1", registration_id, status, at
+        )
     return registration_id
 
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from board_reporting import registry, schemas, service
-from board_reporting.deps import AdminOnly, ConnDep, CurrentUser, SupportOnly
+from board_reporting import registry, reports, schemas, service
+from board_reporting.deps import AdminOnly, ConnDep, CurrentUser, StaffOnly, SupportOnly
 from board_reporting.domain import ReportStatus
+from opencme_kit.periods import REPORT_RESPONSES, Period
 from opencme_kit.text import Line
 
 router = APIRouter()
@@ -95,3 +96,11 @@ async def retry_report(report_id: uuid.UUID, conn: ConnDep, support: SupportOnly
 async def learner_reports(learner_id: uuid.UUID, conn: ConnDep, support: SupportOnly) -> list[schemas.SupportReport]:
     """One learner's board reports with their technical details (support, admin)."""
     return await service.support_reports_of(conn, learner_id)
+
+
+@router.get("/office/reports/board-reports", response_model=schemas.BoardReportsReport, responses=REPORT_RESPONSES)
+async def board_reports_report(
+    query: Annotated[Period, Query()], conn: ConnDep, staff: StaffOnly
+) -> schemas.BoardReportsReport:
+    """Staff: the board reports of claims made in the period, per board and status."""
+    return await reports.board_reports_report(conn=conn, query=query)

@@ -95,3 +95,16 @@ class SupportReport(Report):
     last_error: str | None
     next_attempt_at: datetime | None
     board_report_id: str | None
+
+
+class BoardReportsRow(BaseModel):
+    board_code: str
+    board_name: str
+    status: ReportStatus
+    reports: int = Field(description="reports of claims made in the period at this status now")
+
+
+class BoardReportsReport(BaseModel):
+    """Board reports of the claims made in the period, per board and status; pairs with none are left out."""
+
+    rows: list[BoardReportsRow]

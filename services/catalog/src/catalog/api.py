@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from catalog import attendance, cancellations, domain, registrations, schemas, service
+from catalog import attendance, cancellations, domain, registrations, reports, schemas, service
 from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly, SupportOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
+from opencme_kit.periods import REPORT_RESPONSES, ReportQuery
 from opencme_kit.problems import Problem
 
 router = APIRouter()
@@ -260,3 +261,19 @@ async def record_attendance_by_email(
 async def session_attendance(session_id: uuid.UUID, conn: ConnDep, staff: StaffOnly) -> schemas.SessionAttendance:
     """A session's recorded attendance and the addresses still pending or attached since (staff)."""
     return await attendance.session_attendance(conn=conn, session_id=session_id)
+
+
+@router.get("/office/reports/registrations", response_model=schemas.RegistrationsReport, responses=REPORT_RESPONSES)
+async def registrations_report(
+    query: Annotated[ReportQuery, Query()], conn: ConnDep, staff: StaffOnly
+) -> schemas.RegistrationsReport:
+    """Staff: registrations made in the period, per bucket and attendee category: confirmed, cancelled since, fees."""
+    return await reports.registrations_report(conn=conn, query=query)
+
+
+@router.get("/office/reports/attendance", response_model=schemas.AttendanceReport, responses=REPORT_RESPONSES)
+async def attendance_report(
+    query: Annotated[ReportQuery, Query()], conn: ConnDep, staff: StaffOnly
+) -> schemas.AttendanceReport:
+    """Staff: attendance recorded in the period, per bucket and session."""
+    return await reports.attendance_report(conn=conn, query=query)

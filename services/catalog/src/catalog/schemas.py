@@ -417,3 +417,35 @@ class SessionAttendance(BaseModel):
     recorded: list[RecordedAttendance]
     pending: list[FiledAttendance] = Field(description="addresses no learner has verified yet")
     attached: list[FiledAttendance] = Field(description="addresses filed pending, recorded once verified")
+
+
+class RegistrationsRow(BaseModel):
+    period: date = Field(description="the bucket's first UTC day")
+    category: str = Field(description="the attendee category")
+    confirmed: int = Field(description="registrations made in the bucket and still confirmed")
+    cancelled: int = Field(description="registrations made in the bucket and cancelled since")
+    fees_cents: int = Field(description="the fees of the confirmed ones, in cents")
+
+
+class RegistrationsReport(BaseModel):
+    """Registrations by when they were made; buckets and categories with none are left out."""
+
+    bucket: str
+    rows: list[RegistrationsRow]
+
+
+class AttendanceRow(BaseModel):
+    period: date = Field(description="the bucket's first UTC day")
+    activity_id: uuid.UUID
+    activity_title: str
+    session_id: uuid.UUID
+    session_title: str
+    session_starts_at: datetime
+    attended: int = Field(description="attendance recorded at the session in the bucket")
+
+
+class AttendanceReport(BaseModel):
+    """Attendance by when it was recorded, per session; buckets and sessions with none are left out."""
+
+    bucket: str
+    rows: list[AttendanceRow]

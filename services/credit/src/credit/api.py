@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
-from credit import corrections, extensions, schemas, service
-from credit.deps import ConnDep, CurrentUser, SupportOnly
+from credit import corrections, extensions, reports, schemas, service
+from credit.deps import ConnDep, CurrentUser, StaffOnly, SupportOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
+from opencme_kit.periods import REPORT_RESPONSES, ReportQuery
 
 router = APIRouter()
 
@@ -97,3 +99,19 @@ async def learner_claims(
 ) -> list[schemas.SupportClaim]:
     """Support: one learner's claims with their correction links; revoked and corrected ones too if asked."""
     return await corrections.list_claims(conn=conn, learner_id=learner_id, include_revoked=include_revoked)
+
+
+@router.get("/office/reports/credits", response_model=schemas.CreditsReport, responses=REPORT_RESPONSES)
+async def credits_report(
+    query: Annotated[ReportQuery, Query()], staff: StaffOnly, conn: ConnDep
+) -> schemas.CreditsReport:
+    """Staff: standing claims made in the period, per bucket and credit type: how many, and the credit claimed."""
+    return await reports.credits_report(conn=conn, query=query)
+
+
+@router.get("/office/reports/evaluations", response_model=schemas.EvaluationsReport, responses=REPORT_RESPONSES)
+async def evaluations_report(
+    query: Annotated[schemas.EvaluationsQuery, Query()], staff: StaffOnly, conn: ConnDep
+) -> schemas.EvaluationsReport:
+    """Staff: an activity's evaluations from claims made in the period: ratings, yes/no answers, comments by day."""
+    return await reports.evaluations_report(conn=conn, query=query)

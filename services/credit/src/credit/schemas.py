@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from opencme_kit.periods import Period
 from opencme_kit.text import Comment, Reason
 
 # Codes: an anchored pattern of the characters they may hold refuses every control character.
@@ -155,3 +156,50 @@ class SupportClaim(Claim):
     corrects_claim_id: uuid.UUID | None
     corrected_by_claim_id: uuid.UUID | None
     corrected_by: uuid.UUID | None = Field(description="the support user who made this claim as a correction")
+
+
+class CreditsRow(BaseModel):
+    period: date = Field(description="the bucket's first UTC day")
+    credit_type: str
+    claims: int = Field(description="standing claims made in the bucket with credit of this type")
+    credits: Decimal = Field(description="the credit of this type they claimed")
+
+
+class CreditsReport(BaseModel):
+    """Standing (not revoked) claims by when they were made; buckets and types with none are left out."""
+
+    bucket: str
+    rows: list[CreditsRow]
+
+
+class EvaluationsQuery(Period):
+    activity_id: uuid.UUID = Field(description="the activity whose evaluations to count")
+
+
+class RatingCount(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    answers: int
+
+
+class YesNoCount(BaseModel):
+    question: Literal["objectives_met", "free_of_commercial_bias", "will_change_practice"]
+    yes: int
+    no: int
+    unanswered: int
+
+
+class EvaluationComment(BaseModel):
+    day: date = Field(description="the UTC day it was given (never who gave it: evaluations are confidential)")
+    comment: str
+
+
+class EvaluationsReport(BaseModel):
+    """The evaluations of an activity's standing claims made in the period."""
+
+    activity_id: uuid.UUID
+    responses: int
+    ratings: list[RatingCount] = Field(description="how many gave each overall rating, 1 to 5")
+    questions: list[YesNoCount] = Field(
+        description="the yes/no questions: objectives met, free of commercial bias, will change practice (optional)"
+    )
+    comments: list[EvaluationComment] = Field(description="newest first")

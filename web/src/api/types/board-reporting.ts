@@ -65,6 +65,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/office/reports/board-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Board Reports Report
+         * @description Staff: the board reports of claims made in the period, per board and status.
+         */
+        get: operations["board_reports_report_office_reports_board_reports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports": {
         parameters: {
             query?: never;
@@ -215,6 +235,31 @@ export interface components {
             name: string;
             /** Self Report Instructions */
             self_report_instructions?: string | null;
+        };
+        /**
+         * BoardReportsReport
+         * @description Board reports of the claims made in the period, per board and status; pairs with none are left out.
+         */
+        BoardReportsReport: {
+            /** Rows */
+            rows: components["schemas"]["BoardReportsRow"][];
+        };
+        /** BoardReportsRow */
+        BoardReportsRow: {
+            /** Board Code */
+            board_code: string;
+            /** Board Name */
+            board_name: string;
+            /**
+             * Reports
+             * @description reports of claims made in the period at this status now
+             */
+            reports: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "held" | "queued" | "submitted" | "accepted" | "rejected" | "self_report" | "failed" | "withdrawn";
         };
         /**
          * BoardUpdate
@@ -587,6 +632,54 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    board_reports_report_office_reports_board_reports_get: {
+        parameters: {
+            query: {
+                /** @description one activity only; every activity when absent */
+                activity_id?: string | null;
+                /** @description the period's first UTC day */
+                from: string;
+                /** @description the period's last UTC day (included) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardReportsReport"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

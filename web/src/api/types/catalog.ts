@@ -261,6 +261,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/office/reports/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attendance Report
+         * @description Staff: attendance recorded in the period, per bucket and session.
+         */
+        get: operations["attendance_report_office_reports_attendance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/office/reports/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registrations Report
+         * @description Staff: registrations made in the period, per bucket and attendee category: confirmed, cancelled since, fees.
+         */
+        get: operations["registrations_report_office_reports_registrations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/registrations/{registration_id}/cancel": {
         parameters: {
             query?: never;
@@ -547,6 +587,49 @@ export interface components {
              */
             emails: string[];
         };
+        /**
+         * AttendanceReport
+         * @description Attendance by when it was recorded, per session; buckets and sessions with none are left out.
+         */
+        AttendanceReport: {
+            /** Bucket */
+            bucket: string;
+            /** Rows */
+            rows: components["schemas"]["AttendanceRow"][];
+        };
+        /** AttendanceRow */
+        AttendanceRow: {
+            /**
+             * Activity Id
+             * Format: uuid
+             */
+            activity_id: string;
+            /** Activity Title */
+            activity_title: string;
+            /**
+             * Attended
+             * @description attendance recorded at the session in the bucket
+             */
+            attended: number;
+            /**
+             * Period
+             * Format: date
+             * @description the bucket's first UTC day
+             */
+            period: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /**
+             * Session Starts At
+             * Format: date-time
+             */
+            session_starts_at: string;
+            /** Session Title */
+            session_title: string;
+        };
         /** Designation */
         Designation: {
             /**
@@ -707,6 +790,45 @@ export interface components {
              * @default physician
              */
             attendee_category?: string;
+        };
+        /**
+         * RegistrationsReport
+         * @description Registrations by when they were made; buckets and categories with none are left out.
+         */
+        RegistrationsReport: {
+            /** Bucket */
+            bucket: string;
+            /** Rows */
+            rows: components["schemas"]["RegistrationsRow"][];
+        };
+        /** RegistrationsRow */
+        RegistrationsRow: {
+            /**
+             * Cancelled
+             * @description registrations made in the bucket and cancelled since
+             */
+            cancelled: number;
+            /**
+             * Category
+             * @description the attendee category
+             */
+            category: string;
+            /**
+             * Confirmed
+             * @description registrations made in the bucket and still confirmed
+             */
+            confirmed: number;
+            /**
+             * Fees Cents
+             * @description the fees of the confirmed ones, in cents
+             */
+            fees_cents: number;
+            /**
+             * Period
+             * Format: date
+             * @description the bucket's first UTC day
+             */
+            period: string;
         };
         /**
          * RosterEntry
@@ -1577,6 +1699,106 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    attendance_report_office_reports_attendance_get: {
+        parameters: {
+            query: {
+                /** @description one activity only; every activity when absent */
+                activity_id?: string | null;
+                /** @description day, week (from Monday) or month, in UTC */
+                bucket?: "day" | "week" | "month";
+                /** @description the period's first UTC day */
+                from: string;
+                /** @description the period's last UTC day (included) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttendanceReport"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    registrations_report_office_reports_registrations_get: {
+        parameters: {
+            query: {
+                /** @description one activity only; every activity when absent */
+                activity_id?: string | null;
+                /** @description day, week (from Monday) or month, in UTC */
+                bucket?: "day" | "week" | "month";
+                /** @description the period's first UTC day */
+                from: string;
+                /** @description the period's last UTC day (included) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationsReport"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -147,6 +147,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/office/reports/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credits Report
+         * @description Staff: standing claims made in the period, per bucket and credit type: how many, and the credit claimed.
+         */
+        get: operations["credits_report_office_reports_credits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/office/reports/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Evaluations Report
+         * @description Staff: an activity's evaluations from claims made in the period: ratings, yes/no answers, comments by day.
+         */
+        get: operations["evaluations_report_office_reports_evaluations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/transcript": {
         parameters: {
             query?: never;
@@ -343,6 +383,37 @@ export interface components {
             statement: string;
         };
         /**
+         * CreditsReport
+         * @description Standing (not revoked) claims by when they were made; buckets and types with none are left out.
+         */
+        CreditsReport: {
+            /** Bucket */
+            bucket: string;
+            /** Rows */
+            rows: components["schemas"]["CreditsRow"][];
+        };
+        /** CreditsRow */
+        CreditsRow: {
+            /**
+             * Claims
+             * @description standing claims made in the bucket with credit of this type
+             */
+            claims: number;
+            /** Credit Type */
+            credit_type: string;
+            /**
+             * Credits
+             * @description the credit of this type they claimed
+             */
+            credits: string;
+            /**
+             * Period
+             * Format: date
+             * @description the bucket's first UTC day
+             */
+            period: string;
+        };
+        /**
          * Evaluation
          * @description The activity evaluation completed with every claim.
          */
@@ -360,6 +431,45 @@ export interface components {
             overall_rating: number;
             /** Will Change Practice */
             will_change_practice?: boolean | null;
+        };
+        /** EvaluationComment */
+        EvaluationComment: {
+            /** Comment */
+            comment: string;
+            /**
+             * Day
+             * Format: date
+             * @description the UTC day it was given (never who gave it: evaluations are confidential)
+             */
+            day: string;
+        };
+        /**
+         * EvaluationsReport
+         * @description The evaluations of an activity's standing claims made in the period.
+         */
+        EvaluationsReport: {
+            /**
+             * Activity Id
+             * Format: uuid
+             */
+            activity_id: string;
+            /**
+             * Comments
+             * @description newest first
+             */
+            comments: components["schemas"]["EvaluationComment"][];
+            /**
+             * Questions
+             * @description the yes/no questions: objectives met, free of commercial bias, will change practice (optional)
+             */
+            questions: components["schemas"]["YesNoCount"][];
+            /**
+             * Ratings
+             * @description how many gave each overall rating, 1 to 5
+             */
+            ratings: components["schemas"]["RatingCount"][];
+            /** Responses */
+            responses: number;
         };
         /** Extension */
         Extension: {
@@ -460,6 +570,13 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** RatingCount */
+        RatingCount: {
+            /** Answers */
+            answers: number;
+            /** Rating */
+            rating: number;
+        };
         /**
          * SupportClaim
          * @description A claim as support sees it: revoked ones too, linked to the claim it corrects and the one that replaced it.
@@ -539,6 +656,20 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** YesNoCount */
+        YesNoCount: {
+            /** No */
+            no: number;
+            /**
+             * Question
+             * @enum {string}
+             */
+            question: "objectives_met" | "free_of_commercial_bias" | "will_change_practice";
+            /** Unanswered */
+            unanswered: number;
+            /** Yes */
+            yes: number;
         };
     };
     responses: never;
@@ -800,6 +931,104 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    credits_report_office_reports_credits_get: {
+        parameters: {
+            query: {
+                /** @description one activity only; every activity when absent */
+                activity_id?: string | null;
+                /** @description day, week (from Monday) or month, in UTC */
+                bucket?: "day" | "week" | "month";
+                /** @description the period's first UTC day */
+                from: string;
+                /** @description the period's last UTC day (included) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsReport"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    evaluations_report_office_reports_evaluations_get: {
+        parameters: {
+            query: {
+                /** @description the activity whose evaluations to count */
+                activity_id: string;
+                /** @description the period's first UTC day */
+                from: string;
+                /** @description the period's last UTC day (included) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationsReport"];
+                };
+            };
+            /** @description No valid access token (problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not staff or an admin (problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad period, bucket or activity (problem+json, `errors` naming the field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -126,6 +126,7 @@ function Details({ activity }: { activity: Activity }) {
           <>
             <Link to={`/office/activities/${activity.id}/roster`}>{t("office.roster")}</Link>
             <Link to={`/office/activities/${activity.id}/sessions`}>{t("office.sessions")}</Link>
+            <Link to={`/office/reports?activity=${activity.id}`}>{t("office.reports")}</Link>
             <Link to={`/activities/${activity.id}`}>{t("officeActivity.asLearnersSee")}</Link>
           </>
         )}

@@ -62,8 +62,11 @@ export function OfficeHome() {
       {coordinator ? (
         <section aria-labelledby="activities-heading">
           <h2 id="activities-heading">{t("office.activities")}</h2>
-          <p>
+          <p className={styles.actions}>
             <ButtonLink to="/office/activities/new">{t("office.newActivity")}</ButtonLink>
+            <ButtonLink variant="secondary" to="/office/reports">
+              {t("office.reports")}
+            </ButtonLink>
           </p>
           <div className={styles.filters}>
             <SearchField label={t("office.search")} value={q} onChange={setQ} />

@@ -199,3 +199,60 @@ export function useMerges(userId: string) {
     queryFn: () => unwrap(api.identity.GET("/merges", { params: { query: { user_id: userId } } })),
   });
 }
+
+/** The period, bucket and activity every office report is asked for. */
+export interface ReportParams {
+  from: string;
+  to: string;
+  bucket: "day" | "week" | "month";
+  activity_id?: string;
+}
+
+/** Registrations made in the period per bucket and category (staff). */
+export function useRegistrationsReport(params: ReportParams) {
+  return useQuery({
+    queryKey: ["office", "reports", "registrations", params],
+    queryFn: () => unwrap(api.catalog.GET("/office/reports/registrations", { params: { query: params } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Attendance recorded in the period per bucket and session (staff). */
+export function useAttendanceReport(params: ReportParams) {
+  return useQuery({
+    queryKey: ["office", "reports", "attendance", params],
+    queryFn: () => unwrap(api.catalog.GET("/office/reports/attendance", { params: { query: params } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Credit claimed in the period per bucket and credit type (staff). */
+export function useCreditsReport(params: ReportParams) {
+  return useQuery({
+    queryKey: ["office", "reports", "credits", params],
+    queryFn: () => unwrap(api.credit.GET("/office/reports/credits", { params: { query: params } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One activity's evaluations from claims made in the period (staff). */
+export function useEvaluationsReport(params: ReportParams) {
+  const { from, to, activity_id } = params;
+  return useQuery({
+    enabled: Boolean(activity_id),
+    queryKey: ["office", "reports", "evaluations", from, to, activity_id],
+    queryFn: () =>
+      unwrap(api.credit.GET("/office/reports/evaluations", { params: { query: { from, to, activity_id: activity_id ?? "" } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Board reports of claims made in the period per board and status (staff). */
+export function useBoardReportsReport(params: ReportParams) {
+  const { from, to, activity_id } = params;
+  return useQuery({
+    queryKey: ["office", "reports", "board-reports", from, to, activity_id],
+    queryFn: () => unwrap(api.boardReporting.GET("/office/reports/board-reports", { params: { query: { from, to, activity_id } } })),
+    placeholderData: keepPreviousData,
+  });
+}
