@@ -1,7 +1,8 @@
 """Where the stack lives and which ports it uses.
 
-Two profiles so that the test suite never collides with a stack a developer has running: `dev` (./opencme up) and
-`test` (./opencme test). Everything is bound to 127.0.0.1.
+Three profiles so that the test suite never collides with a stack a developer has running: `dev` (./opencme up),
+`test` (./opencme test) and `chaos` (the fault-injection suite, tests/chaos: a whole stack of its own, whose
+PostgreSQL and processes it kills). Everything is bound to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class StackConfig:
     @classmethod
     def for_profile(cls, profile: str) -> StackConfig:
         # OPENCME_PORT_OFFSET moves a whole profile, e.g. to run a second checkout's tests beside this one's.
-        offset = {"dev": 0, "test": 1000}[profile] + int(os.environ.get("OPENCME_PORT_OFFSET", "0"))
+        offset = {"dev": 0, "test": 1000, "chaos": 4000}[profile] + int(os.environ.get("OPENCME_PORT_OFFSET", "0"))
         # Absolute: nginx, PostgreSQL and Kafka read these paths relative to directories of their own.
         state = Path(os.environ.get("OPENCME_STATE_DIR", REPO_ROOT / ".local" / profile)).resolve()
         return cls(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from devstack.procs import api_command, spawn, stop, wait_until
 
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin passphrase for the demo"
+PARTS = ("api", "worker")  # the processes of each service
 
 
 def local_secret(path: Path) -> str:
@@ -36,6 +39,9 @@ class Stack:
     config: StackConfig
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # Environment variables per service on top of service_env's (e.g. the fault-injection suite's short leases).
+    service_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    _service_envs: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.postgres = Postgres(self.config)
@@ -79,7 +85,7 @@ class Stack:
                 "PORTAL_URL": c.gateway_url,
             },
         }
-        if c.profile == "test":
+        if c.profile in ("test", "chaos"):
             # Every browser journey and whole-stack test signs its people up from 127.0.0.1 through the gateway: the
             # per-address sign-up limit (30 in 10 minutes, identity's own tests cover it) would refuse the later ones.
             extra["identity"]["SIGNUP_IP_LIMIT"] = os.environ.get("SIGNUP_IP_LIMIT", "1000")
@@ -92,34 +98,54 @@ class Stack:
         database_url_for = database_url_for or self.postgres.service_dsn
         kafka_bootstrap = kafka_bootstrap or self.config.kafka_bootstrap
         for service in SERVICES:
-            package = package_of(service)
             env = self.service_env(service, database_url=database_url_for(service), kafka_bootstrap=kafka_bootstrap)
-            port = self.config.service_port(service)
-            self.processes[f"{service}-api"] = spawn(
-                f"{service}-api",
-                api_command(package, port, workers=self.config.api_workers),
-                log_dir=self.config.logs_dir,
-                env=env,
-            )
-            self.processes[f"{service}-worker"] = spawn(
-                f"{service}-worker",
-                [sys.executable, "-m", f"{package}.worker"],
-                log_dir=self.config.logs_dir,
-                env={**env, "WORKER_HEALTH_PORT": str(self.config.worker_health_port(service))},
-            )
+            self._service_envs[service] = {**env, **self.service_overrides.get(service, {})}
+            for part in PARTS:
+                self._spawn_part(service, part)
         for service in SERVICES:
-            for part, url, ok in (
-                ("api", f"http://127.0.0.1:{self.config.service_port(service)}/readyz", 200),
-                ("worker", f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 204),
-            ):
-                wait_until(
-                    functools.partial(_answers, url, ok),
-                    what=f"{service} {part}",
-                    timeout=90,
-                    log=self.config.logs_dir / f"{service}-{part}.log",
-                    proc=self.processes[f"{service}-{part}"],
-                )
+            for part in PARTS:
+                self._wait_ready(service, part)
         self.timings["services"] = time.monotonic() - started
+
+    def _spawn_part(self, service: str, part: str) -> None:
+        name, env = f"{service}-{part}", self._service_envs[service]
+        if part == "api":
+            argv = api_command(package_of(service), self.config.service_port(service), workers=self.config.api_workers)
+        else:
+            argv = [sys.executable, "-m", f"{package_of(service)}.worker"]
+            env = {**env, "WORKER_HEALTH_PORT": str(self.config.worker_health_port(service))}
+        self.processes[name] = spawn(name, argv, log_dir=self.config.logs_dir, env=env)
+
+    def _wait_ready(self, service: str, part: str) -> float:
+        if part == "api":
+            url, ok = f"http://127.0.0.1:{self.config.service_port(service)}/readyz", 200
+        else:
+            url, ok = f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 204
+        return wait_until(
+            functools.partial(_answers, url, ok),
+            what=f"{service} {part}",
+            timeout=90,
+            log=self.config.logs_dir / f"{service}-{part}.log",
+            proc=self.processes[f"{service}-{part}"],
+        )
+
+    # --- faults (tests/chaos) ---------------------------------------------------------------------
+
+    def kill(self, service: str, part: str) -> None:
+        """kill -9 a service's API (the gunicorn master and its workers) or worker: the whole process group, with no
+        chance to finish what it was doing. Returns once it is gone."""
+        proc = self.processes[f"{service}-{part}"]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def restart(self, service: str, part: str) -> float:
+        """Start a killed API or worker again, as start_services started it; returns the seconds until it answered
+        its health check."""
+        if self.processes[f"{service}-{part}"].poll() is None:
+            raise RuntimeError(f"{service} {part} is still running: kill it first")
+        self._spawn_part(service, part)
+        return self._wait_ready(service, part)
 
     def start_tools(self) -> None:
         """The SMTP sink (mail readable at its web page) and the fake certifying board."""
