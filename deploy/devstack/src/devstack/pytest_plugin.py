@@ -73,6 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if os.environ.get("OPENCME_TEST_PG_DSN") and os.environ.get("OPENCME_TEST_KAFKA"):
         return
+    if config.args and all(_in_chaos_suite(arg) for arg in config.args):
+        return  # the fault-injection suite starts a whole stack of its own (tests/chaos/conftest.py)
     from devstack.kafka import Kafka, create_topics
     from devstack.postgres import Postgres
 
@@ -110,6 +112,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for row in rows:
         cells = [f"{row[fault[0]]:{fault[2]}}", *(f"{row[key]!s:>{w}}" for key, _, w in figures)]
         terminalreporter.write_line(" ".join(cells))
+
+
+def _in_chaos_suite(arg: str) -> bool:
+    return (REPO_ROOT / arg.split("::")[0]).resolve().is_relative_to(REPO_ROOT / "tests" / "chaos")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

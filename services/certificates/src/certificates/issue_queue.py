@@ -51,9 +51,12 @@ async def take(conn: db.Connection, limit: int, lease_seconds: float) -> list[Qu
 async def seconds_until_next(conn: db.Connection) -> float | None:
     """Seconds until the next waiting claim's lease or retry wait runs out (negative when one is ready now), or None
     when no claim waits."""
+    # A claim queued and never taken has leased_until '-infinity', and PostgreSQL refuses to subtract an infinite
+    # timestamp: the epoch stands in for it (ready long ago). The fault-injection suite's surges found it: a claim
+    # queued between `take` and this query made the issuer fail and start over, two seconds later.
     seconds: float | None = await conn.fetchval(
-        "SELECT extract(epoch FROM min(leased_until) - clock_timestamp())::float8 FROM issue_queue "
-        "WHERE failed_at IS NULL"
+        "SELECT extract(epoch FROM greatest(min(leased_until), 'epoch') - clock_timestamp())::float8 "
+        "FROM issue_queue WHERE failed_at IS NULL"
     )
     return seconds
 

@@ -93,6 +93,15 @@ async def test_a_claim_is_queued_by_its_event_and_issued_by_the_issuer(pool, inb
     assert len(await issued_events(pool, claim)) == 1
 
 
+async def test_a_claim_not_yet_taken_is_due_now_when_the_issuer_looks_for_the_next(pool, inbox, settings):
+    learner = uuid.uuid4()
+    await deliver(inbox, registered(learner, NOW - timedelta(days=30)), claimed(learner, NOW))
+    async with pool.acquire() as conn:
+        # Never leased: its leased_until is '-infinity', which PostgreSQL cannot subtract a time from.
+        assert await issuing.issue_queue.seconds_until_next(conn) < 0
+    await Issuer(pool, settings).drain()  # leaves the queue empty for the module's other tests
+
+
 async def test_each_claim_gets_exactly_one_certificate_under_redelivery_and_issuers_racing(pool, inbox, settings):
     learner = uuid.uuid4()
     await deliver(inbox, registered(learner, NOW - timedelta(days=30)))
