@@ -243,7 +243,8 @@ class Ledger:
         emails = Counter(
             by_address[to.casefold()]
             for message in listing
-            if message["subject"] == subject
+            # A long subject is folded by the mail composer: read back, it keeps the fold's leading space.
+            if " ".join((message["subject"] or "").split()) == subject
             for to in message["to"]
             if to.casefold() in by_address
         )
