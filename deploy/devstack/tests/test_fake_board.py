@@ -194,3 +194,33 @@ def test_cli_serves_on_the_given_port_and_stops_cleanly_on_sigint() -> None:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=15)[0].decode()
     assert process.returncode == 0, output
+
+
+def test_faults_down_answers_503_records_nothing_and_lists_the_attempt_until_cleared(board: TestClient) -> None:
+    assert board.put("/_faults", json={"down": True}).json()["down"] is True
+    down = board.post("/learner-reports", json=make_report())
+    assert down.status_code == 503 and "down" in down.json()["reason"]
+    assert status_of(board)["status"] == "NotFound"
+    assert [r["statusCode"] for r in board.get("/_reports").json()] == [503]
+
+    board.put("/_faults", json={})
+    back = board.post("/learner-reports", json=make_report())
+    assert back.json() == {**back.json(), "status": "accepted", "alreadyRecorded": False}
+
+
+def test_faults_error_rate_fails_about_that_share_and_latency_delays_every_answer(board: TestClient) -> None:
+    board.put("/_faults", json={"error_rate": 0.3})
+    answers = [board.post("/learner-reports", json=make_report(credit_id=f"CR-{i}")).status_code for i in range(200)]
+    assert 30 <= answers.count(503) <= 90 and answers.count(200) == 200 - answers.count(503)
+
+    board.put("/_faults", json={"latency_seconds": 0.3})
+    started = time.monotonic()
+    assert board.post("/learner-reports", json=make_report(credit_id="CR-slow")).status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_faults_are_refused_out_of_range_and_cleared_with_the_reports(board: TestClient) -> None:
+    assert board.put("/_faults", json={"error_rate": 1.5}).status_code == 422
+    board.put("/_faults", json={"down": True, "latency_seconds": 1})
+    board.delete("/_reports")
+    assert board.get("/_faults").json() == {"down": False, "error_rate": 0.0, "latency_seconds": 0.0}

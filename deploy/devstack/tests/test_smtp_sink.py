@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from devstack.smtp_sink import MaildirHandler, MailIndex, create_http_app, linkify
+from devstack.smtp_sink import MaildirHandler, MailIndex, SmtpListener, create_http_app, linkify
 
 DEVSTACK_SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -233,3 +233,21 @@ def test_a_message_dropped_in_by_hand_is_listed_from_its_headers(tmp_path: Path)
         "Reset your password",
         "OpenCME <no-reply@opencme.local>",
     )
+
+
+def test_smtp_taken_down_refuses_connections_and_brought_back_accepts_mail_again(tmp_path: Path) -> None:
+    maildir, port = tmp_path / "mail", free_port()
+    listener = SmtpListener(MaildirHandler(maildir), "127.0.0.1", port)
+    listener.up()
+    try:
+        with TestClient(create_http_app(maildir, smtp=listener)) as client:
+            send(port, make_email(subject="before"))
+            assert client.put("/_smtp", json={"accepting": False}).json() == {"accepting": False}
+            with pytest.raises(ConnectionRefusedError):
+                send(port, make_email(subject="while down"))
+            assert client.put("/_smtp", json={"accepting": True}).json() == {"accepting": True}
+            send(port, make_email(subject="after"))
+            assert [m["subject"] for m in client.get("/messages").json()] == ["after", "before"]
+            assert client.get("/_smtp").json() == {"accepting": True}
+    finally:
+        listener.down()

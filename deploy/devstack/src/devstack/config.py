@@ -1,7 +1,8 @@
 """Where the stack lives and which ports it uses.
 
 Profiles, so that the test suite never collides with a stack a developer has running: `dev` (./opencme up), `test`
-(./opencme test) and `cluster` (./opencme up --profile cluster): the scale-out set-up on one box, the way it runs on
+(./opencme test), `chaos` (the fault-injection suite, tests/chaos: a whole stack of its own, whose PostgreSQL and
+processes it kills) and `cluster` (./opencme up --profile cluster): the scale-out set-up on one box, the way it runs on
 many machines — three Kafka nodes (each broker and controller, replication factor 3, min.insync.replicas 2) and
 REPLICAS copies of every service's API (behind the gateway's upstreams) and worker (one consumer group). Everything is
 bound to 127.0.0.1.
@@ -53,7 +54,8 @@ class StackConfig:
     @classmethod
     def for_profile(cls, profile: str) -> StackConfig:
         # OPENCME_PORT_OFFSET moves a whole profile, e.g. to run a second checkout's tests beside this one's.
-        offset = {"dev": 0, "test": 1000, "cluster": 3000}[profile] + int(os.environ.get("OPENCME_PORT_OFFSET", "0"))
+        offsets = {"dev": 0, "test": 1000, "cluster": 3000, "chaos": 4000}
+        offset = offsets[profile] + int(os.environ.get("OPENCME_PORT_OFFSET", "0"))
         cluster = profile == "cluster"
         # Absolute: nginx, PostgreSQL and Kafka read these paths relative to directories of their own.
         state = Path(os.environ.get("OPENCME_STATE_DIR", REPO_ROOT / ".local" / profile)).resolve()

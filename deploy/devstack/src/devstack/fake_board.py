@@ -1,7 +1,8 @@
 """Fake certifying-board endpoint, shaped after ACCME's (PARS) draft learner-report web service.
 
 It answers like a board does: accepted, rejected with a reason (learner not matched, no permission to share), or a
-transient failure (503). Tests and demos steer it through `/_control` and read what it received from `/_reports`.
+transient failure (503). Tests and demos steer it through `/_control` and read what it received from `/_reports`;
+the fault-injection suite makes it unavailable, failing or slow through `/_faults`.
 
 Content rules, unless `/_control` forces an answer:
 - `PermissionToShare` false → rejected;
@@ -15,7 +16,9 @@ Content rules, unless `/_control` forces an answer:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import random
 import signal
 import uuid
 from dataclasses import dataclass, field
@@ -90,6 +93,16 @@ class Control(_Strict):
     count: int = Field(1, ge=1)
 
 
+class Faults(_Strict):
+    """How the board misbehaves, whatever the report: `down` answers every report 503 (as the load balancer in front
+    of a board that is down does); otherwise a share `error_rate` of them is answered 503 at random; every answer
+    comes after `latency_seconds`. A faulted report is listed in `/_reports` but never recorded."""
+
+    down: bool = False
+    error_rate: float = Field(0.0, ge=0, le=1)
+    latency_seconds: float = Field(0.0, ge=0, le=60)
+
+
 RecordKey = tuple[str, str, str, str]  # BoardCode, BoardID, moduleID, CreditID
 
 
@@ -97,6 +110,7 @@ RecordKey = tuple[str, str, str, str]  # BoardCode, BoardID, moduleID, CreditID
 class FakeBoard:
     forced_mode: str | None = None
     forced_remaining: int = 0
+    faults: Faults = field(default_factory=Faults)
     reports: list[dict[str, Any]] = field(default_factory=list)
     recorded: dict[RecordKey, dict[str, Any]] = field(default_factory=dict)
 
@@ -113,6 +127,10 @@ class FakeBoard:
         return status_code, answer
 
     def _answer(self, report: LearnerReport) -> tuple[int, dict[str, Any]]:
+        if self.faults.down:
+            return 503, {"status": "unavailable", "reason": "board service down (fault)"}
+        if self.faults.error_rate and random.random() < self.faults.error_rate:
+            return 503, {"status": "unavailable", "reason": "board service failed (fault)"}
         forced = self._take_forced()
         if forced == "fail":
             return 503, {"status": "unavailable", "reason": "board service temporarily unavailable (forced)"}
@@ -202,6 +220,8 @@ def create_app() -> FastAPI:
     @app.post("/learner-reports")
     async def save_learner_report(report: LearnerReport) -> JSONResponse:
         """Save (add) or delete a learner's completion record."""
+        if board.faults.latency_seconds:
+            await asyncio.sleep(board.faults.latency_seconds)
         status_code, answer = board.receive(report)
         headers = {"Retry-After": "1"} if status_code == 503 else None
         return JSONResponse(answer, status_code=status_code, headers=headers)
@@ -226,6 +246,17 @@ def create_app() -> FastAPI:
         """The forced answer still pending, if any."""
         return {"mode": board.forced_mode, "remaining": board.forced_remaining}
 
+    @app.get("/_faults")
+    async def get_faults() -> Faults:
+        """How the board misbehaves now."""
+        return board.faults
+
+    @app.put("/_faults")
+    async def set_faults(faults: Faults) -> Faults:
+        """Make the board unavailable, failing a share of reports, or slow (all off: `{}`)."""
+        board.faults = faults
+        return board.faults
+
     @app.get("/_reports")
     async def list_reports() -> list[dict[str, Any]]:
         """Every report received, oldest first, with the answer given."""
@@ -238,6 +269,7 @@ def create_app() -> FastAPI:
         board.reports.clear()
         board.recorded.clear()
         board.forced_mode, board.forced_remaining = None, 0
+        board.faults = Faults()
         return {"cleared": cleared}
 
     return app

@@ -166,6 +166,14 @@ class Postgres:
         )
         return status.returncode == 0
 
+    def stop_immediately(self) -> None:
+        """Stop as a crash does (`pg_ctl stop -m immediate`: no checkpoint, every connection cut; the next start
+        recovers from the WAL). The fault-injection suite uses it."""
+        run_checked(
+            _as_owner([str(_bindir() / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]),
+            what="PostgreSQL immediate stop",
+        )
+
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run(

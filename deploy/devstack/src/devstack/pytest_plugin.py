@@ -9,6 +9,7 @@ There is no skipping: a server that cannot be reached or started fails the run.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import uuid
@@ -20,7 +21,23 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from devstack.config import StackConfig
+from devstack.config import REPO_ROOT, StackConfig
+
+# The fault-injection suite (tests/chaos) writes one JSON line per scenario here; the session's summary prints them as
+# a table, so that the figures reach CI's log whichever pytest-xdist worker ran the scenarios.
+CHAOS_LEDGER_TABLE = REPO_ROOT / ".local" / "chaos-ledger.jsonl"
+_CHAOS_COLUMNS = (
+    ("fault", "fault", 46),
+    ("claims", "claims", 6),
+    ("certificates", "certs", 6),
+    ("events", "events", 6),
+    ("emails", "emails", 6),
+    ("reports", "reports", 9),
+    ("lost", "lost", 5),
+    ("duplicated", "dup", 5),
+    ("drain_seconds", "drain s", 8),
+    ("retried_claims", "retried", 7),
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if os.environ.get("OPENCME_TEST_PG_DSN") and os.environ.get("OPENCME_TEST_KAFKA"):
         return
+    if config.args and all(_in_chaos_suite(arg) for arg in config.args):
+        return  # the fault-injection suite starts a whole stack of its own (tests/chaos/conftest.py)
     from devstack.kafka import Kafka, create_topics
     from devstack.postgres import Postgres
 
@@ -74,6 +93,29 @@ def pytest_configure(config: pytest.Config) -> None:
         raise
     os.environ["OPENCME_TEST_PG_DSN"] = pg.dsn()
     os.environ["OPENCME_TEST_KAFKA"] = stack.kafka_bootstrap
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):
+        CHAOS_LEDGER_TABLE.unlink(missing_ok=True)  # only this session's scenarios in its table
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault-injection table: per scenario the claims of its surge, the certificates, certificate.issued events,
+    emails and board reports counted, what was lost or duplicated, and the seconds to drain after the fault ended."""
+    if not CHAOS_LEDGER_TABLE.exists():
+        return
+    rows = [json.loads(line) for line in CHAOS_LEDGER_TABLE.read_text().splitlines() if line.strip()]
+    terminalreporter.section("fault injection: the ledger after each surge")
+    fault, *figures = _CHAOS_COLUMNS
+    terminalreporter.write_line(" ".join([f"{fault[1]:{fault[2]}}", *(f"{t:>{w}}" for _, t, w in figures)]))
+    for row in rows:
+        cells = [f"{row[fault[0]]:{fault[2]}}", *(f"{row[key]!s:>{w}}" for key, _, w in figures)]
+        terminalreporter.write_line(" ".join(cells))
+
+
+def _in_chaos_suite(arg: str) -> bool:
+    return (REPO_ROOT / arg.split("::")[0]).resolve().is_relative_to(REPO_ROOT / "tests" / "chaos")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -33,6 +33,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
 
 log = logging.getLogger("devstack.smtp_sink")
 
@@ -81,6 +82,38 @@ class MaildirHandler:
         if self.index is not None:
             self.index.add(_summary(message_id, sidecar))
         return message_id
+
+
+class SmtpListener:
+    """The SMTP side, which the HTTP API can take down (connections refused, as from a mail server that is down) and
+    bring back: the fault-injection suite's "SMTP server down". aiosmtpd's controller cannot start again once stopped,
+    so each `up` makes a new one."""
+
+    def __init__(self, handler: MaildirHandler, host: str, port: int) -> None:
+        self.handler, self.host, self.port = handler, host, port
+        self._controller: Controller | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def accepting(self) -> bool:
+        return self._controller is not None
+
+    def up(self) -> None:
+        with self._lock:
+            if self._controller is None:
+                controller = Controller(self.handler, hostname=self.host, port=self.port)
+                controller.start()
+                self._controller = controller
+
+    def down(self) -> None:
+        with self._lock:
+            if self._controller is not None:
+                self._controller.stop(no_assert=True)
+                self._controller = None
+
+
+class SmtpSwitch(BaseModel):
+    accepting: bool
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -315,7 +348,7 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(document, headers={"Content-Security-Policy": _PAGE_CSP})
 
 
-def create_http_app(maildir: Path, index: MailIndex | None = None) -> FastAPI:
+def create_http_app(maildir: Path, index: MailIndex | None = None, smtp: SmtpListener | None = None) -> FastAPI:
     maildir = Path(maildir)
     maildir.mkdir(parents=True, exist_ok=True)
     index = index or MailIndex(maildir)
@@ -359,6 +392,22 @@ def create_http_app(maildir: Path, index: MailIndex | None = None) -> FastAPI:
             deleted += 1
         index.clear()
         return {"deleted": deleted}
+
+    if smtp is not None:
+
+        @app.get("/_smtp")
+        def smtp_state() -> SmtpSwitch:
+            """Whether the SMTP port accepts connections."""
+            return SmtpSwitch(accepting=smtp.accepting)
+
+        @app.put("/_smtp")
+        def switch_smtp(switch: SmtpSwitch) -> SmtpSwitch:
+            """Take the SMTP port down (connections refused) or bring it back; stored mail stays."""
+            if switch.accepting:
+                smtp.up()
+            else:
+                smtp.down()
+            return SmtpSwitch(accepting=smtp.accepting)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def inbox(to: str | None = None) -> HTMLResponse:
@@ -439,11 +488,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     index = MailIndex(args.dir)
-    controller = Controller(MaildirHandler(args.dir, index), hostname=args.host, port=args.smtp_port)
+    smtp = SmtpListener(MaildirHandler(args.dir, index), args.host, args.smtp_port)
     try:
-        controller.start()
+        smtp.up()
         log.info("SMTP on %s:%d, storing in %s", args.host, args.smtp_port, args.dir)
-        server = uvicorn.Server(uvicorn.Config(create_http_app(args.dir, index), host=args.host, port=args.http_port))
+        app = create_http_app(args.dir, index, smtp)
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.http_port))
         server.run()
     except KeyboardInterrupt:
         pass
@@ -451,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("cannot start: %s", exc)
         return 1
     finally:
-        controller.stop(no_assert=True)
+        smtp.down()
     log.info("stopped")
     return 0
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from devstack.procs import api_command, spawn, stop, wait_until
 
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin passphrase for the demo"
+PARTS = ("api", "worker")  # the processes of each service
 
 
 def local_secret(path: Path) -> str:
@@ -36,6 +39,9 @@ class Stack:
     config: StackConfig
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # Environment variables per service on top of service_env's (e.g. the fault-injection suite's short leases).
+    service_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    _service_envs: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.postgres = Postgres(self.config)
@@ -79,7 +85,7 @@ class Stack:
                 "PORTAL_URL": c.gateway_url,
             },
         }
-        if c.profile in ("test", "cluster"):
+        if c.profile in ("test", "cluster", "chaos"):
             # Every browser journey and whole-stack test signs its people up from 127.0.0.1 through the gateway: the
             # per-address sign-up limit (30 in 10 minutes, identity's own tests cover it) would refuse the later ones.
             limit = "1000" if c.profile == "test" else "100000"  # the cluster's surges sign up thousands
@@ -94,48 +100,59 @@ class Stack:
         kafka_bootstrap = kafka_bootstrap or self.config.kafka_bootstrap
         for service in SERVICES:
             env = self.service_env(service, database_url=database_url_for(service), kafka_bootstrap=kafka_bootstrap)
+            self._service_envs[service] = {**env, **self.service_overrides.get(service, {})}
             for replica in range(self.config.replicas):
-                self._spawn_api(service, replica, env)
-                self._spawn_worker(service, replica, env)
+                for part in PARTS:
+                    self._spawn_part(service, part, replica)
         for service in SERVICES:
             for replica in range(self.config.replicas):
-                self.wait_for_api(service, replica)
-                self.wait_for_worker(service, replica)
+                for part in PARTS:
+                    self._wait_ready(service, part, replica)
         self.timings["services"] = time.monotonic() - started
 
     def process_name(self, service: str, part: str, replica: int = 0) -> str:
         """ "catalog-api", "catalog-worker"; a further replica's "catalog-worker-2" (its log is named so too)."""
         return f"{service}-{part}" if replica == 0 else f"{service}-{part}-{replica + 1}"
 
-    def _spawn_api(self, service: str, replica: int, env: dict[str, str]) -> None:
-        name = self.process_name(service, "api", replica)
-        port = self.config.service_port(service, replica)
-        command = api_command(package_of(service), port, workers=self.config.api_workers)
-        self.processes[name] = spawn(name, command, log_dir=self.config.logs_dir, env=env)
+    def _spawn_part(self, service: str, part: str, replica: int = 0) -> None:
+        name, env = self.process_name(service, part, replica), self._service_envs[service]
+        if part == "api":
+            port = self.config.service_port(service, replica)
+            argv = api_command(package_of(service), port, workers=self.config.api_workers)
+        else:
+            argv = [sys.executable, "-m", f"{package_of(service)}.worker"]
+            env = {**env, "WORKER_HEALTH_PORT": str(self.config.worker_health_port(service, replica))}
+        self.processes[name] = spawn(name, argv, log_dir=self.config.logs_dir, env=env)
 
-    def _spawn_worker(self, service: str, replica: int, env: dict[str, str]) -> None:
-        name = self.process_name(service, "worker", replica)
-        health = {"WORKER_HEALTH_PORT": str(self.config.worker_health_port(service, replica))}
-        command = [sys.executable, "-m", f"{package_of(service)}.worker"]
-        self.processes[name] = spawn(name, command, log_dir=self.config.logs_dir, env={**env, **health})
-
-    def wait_for_api(self, service: str, replica: int = 0) -> None:
-        port = self.config.service_port(service, replica)
-        self._wait(service, "api", replica, f"http://127.0.0.1:{port}/readyz", 200)
-
-    def wait_for_worker(self, service: str, replica: int = 0) -> None:
-        port = self.config.worker_health_port(service, replica)
-        self._wait(service, "worker", replica, f"http://127.0.0.1:{port}/healthz", 204)
-
-    def _wait(self, service: str, part: str, replica: int, url: str, status: int) -> None:
+    def _wait_ready(self, service: str, part: str, replica: int = 0) -> float:
+        if part == "api":
+            url, ok = f"http://127.0.0.1:{self.config.service_port(service, replica)}/readyz", 200
+        else:
+            url, ok = f"http://127.0.0.1:{self.config.worker_health_port(service, replica)}/healthz", 204
         name = self.process_name(service, part, replica)
-        wait_until(
-            functools.partial(_answers, url, status),
+        return wait_until(
+            functools.partial(_answers, url, ok),
             what=f"{service} {part}" + (f" (replica {replica + 1})" if replica else ""),
             timeout=90,
             log=self.config.logs_dir / f"{name}.log",
             proc=self.processes[name],
         )
+
+    def kill(self, service: str, part: str, replica: int = 0) -> None:
+        """kill -9 a service's API (the gunicorn master and its workers) or worker: the whole process group, with no
+        chance to finish what it was doing. Returns once it is gone."""
+        proc = self.processes[self.process_name(service, part, replica)]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def restart(self, service: str, part: str, replica: int = 0) -> float:
+        """Start a killed API or worker again, as start_services started it; returns the seconds until it answered
+        its health check."""
+        if self.processes[self.process_name(service, part, replica)].poll() is None:
+            raise RuntimeError(f"{service} {part} is still running: kill it first")
+        self._spawn_part(service, part, replica)
+        return self._wait_ready(service, part, replica)
 
     def start_tools(self) -> None:
         """The SMTP sink (mail readable at its web page) and the fake certifying board."""

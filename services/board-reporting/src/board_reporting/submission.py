@@ -24,8 +24,7 @@ from opencme_kit.waking import until_due, woken
 
 log = logging.getLogger(__name__)
 
-# Far above the board client's timeout (the calls of a round run concurrently): a report whose worker died mid-call
-# is taken up again once its lease has run out.
+# The default lease (Settings.submission_lease_seconds): far above the board client's timeout.
 SUBMISSION_LEASE = timedelta(minutes=5)
 
 
@@ -42,6 +41,7 @@ class Submission:
 async def claim_due(pool: db.Pool, settings: Settings, now: datetime) -> list[Submission]:
     """Marks due reports submitted (counting the attempt) in one short transaction, before any call to a board."""
     leased = []
+    lease_until = now + timedelta(seconds=settings.submission_lease_seconds)
     async with pool.acquire() as conn, conn.transaction():
         for row in await submissions.claim_due(conn, now=now, limit=settings.submit_batch_size):
             learner = repository.to_learner(row)
@@ -63,7 +63,7 @@ async def claim_due(pool: db.Pool, settings: Settings, now: datetime) -> list[Su
             )
             submission_id = uuid.uuid4()
             marked = await submissions.mark_submitted(
-                conn, row["id"], record=record, submission_id=submission_id, lease_until=now + SUBMISSION_LEASE
+                conn, row["id"], record=record, submission_id=submission_id, lease_until=lease_until
             )
             if row["status"] != "submitted":  # a lapsed lease is taken up again without a new status
                 await status_events.announce(conn, marked, now)

@@ -18,3 +18,6 @@ class Settings(KitSettings):
     provider_address: str | None = None
     # The transcript shows the provider named on the learner's newest certificate; this one when they have none yet.
     provider_name: str = "OpenCME"
+    # How long a claim taken by an issuer stays its own: after a worker dies (or the database goes away mid-issue) the
+    # claim is issued again once this runs out. Far above one render; short in the fault-injection suite.
+    issue_lease_seconds: float = Field(default=120.0, gt=0)

@@ -284,7 +284,7 @@ def run_issuer(settings: Settings) -> Callable[[db.Pool], Coroutine[Any, Any, No
 
     async def run(pool: db.Pool) -> None:
         try:
-            await Issuer(pool, settings).run()
+            await Issuer(pool, settings, lease_seconds=settings.issue_lease_seconds).run()
         finally:
             shared_render_pool.close()
 

@@ -1,0 +1,240 @@
+"""Driving the chaos stack through its gateway: learners, one grand-rounds activity per scenario, and a surge of claims
+whose clients retry what failed with the same Idempotency-Key, as the portal's do."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+
+from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD
+
+PASSWORD = "chaos passphrase for a learner"
+EVALUATION = {"overall_rating": 5, "objectives_met": True, "free_of_commercial_bias": True}
+BOARD = "ABIM"
+# What a client that did not get an answer does: the gateway (502, 504), a service without its database (500, 503),
+# or no answer at all (0) — it sends the same claim again with the same key.
+RETRIED = frozenset({0, 500, 502, 503, 504})
+RETRY_PAUSE = 0.5
+
+
+def expect(response: httpx.Response, *ok: int) -> Any:
+    if response.status_code not in ok:
+        raise AssertionError(
+            f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text[:300]}"
+        )
+    return response.json() if response.content else None
+
+
+async def gather_limited(calls: Iterable[Awaitable[Any]], limit: int) -> list[Any]:
+    """Awaits `calls` (coroutines not started yet) with at most `limit` running at once; their results in order."""
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(call: Awaitable[Any]) -> Any:
+        async with semaphore:
+            return await call
+
+    return await asyncio.gather(*(one(call) for call in calls))
+
+
+@dataclass
+class Learner:
+    email: str
+    id: str
+    opted_in: bool  # has an ABIM diplomate id and birthday, and claims MOC points reported to ABIM
+    headers: dict[str, str] = field(default_factory=dict)
+    refresh_token: str = ""
+    signed_in: float = 0.0
+
+    def take(self, tokens: dict[str, Any]) -> None:
+        self.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        self.refresh_token = tokens["refresh_token"]
+        self.signed_in = time.monotonic()
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> dict[str, Any]:
+    return expect(await client.post("/api/identity/sessions", json={"email": email, "password": password}), 200)
+
+
+async def sign_up(client: httpx.AsyncClient, email: str, *, opted_in: bool, **profile: Any) -> Learner:
+    body = {"email": email, "password": PASSWORD, "first_name": "Chaos", "last_name": "Learner", **profile}
+    if opted_in:
+        body |= {"board_ids": {BOARD: f"AB{uuid.uuid4().hex[:8]}"}, "birth_month": 4, "birth_day": 30}
+    learner = Learner(email, expect(await client.post("/api/identity/users", json=body), 201)["id"], opted_in)
+    learner.take(await sign_in(client, email, PASSWORD))
+    return learner
+
+
+async def make_staff(client: httpx.AsyncClient, run: str) -> dict[str, str]:
+    admin = await sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    staff = await sign_up(client, f"chaos.staff.{run}@example.org", opted_in=False, last_name="Coordinator")
+    granted = await client.post(
+        f"/api/identity/users/{staff.id}/roles",
+        json={"role": "staff"},
+        headers={"Authorization": f"Bearer {admin['access_token']}"},
+    )
+    expect(granted, 200)
+    return {"Authorization": f"Bearer {(await sign_in(client, staff.email, PASSWORD))['access_token']}"}
+
+
+async def make_learners(client: httpx.AsyncClient, count: int, run: str) -> list[Learner]:
+    """`count` physicians signed in, every other one opted in to ABIM reporting (argon2: ~0.1 s of a core each)."""
+    return await gather_limited(
+        [
+            sign_up(client, f"chaos.{run}.{i}@example.org", opted_in=i % 2 == 0, last_name=f"Learner {i}", degree="MD")
+            for i in range(count)
+        ],
+        limit=4,
+    )
+
+
+async def refresh(client: httpx.AsyncClient, learners: Iterable[Learner], *, older_than: float) -> None:
+    """Fresh access tokens (they live 15 minutes) for the learners signed in more than `older_than` seconds ago."""
+
+    async def one(learner: Learner) -> None:
+        if time.monotonic() - learner.signed_in >= older_than:
+            body = {"refresh_token": learner.refresh_token}
+            learner.take(expect(await client.post("/api/identity/sessions/refresh", json=body), 200))
+
+    await gather_limited([one(learner) for learner in learners], limit=8)
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    title: str
+
+
+async def grand_rounds_attended(
+    client: httpx.AsyncClient, staff: dict[str, str], learners: list[Learner], title: str, credit_dsn: str
+) -> Activity:
+    """A published grand-rounds activity (AMA PRA Category 1 and ABIM MOC) whose event code every learner entered;
+    returns once credit knows of every attendance (read in its database), so that every claim can be taken."""
+    now = datetime.now(UTC)
+    body = {
+        "title": title,
+        "format": "grand_rounds",
+        "starts_at": (now - timedelta(minutes=50)).isoformat(),
+        "ends_at": (now + timedelta(minutes=10)).isoformat(),
+        "location": "Chaos Auditorium",
+        "credit_designations": [
+            {"credit_type": "AMA_PRA_1", "max_credits": "1"},
+            {"credit_type": f"MOC_{BOARD}", "max_credits": "1"},
+        ],
+        "moc_boards": [BOARD],
+        "requires_event_code": True,
+    }
+    activity = expect(await client.post("/api/catalog/activities", json=body, headers=staff), 201)
+    session = expect(
+        await client.post(
+            f"/api/catalog/activities/{activity['id']}/sessions",
+            json={"title": title, "starts_at": body["starts_at"], "ends_at": body["ends_at"]},
+            headers=staff,
+        ),
+        201,
+    )
+    expect(await client.post(f"/api/catalog/activities/{activity['id']}/publish", headers=staff), 200)
+
+    async def enter(learner: Learner) -> None:
+        code = {"code": session["event_code"]}
+        expect(await client.post("/api/catalog/attendance/event-code", json=code, headers=learner.headers), 200)
+
+    await gather_limited([enter(learner) for learner in learners], limit=8)
+    conn = await asyncpg.connect(credit_dsn)
+    try:
+        deadline = time.monotonic() + 120
+        while (
+            known := await conn.fetchval("SELECT count(*) FROM attendance WHERE activity_id = $1", activity["id"])
+        ) < len(learners):
+            assert time.monotonic() < deadline, f"credit knows {known} of {len(learners)} attendances after 120 s"
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+    return Activity(activity["id"], title)
+
+
+@dataclass
+class Sent:
+    """One learner's claim as its client saw it: the answers until one that is not retried, and the claim it names."""
+
+    learner: Learner
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    statuses: list[int] = field(default_factory=list)
+    claim_id: str | None = None
+
+    @property
+    def retried(self) -> bool:
+        return len(self.statuses) > 1
+
+
+class Surge:
+    """Every learner claims the activity, `concurrency` at a time; `answered` counts the claims settled so far, so a
+    scenario can inject its fault mid-surge. A failed claim is sent again with the same key until `give_up_after`."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, learners: list[Learner], activity: Activity, *, concurrency: int = 16
+    ):
+        self.client = client
+        self.activity = activity
+        self.sent = [Sent(learner) for learner in learners]
+        self.concurrency = concurrency
+        self.answered = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, *, give_up_after: float = 180.0) -> None:
+        self._task = asyncio.create_task(self._run(give_up_after))
+
+    async def _run(self, give_up_after: float) -> None:
+        await gather_limited(
+            [self._claim(sent, time.monotonic() + give_up_after) for sent in self.sent], self.concurrency
+        )
+
+    async def _claim(self, sent: Sent, deadline: float) -> None:
+        body: dict[str, Any] = {
+            "activity_id": self.activity.id,
+            "evaluation": EVALUATION,
+            "credits": {"AMA_PRA_1": "1"},
+        }
+        if sent.learner.opted_in:
+            body |= {
+                "credits": {"AMA_PRA_1": "1", f"MOC_{BOARD}": "1"},
+                "moc_boards": [BOARD],
+                "share_permission": True,
+            }
+        headers = {**sent.learner.headers, "Idempotency-Key": sent.key}
+        while True:
+            try:
+                response = await self.client.post("/api/credit/claims", json=body, headers=headers)
+                status = response.status_code
+            except httpx.HTTPError:
+                status, response = 0, None
+            sent.statuses.append(status)
+            if status not in RETRIED or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(RETRY_PAUSE)
+        if response is not None and status == 201:
+            sent.claim_id = response.json()["id"]
+        self.answered += 1
+
+    async def reached(self, share: float, *, timeout: float = 120.0) -> None:
+        """Returns once `share` of the claims are settled (the moment to inject a fault)."""
+        deadline = time.monotonic() + timeout
+        while self.answered < share * len(self.sent):
+            assert time.monotonic() < deadline, f"only {self.answered} of {len(self.sent)} claims answered"
+            assert self._task is not None and not self._task.done(), "the surge ended early"
+            await asyncio.sleep(0.05)
+
+    async def finished(self) -> list[Sent]:
+        """Every claim settled; fails naming the claims that never got a 201."""
+        assert self._task is not None
+        await self._task
+        refused = [(s.learner.email, s.statuses) for s in self.sent if s.claim_id is None]
+        assert not refused, f"{len(refused)} claims were not taken, e.g. {refused[:3]}"
+        return self.sent
