@@ -119,6 +119,10 @@ class Row:
             table.write(json.dumps(asdict(self)) + "\n")
 
 
+# The key of the malformed messages the poison scenario sends to every consumed topic.
+POISON_KEY = b"poison"
+
+
 class Ledger:
     def __init__(self, *, dsn_for: Any, bootstrap: str, sink_url: str, board_url: str) -> None:
         self.dsn_for = dsn_for  # service -> DSN of its database
@@ -168,6 +172,8 @@ class Ledger:
         while batch := await self.consumer.getmany(timeout_ms=200, max_records=5000):
             for records in batch.values():
                 for record in records:
+                    if record.key == POISON_KEY:  # the poison scenario's own message, not an event
+                        continue
                     event = json.loads(record.value)
                     claim = event["data"]["claim_id"]
                     self.issued[claim].add(event["event_id"])

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from chaos_ledger import CONSUMED, Row, Tally, retry_gaps
+from chaos_ledger import CONSUMED, POISON_KEY, Row, Tally, retry_gaps
 from chaos_surge import Surge, grand_rounds_attended, refresh
 from chaos_world import LEDGER_TABLE, World
 
@@ -154,7 +154,7 @@ async def test_a_poison_message_on_every_consumed_topic_goes_to_its_dlq_and_cons
         await producer.start()
         try:
             for topic in consumed:
-                await producer.send_and_wait(topic, b"{not an event", key=b"poison")
+                await producer.send_and_wait(topic, b"{not an event", key=POISON_KEY)
         finally:
             await producer.stop()
         return time.monotonic()
