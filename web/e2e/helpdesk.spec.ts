@@ -37,8 +37,11 @@ test("the help desk cancels a registration, resends an email and merges a duplic
   await signIn(page, coordinator);
   await openNav(page, "CME office");
   await page.getByRole("link", { name: "Find a learner" }).click();
-  await page.getByLabel("Name, email, NPI or board ID").fill(npi);
-  await page.getByRole("link", { name: `Maya ${surname}, MD` }).click();
+  // Found on the list of the course she registered for (by NPI, name or address is the office journey's way).
+  await page.getByLabel("Find the activity by its title").fill(world.liveCourse.title);
+  await page.getByRole("button", { name: `Choose ${world.liveCourse.title}` }).click();
+  await checkPage(page, "office-find-learner-by-activity");
+  await page.getByRole("table", { name: `Registered for ${world.liveCourse.title}` }).getByRole("link", { name: `Maya ${surname}` }).click();
   await expect(page.getByRole("heading", { level: 1, name: `Maya ${surname}` })).toBeVisible();
   const registrations = page.getByRole("table", { name: "Registrations" });
   await expect(registrations).toContainText(world.liveCourse.title);
@@ -52,8 +55,13 @@ test("the help desk cancels a registration, resends an email and merges a duplic
   await registrations.getByRole("button", { name: `Cancel the registration for ${world.liveCourse.title}` }).click();
   const cancelDialog = page.getByRole("dialog", { name: "Cancel this registration?" });
   await cancelDialog.getByRole("button", { name: "Cancel the registration" }).click();
+  await expect(cancelDialog.getByText("say why the registration is cancelled")).toBeVisible(); // staff give a reason
+  await cancelDialog.getByLabel("Reason (the learner sees it)").fill("Called: cannot attend after all");
+  await cancelDialog.getByRole("button", { name: "Cancel the registration" }).click();
   await expect(page.getByText(`The registration for ${world.liveCourse.title} is cancelled.`)).toBeVisible();
-  await expect(registrations.getByRole("row", { name: new RegExp(world.liveCourse.title) })).toContainText("Cancelled");
+  const cancelledRow = registrations.getByRole("row", { name: new RegExp(world.liveCourse.title) });
+  await expect(cancelledRow).toContainText("Cancelled");
+  await expect(cancelledRow).toContainText("Called: cannot attend after all");
   const told = await mailedText(kept.learner.email, "Your registration has been cancelled.");
   expect(told).toContain(world.liveCourse.title);
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from catalog import attendance, cancellations, domain, registrations, reports, schemas, service
-from catalog.deps import ConnDep, CurrentUser, SettingsDep, StaffOnly, SupportOnly
+from catalog.deps import ConnDep, CurrentUser, OfficeOnly, SettingsDep, StaffOnly, SupportOnly
 from opencme_kit import idempotency
 from opencme_kit.idempotency import IdempotencyKey
 from opencme_kit.periods import REPORT_RESPONSES, ReportQuery
@@ -197,11 +197,11 @@ async def register(
 async def roster(
     activity_id: uuid.UUID,
     conn: ConnDep,
-    staff: StaffOnly,
+    staff: OfficeOnly,
     cancelled: Annotated[bool, Query(description="include cancelled registrations")] = False,
 ) -> list[schemas.RosterEntry]:
-    """Staff: the activity's roster, by last name: each registration with the learner's name, the address they
-    registered with, category, fee and status."""
+    """Staff and the help desk: the activity's roster, by last name: each registration with the learner's name, the
+    address they registered with, category, fee and status."""
     return await registrations.roster(conn=conn, activity_id=activity_id, cancelled_too=cancelled)
 
 
@@ -213,10 +213,11 @@ async def roster(
 async def roster_csv(
     activity_id: uuid.UUID,
     conn: ConnDep,
-    staff: StaffOnly,
+    staff: OfficeOnly,
     cancelled: Annotated[bool, Query(description="include cancelled registrations")] = False,
 ) -> Response:
-    """Staff: the roster as a CSV file (UTF-8 with a byte-order mark, so spreadsheets read names as they are)."""
+    """Staff and the help desk: the roster as a CSV file (UTF-8 with a byte-order mark, so spreadsheets read names as
+    they are)."""
     entries = await registrations.roster(conn=conn, activity_id=activity_id, cancelled_too=cancelled)
     return Response(
         "\ufeff" + registrations.roster_csv(entries),
@@ -238,9 +239,18 @@ async def learner_registrations(learner_id: uuid.UUID, conn: ConnDep, _: Support
 
 
 @router.post("/registrations/{registration_id}/cancel", response_model=schemas.Registration)
-async def cancel_registration(registration_id: uuid.UUID, conn: ConnDep, caller: CurrentUser) -> schemas.Registration:
-    """Cancel a registration, freeing its seat: the learner before the activity starts, staff any time."""
-    return await registrations.cancel_registration(conn=conn, caller=caller, registration_id=registration_id)
+async def cancel_registration(
+    registration_id: uuid.UUID,
+    conn: ConnDep,
+    caller: CurrentUser,
+    body: schemas.RegistrationCancellationRequest | None = None,
+) -> schemas.Registration:
+    """Cancel a registration, freeing its seat: the learner before the activity starts, staff any time (with a
+    `reason` when it is someone else's: 422 without one)."""
+    reason = body.reason if body else None
+    return await registrations.cancel_registration(
+        conn=conn, caller=caller, registration_id=registration_id, reason=reason
+    )
 
 
 @router.post("/attendance/event-code", response_model=schemas.Attendance)

@@ -87,6 +87,13 @@ class CancellationRefused(errors.Conflict):
         return f"registration {self.number}: {self.reason}"
 
 
+class ReasonRequired(errors.Invalid):
+    """Staff cancelling someone else's registration must say why."""
+
+    def __init__(self) -> None:
+        super().__init__("reason", "say why the registration is cancelled: the learner sees it")
+
+
 class EventCodeRefused(errors.Invalid):
     """The code is a session's, but not valid now (see event_code_refusal)."""
 

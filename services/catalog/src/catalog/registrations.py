@@ -119,9 +119,10 @@ async def registrations_of_learner(*, conn: db.Connection, learner_id: uuid.UUID
 
 
 async def cancel_registration(
-    *, conn: db.Connection, caller: Principal, registration_id: uuid.UUID
+    *, conn: db.Connection, caller: Principal, registration_id: uuid.UUID, reason: str | None = None
 ) -> schemas.Registration:
-    """The owner cancels before the activity starts (and before any attendance); staff cancel any time."""
+    """The owner cancels before the activity starts (and before any attendance); staff cancel any time, and say why
+    when it is someone else's registration (the reason is kept with it and the learner sees it)."""
     async with conn.transaction():
         # A merged account's last token acts for the survivor, who now holds its registrations.
         owner = None if caller.is_staff else await merges.owner_of(conn, caller.id, shared=True)
@@ -132,16 +133,19 @@ async def cancel_registration(
             raise domain.AlreadyCancelled(row["number"])
         now = utcnow()
         if owner is not None:
-            reason = domain.learner_cancellation_refusal(
+            refusal = domain.learner_cancellation_refusal(
                 starts_at=row["activity_starts_at"],
                 attended=await attendance_repository.attended(conn, row["activity_id"], row["learner_id"]),
                 now=now,
             )
-            if reason is not None:
-                raise domain.CancellationRefused(row["number"], reason)
-        cancelled = await store.cancel_registration(conn, registration_id, by=caller.id, at=now)
+            if refusal is not None:
+                raise domain.CancellationRefused(row["number"], refusal)
+        elif row["learner_id"] != caller.id and not reason:
+            raise domain.ReasonRequired()
+        cancelled = await store.cancel_registration(conn, registration_id, by=caller.id, at=now, reason=reason)
         await publish_cancelled(conn, cancelled)
-    return _registration(row).model_copy(update={"status": "cancelled", "cancelled_at": now})
+    update = {"status": "cancelled", "cancelled_at": now, "cancellation_reason": reason}
+    return _registration(row).model_copy(update=update)
 
 
 async def publish_cancelled(conn: db.Connection, cancelled: asyncpg.Record) -> None:

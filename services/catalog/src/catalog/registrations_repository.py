@@ -71,19 +71,22 @@ async def get_registration(
 
 
 async def cancel_registration(
-    conn: db.Connection, registration_id: uuid.UUID, *, by: uuid.UUID, at: datetime
+    conn: db.Connection, registration_id: uuid.UUID, *, by: uuid.UUID, at: datetime, reason: str | None = None
 ) -> asyncpg.Record:
-    """Cancels a live registration (its seat is free again); payment_status stays as it was.
+    """Cancels a live registration (its seat is free again), with staff's reason if given; payment_status stays as it
+    was.
 
     The caller holds the row (get_registration for_update) and has seen it live.
     """
     cancelled = await conn.fetchrow(
-        """UPDATE registrations SET status = 'cancelled', cancelled_at = $3, cancelled_by = $2
+        """UPDATE registrations SET status = 'cancelled', cancelled_at = $3, cancelled_by = $2,
+                                    cancellation_reason = $4
            WHERE id = $1 AND status = 'confirmed'
            RETURNING id, learner_id, activity_id, cancelled_at""",
         registration_id,
         by,
         at,
+        reason,
     )
     assert cancelled is not None, f"registration {registration_id} was not live"
     return cancelled

@@ -260,6 +260,14 @@ class ActivityCancellation(BaseModel):
     reason: Reason = Field(examples=["The course director is ill; we will announce a new date."])
 
 
+class RegistrationCancellationRequest(BaseModel):
+    """Staff cancelling someone's registration say why (kept with it, shown to the learner); a learner need not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason | None = Field(default=None, examples=["Asked by phone: cannot attend (ticket 4711)"])
+
+
 class RegistrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

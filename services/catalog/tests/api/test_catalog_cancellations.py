@@ -66,9 +66,15 @@ async def test_after_the_start_the_learner_is_told_to_contact_the_organiser_and_
     assert registration["number"] in refused.json()["detail"]
     assert await cancelled_events(client, registration["id"]) == []
 
-    by_staff = await client.post(f"/registrations/{registration['id']}/cancel", headers=STAFF)
+    without_reason = await client.post(f"/registrations/{registration['id']}/cancel", headers=STAFF)
+    assert without_reason.status_code == 422
+    assert [e["field"] for e in without_reason.json()["errors"]] == ["reason"]
+    assert await cancelled_events(client, registration["id"]) == []
+
+    reason = "Asked by phone: cannot attend after all (ticket 4711)"
+    by_staff = await client.post(f"/registrations/{registration['id']}/cancel", json={"reason": reason}, headers=STAFF)
     assert by_staff.status_code == 200, by_staff.text
-    assert by_staff.json()["status"] == "cancelled"
+    assert by_staff.json()["status"] == "cancelled" and by_staff.json()["cancellation_reason"] == reason
     [event] = await cancelled_events(client, registration["id"])
     assert event["subject"] == str(learner) and event["data"]["learner_id"] == str(learner)
 
@@ -80,7 +86,9 @@ async def test_cancelling_twice_is_a_conflict_naming_the_registration(client):
     first = await client.post(f"/registrations/{registration['id']}/cancel", headers=MINT.headers(learner))
     assert first.status_code == 200
     for headers in (MINT.headers(learner), STAFF):
-        again = await client.post(f"/registrations/{registration['id']}/cancel", headers=headers)
+        again = await client.post(
+            f"/registrations/{registration['id']}/cancel", json={"reason": "again"}, headers=headers
+        )
         assert again.status_code == 409
         assert registration["number"] in again.json()["detail"]
         assert again.json()["errors"][0]["field"] == "registration_id"
@@ -136,14 +144,15 @@ async def test_the_help_desk_lists_a_learners_registrations_cancelled_too_and_ca
     await register(client, await published_activity(client, title="Someone else's"), other)
     support = MINT.headers(uuid.uuid4(), roles=("support",))
 
-    cancelled = await client.post(f"/registrations/{dropped['id']}/cancel", headers=support)
+    why = "Duplicate registration, kept the other one"
+    cancelled = await client.post(f"/registrations/{dropped['id']}/cancel", json={"reason": why}, headers=support)
     listed = await client.get(f"/learners/{learner}/registrations", headers=support)
 
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert listed.status_code == 200
-    assert [(r["id"], r["activity_title"], r["status"]) for r in listed.json()] == [
-        (dropped["id"], "Lipids 2026", "cancelled"),
-        (kept["id"], "Heart Failure 2026", "confirmed"),
+    assert [(r["id"], r["activity_title"], r["status"], r["cancellation_reason"]) for r in listed.json()] == [
+        (dropped["id"], "Lipids 2026", "cancelled", why),
+        (kept["id"], "Heart Failure 2026", "confirmed", None),
     ]
     [event] = await cancelled_events(client, dropped["id"])
     assert event["data"]["learner_id"] == str(learner)

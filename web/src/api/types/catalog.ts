@@ -312,7 +312,8 @@ export interface paths {
         put?: never;
         /**
          * Cancel Registration
-         * @description Cancel a registration, freeing its seat: the learner before the activity starts, staff any time.
+         * @description Cancel a registration, freeing its seat: the learner before the activity starts, staff any time (with a
+         *     `reason` when it is someone else's: 422 without one).
          */
         post: operations["cancel_registration_registrations__registration_id__cancel_post"];
         delete?: never;
@@ -782,6 +783,17 @@ export interface components {
             payment_status: string;
             /** Status */
             status: string;
+        };
+        /**
+         * RegistrationCancellationRequest
+         * @description Staff cancelling someone's registration say why (kept with it, shown to the learner); a learner need not.
+         */
+        RegistrationCancellationRequest: {
+            /**
+             * Reason
+             * @example Asked by phone: cannot attend (ticket 4711)
+             */
+            reason?: string | null;
         };
         /** RegistrationCreate */
         RegistrationCreate: {
@@ -1811,7 +1823,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RegistrationCancellationRequest"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

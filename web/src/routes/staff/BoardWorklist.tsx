@@ -80,6 +80,15 @@ export function BoardWorklist() {
             ))}
           </select>
         </label>
+        <label className={styles.field}>
+          {t("worklist.dueBefore")}
+          <input
+            className={styles.control}
+            type="date"
+            value={filter.dueBefore ?? ""}
+            onChange={(event) => setFilter({ ...filter, dueBefore: event.target.value })}
+          />
+        </label>
       </form>
       {retry.isError ? <ErrorPanel error={retry.error} /> : null}
       <OfficeTable

@@ -1,9 +1,12 @@
-// The help desk finds a learner by name, any email, NPI or board ID, and opens their page.
+// The help desk finds a learner by name, any email, NPI or board ID, or on the roster of an activity they registered
+// for, and opens their page.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import { Button } from "../../components/Button";
 import { Page } from "../../components/Page";
-import { useLearnerSearch } from "./queries";
+import { formatDate } from "../../lib/format";
+import { useActivitiesByTitle, useLearnerSearch, useRoster } from "./queries";
 import { OfficeTable } from "./OfficeTable";
 import { SearchField } from "./SearchField";
 
@@ -44,6 +47,73 @@ export function FindLearner() {
           )}
         />
       )}
+      <ByActivity />
     </Page>
+  );
+}
+
+/** An activity found by its title, then its registrants (cancelled ones too), each a link to their page. */
+function ByActivity() {
+  const { t, i18n } = useTranslation();
+  const [title, setTitle] = useState("");
+  const [chosen, setChosen] = useState<{ id: string; title: string } | null>(null);
+  const activities = useActivitiesByTitle(title);
+  const roster = useRoster(chosen?.id ?? "", true, chosen !== null);
+  return (
+    <section aria-labelledby="by-activity">
+      <h2 id="by-activity">{t("learners.byActivity")}</h2>
+      {chosen === null ? (
+        <>
+          <SearchField label={t("helpDesk.findActivity")} value={title} onChange={setTitle} />
+          {title.trim().length >= 2 ? (
+            <OfficeTable
+              query={activities}
+              label={t("helpDesk.activitiesFound")}
+              empty={t("learners.noActivity")}
+              headers={[t("worklist.activity"), t("learners.starts"), t("officeSessions.actions")]}
+              row={(activity) => (
+                <tr key={activity.id}>
+                  <th scope="row">{activity.title}</th>
+                  <td>{formatDate(activity.starts_at, i18n.language) || "—"}</td>
+                  <td>
+                    <Button
+                      variant="secondary"
+                      onPress={() => setChosen({ id: activity.id, title: activity.title })}
+                      aria-label={t("helpDesk.choose", { title: activity.title })}
+                    >
+                      {t("helpDesk.chooseShort")}
+                    </Button>
+                  </td>
+                </tr>
+              )}
+            />
+          ) : null}
+        </>
+      ) : (
+        <>
+          <p>
+            {t("learners.registeredFor", { title: chosen.title })}{" "}
+            <Button variant="quiet" onPress={() => setChosen(null)}>
+              {t("helpDesk.otherActivity")}
+            </Button>
+          </p>
+          <OfficeTable
+            query={roster}
+            label={t("learners.registrants", { title: chosen.title })}
+            empty={t("roster.none")}
+            headers={[t("roster.name"), t("roster.email"), t("roster.status")]}
+            row={(entry) => (
+              <tr key={entry.registration_id}>
+                <th scope="row">
+                  <Link to={`/office/learners/${entry.learner_id}`}>{entry.name ?? t("roster.noName")}</Link>
+                </th>
+                <td>{entry.email}</td>
+                <td>{t(`registrations.statuses.${entry.status}`, { defaultValue: entry.status })}</td>
+              </tr>
+            )}
+          />
+        </>
+      )}
+    </section>
   );
 }

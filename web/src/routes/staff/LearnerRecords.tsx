@@ -47,9 +47,16 @@ export function LearnerRegistrations({ learnerId }: { learnerId: string }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const registrations = useLearnerRegistrations(learnerId);
+  const [reason, setReason] = useState("");
   const cancel = useConfirmed(
     learnerId,
-    (id) => unwrap(api.catalog.POST("/registrations/{registration_id}/cancel", { params: { path: { registration_id: id } } })),
+    (id) =>
+      unwrap(
+        api.catalog.POST("/registrations/{registration_id}/cancel", {
+          params: { path: { registration_id: id } },
+          body: { reason: reason.trim() || null },
+        }),
+      ),
     (chosen) => t("learnerRecords.cancelled", { title: chosen.title }),
   );
   return (
@@ -75,11 +82,14 @@ export function LearnerRegistrations({ learnerId }: { learnerId: string }) {
             <td>{registration.number}</td>
             <td>{t(`categories.${registration.attendee_category}`, { defaultValue: registration.attendee_category })}</td>
             <td>{formatFee(registration.fee_cents, lang)}</td>
-            <td>
+            <td className={styles.wraps}>
               {registration.status === "cancelled" ? (
-                <Badge tone="neutral">
-                  {t("registrations.statuses.cancelled")} {formatDate(registration.cancelled_at, lang)}
-                </Badge>
+                <>
+                  <Badge tone="neutral">
+                    {t("registrations.statuses.cancelled")} {formatDate(registration.cancelled_at, lang)}
+                  </Badge>
+                  {registration.cancellation_reason ? ` ${registration.cancellation_reason}` : ""}
+                </>
               ) : (
                 <Badge tone="good">{t(`registrations.statuses.${registration.status}`, { defaultValue: registration.status })}</Badge>
               )}
@@ -88,7 +98,10 @@ export function LearnerRegistrations({ learnerId }: { learnerId: string }) {
               {registration.status === "cancelled" ? null : (
                 <Button
                   variant="secondary"
-                  onPress={() => cancel.ask({ id: registration.id, title: registration.activity_title })}
+                  onPress={() => {
+                    setReason("");
+                    cancel.ask({ id: registration.id, title: registration.activity_title });
+                  }}
                   aria-label={t("learnerRecords.cancel", { title: registration.activity_title })}
                 >
                   {t("learnerRecords.cancelShort")}
@@ -109,6 +122,10 @@ export function LearnerRegistrations({ learnerId }: { learnerId: string }) {
         isPending={cancel.mutation.isPending}
       >
         <p>{t("learnerRecords.cancelText", { title: cancel.target?.title ?? "" })}</p>
+        <label className={styles.field}>
+          {t("learnerRecords.cancelReason")}
+          <textarea className={styles.control} value={reason} onChange={(event) => setReason(event.target.value)} rows={3} />
+        </label>
         {cancel.mutation.error ? <ErrorPanel error={cancel.mutation.error} /> : null}
       </ConfirmDialog>
     </section>

@@ -16,8 +16,9 @@ export function useOfficeActivities(q: string, status: "" | "draft" | "published
   });
 }
 
-export function useRoster(activityId: string, cancelled: boolean) {
+export function useRoster(activityId: string, cancelled: boolean, enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ["office", "roster", activityId, cancelled],
     queryFn: () =>
       unwrap(
@@ -32,6 +33,8 @@ export function useRoster(activityId: string, cancelled: boolean) {
 export interface WorklistFilter {
   board?: string;
   status?: string;
+  /** Reports due on or before this day (YYYY-MM-DD). */
+  dueBefore?: string;
 }
 
 export function useWorklist(filter: WorklistFilter) {
@@ -44,6 +47,7 @@ export function useWorklist(filter: WorklistFilter) {
             query: {
               board: filter.board || undefined,
               status: filter.status ? [filter.status as "failed"] : undefined,
+              due_before: filter.dueBefore || undefined,
               limit: 200,
             },
           },
