@@ -29,7 +29,7 @@ _ADMIN: dict[int | str, dict[str, Any]] = {
 }
 _CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "The code is registered already (problem+json)"}}
 _UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown board (problem+json)"}}
-_CODE = Annotated[str, Path(max_length=16, description="the board's code, in any case")]
+_CODE = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z-]{1,15}$", description="the board's code, in any case")]
 
 
 @router.post(

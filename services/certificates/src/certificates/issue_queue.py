@@ -53,8 +53,9 @@ async def seconds_until_next(conn: db.Connection) -> float | None:
     claim waits. A claim never taken has the lease '-infinity', which PostgreSQL cannot subtract from: it counts as
     now."""
     seconds: float | None = await conn.fetchval(
-        "SELECT extract(epoch FROM greatest(min(leased_until), clock_timestamp()) - clock_timestamp())::float8 "
-        "FROM issue_queue WHERE failed_at IS NULL"
+        """WITH now AS (SELECT clock_timestamp() AS at)
+           SELECT extract(epoch FROM greatest(min(leased_until), (SELECT at FROM now)) - (SELECT at FROM now))::float8
+           FROM issue_queue WHERE failed_at IS NULL"""
     )
     return seconds
 

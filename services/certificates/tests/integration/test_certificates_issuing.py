@@ -93,17 +93,19 @@ async def test_a_claim_is_queued_by_its_event_and_issued_by_the_issuer(pool, inb
     assert len(await issued_events(pool, claim)) == 1
 
 
-async def test_a_claim_never_taken_is_due_now_not_an_error_when_the_issuer_asks_what_is_next(pool, inbox):
+async def test_a_claim_never_taken_is_due_now_not_an_error_when_the_issuer_asks_what_is_next(pool, inbox, settings):
     learner = uuid.uuid4()
     claim = claimed(learner, NOW)
     await deliver(inbox, registered(learner, NOW - timedelta(days=30)), claim)
-    async with pool.acquire() as conn:
-        # Its lease is '-infinity' until an issuer takes it (PostgreSQL cannot subtract that from a time).
-        assert await conn.fetchval(
-            "SELECT leased_until = '-infinity' FROM issue_queue WHERE claim_id = $1", claim.data.claim_id
-        )
-        assert await issuing.issue_queue.seconds_until_next(conn) == 0
-        await conn.execute("DELETE FROM issue_queue WHERE claim_id = $1", claim.data.claim_id)
+    try:
+        async with pool.acquire() as conn:
+            # Its lease is '-infinity' until an issuer takes it (PostgreSQL cannot subtract that from a time).
+            assert await conn.fetchval(
+                "SELECT leased_until = '-infinity' FROM issue_queue WHERE claim_id = $1", claim.data.claim_id
+            )
+            assert await issuing.issue_queue.seconds_until_next(conn) == 0
+    finally:
+        await Issuer(pool, settings).drain()  # leaves the queue empty for the module's other tests
 
 
 async def test_each_claim_gets_exactly_one_certificate_under_redelivery_and_issuers_racing(pool, inbox, settings):

@@ -100,8 +100,8 @@ export interface paths {
         };
         /**
          * Roster
-         * @description Staff: the activity's roster, by last name: each registration with the learner's name, the address they
-         *     registered with, category, fee and status.
+         * @description Staff and the help desk: the activity's roster, by last name: each registration with the learner's name, the
+         *     address they registered with, category, fee and status.
          */
         get: operations["roster_activities__activity_id__registrations_get"];
         put?: never;
@@ -126,7 +126,8 @@ export interface paths {
         };
         /**
          * Roster Csv
-         * @description Staff: the roster as a CSV file (UTF-8 with a byte-order mark, so spreadsheets read names as they are).
+         * @description Staff and the help desk: the roster as a CSV file (UTF-8 with a byte-order mark, so spreadsheets read names as
+         *     they are).
          */
         get: operations["roster_csv_activities__activity_id__registrations_csv_get"];
         put?: never;
