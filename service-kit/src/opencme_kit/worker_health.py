@@ -36,6 +36,17 @@ log = logging.getLogger(__name__)
 MEASURE_TIMEOUT = 10.0
 
 
+async def _stop(client: AIOKafkaConsumer) -> None:
+    """Stops a consumer without a group. aiokafka's stop awaits a task it has just cancelled and lets that task's
+    CancelledError out; it is swallowed unless this task itself is being cancelled."""
+    try:
+        await client.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+
+
 @dataclass
 class WorkerHealth:
     """Reads the worker's consumer, outbox and Kafka when asked. `pool` gives the database pool once the worker has
@@ -104,13 +115,16 @@ class WorkerHealth:
         )
         await client.start()
         try:
-            partitions = [TopicPartition(t, p) for t in topics for p in client.partitions_for_topic(t) or ()]
+            existing = set(topics) & await client.topics()
+            # Asking for partition 0 (every topic has one) makes the client learn each topic's partitions.
+            await client.end_offsets([TopicPartition(topic, 0) for topic in existing])
+            partitions = [TopicPartition(t, p) for t in existing for p in client.partitions_for_topic(t) or ()]
             if partitions:
                 first, end = await client.beginning_offsets(partitions), await client.end_offsets(partitions)
                 for partition in partitions:
                     depth[partition.topic] += end[partition] - first[partition]
         finally:
-            await client.stop()
+            await _stop(client)
         return depth
 
     async def check(self) -> tuple[int, dict[str, Any]]:
