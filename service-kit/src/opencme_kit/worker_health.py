@@ -13,9 +13,10 @@ outbox's unsent rows and the age of the oldest, and the depth of each dead-lette
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,15 +63,29 @@ class WorkerHealth:
     # its progress since then, so a message that arrives after an idle hour is not a consumer silent for an hour.
     lag_seen_at: float | None = None
 
-    async def lag(self) -> dict[tuple[str, int], int]:
+    @contextlib.asynccontextmanager
+    async def _offsets(self) -> AsyncIterator[AIOKafkaConsumer]:
+        """A short-lived client for end offsets. Not the worker's consumer: its connection carries a fetch the broker
+        holds for up to 10 s when there is nothing to read, and a request sent behind it waits as long."""
+        client = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers, client_id=f"{self.service}-health", request_timeout_ms=5000
+        )
+        await client.start()
+        try:
+            yield client
+        finally:
+            await _stop(client)
+
+    async def lag(self, offsets: AIOKafkaConsumer) -> dict[tuple[str, int], int]:
         """Messages waiting per (topic, partition) of the partitions assigned to the consumer; measuring it is what
         tells the health check that messages wait."""
-        kafka = getattr(self.consumer.subscriber, "consumer", None) if self.consumer is not None else None
+        consumer = self.consumer
+        kafka = getattr(consumer.subscriber, "consumer", None) if consumer is not None else None
         assigned = list(kafka.assignment()) if kafka is not None else []
-        if kafka is None or self.consumer is None or not assigned:
+        if consumer is None or kafka is None or not assigned:
             return {}
-        ends = await kafka.end_offsets(assigned)
-        in_flight = self.consumer.in_flight
+        ends = await offsets.end_offsets(assigned)
+        in_flight = consumer.in_flight
         lags: dict[tuple[str, int], int] = {}
         for partition in assigned:
             # The consumer commits its position after each message, so what it has not committed is the message in
@@ -103,28 +118,19 @@ class WorkerHealth:
         assert row is not None
         return int(row["waiting"]), float(row["age"])
 
-    async def dead_letter_depth(self) -> dict[str, int]:
-        """Messages held in each of the consumer's dead-letter topics (0 for one never created). A short-lived client
-        reads them: the worker's own consumer knows only the topics it reads."""
+    async def dead_letter_depth(self, client: AIOKafkaConsumer) -> dict[str, int]:
+        """Messages held in each of the consumer's dead-letter topics (0 for one never created)."""
         topics = [dlq_topic(topic) for topic in self.consumer.handlers] if self.consumer is not None else []
         depth = dict.fromkeys(topics, 0)
-        if not topics:
+        existing = set(topics) & await client.topics() if topics else set()
+        if not existing:
             return depth
-        client = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers, client_id=f"{self.service}-metrics", request_timeout_ms=5000
-        )
-        await client.start()
-        try:
-            existing = set(topics) & await client.topics()
-            # Asking for partition 0 (every topic has one) makes the client learn each topic's partitions.
-            await client.end_offsets([TopicPartition(topic, 0) for topic in existing])
-            partitions = [TopicPartition(t, p) for t in existing for p in client.partitions_for_topic(t) or ()]
-            if partitions:
-                first, end = await client.beginning_offsets(partitions), await client.end_offsets(partitions)
-                for partition in partitions:
-                    depth[partition.topic] += end[partition] - first[partition]
-        finally:
-            await _stop(client)
+        # Asking for partition 0 (every topic has one) makes the client learn each topic's partitions.
+        await client.end_offsets([TopicPartition(topic, 0) for topic in existing])
+        partitions = [TopicPartition(t, p) for t in existing for p in client.partitions_for_topic(t) or ()]
+        first, end = await client.beginning_offsets(partitions), await client.end_offsets(partitions)
+        for partition in partitions:
+            depth[partition.topic] += end[partition] - first[partition]
         return depth
 
     async def check(self) -> tuple[int, dict[str, Any]]:
@@ -134,8 +140,8 @@ class WorkerHealth:
         if self.consumer is None:
             return 200, {"status": "ok"}
         try:
-            async with asyncio.timeout(MEASURE_TIMEOUT):
-                waiting = sum((await self.lag()).values())
+            async with asyncio.timeout(MEASURE_TIMEOUT), self._offsets() as offsets:
+                waiting = sum((await self.lag(offsets)).values())
         except Exception as exc:
             log.warning("could not measure the consumer's lag", exc_info=True)
             return 503, {"status": "unhealthy", "reason": f"could not measure the consumer's lag: {exc!r}"}
@@ -168,16 +174,21 @@ class WorkerHealth:
         if self.consumer is None:
             return families
         try:
-            async with asyncio.timeout(MEASURE_TIMEOUT):
-                lags = await self.lag()
+            async with asyncio.timeout(MEASURE_TIMEOUT), self._offsets() as offsets:
+                lags = await self.lag(offsets)
+                depths = await self.dead_letter_depth(offsets)
             lag = GaugeMetricFamily(
                 "opencme_consumer_lag", "Messages not yet committed by the consumer", labels=["topic", "partition"]
             )
             for (topic, partition), waiting in sorted(lags.items()):
                 lag.add_metric([topic, str(partition)], waiting)
             families.append(lag)
+            depth = GaugeMetricFamily("opencme_dlq_depth", "Messages held in a dead-letter topic", labels=["topic"])
+            for topic, held in sorted(depths.items()):
+                depth.add_metric([topic], held)
+            families.append(depth)
         except Exception:
-            log.warning("could not measure the consumer's lag", exc_info=True)
+            log.warning("could not measure the consumer's lag or its dead-letter topics", exc_info=True)
         families.append(
             GaugeMetricFamily(
                 "opencme_consumer_seconds_since_progress",
@@ -185,15 +196,6 @@ class WorkerHealth:
                 value=self.quiet_for(),
             )
         )
-        try:
-            async with asyncio.timeout(MEASURE_TIMEOUT):
-                depths = await self.dead_letter_depth()
-            depth = GaugeMetricFamily("opencme_dlq_depth", "Messages held in a dead-letter topic", labels=["topic"])
-            for topic, held in sorted(depths.items()):
-                depth.add_metric([topic], held)
-            families.append(depth)
-        except Exception:
-            log.warning("could not measure the dead-letter topics", exc_info=True)
         return families
 
     def routes(self) -> list[tuple[str, ASGIApp]]:
