@@ -110,7 +110,7 @@ class Stack:
         for service in SERVICES:
             for part, url, ok in (
                 ("api", f"http://127.0.0.1:{self.config.service_port(service)}/readyz", 200),
-                ("worker", f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 204),
+                ("worker", f"http://127.0.0.1:{self.config.worker_health_port(service)}/healthz", 200),
             ):
                 wait_until(
                     functools.partial(_answers, url, ok),
