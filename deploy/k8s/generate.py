@@ -64,19 +64,28 @@ def deployment(name: str, service: str, package: str, *, command: list[str] | No
     }
     if command:
         container["command"] = command
+    # Prometheus scrapes each pod directly (the gateway refuses /metrics): the annotations name the port and path
+    # for the usual `kubernetes-pods` scrape job; with the Prometheus Operator, a PodMonitor selecting the label
+    # `service` and the port named `http` (APIs) or `health` (workers) does the same.
+    scrape = {"prometheus.io/scrape": "true", "prometheus.io/path": "/metrics", "prometheus.io/port": "8000"}
     if probes:
         container["ports"] = [{"containerPort": 8000, "name": "http"}]
         container["readinessProbe"] = {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5}
         container["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10}
-    else:  # a worker: /healthz answers 204 while its Kafka connection answers a ping
+    else:  # a worker: /healthz answers 503 when Kafka does not answer or its consumer is stuck, and serves /metrics
+        scrape["prometheus.io/port"] = "8001"
         container["ports"] = [{"containerPort": 8001, "name": "health"}]
         container["env"] += [
             {"name": "WORKER_HEALTH_PORT", "value": "8001"},
             {"name": "WORKER_HEALTH_HOST", "value": "0.0.0.0"},
+            # Messages waiting and none finished for this long: /healthz answers 503 and the probe restarts the pod.
+            {"name": "CONSUMER_STUCK_AFTER", "value": "120"},
         ]
         container["livenessProbe"] = {
             "httpGet": {"path": "/healthz", "port": "health"},
             "periodSeconds": 15,
+            # The check pings Kafka and reads end offsets (well under a second; Kafka's own timeout is 5 s).
+            "timeoutSeconds": 10,
             "failureThreshold": 4,
         }
     return {
@@ -87,7 +96,7 @@ def deployment(name: str, service: str, package: str, *, command: list[str] | No
             "replicas": 2 if probes else 1,
             "selector": {"matchLabels": {"app": name}},
             "template": {
-                "metadata": {"labels": {"app": name, "service": service}},
+                "metadata": {"labels": {"app": name, "service": service}, "annotations": scrape},
                 "spec": {"containers": [container], "volumes": [{"name": "tmp", "emptyDir": {}}]},
             },
         },

@@ -15,6 +15,7 @@ import time
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 
 from opencme_kit import serving
 
@@ -126,3 +127,90 @@ def test_gunicorn_with_the_kit_settings_serves_from_two_workers_and_stops_on_sig
         output = arbiter.communicate()[0].decode(errors="replace")
     # gunicorn 23+ would create a control socket under $HOME/.gunicorn without the kit's settings.
     assert not (gunicorn_app / ".gunicorn").exists(), output
+
+
+@pytest.fixture
+async def database_url(make_database):
+    return await make_database("kit")
+
+
+@pytest.fixture
+def metered_app(tmp_path):
+    """A module whose create_app() is built by the kit's build_api (its /metrics and request counting included)."""
+    (tmp_path / "metered.py").write_text(
+        "import os\nfrom fastapi import APIRouter\nfrom opencme_kit.service import KitSettings, build_api\n\n"
+        "router = APIRouter()\n\n\n"
+        '@router.get("/learners/{learner}")\nasync def learner(learner: str):\n    return {"pid": os.getpid()}\n\n\n'
+        'def create_app():\n    return build_api(service="kit-test", settings=KitSettings(), routers=[router], '
+        "migrations=[])\n"
+    )
+    return tmp_path
+
+
+def request_count(port: int) -> float:
+    status, headers, body = get(port, "/metrics")
+    assert status == 200 and headers["content-type"].startswith("text/plain")
+    wanted = {"route": "/learners/{learner}", "method": "GET", "status": "200"}
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+        if sample.name == "opencme_http_requests_total" and sample.labels == wanted
+    )
+
+
+def test_one_scrape_counts_the_requests_of_every_gunicorn_worker_even_one_that_died(
+    metered_app, database_url, tmp_path
+):
+    port = free_port()
+    metrics_folder = tmp_path / "metrics"
+    metrics_folder.mkdir()
+    (metrics_folder / "counter_999999.db").write_bytes(b"a previous life's samples")
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"} | {
+        "HOME": str(metered_app),
+        "DATABASE_URL": database_url,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_folder),
+    }
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:opencme_kit.serving", "--chdir", str(metered_app)]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "metered:create_app()"]
+    arbiter = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _count_across_workers(port, metrics_folder, arbiter)
+    finally:
+        if arbiter.poll() is None:
+            arbiter.send_signal(signal.SIGTERM)
+            arbiter.wait(timeout=15)
+        output = arbiter.communicate()[0].decode(errors="replace")
+    assert arbiter.returncode == 0, output
+
+
+def _count_across_workers(port: int, metrics_folder, arbiter: subprocess.Popen) -> None:
+    sent, answered_by = 0, set()
+    deadline = time.monotonic() + 60
+    while len(answered_by) < 2 and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            status, _, body = get(port, f"/learners/{sent}")
+            assert status == 200
+            sent += 1
+            answered_by.add(json.loads(body)["pid"])
+        time.sleep(0.05)
+    assert len(answered_by) == 2, "both workers answer"
+    assert not (metrics_folder / "counter_999999.db").exists()  # emptied at start
+    assert request_count(port) == sent  # whichever worker answers the scrape sums both
+
+    os.kill(answered_by.pop(), signal.SIGKILL)  # gunicorn replaces it; its requests stay counted
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        children = subprocess.run(["pgrep", "-P", str(arbiter.pid)], capture_output=True, text=True).stdout.split()
+        if len(children) == 2 and not answered_by - set(map(int, children)):
+            break
+        time.sleep(0.2)
+    with contextlib.suppress(OSError):
+        get(port, "/healthz")  # the replacement may still be starting
+    counted = None
+    for _ in range(50):
+        with contextlib.suppress(OSError):
+            counted = request_count(port)
+            break
+        time.sleep(0.2)
+    assert counted == sent

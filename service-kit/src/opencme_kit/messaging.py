@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -20,12 +21,15 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from opentelemetry import trace
+from opentelemetry.trace import Span, StatusCode
 from pydantic import ValidationError
 
 from opencme_contracts import Envelope, dlq_topic, parse_envelope
 from opencme_contracts.envelope import UnknownEventError
 
-from . import db, logs
+from . import db, logs, tracing
+from .metrics import CONSUMER_DEAD_LETTERED, CONSUMER_DUPLICATES, CONSUMER_FAILURES, CONSUMER_PROCESSED
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +108,11 @@ class InboxConsumer:
         self.retry_delay = retry_delay
         self.pool: db.Pool | None = None
         self.dead_lettered = 0
+        # What the worker's health check and its metrics read (worker_health.py): when a message was last done with
+        # (applied, skipped or dead-lettered, and committed), and the one being handled now (topic, partition, offset).
+        self.progress_at = time.monotonic()
+        self.in_flight: tuple[str, int, int] | None = None
+        self.subscriber: Any = None
         self.group_id = service  # one consumer group for the service, reading all of its topics
         self.handlers: dict[str, tuple[str, BoundHandler]] = {}
         for topic, handler in handlers.items():
@@ -120,7 +129,7 @@ class InboxConsumer:
         own even when there is nothing to read, and a worker with one per topic (notifications has eleven) spent
         most of its idle CPU on them."""
 
-        @self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             *self.handlers,
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
@@ -135,11 +144,26 @@ class InboxConsumer:
             title=self.service,
             description=description,
         )
+        self.subscriber = subscriber
+
+        @subscriber
         async def consume(body: bytes, msg: KafkaMessage) -> None:
-            topic: str = msg.raw_message.topic  # type: ignore[union-attr]  # one record (a batch would be a tuple)
+            raw = msg.raw_message  # one record (a batch would be a tuple)
+            topic: str = raw.topic  # type: ignore[union-attr]
             consumer_name, handler = self.handlers[topic]
-            await self._process(topic, consumer_name, handler, body, msg)
-            await msg.ack()
+            self.in_flight = (topic, raw.partition, raw.offset)  # type: ignore[union-attr]
+            attributes = {
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.destination.partition.id": str(raw.partition),  # type: ignore[union-attr]
+                "messaging.kafka.offset": raw.offset,  # type: ignore[union-attr]
+            }
+            try:
+                with tracing.consuming(topic, msg.headers, attributes):
+                    await self._process(topic, consumer_name, handler, body, msg)
+                await msg.ack()
+            finally:
+                self.in_flight = None
+            self.progress_at = time.monotonic()
 
     async def _process(self, topic: str, consumer_name: str, handler: BoundHandler, body: bytes, msg: Any) -> None:
         try:
@@ -148,14 +172,18 @@ class InboxConsumer:
             await self._dead_letter(topic, consumer_name, body, msg, exc)
             return
         token = logs.correlation_id.set(envelope.correlation_id)
+        span = trace.get_current_span()
+        span.set_attributes({"messaging.message.id": str(envelope.event_id), "opencme.event_type": envelope.event_type})
         try:
             attempt = 0
             while True:
                 attempt += 1
                 try:
-                    await self._apply_once(consumer_name, handler, envelope)
+                    applied = await self._apply_once(consumer_name, handler, envelope)
+                    (CONSUMER_PROCESSED if applied else CONSUMER_DUPLICATES).labels(topic).inc()
                     return
                 except _INFRASTRUCTURE_ERRORS:
+                    CONSUMER_FAILURES.labels(topic, "database").inc()
                     log.warning("database unavailable while handling %s; retrying", envelope.event_id, exc_info=True)
                     attempt = 0
                     await asyncio.sleep(min(5.0, self.retry_delay * 10))
@@ -163,6 +191,8 @@ class InboxConsumer:
                     await self._dead_letter(topic, consumer_name, body, msg, exc)
                     return
                 except Exception as exc:
+                    CONSUMER_FAILURES.labels(topic, "handler").inc()
+                    span.record_exception(exc)
                     if attempt >= self.max_attempts:
                         await self._dead_letter(topic, consumer_name, body, msg, exc)
                         return
@@ -176,7 +206,8 @@ class InboxConsumer:
         consumer_name, handler = self.handlers[envelope.topic]
         await self._apply_once(consumer_name, handler, envelope)
 
-    async def _apply_once(self, consumer_name: str, handler: BoundHandler, envelope: Envelope[Any]) -> None:
+    async def _apply_once(self, consumer_name: str, handler: BoundHandler, envelope: Envelope[Any]) -> bool:
+        """Applies `envelope` unless the inbox says it was; returns whether it was applied now."""
         assert self.pool is not None, "InboxConsumer.pool is set when the worker starts"
         async with self.pool.acquire() as conn, conn.transaction():
             first_time = await conn.fetchval(
@@ -188,6 +219,7 @@ class InboxConsumer:
             )
             if first_time:
                 await handler(conn, envelope)
+            return bool(first_time)
 
     async def _dead_letter(self, topic: str, consumer_name: str, body: bytes, msg: Any, exc: BaseException) -> None:
         raw = msg.raw_message
@@ -200,10 +232,13 @@ class InboxConsumer:
             "x-consumer": consumer_name,
         }
         log.error("dead-lettering message from %s[%s]@%s: %s", topic, raw.partition, raw.offset, exc)
+        span: Span = trace.get_current_span()
+        span.set_status(StatusCode.ERROR, f"dead-lettered: {type(exc).__name__}")
         while True:  # the offset is committed only once the message is safely in the DLQ
             try:
                 await self.broker.publish(body, topic=dlq_topic(topic), key=raw.key, headers=headers)
                 self.dead_lettered += 1
+                CONSUMER_DEAD_LETTERED.labels(topic).inc()
                 return
             except Exception:
                 log.exception("could not publish to %s; retrying", dlq_topic(topic))

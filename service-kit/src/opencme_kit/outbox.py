@@ -15,7 +15,8 @@ from faststream.kafka import KafkaBroker
 
 from opencme_contracts import Envelope, EventPayload, new_envelope
 
-from . import db, logs
+from . import db, logs, tracing
+from .metrics import OUTBOX_PUBLISHED
 from .waking import woken
 
 log = logging.getLogger(__name__)
@@ -28,21 +29,25 @@ async def add(conn: db.Connection, envelope: Envelope[Any], *, topic: str | None
     the transaction that makes the change it reports."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.add must run inside the transaction of the state change")
-    # One round trip: the row, and the relay's wake-up (delivered on commit only, so it wakes exactly when there is
-    # something to send).
-    await conn.execute(
-        "WITH queued AS (INSERT INTO outbox (event_id, topic, message_key, payload, headers) "
-        f"VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM queued",
-        envelope.event_id,
-        topic or envelope.topic,
-        envelope.subject,
-        envelope.model_dump_json(),
-        {
-            "event_type": envelope.event_type,
-            "event_version": str(envelope.event_version),
-            "correlation_id": envelope.correlation_id or "",
-        },
-    )
+    topic = topic or envelope.topic
+    headers = {
+        "event_type": envelope.event_type,
+        "event_version": str(envelope.event_version),
+        "correlation_id": envelope.correlation_id or "",
+    }
+    # The trace context (traceparent) rides in the row's headers to the Kafka message; none when nothing is traced.
+    with tracing.producing(topic, headers):
+        # One round trip: the row, and the relay's wake-up (delivered on commit only, so it wakes exactly when there
+        # is something to send).
+        await conn.execute(
+            "WITH queued AS (INSERT INTO outbox (event_id, topic, message_key, payload, headers) "
+            f"VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM queued",
+            envelope.event_id,
+            topic,
+            envelope.subject,
+            envelope.model_dump_json(),
+            headers,
+        )
 
 
 async def emit(conn: db.Connection, payload: EventPayload, *, producer: str, subject: object) -> Envelope[Any]:
@@ -131,4 +136,5 @@ class OutboxRelay:
             "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [row["id"] for row in rows]
         )
         self.published += len(rows)
+        OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)

@@ -11,19 +11,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mappi
 from typing import Annotated, Any
 
 import uvicorn
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from faststream import FastStream
-from faststream.asgi import make_ping_asgi
 from faststream.specification import AsyncAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from opencme_contracts import TOPICS, Envelope
 
-from . import db, logs, problems
+from . import db, logs, metrics, problems, tracing
 from .auth import TokenVerifier
 from .messaging import Handler, InboxConsumer, create_broker
 from .outbox import OutboxRelay
 from .serving import QuietServer
+from .worker_health import WorkerHealth
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,12 @@ class KitSettings(BaseSettings):
     log_level: str = "INFO"
     outbox_poll_interval: float = 2.0
     db_pool_size: int = 10
-    # A worker serves GET /healthz (204 while its Kafka connection answers a ping) on this port when set, for probes.
+    # A worker serves GET /healthz (200, or 503 when Kafka does not answer or its consumer is stuck) and GET /metrics
+    # on this port when set, for probes and Prometheus (worker_health.py).
     worker_health_port: int | None = None
     worker_health_host: str = "127.0.0.1"
+    # The consumer is stuck when messages wait and it has finished none for this many seconds.
+    consumer_stuck_after: float = 120.0
 
 
 async def get_conn(request: Request) -> AsyncIterator[db.Connection]:
@@ -75,6 +78,11 @@ def _health_router() -> APIRouter:
             raise problems.Problem(503, "Not Ready", "database unavailable") from exc
         return {"status": "ready"}
 
+    @router.get("/metrics", include_in_schema=False)
+    def scrape() -> Response:
+        # A plain def: reading the other processes' sample files runs in the thread pool, not on the event loop.
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+
     return router
 
 
@@ -93,6 +101,7 @@ def build_api(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.configure_logging(service, settings.log_level)
+        tracing.configure(service)
         app.state.pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
         await db.apply_migrations(app.state.pool, migrations)
         app.state.verifier = TokenVerifier(settings.jwks_url)
@@ -111,10 +120,20 @@ def build_api(
             await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.pool.close()
 
-    app = FastAPI(title=f"OpenCME {service}", description=description, lifespan=lifespan, version="0.1.0")
+    app = FastAPI(
+        title=f"OpenCME {service}",
+        description=description,
+        lifespan=lifespan,
+        version="0.1.0",
+        # FastAPI's own OpenTelemetry: a server span per request once `tracing` installs a provider; no spans for
+        # each dependency and serialisation step, and no metrics or logs through OpenTelemetry (Prometheus and the
+        # JSON logs have those).
+        telemetry={"operation_spans": False, "metrics": False, "logs": False},
+    )
     app.state.settings = settings
     problems.install(app)  # its middleware first: the correlation id (added after, so outside it) is set in its logs
     app.add_middleware(logs.CorrelationIdMiddleware)
+    app.add_middleware(metrics.HttpMetricsMiddleware)  # outermost: it sees the status of every answer, 500s included
     app.include_router(_health_router())
     for router in routers:
         app.include_router(router)
@@ -125,9 +144,10 @@ class _Worker(FastStream):
     """A FastStream app that, when the broker fails to start after the start-up hooks ran, still runs its shutdown
     hooks, so the database pool and the loops they opened are released (FastStream only stops what started)."""
 
-    def __init__(self, *args: Any, release: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, release: Callable[[], Awaitable[None]], health: WorkerHealth, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._release = release
+        self.health = health
 
     async def start(self, **run_extra_options: Any) -> None:
         try:
@@ -159,6 +179,14 @@ def build_worker(
                 description=f"key: {topic.key}; consumed by {', '.join(topic.consumers)}",
             )
     state: dict[str, Any] = {}
+    health = WorkerHealth(
+        broker=broker,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        service=service,
+        pool=lambda: state.get("pool"),
+        consumer=consumer,
+        stuck_after=settings.consumer_stuck_after,
+    )
 
     async def stop_loops() -> None:
         tasks = state.pop("tasks", [])
@@ -172,12 +200,14 @@ def build_worker(
         broker,
         specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"),
         release=stop_loops,
+        health=health,
         on_shutdown=[stop_loops],
     )
 
     @app.on_startup
     async def connect_db() -> None:
         logs.configure_logging(service, settings.log_level)
+        tracing.configure(service)
         state["pool"] = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
         await db.apply_migrations(state["pool"], migrations)
         if consumer is not None:
@@ -197,14 +227,13 @@ def build_worker(
 
 def run_worker(app: FastStream, settings: KitSettings) -> None:
     """Runs a worker process until SIGINT/SIGTERM: plain FastStream, or, with WORKER_HEALTH_PORT set, under the kit's
-    quiet uvicorn server with GET /healthz so that an orchestrator can restart a worker whose broker connection is
-    gone."""
+    quiet uvicorn server with GET /healthz, so that an orchestrator can restart a worker whose broker connection is
+    gone or whose consumer is stuck, and GET /metrics for Prometheus (worker_health.py)."""
     if settings.worker_health_port is None:
         asyncio.run(app.run())
         return
-    assert app.broker is not None, "build_worker gives every worker its broker"
-    health = make_ping_asgi(app.broker, timeout=5.0, include_in_schema=False)
-    served = app.as_asgi(asgi_routes=[("/healthz", health)])
+    assert isinstance(app, _Worker), "run_worker runs what build_worker made"
+    served = app.as_asgi(asgi_routes=app.health.routes())
     config = uvicorn.Config(
         served,
         host=settings.worker_health_host,

@@ -8,13 +8,23 @@ shutdown signal, and several processes are supervised by gunicorn, whose arbiter
     gunicorn -c python:opencme_kit.serving 'catalog.main:create_app()' --bind 0.0.0.0:8000 --workers 2
 
 A worker process serving its health probe runs `QuietServer` directly (`run_worker`).
+
+Metrics under gunicorn: every worker process writes its samples to files in PROMETHEUS_MULTIPROC_DIR and any of them
+sums them all for a scrape (`metrics.py`). The arbiter sets that folder before it forks the first worker (the
+variable is read when prometheus_client is first imported, in each worker's app), empties it (a restarted service
+must not count its last life's requests) and marks each worker that exits dead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from gunicorn.arbiter import Arbiter
@@ -76,3 +86,33 @@ keepalive = 75
 # A worker that has not reported for this long (its event loop blocked) is replaced.
 timeout = 60
 accesslog = None
+
+
+_made_metrics_folder: str | None = None
+
+
+def on_starting(server: Any) -> None:
+    """gunicorn's hook in the arbiter, before any worker: the metrics folder of this gunicorn, emptied. A folder the
+    environment names is used (and emptied); otherwise a new one under the temporary directory, which is the
+    service's alone. prometheus_client is not imported here: the arbiter's own import would fix its mode too early."""
+    global _made_metrics_folder
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+    else:
+        _made_metrics_folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="opencme-metrics-")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """gunicorn's hook when a worker has exited: its live gauges leave the sums (its counters stay counted)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    """gunicorn's hook as the arbiter stops: the metrics folder it made goes with it."""
+    if _made_metrics_folder is not None:
+        shutil.rmtree(_made_metrics_folder, ignore_errors=True)

@@ -64,16 +64,21 @@ def template_values(config: StackConfig) -> dict[str, str]:
     return values
 
 
-def render(config: StackConfig, prefix: str) -> str:
-    gateway = substitute(TEMPLATE.read_text(), template_values(config))
+def render(config: StackConfig, prefix: str, upstreams: Mapping[str, str] | None = None) -> str:
+    """The main configuration; `upstreams` (service -> host:port) replaces the config's addresses (tests)."""
+    values = template_values(config)
+    for service, address in (upstreams or {}).items():
+        values[f"OPENCME_{service.upper().replace('-', '_')}_API"] = address
+    gateway = substitute(TEMPLATE.read_text(), values)
     user = "user nobody nogroup;" if os.geteuid() == 0 else ""
     indented = "".join(f"    {line}" if line.strip() else line for line in gateway.splitlines(keepends=True))
     return MAIN.format(prefix=prefix, user_directive=user, gateway=indented)
 
 
 class Gateway:
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(self, config: StackConfig, upstreams: Mapping[str, str] | None = None) -> None:
         self.config = config
+        self.upstreams = upstreams
         self.prefix = config.state_dir / "nginx"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -88,7 +93,7 @@ class Gateway:
                 nobody = pwd.getpwnam("nobody")
                 os.chown(self.prefix / temp, nobody.pw_uid, nobody.pw_gid)
         conf = self.prefix / "nginx.conf"
-        conf.write_text(render(self.config, str(self.prefix)))
+        conf.write_text(render(self.config, str(self.prefix), self.upstreams))
         self.proc = spawn(
             "gateway",
             [nginx, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log")],

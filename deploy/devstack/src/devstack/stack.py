@@ -128,7 +128,7 @@ class Stack:
         if part == "api":
             url, ok = f"http://127.0.0.1:{self.config.service_port(service, replica)}/readyz", 200
         else:
-            url, ok = f"http://127.0.0.1:{self.config.worker_health_port(service, replica)}/healthz", 204
+            url, ok = f"http://127.0.0.1:{self.config.worker_health_port(service, replica)}/healthz", 200
         name = self.process_name(service, part, replica)
         return wait_until(
             functools.partial(_answers, url, ok),
