@@ -73,8 +73,13 @@ test("a coordinator cancels a course with a reason: the registrant is emailed an
   // The one with nobody registered goes back to a draft.
   await page.goto(`/office/activities/${mistake.id}`);
   await page.getByRole("button", { name: "Unpublish" }).click();
-  await page.getByRole("dialog", { name: "Unpublish this activity?" }).getByRole("button", { name: "Unpublish" }).click();
+  const unpublishing = page.getByRole("dialog", { name: "Unpublish this activity?" });
+  await unpublishing.getByRole("button", { name: "Unpublish" }).click();
+  await expect(unpublishing.getByRole("alert")).toContainText("reason"); // refused: a reason is needed
+  await unpublishing.getByLabel("Reason (kept with the draft)").fill("Published before the disclosures were in");
+  await unpublishing.getByRole("button", { name: "Unpublish" }).click();
   await expect(page.getByText("Learners cannot see it yet.", { exact: false })).toBeVisible();
+  await expect(page.getByText("Published before the disclosures were in", { exact: false })).toBeVisible();
   await signOut(page);
 
   // The registrant's email, with the reason; their registrations and the activity's page say it is cancelled.

@@ -192,6 +192,7 @@ class ActivityUnpublished(EventPayload):
 
     activity_id: uuid.UUID
     unpublished_at: AwareDatetime
+    reason: str | None = Field(default=None, description="why, as staff gave it")
 
 
 class CancelledRegistration(_Part):

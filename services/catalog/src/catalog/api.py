@@ -129,10 +129,17 @@ _STATE: dict[int | str, dict[str, Any]] = {
     "/activities/{activity_id}/unpublish", response_model=schemas.Activity, responses={**_STAFF, **_NOT_FOUND, **_STATE}
 )
 async def unpublish_activity(
-    activity_id: uuid.UUID, conn: ConnDep, staff: StaffOnly, settings: SettingsDep
+    activity_id: uuid.UUID,
+    body: schemas.ActivityUnpublishing,
+    conn: ConnDep,
+    staff: StaffOnly,
+    settings: SettingsDep,
 ) -> schemas.Activity:
-    """Take a published activity nobody registered for or attended back to a draft (staff); a draft stays one."""
-    return await cancellations.unpublish_activity(conn=conn, activity_id=activity_id, provider=settings.provider_name)
+    """Take a published activity nobody registered for or attended back to a draft, with the reason (staff); a draft
+    stays one."""
+    return await cancellations.unpublish_activity(
+        conn=conn, staff=staff, activity_id=activity_id, request=body, provider=settings.provider_name
+    )
 
 
 @router.post(

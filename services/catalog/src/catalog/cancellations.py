@@ -16,8 +16,15 @@ from opencme_kit.auth import Principal
 from opencme_kit.clock import utcnow
 
 
-async def unpublish_activity(*, conn: db.Connection, activity_id: uuid.UUID, provider: str) -> schemas.Activity:
-    """Back to a draft when nobody registered or attended; a draft is answered as it is."""
+async def unpublish_activity(
+    *,
+    conn: db.Connection,
+    staff: Principal,
+    activity_id: uuid.UUID,
+    request: schemas.ActivityUnpublishing,
+    provider: str,
+) -> schemas.Activity:
+    """Back to a draft, with the reason, when nobody registered or attended; a draft is answered as it is."""
     async with conn.transaction():
         # Locked as registering locks it: no registration slips in between the count and the change.
         row = await locked_activity(conn, activity_id)
@@ -31,10 +38,10 @@ async def unpublish_activity(*, conn: db.Connection, activity_id: uuid.UUID, pro
         if row["status"] == "draft":
             return to_activity(row, provider)
         now = utcnow()
-        await repository.mark_unpublished(conn, activity_id)
+        await repository.mark_unpublished(conn, activity_id, by=staff.id, at=now, reason=request.reason)
         await outbox.emit(
             conn,
-            events.ActivityUnpublished(activity_id=activity_id, unpublished_at=now),
+            events.ActivityUnpublished(activity_id=activity_id, unpublished_at=now, reason=request.reason),
             producer=SERVICE,
             subject=activity_id,
         )

@@ -17,7 +17,7 @@ from opencme_kit import db
 ACTIVITY_COLUMNS = """a.id, a.title, a.format, a.description, a.starts_at, a.ends_at, a.location, a.available_until,
     a.capacity, a.registration_opens_at, a.registration_closes_at, a.fees, a.credit_designations,
     a.claim_window_days, a.moc_boards, a.requires_event_code, a.status, a.published_at, a.cancelled_at,
-    a.cancellation_reason,
+    a.cancellation_reason, a.unpublished_at, a.unpublish_reason,
     (SELECT count(*) FROM registrations r WHERE r.activity_id = a.id AND r.status = 'confirmed') AS taken_seats"""
 
 
@@ -158,8 +158,18 @@ async def mark_published(conn: db.Connection, activity_id: uuid.UUID, at: dateti
     await conn.execute("UPDATE activities SET status = 'published', published_at = $2 WHERE id = $1", activity_id, at)
 
 
-async def mark_unpublished(conn: db.Connection, activity_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE activities SET status = 'draft', published_at = NULL WHERE id = $1", activity_id)
+async def mark_unpublished(
+    conn: db.Connection, activity_id: uuid.UUID, *, by: uuid.UUID, at: datetime, reason: str
+) -> None:
+    await conn.execute(
+        """UPDATE activities SET status = 'draft', published_at = NULL, unpublished_at = $3, unpublished_by = $2,
+                                 unpublish_reason = $4
+           WHERE id = $1""",
+        activity_id,
+        by,
+        at,
+        reason,
+    )
 
 
 async def mark_cancelled(

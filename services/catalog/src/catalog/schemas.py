@@ -250,6 +250,16 @@ class Activity(BaseModel):
     status: ActivityStatus
     cancelled_at: datetime | None = Field(default=None, description="when staff cancelled it (status cancelled)")
     cancellation_reason: str | None = Field(default=None, description="why, as staff gave it (status cancelled)")
+    unpublished_at: datetime | None = Field(default=None, description="when staff last took it back to a draft")
+    unpublish_reason: str | None = Field(default=None, description="why, as staff gave it")
+
+
+class ActivityUnpublishing(BaseModel):
+    """Why a published activity goes back to a draft (kept with the draft)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(examples=["Published by mistake: the faculty disclosures are not in yet."])
 
 
 class ActivityCancellation(BaseModel):

@@ -35,7 +35,15 @@ def _designations(row: asyncpg.Record, provider: str) -> list[schemas.Designatio
     ]
 
 
-_SHOWN = ("id", "status", "cancelled_at", "cancellation_reason", *repository.ACTIVITY_FIELDS)
+_SHOWN = (
+    "id",
+    "status",
+    "cancelled_at",
+    "cancellation_reason",
+    "unpublished_at",
+    "unpublish_reason",
+    *repository.ACTIVITY_FIELDS,
+)
 
 
 def to_activity(row: asyncpg.Record, provider: str) -> schemas.Activity:

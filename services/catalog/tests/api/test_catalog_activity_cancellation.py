@@ -25,14 +25,16 @@ async def test_unpublishing_an_activity_nobody_registered_for_makes_it_a_draft_a
 ):
     activity = await published_activity(client)
 
-    response = await client.post(f"/activities/{activity['id']}/unpublish", headers=STAFF)
+    response = await client.post(f"/activities/{activity['id']}/unpublish", json={"reason": REASON}, headers=STAFF)
 
     assert response.status_code == 200, response.text
-    assert response.json()["status"] == "draft"
+    assert response.json()["status"] == "draft" and response.json()["unpublish_reason"] == REASON
+    assert response.json()["unpublished_at"] is not None
     assert (await client.get(f"/activities/{activity['id']}")).status_code == 404
     [event] = await outbox(client, "activity.unpublished", activity["id"])
     assert event["data"]["activity_id"] == activity["id"] and event["producer"] == "catalog"
-    again = await client.post(f"/activities/{activity['id']}/unpublish", headers=STAFF)
+    assert event["data"]["reason"] == REASON
+    again = await client.post(f"/activities/{activity['id']}/unpublish", json={"reason": REASON}, headers=STAFF)
     assert again.status_code == 200 and again.json()["status"] == "draft"
     assert len(await outbox(client, "activity.unpublished", activity["id"])) == 1  # once
     republished = await client.post(f"/activities/{activity['id']}/publish", headers=STAFF)
@@ -43,7 +45,7 @@ async def test_unpublishing_an_activity_with_a_registration_is_a_409_saying_to_c
     activity = await published_activity(client)
     await register(client, activity, uuid.uuid4())
 
-    response = await client.post(f"/activities/{activity['id']}/unpublish", headers=STAFF)
+    response = await client.post(f"/activities/{activity['id']}/unpublish", json={"reason": REASON}, headers=STAFF)
 
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
@@ -58,7 +60,7 @@ async def test_unpublishing_an_activity_with_recorded_attendance_is_a_409(client
         session_id = await make_session(conn, uuid.UUID(activity["id"]))
         await make_attendance(conn, session_id, uuid.uuid4(), method="event_code", recorded_at=datetime.now(UTC))
 
-    response = await client.post(f"/activities/{activity['id']}/unpublish", headers=STAFF)
+    response = await client.post(f"/activities/{activity['id']}/unpublish", json={"reason": REASON}, headers=STAFF)
 
     assert response.status_code == 409 and "attendance has been recorded" in response.json()["detail"]
 
@@ -121,7 +123,7 @@ async def test_after_cancelling_registering_editing_unpublishing_and_publishing_
         f"/activities/{activity['id']}/registrations", json={}, headers=MINT.headers(uuid.uuid4())
     )
     editing = await client.patch(f"/activities/{activity['id']}", json={"description": "x"}, headers=STAFF)
-    unpublishing = await client.post(f"/activities/{activity['id']}/unpublish", headers=STAFF)
+    unpublishing = await client.post(f"/activities/{activity['id']}/unpublish", json={"reason": REASON}, headers=STAFF)
     publishing = await client.post(f"/activities/{activity['id']}/publish", headers=STAFF)
 
     assert registering.status_code == 409 and registering.json()["detail"] == "activity_id: this activity was cancelled"
@@ -201,4 +203,15 @@ async def test_an_admin_may_cancel(client):
 
 async def test_unknown_activities_answer_404(client):
     assert (await cancel(client, {"id": str(uuid.uuid4())})).status_code == 404
-    assert (await client.post(f"/activities/{uuid.uuid4()}/unpublish", headers=STAFF)).status_code == 404
+    unknown = await client.post(f"/activities/{uuid.uuid4()}/unpublish", json={"reason": REASON}, headers=STAFF)
+    assert unknown.status_code == 404
+
+
+async def test_unpublishing_without_a_reason_is_a_422_naming_it_and_changes_nothing(client):
+    activity = await published_activity(client)
+    for body in ({}, {"reason": "  "}):
+        response = await client.post(f"/activities/{activity['id']}/unpublish", json=body, headers=STAFF)
+        assert response.status_code == 422, body
+        assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert (await client.get(f"/activities/{activity['id']}")).json()["status"] == "published"
+    assert await outbox(client, "activity.unpublished", activity["id"]) == []

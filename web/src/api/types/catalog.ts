@@ -173,7 +173,8 @@ export interface paths {
         put?: never;
         /**
          * Unpublish Activity
-         * @description Take a published activity nobody registered for or attended back to a draft (staff); a draft stays one.
+         * @description Take a published activity nobody registered for or attended back to a draft, with the reason (staff); a draft
+         *     stays one.
          */
         post: operations["unpublish_activity_activities__activity_id__unpublish_post"];
         delete?: never;
@@ -447,6 +448,16 @@ export interface components {
             status: "draft" | "published" | "cancelled";
             /** Title */
             title: string;
+            /**
+             * Unpublish Reason
+             * @description why, as staff gave it
+             */
+            unpublish_reason?: string | null;
+            /**
+             * Unpublished At
+             * @description when staff last took it back to a draft
+             */
+            unpublished_at?: string | null;
         };
         /**
          * ActivityCancellation
@@ -511,6 +522,17 @@ export interface components {
             starts_at?: string | null;
             /** Title */
             title: string;
+        };
+        /**
+         * ActivityUnpublishing
+         * @description Why a published activity goes back to a draft (kept with the draft).
+         */
+        ActivityUnpublishing: {
+            /**
+             * Reason
+             * @example Published by mistake: the faculty disclosures are not in yet.
+             */
+            reason: string;
         };
         /**
          * ActivityUpdate
@@ -1483,7 +1505,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityUnpublishing"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

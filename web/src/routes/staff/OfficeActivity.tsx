@@ -57,7 +57,12 @@ function Details({ activity }: { activity: Activity }) {
   });
   const unpublish = useMutation({
     mutationFn: () =>
-      unwrap(api.catalog.POST("/activities/{activity_id}/unpublish", { params: { path: { activity_id: activity.id } } })),
+      unwrap(
+        api.catalog.POST("/activities/{activity_id}/unpublish", {
+          params: { path: { activity_id: activity.id } },
+          body: { reason },
+        }),
+      ),
     onSuccess: (updated) => {
       setUnpublishing(false);
       changed(updated, t("officeActivity.unpublishedToast", { title: updated.title }));
@@ -82,6 +87,7 @@ function Details({ activity }: { activity: Activity }) {
     setCancelling(true);
   };
   const startUnpublish = () => {
+    setReason("");
     unpublish.reset();
     setUnpublishing(true);
   };
@@ -103,6 +109,12 @@ function Details({ activity }: { activity: Activity }) {
         <p>
           <Badge tone={draft ? "warn" : "good"}>{draft ? t("officeActivity.draft") : t("officeActivity.published")}</Badge>{" "}
           {draft ? t("officeActivity.draftLead") : t("officeActivity.publishedLead")}
+          {draft && activity.unpublish_reason
+            ? ` ${t("officeActivity.unpublishedLead", {
+                at: activity.unpublished_at ? formatDateTime(activity.unpublished_at, i18n.language) : "",
+                reason: activity.unpublish_reason,
+              })}`
+            : ""}
         </p>
       )}
       <div className={styles.actionsBar}>
@@ -202,6 +214,10 @@ function Details({ activity }: { activity: Activity }) {
         isPending={unpublish.isPending}
       >
         <p>{t("officeActivity.confirmUnpublishText")}</p>
+        <label className={styles.field}>
+          {t("officeActivity.unpublishReason")}
+          <input className={styles.control} value={reason} onChange={(event) => setReason(event.target.value)} required />
+        </label>
         {unpublish.error ? <ErrorPanel error={unpublish.error} /> : null}
       </ConfirmDialog>
       <ConfirmDialog
