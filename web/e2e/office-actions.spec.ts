@@ -35,8 +35,8 @@ test("a coordinator cancels a course with a reason: the registrant is emailed an
   test.setTimeout(180_000);
   const api = await gateway();
   const { coordinator, staff } = await newCoordinator(api);
-  const course = await publishedActivity(api, staff, { title: `Airway Workshop ${run}` });
-  const mistake = await publishedActivity(api, staff, { title: `Published By Mistake ${run}` });
+  const course = await publishedActivity(api, staff, { title: `Airway Workshop ${Date.now().toString(36)}x` });
+  const mistake = await publishedActivity(api, staff, { title: `Published By Mistake ${Date.now().toString(36)}x` });
   const learner = newLearner("cancelled", { firstName: "Rosa", lastName: `Registrant-${run}` });
   await signUp(api, learner);
   const learnerHeaders = await bearer(api, learner.email, learner.password);
@@ -105,7 +105,8 @@ test("a coordinator gives a session a new code: the old one is refused at the ev
   const api = await gateway();
   const { coordinator, staff } = await newCoordinator(api);
   const rounds = await publishedActivity(api, staff, {
-    title: `Medicine Grand Rounds ${run}`,
+    // A title of its own, not the run's tag: the catalog search journey counts the activities carrying that.
+    title: `Medicine Grand Rounds ${Date.now().toString(36)}x`,
     format: "grand_rounds",
     starts_at: new Date(Date.now() - 3_600_000).toISOString(),
     ends_at: new Date(Date.now() + 60 * 86_400_000).toISOString(),
