@@ -72,9 +72,13 @@ async def test_the_replicas_of_each_worker_share_every_topic_it_consumes(cluster
             shares = {member: Counter(tp.topic for tp in tps) for member, tps in members.items()}
             report(f"{service}: " + "; ".join(f"replica {i + 1}: {dict(c)}" for i, c in enumerate(shares.values())))
             assert len(members) == cluster.config.replicas, service
-            for share in shares.values():
-                assert set(share) == set(topics), service
-                assert all(n == TOPICS[t].partitions // cluster.config.replicas for t, n in share.items()), share
+            for topic in topics:
+                # Every partition has one owner; a topic of several partitions is shared evenly (organisation.updated
+                # has one, for its order: one replica holds it).
+                counts = [share[topic] for share in shares.values()]
+                assert sum(counts) == TOPICS[topic].partitions, (service, topic, counts)
+                if TOPICS[topic].partitions >= cluster.config.replicas:
+                    assert set(counts) == {TOPICS[topic].partitions // cluster.config.replicas}, (service, topic)
     finally:
         await admin.close()
 
@@ -281,7 +285,7 @@ async def issued_events(cluster: Stack, claim_ids: set[str | None]) -> Counter:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             batch = await consumer.getmany(timeout_ms=2000, max_records=5000)
             for records in batch.values():
                 for record in records:
