@@ -5,8 +5,8 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { Button } from "../../components/Button";
 import { Page } from "../../components/Page";
-import { formatDate } from "../../lib/format";
-import { useActivitiesByTitle, useLearnerSearch, useRoster } from "./queries";
+import { ActivityPicker } from "./HelpDeskActions";
+import { useLearnerSearch, useRoster } from "./queries";
 import { OfficeTable } from "./OfficeTable";
 import { SearchField } from "./SearchField";
 
@@ -54,41 +54,14 @@ export function FindLearner() {
 
 /** An activity found by its title, then its registrants (cancelled ones too), each a link to their page. */
 function ByActivity() {
-  const { t, i18n } = useTranslation();
-  const [title, setTitle] = useState("");
+  const { t } = useTranslation();
   const [chosen, setChosen] = useState<{ id: string; title: string } | null>(null);
-  const activities = useActivitiesByTitle(title);
   const roster = useRoster(chosen?.id ?? "", true, chosen !== null);
   return (
     <section aria-labelledby="by-activity">
       <h2 id="by-activity">{t("learners.byActivity")}</h2>
       {chosen === null ? (
-        <>
-          <SearchField label={t("helpDesk.findActivity")} value={title} onChange={setTitle} />
-          {title.trim().length >= 2 ? (
-            <OfficeTable
-              query={activities}
-              label={t("helpDesk.activitiesFound")}
-              empty={t("learners.noActivity")}
-              headers={[t("worklist.activity"), t("learners.starts"), t("officeSessions.actions")]}
-              row={(activity) => (
-                <tr key={activity.id}>
-                  <th scope="row">{activity.title}</th>
-                  <td>{formatDate(activity.starts_at, i18n.language) || "—"}</td>
-                  <td>
-                    <Button
-                      variant="secondary"
-                      onPress={() => setChosen({ id: activity.id, title: activity.title })}
-                      aria-label={t("helpDesk.choose", { title: activity.title })}
-                    >
-                      {t("helpDesk.chooseShort")}
-                    </Button>
-                  </td>
-                </tr>
-              )}
-            />
-          ) : null}
-        </>
+        <ActivityPicker onChoose={setChosen} />
       ) : (
         <>
           <p>

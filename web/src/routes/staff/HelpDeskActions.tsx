@@ -9,7 +9,7 @@ import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorPanel } from "../../components/ErrorPanel";
 import { toast } from "../../components/Toasts";
-import { formatDay, todayIso } from "../../lib/format";
+import { formatDate, formatDay, todayIso } from "../../lib/format";
 import { useLabels } from "../../lib/labels";
 import styles from "./office.module.css";
 import { OfficeTable } from "./OfficeTable";
@@ -153,11 +153,9 @@ export function Extensions({ learnerId }: { learnerId: string }) {
 
 function GrantExtension({ learnerId, onGranted }: { learnerId: string; onGranted: () => void }) {
   const { t } = useTranslation();
-  const [q, setQ] = useState("");
   const [activity, setActivity] = useState<{ id: string; title: string } | null>(null);
   const [until, setUntil] = useState("");
   const [reason, setReason] = useState("");
-  const found = useActivitiesByTitle(q);
   const grant = useMutation({
     mutationFn: () =>
       unwrap(
@@ -169,7 +167,6 @@ function GrantExtension({ learnerId, onGranted }: { learnerId: string; onGranted
     onSuccess: (granted) => {
       onGranted();
       setActivity(null);
-      setQ("");
       setUntil("");
       setReason("");
       toast(t("helpDesk.granted", { title: granted.activity_title }));
@@ -204,34 +201,45 @@ function GrantExtension({ learnerId, onGranted }: { learnerId: string; onGranted
           </Button>
         </form>
       ) : (
-        <>
-          <SearchField label={t("helpDesk.findActivity")} value={q} onChange={setQ} />
-          {q.trim().length >= 2 ? (
-            <OfficeTable
-              query={found}
-              label={t("helpDesk.activitiesFound")}
-              empty={t("office.noActivities")}
-              headers={[t("worklist.activity"), t("officeSessions.actions")]}
-              row={(item) => (
-                <tr key={item.id}>
-                  <th scope="row" className={styles.wraps}>
-                    {item.title}
-                  </th>
-                  <td>
-                    <Button
-                      variant="secondary"
-                      onPress={() => setActivity({ id: item.id, title: item.title })}
-                      aria-label={t("helpDesk.choose", { title: item.title })}
-                    >
-                      {t("helpDesk.chooseShort")}
-                    </Button>
-                  </td>
-                </tr>
-              )}
-            />
-          ) : null}
-        </>
+        <ActivityPicker onChoose={setActivity} />
       )}
     </section>
+  );
+}
+
+/** An activity found by its title (current and upcoming first, then past ones), chosen from a table. */
+export function ActivityPicker({ onChoose }: { onChoose: (activity: { id: string; title: string }) => void }) {
+  const { t, i18n } = useTranslation();
+  const [q, setQ] = useState("");
+  const found = useActivitiesByTitle(q);
+  return (
+    <>
+      <SearchField label={t("helpDesk.findActivity")} value={q} onChange={setQ} />
+      {q.trim().length >= 2 ? (
+        <OfficeTable
+          query={found}
+          label={t("helpDesk.activitiesFound")}
+          empty={t("office.noActivities")}
+          headers={[t("worklist.activity"), t("learners.starts"), t("officeSessions.actions")]}
+          row={(item) => (
+            <tr key={item.id}>
+              <th scope="row" className={styles.wraps}>
+                {item.title}
+              </th>
+              <td>{formatDate(item.starts_at, i18n.language) || "—"}</td>
+              <td>
+                <Button
+                  variant="secondary"
+                  onPress={() => onChoose({ id: item.id, title: item.title })}
+                  aria-label={t("helpDesk.choose", { title: item.title })}
+                >
+                  {t("helpDesk.chooseShort")}
+                </Button>
+              </td>
+            </tr>
+          )}
+        />
+      ) : null}
+    </>
   );
 }
