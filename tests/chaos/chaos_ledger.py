@@ -74,8 +74,9 @@ class Tally:
     certificates: Kind
     events: Kind
     emails: Kind
-    reports: Kind  # accepted by the board, for the claimants who opted in
+    reports: Kind  # recorded by the board, for the claimants who opted in
     expected_reports: int
+    reports_resent: int  # sent again after an answer was lost, and answered "already recorded"
     lag: dict[str, int]
     republished: int  # certificate.issued copies of an event id already on the topic (consumers drop them)
 
@@ -113,6 +114,7 @@ class Row:
     duplicated: int
     drain_seconds: float
     retried_claims: int
+    reports_resent: int
 
     def append_to(self, path: Path) -> None:
         with path.open("a") as table:
@@ -254,17 +256,23 @@ class Ledger:
             for to in message["to"]
             if to.casefold() in by_address
         )
-        accepted = Counter(
-            entry["report"]["CreditCertificate"][0]["UniqueID"][0]["value"]
-            for entry in await self.board_reports(activity)
-            if entry["statusCode"] == 200 and entry["answer"]["status"] == "accepted"
-        )
+        # A report the board recorded, counted once per record: one sent again (its worker died between the board's
+        # answer and recording it) is answered "already recorded" under the same CreditID and counted apart.
+        recorded: Counter[str] = Counter()
+        resent = 0
+        for entry in await self.board_reports(activity):
+            if entry["statusCode"] == 200 and entry["answer"]["status"] == "accepted":
+                if entry["answer"].get("alreadyRecorded"):
+                    resent += 1
+                else:
+                    recorded[entry["report"]["CreditCertificate"][0]["UniqueID"][0]["value"]] += 1
         return Tally(
             claims=len(expected),
             certificates=Kind.of(expected, certificates),
             events=Kind.of(expected, events),
             emails=Kind.of(expected, emails),
-            reports=Kind.of(opted_in, accepted),
+            reports=Kind.of(opted_in, recorded),
+            reports_resent=resent,
             expected_reports=len(opted_in),
             lag=await self.lag(),
             republished=republished,

@@ -25,6 +25,18 @@ else:
 
 MIGRATION_LOCK = 0x0C3E_0001
 
+# What a database that is down, restarting or out of connections raises: worth waiting out and trying again, unlike an
+# error in the statement or the data. (asyncpg raises the shutdown errors on connections that PostgreSQL closed.)
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.InterfaceError,
+    asyncpg.TooManyConnectionsError,
+)
+
 
 @dataclass(frozen=True)
 class Migrations:

@@ -16,7 +16,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import asyncpg
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -36,15 +35,6 @@ log = logging.getLogger(__name__)
 # What a service writes: (conn, envelope, settings), inside the inbox transaction.
 Handler = Callable[[db.Connection, Envelope[Any], Any], Awaitable[None]]
 BoundHandler = Callable[[db.Connection, Envelope[Any]], Awaitable[None]]
-
-_INFRASTRUCTURE_ERRORS = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InterfaceError,
-    asyncpg.TooManyConnectionsError,
-)
-
 
 IDLE_FETCH_WAIT_MS = 10_000
 FETCH_ROUTINE_WAKE_MS = 2_000
@@ -182,7 +172,7 @@ class InboxConsumer:
                     applied = await self._apply_once(consumer_name, handler, envelope)
                     (CONSUMER_PROCESSED if applied else CONSUMER_DUPLICATES).labels(topic).inc()
                     return
-                except _INFRASTRUCTURE_ERRORS:
+                except db.UNAVAILABLE:
                     CONSUMER_FAILURES.labels(topic, "database").inc()
                     log.warning("database unavailable while handling %s; retrying", envelope.event_id, exc_info=True)
                     attempt = 0

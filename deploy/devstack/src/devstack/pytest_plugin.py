@@ -37,6 +37,7 @@ _CHAOS_COLUMNS = (
     ("duplicated", "dup", 5),
     ("drain_seconds", "drain s", 8),
     ("retried_claims", "retried", 7),
+    ("reports_resent", "resent", 6),
 )
 
 

@@ -1,7 +1,10 @@
 """Submitting due reports to their boards: the worker's submit loop, one round of it, and recording each answer.
 
 No transaction stays open during a call to a board: a report is leased (marked submitted, the attempt counted) and
-committed first, then the answer is recorded in a transaction of its own.
+committed first, then the answer is recorded in a transaction of its own. An answer is kept until it is recorded,
+through a database that is down or restarting: a lost answer would send the report again once its lease ran out. (Only
+a worker that dies between the board's answer and the record sends it again; the report's CreditID, its own id, lets
+the board tell it is one it already has.)
 """
 
 from __future__ import annotations
@@ -128,8 +131,35 @@ async def submit_due(pool: db.Pool, client: BoardClient, settings: Settings, *, 
         if isinstance(answer, BaseException):  # a client bug is an attempt that failed, not a lost report
             log.error("board client failed on report %s", submission.report_id, exc_info=answer)
             answer = domain.BoardAnswer("transient", reason=f"{type(answer).__name__}: {answer}"[:500])
-        await record_answer(pool, settings, submission, answer, now)
+        await record_answer_when_possible(pool, settings, submission, answer, now)
     return len(leased)
+
+
+# Waiting out a database that is down: the first try again after this long, doubling up to the cap.
+_RECORD_RETRY_FIRST = 0.5
+_RECORD_RETRY_CAP = 5.0
+
+
+async def record_answer_when_possible(
+    pool: db.Pool, settings: Settings, submission: Submission, answer: domain.BoardAnswer, now: datetime
+) -> None:
+    """`record_answer`, tried again while the database is unavailable, however long that takes. Recording after the
+    lease ran out is still right: the answer is ignored if another worker has leased the report since."""
+    delay = _RECORD_RETRY_FIRST
+    while True:
+        try:
+            await record_answer(pool, settings, submission, answer, now)
+            return
+        except db.UNAVAILABLE:
+            log.warning(
+                "database unavailable while recording the board's answer for report %s; keeping it and trying again",
+                submission.report_id,
+                exc_info=True,
+                extra={"ctx_report_id": str(submission.report_id)},
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _RECORD_RETRY_CAP)
+        now = utcnow()  # a retry's backoff counts from when the answer is recorded
 
 
 async def submit_loop(pool: db.Pool, *, settings: Settings, client: BoardClient | None = None) -> None:

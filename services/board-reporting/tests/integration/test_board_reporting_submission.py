@@ -4,7 +4,9 @@ import asyncio
 import socket
 import uuid
 from datetime import timedelta
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import uvicorn
@@ -221,3 +223,52 @@ async def test_the_worker_loop_sleeps_until_a_report_is_queued_and_submits_it_ov
         server.should_exit = True
         await asyncio.gather(loop, serving, return_exceptions=True)
     assert [r["board_code"] for r in await reports_of(pool, learner)] == ["ABIM"]
+
+
+class BoardThenDatabaseGone(InMemoryBoard):
+    """Accepts the report; meanwhile the reports table is locked, and the connection that comes to record the answer
+    is terminated while it waits (as PostgreSQL stopping does), so that the first try to record it fails."""
+
+    def __init__(self, infra: Any, database: str) -> None:
+        super().__init__()
+        self.infra, self.database = infra, database
+        self.terminated = 0
+        self.fault: asyncio.Task[None] | None = None
+
+    async def submit(self, record: dict[str, Any]) -> BoardAnswer:
+        answer = await super().submit(record)
+        blocker = await asyncpg.connect(self.infra.dsn_for(self.database))
+        await blocker.execute("BEGIN; LOCK TABLE reports IN ACCESS EXCLUSIVE MODE")
+        self.fault = asyncio.create_task(self._terminate_the_waiting_recorder(blocker))
+        return answer
+
+    async def _terminate_the_waiting_recorder(self, blocker: asyncpg.Connection) -> None:
+        admin = await asyncpg.connect(self.infra.admin_dsn)
+        try:
+            async with asyncio.timeout(10):
+                while not self.terminated:
+                    self.terminated = await admin.fetchval(
+                        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = $1 AND wait_event_type = 'Lock') t",
+                        self.database,
+                    )
+                    await asyncio.sleep(0.02)
+        finally:
+            await admin.close()
+            await blocker.close()  # the lock goes with it
+
+
+async def test_an_answer_the_database_could_not_take_is_kept_and_recorded_without_sending_the_report_again(
+    pool, settings, infra, caplog
+):
+    learner = await queued_report(pool)
+    board = BoardThenDatabaseGone(infra, await pool.fetchval("SELECT current_database()"))
+    assert await submission.submit_due(pool, board, settings) == 1
+    assert board.fault is not None
+    await board.fault
+    assert board.terminated == 1  # the first try to record the answer died with its connection
+    report = await report_of(pool, learner)
+    assert report["status"] == "accepted" and report["attempts"] == 1
+    assert len(board.received) == 1  # sent once: the answer was not lost with the connection
+    assert "database unavailable while recording the board's answer" in caplog.text
+    assert await statuses(pool, learner) == ["queued", "submitted", "accepted"]

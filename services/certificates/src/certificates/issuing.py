@@ -30,8 +30,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
-import asyncpg
-
 from certificates import domain, issue_queue, repository
 from certificates.config import Settings
 from certificates.render_pool import RenderCrashed, RenderPool
@@ -48,8 +46,6 @@ log = logging.getLogger(__name__)
 
 # Renders of one claim in a row that a name change can make stale before giving up for now (and retrying later).
 _MAX_RENDERS = 5
-
-_INFRASTRUCTURE_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
 
 async def accept(conn: db.Connection, claim: events.CreditClaimed, correlation_id: str | None) -> None:
@@ -256,7 +252,7 @@ class Issuer:
                 self.issued += 1
         except asyncio.CancelledError:
             raise
-        except _INFRASTRUCTURE_ERRORS:
+        except db.UNAVAILABLE:
             log.warning("database unavailable while issuing claim %s; its lease will run out", claim_id, exc_info=True)
         except Exception as exc:
             await self._failed(queued, exc)
