@@ -74,6 +74,7 @@ async def board_changes(*, conn: db.Connection, code: str) -> list[schemas.Board
         schemas.BoardChange(
             board_code=r["board_code"],
             changed_by=r["changed_by"],
+            changed_by_name=r["changed_by_name"],
             changed_at=r["changed_at"],
             before=r["before"],
             after=r["after"],

@@ -85,8 +85,13 @@ async def record_board_change(
 
 
 async def board_changes(conn: db.Connection, code: str) -> list[asyncpg.Record]:
-    """The board's changes, newest first."""
-    return await conn.fetch("SELECT * FROM board_changes WHERE board_code = $1 ORDER BY changed_at DESC, id DESC", code)
+    """The board's changes, newest first, with the name of who made each (from their profile, when we have it)."""
+    return await conn.fetch(
+        """SELECT c.*, l.first_name || ' ' || l.last_name AS changed_by_name
+           FROM board_changes c LEFT JOIN learners l ON l.id = c.changed_by
+           WHERE c.board_code = $1 ORDER BY c.changed_at DESC, c.id DESC""",
+        code,
+    )
 
 
 async def boards_by_code(conn: db.Connection, codes: list[str]) -> dict[str, domain.Board]:

@@ -59,6 +59,7 @@ class BoardChange(BaseModel):
 
     board_code: str
     changed_by: uuid.UUID
+    changed_by_name: str | None = Field(description="Their name from their profile; null when we have none")
     changed_at: datetime
     before: Board | None
     after: Board

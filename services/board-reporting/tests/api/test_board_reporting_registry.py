@@ -43,6 +43,10 @@ async def test_an_admin_adds_a_board_listed_at_once_and_recorded_with_who_added_
     assert (await boards(client))["ABPMR"]["deadline_days"] == 30
     [change] = (await client.get("/boards/abpmr/changes", headers=ADMIN)).json()
     assert change["changed_by"] == str(ADMIN_ID) and change["before"] is None and change["after"]["code"] == "ABPMR"
+    assert change["changed_by_name"] is None  # no profile of theirs has reached board reporting yet
+    await deliver(client.app.state.pool, registered(ADMIN_ID, first_name="Ada", last_name="Okafor"))
+    [change] = (await client.get("/boards/abpmr/changes", headers=ADMIN)).json()
+    assert change["changed_by_name"] == "Ada Okafor"
     again = await client.post("/boards", json=NEW_BOARD | {"code": "ABPMR"}, headers=ADMIN)
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "code"
 

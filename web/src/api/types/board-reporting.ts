@@ -209,6 +209,11 @@ export interface components {
              * Format: uuid
              */
             changed_by: string;
+            /**
+             * Changed By Name
+             * @description Their name from their profile; null when we have none
+             */
+            changed_by_name: string | null;
         };
         /**
          * BoardCreate
