@@ -34,15 +34,18 @@ SERVICE_UID = 10001  # the `opencme` user of services/<name>/Dockerfile
 NGINX_UID = 101  # the `nginx` user of the nginx image (deploy/gateway/Dockerfile)
 
 # Memory: the largest RSS of each process seen over ten minutes of the test suite's whole-stack tests, sampled every
-# 5 s with ps: an API pod is a gunicorn arbiter (32 MiB) and its one worker (86-115 MiB; certificates' 145 MiB), a
-# worker 83-90 MiB (certificates' 128 MiB: WeasyPrint and its fonts). The request is about that; the limit leaves
-# room for a burst (a 100-certificate bundle, a transcript) before the kernel kills the process. CPU: requests only,
-# no limit, so that a burst uses an idle core instead of being throttled; an idle process uses ~0.1 % of a core
-# (bench/README.md), a claim costs the API ~3 ms and a certificate ~0.1 s of a core.
+# 5 s with ps: an API pod is a gunicorn arbiter (32 MiB) and its one worker (86-94 MiB; identity's 186 MiB, argon2id
+# holding 19 MiB per password hash in flight; certificates' 145 MiB), a worker 83-90 MiB (certificates' 128 MiB:
+# WeasyPrint and its fonts). The request is about that; the limit leaves room for a burst (sign-ins, a
+# 100-certificate bundle, a transcript) before the kernel kills the process. CPU: requests only, no limit, so that a
+# burst uses an idle core instead of being throttled; an idle process uses ~0.1 % of a core (bench/README.md), a claim
+# costs the API ~3 ms and a certificate ~0.1 s of a core.
 RESOURCES = {
-    "api": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"memory": "512Mi"}},
+    "api": {"requests": {"cpu": "100m", "memory": "160Mi"}, "limits": {"memory": "512Mi"}},
     "worker": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "384Mi"}},
-    "certificates": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "768Mi"}},
+    "identity-api": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "640Mi"}},
+    "certificates-api": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "768Mi"}},
+    "certificates-worker": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "768Mi"}},
     "gateway": {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
 }
 
@@ -197,7 +200,7 @@ def service_part(service: str, part: str) -> Doc:
         "image": f"ghcr.io/opencme/{service}:{VERSION}",
         "envFrom": [{"configMapRef": {"name": "opencme-config"}}],
         "env": env,
-        "resources": RESOURCES["certificates" if service == "certificates" else part],
+        "resources": RESOURCES.get(name, RESOURCES[part]),
         "securityContext": CONTAINER_SECURITY,
         # Writable scratch space only: fontconfig's cache, gunicorn's metrics samples, Python's temp files.
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
