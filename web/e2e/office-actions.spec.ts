@@ -185,6 +185,15 @@ test("an administrator adds a board and edits its deadline; a learner is refused
   await expect(row).toContainText("30 days");
   const boards = (await (await api.get("/api/board-reporting/boards")).json()) as { code: string; deadline_days: number }[];
   expect(boards.find((b) => b.code === code)?.deadline_days).toBe(30);
+  // The board's history: newest first, who made each change and what it changed.
+  await page.getByRole("button", { name: `Edit ${code}` }).click();
+  const history = page.getByRole("table", { name: `Changes to ${code}` });
+  await expect(history.getByRole("row")).toHaveCount(3); // the header and two changes
+  await expect(history.getByRole("row").nth(1)).toContainText("Report within (days): 60 days → 30 days");
+  await expect(history.getByRole("row").nth(1)).toContainText("Portal Administrator");
+  await expect(history.getByRole("row").nth(2)).toContainText(`Added as “${name}”.`);
+  await checkPage(page, "office-admin-board-history");
+  await page.getByRole("button", { name: "Cancel" }).click();
   await signOut(page);
 
   const learner = newLearner("boards");

@@ -25,6 +25,7 @@ export type SignUp = Identity["schemas"]["SignUp"];
 export type EmailInfo = Identity["schemas"]["EmailInfo"];
 export type SessionInfo = Identity["schemas"]["SessionInfo"];
 export type Board = BoardReporting["schemas"]["Board"];
+export type BoardChange = BoardReporting["schemas"]["BoardChange"];
 export type BoardReport = BoardReporting["schemas"]["Report"];
 export type Message = Notifications["schemas"]["Message"];
 export type Preferences = Notifications["schemas"]["Preferences"];

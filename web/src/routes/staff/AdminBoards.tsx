@@ -2,14 +2,14 @@
 // many days of a claim), and which boards' participants report themselves (with the instructions they are emailed).
 // Board reporting stores it and reads it at every claim, so a change applies to claims from then on.
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { useForm } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { z } from "zod";
 import { api, unwrap } from "../../api";
-import type { Board } from "../../api/schemas";
+import type { Board, BoardChange } from "../../api/schemas";
 import { Button } from "../../components/Button";
 import { FormAlert } from "../../components/FormAlert";
 import { FormNumberField, FormRadioGroup, FormTextField } from "../../components/form/fields";
@@ -17,6 +17,7 @@ import { applyProblem, sameNames, type FormProblem } from "../../components/form
 import { Page } from "../../components/Page";
 import { toast } from "../../components/Toasts";
 import { useBoards } from "../../hooks/useBoards";
+import { formatDateTime } from "../../lib/format";
 import { OfficeTable } from "./OfficeTable";
 import styles from "./office.module.css";
 
@@ -73,7 +74,63 @@ export function AdminBoards() {
       />
       <h2 id="board-form-heading" ref={formHeading} tabIndex={-1}>{editing ? t("adminBoards.editHeading", { code: editing.code }) : t("adminBoards.addHeading")}</h2>
       <BoardForm key={editing?.code ?? "new"} board={editing} onDone={() => setEditing(null)} />
+      {editing ? <BoardHistory code={editing.code} /> : null}
     </Page>
+  );
+}
+
+// What a change did, field by field, in the words of the form (a new board: everything it was added with).
+const FIELDS = ["name", "mode", "deadline_days", "self_report_instructions"] as const;
+
+function BoardHistory({ code }: { code: string }) {
+  const { t, i18n } = useTranslation();
+  const changes = useQuery({
+    queryKey: ["boards", code, "changes"],
+    queryFn: () => unwrap(api.boardReporting.GET("/boards/{code}/changes", { params: { path: { code } } })),
+  });
+  const shown = (board: Board, field: (typeof FIELDS)[number]): string => {
+    if (field === "mode") return board.mode === "report" ? t("adminBoards.report") : t("adminBoards.selfReport");
+    if (field === "deadline_days") return board.deadline_days ? t("adminBoards.days", { count: board.deadline_days }) : "—";
+    return board[field] ?? "—";
+  };
+  const labels = {
+    name: t("adminBoards.name"),
+    mode: t("adminBoards.mode"),
+    deadline_days: t("adminBoards.deadline"),
+    self_report_instructions: t("adminBoards.instructions"),
+  };
+  const what = (change: BoardChange) => {
+    const { before, after } = change;
+    if (!before) return <p>{t("adminBoards.historyAdded", { name: after.name })}</p>;
+    const changed = FIELDS.filter((field) => shown(before, field) !== shown(after, field));
+    if (changed.length === 0) return <p>{t("adminBoards.historyNothing")}</p>;
+    return (
+      <ul className={styles.changes}>
+        {changed.map((field) => (
+          <li key={field}>
+            {t("adminBoards.historyField", { field: labels[field], before: shown(before, field), after: shown(after, field) })}
+          </li>
+        ))}
+      </ul>
+    );
+  };
+  return (
+    <section aria-labelledby="board-history-heading">
+      <h2 id="board-history-heading">{t("adminBoards.historyHeading", { code })}</h2>
+      <OfficeTable
+        query={changes}
+        label={t("adminBoards.historyHeading", { code })}
+        empty={t("adminBoards.historyNone")}
+        headers={[t("adminBoards.historyWhen"), t("adminBoards.historyWho"), t("adminBoards.historyWhat")]}
+        row={(change: BoardChange) => (
+          <tr key={`${change.changed_at}-${change.changed_by}`}>
+            <th scope="row">{formatDateTime(change.changed_at, i18n.language)}</th>
+            <td>{change.changed_by_name ?? t("adminBoards.historyUnknown")}</td>
+            <td>{what(change)}</td>
+          </tr>
+        )}
+      />
+    </section>
   );
 }
 
@@ -100,7 +157,7 @@ function BoardForm({ board, onDone }: { board: Board | null; onDone: () => void 
         : unwrap(api.boardReporting.POST("/boards", { body: { ...body, code: values.code } }));
     },
     onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: ["boards"] });
+      void queryClient.invalidateQueries({ queryKey: ["boards"] }); // the list and each board's history
       toast(board ? t("adminBoards.saved", { code: saved.code }) : t("adminBoards.added", { code: saved.code }));
       form.reset(EMPTY);
       onDone();

@@ -57,7 +57,6 @@ function ChooseDuplicate({ survivor, onChoose }: { survivor: Profile; onChoose: 
   const { t } = useTranslation();
   const [q, setQ] = useState("");
   const results = useLearnerSearch(q);
-  const others = { ...results, data: results.data?.filter((l) => l.id !== survivor.id) } as typeof results;
   return (
     <section aria-labelledby="find-duplicate">
       <h2 id="find-duplicate">{t("merge.findHeading", { name: fullName(survivor) })}</h2>
@@ -66,7 +65,8 @@ function ChooseDuplicate({ survivor, onChoose }: { survivor: Profile; onChoose: 
         <p>{t("learners.hint")}</p>
       ) : (
         <OfficeTable
-          query={others}
+          query={results}
+          keep={(learner) => learner.id !== survivor.id}
           label={t("learners.found")}
           empty={t("learners.none")}
           headers={[t("learners.name"), t("learners.emails"), t("learners.npi"), t("officeSessions.actions")]}

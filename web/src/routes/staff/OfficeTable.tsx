@@ -15,15 +15,18 @@ interface Props<T> {
   row: (item: T) => ReactNode;
   /** Shown above the table when there are items, e.g. a count. */
   above?: (items: T[]) => ReactNode;
+  /** Leaves items of the query's out of the table (and out of "empty"). */
+  keep?: (item: T) => boolean;
 }
 
 /** A list of the office's as a table: loading and errors as everywhere, a sentence when empty, and a box that scrolls
  * sideways on a narrow screen. */
-export function OfficeTable<T>({ query, label, empty, headers, row, above }: Props<T>) {
+export function OfficeTable<T>({ query, label, empty, headers, row, above, keep }: Props<T>) {
   return (
     <QueryState query={query}>
-      {(items) =>
-        items.length === 0 ? (
+      {(all) => {
+        const items = keep ? all.filter(keep) : all;
+        return items.length === 0 ? (
           <p>{empty}</p>
         ) : (
           <>
@@ -43,8 +46,8 @@ export function OfficeTable<T>({ query, label, empty, headers, row, above }: Pro
               </table>
             </TableBox>
           </>
-        )
-      }
+        );
+      }}
     </QueryState>
   );
 }
