@@ -61,7 +61,7 @@ export function AdminBoards() {
         row={(board: Board) => (
           <tr key={board.code}>
             <td>{board.code}</td>
-            <td>{board.name}</td>
+            <td className={styles.wraps}>{board.name}</td>
             <td>{board.mode === "report" ? t("adminBoards.report") : t("adminBoards.selfReport")}</td>
             <td>{board.deadline_days ? t("adminBoards.days", { count: board.deadline_days }) : "—"}</td>
             <td>
@@ -126,7 +126,7 @@ function BoardHistory({ code }: { code: string }) {
           <tr key={`${change.changed_at}-${change.changed_by}`}>
             <th scope="row">{formatDateTime(change.changed_at, i18n.language)}</th>
             <td>{change.changed_by_name ?? t("adminBoards.historyUnknown")}</td>
-            <td>{what(change)}</td>
+            <td className={styles.wraps}>{what(change)}</td>
           </tr>
         )}
       />
