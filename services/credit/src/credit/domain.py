@@ -209,6 +209,8 @@ def claimable(activity: ClaimableActivity, participation: Participation, *, toda
     closed for every completion date the learner could give). Eligibility is decide_claim's."""
     if cancelled_refusal(activity, participation) is not None:
         return None
+    if activity.requires_event_code and participation.attended_on is None:
+        return None  # registered only: the session's event code unlocks claiming (decide_claim refuses it)
     latest = latest_completion(activity, participation, today)
     if latest is None or latest > today:
         return None

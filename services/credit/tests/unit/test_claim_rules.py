@@ -80,6 +80,14 @@ def test_grand_rounds_need_the_event_code_first():
     assert completed_on == date(2026, 3, 6)
 
 
+def test_grand_rounds_are_offered_for_claiming_once_the_event_code_is_entered_not_on_registration():
+    rounds = activity(format="grand_rounds", requires_event_code=True)
+    assert domain.claimable(rounds, REGISTERED, today=date(2026, 3, 10)) is None
+    attended = domain.Participation(registered=True, attended_on=date(2026, 3, 6), extension_until=None)
+    offered = domain.claimable(rounds, attended, today=date(2026, 3, 10))
+    assert offered is not None and offered.completed_on == date(2026, 3, 6)
+
+
 def test_a_live_course_without_registration_points_to_the_email_used_to_register():
     nobody = domain.Participation(registered=False, attended_on=None, extension_until=None)
     with pytest.raises(domain.NotEligible, match="another email"):
