@@ -1,52 +1,55 @@
 """The scale-out set-up proven on one box: topics replicated on three Kafka nodes, each worker's replicas sharing its
-topics' partitions, and a surge of claims that loses nothing and does nothing twice while a Kafka node is killed -9
-(first any node, then the controller quorum's leader) and started again.
+topics' partitions, and surges of claims that lose nothing and do nothing twice while a Kafka node is killed -9 (first
+any node, then the controller quorum's leader) and started again, and while the replicas of credit's API and worker and
+of certificates' worker are restarted one at a time (a rolling update).
 
-The ledger after each surge: every claim has exactly one certificate (the learner's list), one `certificate.issued`
-event (read back from Kafka), one certificate email (the SMTP sink), and each learner who opted in to ABIM one
-accepted report at the board. The figures (each replica's share, each surge's ledger) are printed in the run's summary.
+Each surge is checked against the fault-injection suite's ledger (tests/surge): every claim has exactly one current
+certificate, one `certificate.issued` event, one certificate email and, for each learner who opted in to ABIM, one
+report recorded by the board; every consumer group caught up; no dead letter. Its row joins the session's table, and
+each replica's share of the work is printed among the figures (devstack's pytest plugin prints both).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
+import signal
 import time
-import uuid
-from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
-from e2e_helpers import sign_in, sign_up, until
+from e2e_helpers import until
+from ledger import CONSUMED
+from prometheus_client.parser import text_string_to_metric_families
+from scenario import Inject, World, surge_with_fault
 
-from devstack.config import SERVICES
 from devstack.kafka import quorum_leader
-from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+from devstack.pytest_plugin import report_figure
+from devstack.stack import Stack
 from opencme_contracts.topics import TOPICS
 
 # One pytest-xdist worker runs them all: the cluster is started once, on fixed ports.
 pytestmark = pytest.mark.xdist_group("cluster")
 
-SURGE = int(os.environ.get("OPENCME_CLUSTER_SURGE", "2000"))
-PASSWORD = "cluster passphrase for a learner"
-EVALUATION = {"overall_rating": 5, "objectives_met": True, "free_of_commercial_bias": True}
-CONSUMED = {s: sorted(t.name for t in TOPICS.values() if s in t.consumers) for s in SERVICES}
+KAFKA_NODE_DOWN = 20.0
+# A rolling update of the services whose replicas a claim passes through first: credit's API takes the claims, its
+# worker's relay publishes credit.claimed, certificates' worker issues the certificates.
+ROLLING = (("credit", "api"), ("credit", "worker"), ("certificates", "worker"))
+# The claims of the rolling restart are spread over this many seconds, so that the API's restarts fall among them.
+ROLLING_INTAKE = 45.0
+# The work each worker's replicas share in a surge: its consumer's events of one topic, per replica.
+SHARED = {"certificates": "credit.claimed", "board-reporting": "credit.claimed", "notifications": "certificate.issued"}
 
 
 async def admin_client(stack: Stack) -> AIOKafkaAdminClient:
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.config.kafka_bootstrap.split(","), request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.config.kafka_bootstrap, request_timeout_ms=10_000)
     await admin.start()
     return admin
 
 
-async def test_every_topic_has_three_replicas_and_needs_two_in_sync(cluster):
+async def test_every_topic_has_three_replicas_and_needs_two_in_sync(cluster: Stack):
     admin = await admin_client(cluster)
     try:
         described = await admin.describe_topics([t.name for t in TOPICS.values()])
@@ -61,7 +64,7 @@ async def test_every_topic_has_three_replicas_and_needs_two_in_sync(cluster):
     assert configs["min.insync.replicas"] == "2"
 
 
-async def test_the_replicas_of_each_worker_share_every_topic_it_consumes(cluster, report):
+async def test_the_replicas_of_each_worker_share_every_topic_it_consumes(cluster: Stack):
     """Each consumer group has one member per replica and each member holds partitions of every topic it reads."""
     admin = await admin_client(cluster)
     try:
@@ -69,8 +72,11 @@ async def test_the_replicas_of_each_worker_share_every_topic_it_consumes(cluster
             if not topics:
                 continue
             members = await until(lambda s=service: _stable_members(admin, s), what=f"{service}'s group to settle")
-            shares = {member: Counter(tp.topic for tp in tps) for member, tps in members.items()}
-            report(f"{service}: " + "; ".join(f"replica {i + 1}: {dict(c)}" for i, c in enumerate(shares.values())))
+            shares = {member: {t: sum(tp.topic == t for tp in tps) for t in topics} for member, tps in members.items()}
+            report_figure(
+                f"partitions held by the {service} worker's replicas: "
+                + "; ".join(f"replica {i + 1}: {share}" for i, share in enumerate(shares.values()))
+            )
             assert len(members) == cluster.config.replicas, service
             for topic in topics:
                 # Every partition has one owner; a topic of several partitions is shared evenly (organisation.updated
@@ -98,234 +104,86 @@ async def _stable_members(admin: AIOKafkaAdminClient, group: str) -> dict[str, l
     return None
 
 
-# --- the surge -----------------------------------------------------------------------------------------------------
+# --- surges --------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Learner:
-    email: str
-    board_id: str | None
-    headers: dict[str, str] | None = None
-    claim_id: str | None = None
-
-
-@dataclass
-class Ledger:
-    fault: str
-    claims: int
-    certificates: int
-    events: int
-    emails: int
-    reports: int
-    lost: int
-    duplicated: int
-    drain_seconds: float
-
-    def row(self) -> str:
-        return (
-            f"| {self.fault} | {self.claims} | {self.certificates} | {self.events} | {self.emails} | {self.reports} | "
-            f"{self.lost} | {self.duplicated} | {self.drain_seconds:.0f} s |"
-        )
-
-
-@pytest.fixture(scope="module")
-async def world(cluster):
-    """A coordinator, and SURGE learners (every other one with an ABIM ID and a birth date, so reported to ABIM)."""
-    async with httpx.AsyncClient(base_url=cluster.config.gateway_url, timeout=60) as client:
-        run = uuid.uuid4().hex[:6]
-        staff_id = await sign_up(client, f"staff.{run}@example.org", PASSWORD, first_name="Casey", last_name="Staff")
-        admin = await sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
-        granted = await client.post(f"/api/identity/users/{staff_id}/roles", json={"role": "staff"}, headers=admin)
-        assert granted.status_code == 200, granted.text
-        staff = await sign_in(client, f"staff.{run}@example.org", PASSWORD)
-        learners = [Learner(f"l{i}.{run}@example.org", f"{run}{i:05d}" if i % 2 == 0 else None) for i in range(SURGE)]
-
-        async def join(learner: Learner) -> None:
-            moc = (
-                {"board_ids": {"ABIM": learner.board_id}, "birth_month": 4, "birth_day": 30} if learner.board_id else {}
+async def applied_by_replica(stack: Stack, service: str, topic: str) -> list[float]:
+    """Events of `topic` each replica of `service`'s worker has applied since it started: its inbox consumer's
+    counter, scraped from the replica's health port as Prometheus does."""
+    counts = []
+    async with httpx.AsyncClient(timeout=10) as client:
+        for replica in range(stack.config.replicas):
+            port = stack.config.worker_health_port(service, replica)
+            text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            counts.append(
+                sum(
+                    sample.value
+                    for family in text_string_to_metric_families(text)
+                    for sample in family.samples
+                    if sample.name == "opencme_consumer_processed_total" and sample.labels.get("topic") == topic
+                )
             )
-            await sign_up(client, learner.email, PASSWORD, first_name="Pat", last_name="Cluster", degree="MD", **moc)
-            learner.headers = await sign_in(client, learner.email, PASSWORD)
-
-        await _limited([join(learner) for learner in learners], 8)
-        yield client, staff, learners
+    return counts
 
 
-async def _limited(calls, limit: int) -> list:
-    gate = asyncio.Semaphore(limit)
-
-    async def one(call):
-        async with gate:
-            return await call
-
-    return await asyncio.gather(*(one(c) for c in calls))
-
-
-async def surge_with(cluster: Stack, world, fault: str, inject) -> Ledger:
-    """A new webcast, every learner registered and then claiming at once; `inject` runs while the claims go in."""
-    client, staff, learners = world
-    title = f"Cluster surge {uuid.uuid4().hex[:6]}: {fault}"
-    created = await client.post(
-        "/api/catalog/activities",
-        headers=staff,
-        json={
-            "title": title,
-            "format": "webcast",
-            "available_until": (datetime.now(UTC) + timedelta(days=90)).isoformat(),
-            "credit_designations": [
-                {"credit_type": "AMA_PRA_1", "max_credits": "1"},
-                {"credit_type": "MOC_ABIM", "max_credits": "1"},
-            ],
-            "moc_boards": ["ABIM"],
-        },
-    )
-    assert created.status_code == 201, created.text
-    activity = created.json()["id"]
-    assert (await client.post(f"/api/catalog/activities/{activity}/publish", headers=staff)).status_code == 200
-
-    async def register(learner: Learner) -> None:
-        response = await client.post(
-            f"/api/catalog/activities/{activity}/registrations", json={}, headers=learner.headers
-        )
-        assert response.status_code == 201, response.text
-
-    await _limited([register(learner) for learner in learners], 16)
-
-    async def claimable(learner: Learner) -> None:
-        async def offered():
-            response = await client.get("/api/credit/claimable", headers=learner.headers)
-            return any(a["activity_id"] == activity for a in response.json())
-
-        await until(offered, timeout=300, what=f"credit to offer the activity to {learner.email}")
-
-    await _limited([claimable(learner) for learner in learners], 16)
-
-    async def claim(learner: Learner) -> None:
-        body = {"activity_id": activity, "credits": {"AMA_PRA_1": "1"}, "evaluation": EVALUATION}
-        if learner.board_id:
-            body |= {"credits": {"AMA_PRA_1": "1", "MOC_ABIM": "1"}, "moc_boards": ["ABIM"], "share_permission": True}
-        key = {"Idempotency-Key": str(uuid.uuid4())}
-        for _ in range(30):  # a claim whose answer was lost is sent again under the same key
-            try:
-                response = await client.post("/api/credit/claims", json=body, headers={**learner.headers, **key})
-            except httpx.TransportError:
-                await asyncio.sleep(1)
-                continue
-            if response.status_code in (502, 503, 504):
-                await asyncio.sleep(1)
-                continue
-            assert response.status_code == 201, response.text
-            learner.claim_id = response.json()["id"]
-            return
-        raise AssertionError(f"the claim of {learner.email} was never answered")
-
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{cluster.config.board_port}") as board:
-        assert (await board.delete("/_reports")).status_code == 200
-    claims = asyncio.create_task(_limited([claim(learner) for learner in learners], 32))
-    fault_ended = await inject()
-    await claims
-    return await ledger(cluster, world, fault, activity, title, fault_ended)
+async def surge_sharing_the_work(world: World, fault: str, inject: Inject) -> None:
+    """A surge under `inject`; then each replica of the workers in SHARED must have applied some of its events, and
+    all of them together each event once (the fault kills no worker, so no counter starts again)."""
+    before = {service: await applied_by_replica(world.stack, service, topic) for service, topic in SHARED.items()}
+    tally, _ = await surge_with_fault(world, fault, inject)
+    for service, topic in SHARED.items():
+        after = await applied_by_replica(world.stack, service, topic)
+        shares = [round(a - b) for a, b in zip(after, before[service], strict=True)]
+        report_figure(f"{fault}: {topic} applied by the {service} worker's replicas: {' + '.join(map(str, shares))}")
+        assert all(share > 0 for share in shares), (service, topic, shares)
+        assert sum(shares) == tally.claims, (service, topic, shares)
 
 
-async def ledger(cluster: Stack, world, fault: str, activity: str, title: str, fault_ended: float) -> Ledger:
-    client, _, learners = world
-    sink = httpx.AsyncClient(base_url=f"http://127.0.0.1:{cluster.config.smtp_http_port}", timeout=30)
-    board = httpx.AsyncClient(base_url=f"http://127.0.0.1:{cluster.config.board_port}", timeout=30)
-    opted_in = [learner for learner in learners if learner.board_id]
-
-    async def certificates_of(learner: Learner) -> int:
-        mine = (await client.get("/api/certificates/certificates/mine", headers=learner.headers)).json()
-        return sum(c["activity_title"] == title for c in mine)
-
-    async def emails_of(learner: Learner) -> int:
-        listing = (await sink.get("/messages", params={"to": learner.email})).json()
-        return sum(title in (m["subject"] or "") and "ertificate" in (m["subject"] or "") for m in listing)
-
-    async def accepted() -> Counter:
-        """Reports the board recorded anew, by the learner's board ID (the board was emptied before the surge; a
-        report sent again and answered "already recorded" is not a second record)."""
-        reports = (await board.get("/_reports")).json()
-        return Counter(
-            r["report"]["Learner"]["BoardID"]
-            for r in reports
-            if r["answer"].get("status") == "accepted" and not r["answer"].get("alreadyRecorded")
-        )
-
-    async def drained():
-        counts = await _limited([certificates_of(learner) for learner in learners], 16)
-        mails = await _limited([emails_of(learner) for learner in learners], 16)
-        reports = await accepted()
-        done = all(counts) and all(mails) and sum(reports.values()) >= len(opted_in)
-        return (counts, mails, reports) if done else None
-
-    try:
-        counts, mails, reports = await until(drained, timeout=900, every=5, what=f"the surge under '{fault}' to drain")
-    finally:
-        await sink.aclose()
-        await board.aclose()
-    drain = time.monotonic() - fault_ended
-    events = await issued_events(cluster, {learner.claim_id for learner in learners})
-    lost = sum(c == 0 for c in counts) + sum(m == 0 for m in mails) + sum(events[lr.claim_id] == 0 for lr in learners)
-    duplicated = sum(c > 1 for c in counts) + sum(m > 1 for m in mails) + sum(n > 1 for n in events.values())
-    duplicated += sum(n > 1 for n in reports.values())
-    lost += max(0, len(opted_in) - len(reports))
-    result = Ledger(
-        fault, len(learners), sum(counts), sum(events.values()), sum(mails), len(reports), lost, duplicated, drain
-    )
-    return result
-
-
-async def issued_events(cluster: Stack, claim_ids: set[str | None]) -> Counter:
-    """certificate.issued events per claim, read from the beginning of every partition to its end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=cluster.config.kafka_bootstrap.split(","), enable_auto_commit=False)
-    await consumer.start()
-    counts: Counter = Counter(dict.fromkeys(claim_ids, 0))
-    try:
-        partitions = [TopicPartition("certificate.issued", p) for p in range(TOPICS["certificate.issued"].partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            batch = await consumer.getmany(timeout_ms=2000, max_records=5000)
-            for records in batch.values():
-                for record in records:
-                    claim = json.loads(record.value)["data"]["claim_id"]
-                    if claim in counts:
-                        counts[claim] += 1
-        return counts
-    finally:
-        await consumer.stop()
-
-
-HEADER = "| fault | claims | certificates | certificate.issued | emails | ABIM reports | lost | duplicated | drain |"
-
-
-async def test_a_kafka_node_killed_mid_surge_loses_nothing_and_does_nothing_twice(cluster, world, report):
-    async def kill_a_follower() -> float:
-        leader = quorum_leader([node.log for node in cluster.kafka.nodes])
-        [node, *_] = [n for n in cluster.kafka.nodes if n.node_id != leader]
-        await asyncio.sleep(5)  # the surge is under way
+def kafka_node_killed(leader: bool) -> Inject:
+    async def inject(world: World) -> float:
+        nodes = world.stack.kafka.nodes
+        quorum = quorum_leader([node.log for node in nodes])
+        assert quorum is not None, "no node's log names the controller quorum's leader"
+        [node, *_] = [n for n in nodes if (n.node_id == quorum) == leader]
         node.kill()
-        await asyncio.sleep(20)
+        await asyncio.sleep(KAFKA_NODE_DOWN)
         node.start()
         return time.monotonic()
 
-    result = await surge_with(cluster, world, "kill -9 of a Kafka node (not the quorum leader), 20 s", kill_a_follower)
-    report(HEADER)
-    report(result.row())
-    assert (result.lost, result.duplicated) == (0, 0), result
+    return inject
 
 
-async def test_the_controller_quorums_leader_killed_mid_surge_loses_nothing(cluster, world, report):
-    async def kill_the_leader() -> float:
-        leader = quorum_leader([node.log for node in cluster.kafka.nodes])
-        [node] = [n for n in cluster.kafka.nodes if n.node_id == leader]
-        await asyncio.sleep(5)
-        node.kill()
-        await asyncio.sleep(20)
-        node.start()
+async def test_a_kafka_node_killed_mid_surge_loses_nothing_and_does_nothing_twice(world: World):
+    fault = f"kill -9 of a Kafka node (not the quorum leader) for {KAFKA_NODE_DOWN:.0f} s"
+    await surge_sharing_the_work(world, fault, kafka_node_killed(leader=False))
+
+
+async def test_the_controller_quorums_leader_killed_mid_surge_loses_nothing(world: World):
+    fault = f"kill -9 of the controller quorum's leader for {KAFKA_NODE_DOWN:.0f} s"
+    await surge_sharing_the_work(world, fault, kafka_node_killed(leader=True))
+
+
+async def test_a_rolling_restart_mid_surge_loses_nothing_and_does_nothing_twice(world: World):
+    """Each replica of credit's API, credit's worker and certificates' worker in turn: SIGTERM, wait until it has
+    exited, start it again, wait until it is ready (an API's /readyz, a worker's /healthz), then the next; the other
+    replica carries the load meanwhile. Every replica leaves of its own accord within Stack.terminate's 30 s: gunicorn
+    with status 0, a worker by SIGTERM once shut down (its health server, uvicorn, raises the signal again then)."""
+    stack, left = world.stack, []
+    graceful = {"api": 0, "worker": -signal.SIGTERM}
+
+    async def roll(world: World) -> float:
+        for service, part in ROLLING:
+            for replica in range(stack.config.replicas):
+                name = stack.process_name(service, part, replica)
+                stopped = await asyncio.to_thread(stack.terminate, service, part, replica)
+                status = stack.processes[name].returncode
+                ready = await asyncio.to_thread(stack.restart, service, part, replica)
+                report_figure(
+                    f"rolling restart: {name} stopped in {stopped:.1f} s (exit status {status}), ready in {ready:.1f} s"
+                )
+                left.append((name, status, graceful[part]))
         return time.monotonic()
 
-    result = await surge_with(cluster, world, "kill -9 of the controller quorum's leader, 20 s", kill_the_leader)
-    report(result.row())
-    assert (result.lost, result.duplicated) == (0, 0), result
+    fault = "rolling restart: credit API, credit worker, certificates worker"
+    await surge_with_fault(world, fault, roll, at=0.05, rate=len(world.learners) / ROLLING_INTAKE)
+    assert [status for _, status, _ in left] == [expected for _, _, expected in left], left

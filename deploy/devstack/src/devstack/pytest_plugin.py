@@ -13,8 +13,9 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -23,11 +24,13 @@ import pytest_asyncio
 
 from devstack.config import REPO_ROOT, StackConfig
 
-# The fault-injection suite (tests/chaos) writes one JSON line per scenario here; the session's summary prints them as
-# a table, so that the figures reach CI's log whichever pytest-xdist worker ran the scenarios.
-CHAOS_LEDGER_TABLE = REPO_ROOT / ".local" / "chaos-ledger.jsonl"
-_CHAOS_COLUMNS = (
-    ("fault", "fault", 46),
+# The surge suites (tests/chaos, tests/cluster) write one JSON line per scenario (its ledger) and per figure to this
+# session's report file; the session's summary prints them, so that they reach CI's log whichever pytest-xdist worker
+# ran the scenarios. The controller names the file (one per session: two sessions of one checkout keep their own) and
+# its workers inherit the name.
+_REPORT_FILE = "OPENCME_SURGE_REPORT"
+_LEDGER_COLUMNS = (
+    ("fault", "fault", 0),  # as wide as the longest
     ("claims", "claims", 6),
     ("certificates", "certs", 6),
     ("events", "events", 6),
@@ -59,6 +62,27 @@ def _port_open(port: int) -> bool:
         return False
 
 
+def _report() -> Path:
+    return Path(os.environ.get(_REPORT_FILE) or REPO_ROOT / ".local" / "surge-report.jsonl")
+
+
+def _append_to_report(entry: Mapping[str, object]) -> None:
+    path = _report()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as report:
+        report.write(json.dumps(entry) + "\n")
+
+
+def report_ledger_row(row: Mapping[str, object]) -> None:
+    """A row of the ledger table printed at the end of the session (keys: _LEDGER_COLUMNS')."""
+    _append_to_report({"ledger": dict(row)})
+
+
+def report_figure(line: str) -> None:
+    """A line printed under "figures" at the end of the session (a replica's share, the time a phase took)."""
+    _append_to_report({"figure": line})
+
+
 # The xdist group of every test that joins the services' own Kafka consumer groups (see pytest_collection_modifyitems).
 SERVICE_CONSUMER_GROUPS = "service-consumer-groups"
 
@@ -72,10 +96,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): keep these tests on one pytest-xdist worker")
     if hasattr(config, "workerinput") or config.option.collectonly:
         return
+    os.environ[_REPORT_FILE] = str(REPO_ROOT / ".local" / f"surge-report-{os.getpid()}.jsonl")
     if os.environ.get("OPENCME_TEST_PG_DSN") and os.environ.get("OPENCME_TEST_KAFKA"):
         return
-    if config.args and all(_in_chaos_suite(arg) for arg in config.args):
-        return  # the fault-injection suite starts a whole stack of its own (tests/chaos/conftest.py)
+    if config.args and all(_starts_its_own_stack(arg) for arg in config.args):
+        return  # the fault-injection and cluster suites start a whole stack of their own (their conftest.py)
     from devstack.kafka import Kafka, create_topics
     from devstack.postgres import Postgres
 
@@ -96,30 +121,37 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["OPENCME_TEST_KAFKA"] = stack.kafka_bootstrap
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):
-        CHAOS_LEDGER_TABLE.unlink(missing_ok=True)  # only this session's scenarios in its table
-
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """The fault-injection table: per scenario the claims of its surge, the certificates, certificate.issued events,
-    emails and board reports counted, what was lost or duplicated, and the seconds to drain after the fault ended."""
-    if not CHAOS_LEDGER_TABLE.exists():
+    """The surge suites' report: per scenario the claims of its surge, the certificates, certificate.issued events,
+    emails and board reports counted, what was lost or duplicated, and the seconds to drain after the fault ended;
+    then their figures."""
+    if not _report().exists():
         return
-    rows = [json.loads(line) for line in CHAOS_LEDGER_TABLE.read_text().splitlines() if line.strip()]
-    terminalreporter.section("fault injection: the ledger after each surge")
-    fault, *figures = _CHAOS_COLUMNS
-    terminalreporter.write_line(" ".join([f"{fault[1]:{fault[2]}}", *(f"{t:>{w}}" for _, t, w in figures)]))
-    for row in rows:
-        cells = [f"{row[fault[0]]:{fault[2]}}", *(f"{row[key]!s:>{w}}" for key, _, w in figures)]
-        terminalreporter.write_line(" ".join(cells))
+    entries = [json.loads(line) for line in _report().read_text().splitlines() if line.strip()]
+    rows = [entry["ledger"] for entry in entries if "ledger" in entry]
+    figures = [entry["figure"] for entry in entries if "figure" in entry]
+    if rows:
+        terminalreporter.section("surges under faults: the ledger after each")
+        (fault, title, _), *counts = _LEDGER_COLUMNS
+        width = max(len(title), *(len(row[fault]) for row in rows))
+        terminalreporter.write_line(" ".join([f"{title:{width}}", *(f"{t:>{w}}" for _, t, w in counts)]))
+        for row in rows:
+            cells = [f"{row[fault]:{width}}", *(f"{row[key]!s:>{w}}" for key, _, w in counts)]
+            terminalreporter.write_line(" ".join(cells))
+    if figures:
+        terminalreporter.section("surges under faults: figures")
+        for line in figures:
+            terminalreporter.write_line(line)
 
 
-def _in_chaos_suite(arg: str) -> bool:
-    return (REPO_ROOT / arg.split("::")[0]).resolve().is_relative_to(REPO_ROOT / "tests" / "chaos")
+def _starts_its_own_stack(arg: str) -> bool:
+    path = (REPO_ROOT / arg.split("::")[0]).resolve()
+    return any(path.is_relative_to(REPO_ROOT / "tests" / suite) for suite in ("chaos", "cluster"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        _report().unlink(missing_ok=True)
     keep_postgres = os.environ.get("OPENCME_KEEP_INFRA") == "1"
     while _STARTED:
         kind, server = _STARTED.pop()

@@ -146,9 +146,27 @@ class Stack:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
 
+    def terminate(self, service: str, part: str, replica: int = 0, *, timeout: float = 30.0) -> float:
+        """Stop a service's API or worker gracefully, as a rolling update does: SIGTERM to its main process only, as
+        an orchestrator stops a container (gunicorn's arbiter lets its workers finish the requests in flight, a worker
+        stops its consumer and its own children), then wait until it has exited; what it left of its process group is
+        killed. Returns the seconds that took; one still running after `timeout` is killed -9 and the call fails."""
+        name = self.process_name(service, part, replica)
+        proc, started = self.processes[name], time.monotonic()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill(service, part, replica)
+            raise RuntimeError(f"{name} was still running {timeout:.0f} s after SIGTERM: killed") from None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        return time.monotonic() - started
+
     def restart(self, service: str, part: str, replica: int = 0) -> float:
-        """Start a killed API or worker again, as start_services started it; returns the seconds until it answered
-        its health check."""
+        """Start a killed or terminated API or worker again, as start_services started it; returns the seconds until
+        it answered its health check."""
         if self.processes[self.process_name(service, part, replica)].poll() is None:
             raise RuntimeError(f"{service} {part} is still running: kill it first")
         self._spawn_part(service, part, replica)

@@ -1,6 +1,6 @@
-"""The ledger every fault-injection scenario checks after its surge: for every claim exactly one current certificate,
-one certificate.issued event, one certificate email and, for a claimant who opted in, one report accepted by the board;
-every consumer group's lag back to 0; no dead-lettered message but those the scenario meant.
+"""The ledger every surge of the chaos and cluster suites is checked against: for every claim exactly one current
+certificate, one certificate.issued event, one certificate email and, for a claimant who opted in, one report recorded
+by the board; every consumer group's lag back to 0; no dead-lettered message but those the scenario meant.
 
 It reads what each part holds, never through the code under test's own answers about itself: the services' databases
 (read only), Kafka (certificate.issued from its start, the consumer groups' committed offsets, the DLQ topics), the SMTP
@@ -16,16 +16,17 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from chaos_surge import BOARD, Activity, Sent
+from aiokafka.errors import KafkaError
+from surge import BOARD, Activity, Budget, Sent
 
 from devstack.config import SERVICES, package_of
+from devstack.pytest_plugin import report_ledger_row
 from opencme_contracts.topics import TOPICS, all_topic_names, dlq_topic
 
 PARTITIONS = dict(all_topic_names())
@@ -43,7 +44,6 @@ def consumed_topics() -> dict[str, list[str]]:
 
 
 CONSUMED = consumed_topics()
-POLL = 1.0
 # Redeliveries show up late: after the ledger is first complete it is counted again this much later.
 SETTLE = 3.0
 
@@ -102,7 +102,7 @@ class Tally:
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the table printed at the end of the session."""
+    """One line of the table printed at the end of the session (by devstack's pytest plugin)."""
 
     fault: str
     claims: int
@@ -116,9 +116,8 @@ class Row:
     retried_claims: int
     reports_resent: int
 
-    def append_to(self, path: Path) -> None:
-        with path.open("a") as table:
-            table.write(json.dumps(asdict(self)) + "\n")
+    def record(self) -> None:
+        report_ledger_row(asdict(self))
 
 
 # The key of the malformed messages the poison scenario sends to every consumed topic.
@@ -286,25 +285,24 @@ class Ledger:
             if entry["report"]["Module"]["moduleID"] == activity.id
         ]
 
-    async def settle(
-        self, activity: Activity, sent: list[Sent], *, fault_ended: float, timeout: float
-    ) -> tuple[Tally, float]:
-        """Counts until every effect is there and no consumer lags (failing with what is missing after `timeout`),
-        then once more a moment later for late copies; the tally's drain is the seconds from `fault_ended` (monotonic)
-        until it was first complete."""
-        deadline = time.monotonic() + timeout
+    async def settle(self, activity: Activity, sent: list[Sent], *, fault_ended: float) -> tuple[Tally, float]:
+        """Counts until every effect is there and no consumer lags (failing with what is missing once the surge's
+        drain budget is spent), then once more a moment later for late copies; the tally's drain is the seconds from
+        `fault_ended` (monotonic) until it was first complete (to within the budget's poll)."""
+        budget = Budget(len(sent))
+        deadline = time.monotonic() + budget.drain
         tally = None
         while True:
             try:
                 tally = await self.count(activity, sent)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                tally = None  # PostgreSQL still coming back
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError):
+                tally = None  # PostgreSQL still coming back, or a Kafka node's group coordinator moving
             if tally is not None and tally.complete:
                 break
-            assert time.monotonic() < deadline, f"not drained after {timeout:.0f} s: " + (
-                tally.missing() if tally else "databases unreachable"
+            assert time.monotonic() < deadline, f"not drained after {budget.drain:.0f} s: " + (
+                tally.missing() if tally else "databases or Kafka unreachable"
             )
-            await asyncio.sleep(POLL)
+            await asyncio.sleep(budget.poll)
         drain_seconds = max(0.0, time.monotonic() - fault_ended)
         await asyncio.sleep(SETTLE)
         final = await self.count(activity, sent)
