@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -178,6 +179,45 @@ async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(mak
     with pytest.raises(Exception):  # noqa: B017, PT011 - aiokafka's connection error: nothing listens on port 1
         await worker.start()
     assert await our_connections() == 0
+
+
+async def test_a_stopping_worker_finishes_the_message_in_hand_and_takes_no_other_before_closing_its_pool(
+    infra, make_database, tmp_path
+):
+    from opencme_kit.service import KitSettings, build_worker
+
+    started = asyncio.Event()
+
+    async def slow(conn, envelope, settings):
+        started.set()
+        await asyncio.sleep(1.0)  # the stop comes now
+        await conn.execute("INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, "slow")
+
+    topic = await fresh_topic(infra)
+    (tmp_path / "001_applied.sql").write_text("CREATE TABLE applied (event_id uuid PRIMARY KEY, email text NOT NULL);")
+    database_url = await make_database("kit")
+    settings = KitSettings(database_url=database_url, kafka_bootstrap_servers=infra.kafka_bootstrap)
+    service = f"kit-test-{uuid.uuid4().hex[:6]}"
+    migrations = [db.Migrations(tmp_path)]
+    worker = build_worker(service=service, settings=settings, migrations=migrations, handlers={topic: slow})
+    events = [email_event(uuid.uuid4(), f"{n}@example.org") for n in range(3)]
+    await worker.start()
+    try:
+        for event in events:  # one partition's worth: taken one after another
+            await worker.broker.publish(event.to_bytes(), topic=topic, key=b"k")
+        async with asyncio.timeout(30):
+            await started.wait()
+    finally:
+        stopping = time.monotonic()
+        await worker.stop()
+    # Stopped once the message in hand was done: the next one is not taken up against a closing pool and retried as
+    # "database unavailable" until the broker's graceful timeout (15 s) runs out.
+    assert time.monotonic() - stopping < 10
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT email FROM applied WHERE event_id = $1", events[0].event_id) == "slow"
+    finally:
+        await conn.close()
 
 
 async def test_one_consumer_reads_all_of_a_services_topics_each_with_its_own_handler(infra, pool, topic, other_topic):

@@ -188,20 +188,29 @@ def build_worker(
         stuck_after=settings.consumer_stuck_after,
     )
 
+    # Stopping runs in this order: the loops (relay, background tasks), then the broker, which lets a message in hand
+    # finish (its graceful timeout), then the pool, which that message still needs.
     async def stop_loops() -> None:
         tasks = state.pop("tasks", [])
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def close_pool() -> None:
         if (pool := state.pop("pool", None)) is not None:
             await pool.close()
+
+    async def release() -> None:
+        await stop_loops()
+        await close_pool()
 
     app = _Worker(
         broker,
         specification=AsyncAPI(broker, title=f"OpenCME {service}", version="0.1.0"),
-        release=stop_loops,
+        release=release,
         health=health,
         on_shutdown=[stop_loops],
+        after_shutdown=[close_pool],
     )
 
     @app.on_startup

@@ -80,6 +80,19 @@ async def remove(conn: db.Connection, claim_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval("DELETE FROM issue_queue WHERE claim_id = $1 RETURNING true", claim_id))
 
 
+async def give_back(conn: db.Connection, claim_ids: list[uuid.UUID]) -> int:
+    """Claims an issuer took and was stopped before issuing, ready again at once (the attempt not counted), and every
+    issuer woken: a graceful stop (a rolling restart) need not leave them to their lease. Returns how many."""
+    given = await conn.fetchval(
+        """WITH given AS (UPDATE issue_queue SET leased_until = clock_timestamp(), attempts = greatest(attempts - 1, 0)
+                          WHERE claim_id = ANY($1::uuid[]) AND failed_at IS NULL RETURNING 1)
+           SELECT count(*) FROM given""",
+        claim_ids,
+    )
+    await conn.execute(f"NOTIFY {CHANNEL}")
+    return int(given)
+
+
 async def retry_later(conn: db.Connection, claim_id: uuid.UUID, delay_seconds: float, error: str) -> None:
     await conn.execute(
         "UPDATE issue_queue SET leased_until = clock_timestamp() + make_interval(secs => $2), error = $3 "

@@ -159,7 +159,8 @@ class Issuer:
     A render that fails is retried `max_attempts` times with a growing wait (a render process that died is
     `RenderCrashed`; the pool starts new ones); one that cannot succeed (`ValueError`: the content does not fit on a
     page) or keeps failing is dead-lettered: it stays in the queue with `failed_at` and the error, logged, never lost.
-    An unreachable database is nobody's fault: the lease runs out and the claim is taken again."""
+    An unreachable database is nobody's fault: the lease runs out and the claim is taken again. An issuer that is
+    stopped (cancelled) gives the claims it was issuing back to the queue, so that another takes them at once."""
 
     def __init__(
         self,
@@ -185,6 +186,7 @@ class Issuer:
         self.issued = 0
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._interrupted: list[uuid.UUID] = []  # claims whose issue was cancelled
 
     async def run(self) -> None:
         """Issue until cancelled; survives a lost database connection by starting over."""
@@ -201,6 +203,19 @@ class Issuer:
             for task in self._in_flight:
                 task.cancel()
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self._give_back_interrupted()
+
+    async def _give_back_interrupted(self) -> None:
+        """Best effort, briefly: if the database cannot take them now, their leases run out as after a crash."""
+        claims, self._interrupted = self._interrupted, []
+        if not claims:
+            return
+        try:
+            async with asyncio.timeout(5), self.pool.acquire() as conn:
+                given = await issue_queue.give_back(conn, claims)
+            log.info("stopped while issuing %d claims; gave them back to the queue", given)
+        except db.UNAVAILABLE:  # TimeoutError (the 5 s) among them, an OSError
+            log.warning("stopped while issuing %d claims; their leases will run out", len(claims), exc_info=True)
 
     async def _serve(self) -> None:
         listener: Callable[..., None] = lambda *_: self._wake.set()  # noqa: E731
@@ -251,6 +266,7 @@ class Issuer:
             if await issue(self.pool, queued.claim, self.settings, self.renderer) is Stored.ISSUED:
                 self.issued += 1
         except asyncio.CancelledError:
+            self._interrupted.append(claim_id)
             raise
         except db.UNAVAILABLE:
             log.warning("database unavailable while issuing claim %s; its lease will run out", claim_id, exc_info=True)

@@ -147,6 +147,52 @@ async def test_the_worker_issues_the_queue_in_the_background_woken_by_each_claim
         assert len(await certificates_for(pool, claim)) == 1
 
 
+class NeverFinishes(RenderPool):
+    """A render pool whose renders hang until cancelled: the issuer is stopped mid-render."""
+
+    def __init__(self):
+        super().__init__(processes=1)
+        self.started = 0
+
+    async def render(self, document):
+        self.started += 1
+        await asyncio.Event().wait()
+
+
+async def test_a_stopped_issuer_gives_its_claims_back_and_another_issues_them_at_once_not_after_the_lease(
+    pool, inbox, settings
+):
+    learner = uuid.uuid4()
+    await deliver(inbox, registered(learner, NOW - timedelta(days=30)))
+    hanging = NeverFinishes()
+    stopping = Issuer(pool, settings, hanging, lease_seconds=3600, recheck_interval=3600.0)
+    # The one that takes over sleeps until woken: only the given-back claims' notice can wake it in time.
+    taking_over = Issuer(pool, settings, lease_seconds=3600, recheck_interval=3600.0)
+    first = asyncio.create_task(stopping.run())
+    second = None
+    claims = [claimed(learner, NOW - timedelta(minutes=i)) for i in range(2)]
+    try:
+        await deliver(inbox, *claims)
+        async with asyncio.timeout(30):
+            while hanging.started < len(claims):
+                await asyncio.sleep(0.05)
+        second = asyncio.create_task(taking_over.run())
+        await asyncio.sleep(0.5)  # asleep, with both claims leased for an hour
+        assert taking_over.issued == 0
+        first.cancel()  # a graceful stop: the worker cancels its loops
+        await asyncio.gather(first, return_exceptions=True)
+        async with asyncio.timeout(30):
+            while taking_over.issued < len(claims):
+                await asyncio.sleep(0.05)
+    finally:
+        for task in (first, second):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+    for claim in claims:
+        assert len(await certificates_for(pool, claim)) == 1
+
+
 class RenamedWhileRendering(RenderPool):
     """The shared render pool, with a profile.updated applied (and committed) while the first certificate renders."""
 
