@@ -23,7 +23,7 @@ from devstack.stack import Stack
 class World:
     stack: Stack
     client: httpx.AsyncClient
-    staff: dict[str, str]
+    staff: Learner  # a coordinator: their `headers` publish activities
     learners: list[Learner]
     ledger: Ledger
 
@@ -75,10 +75,11 @@ async def surge_with_fault(
     fails on anything lost or duplicated, on a report sent twice unless `resends_possible`, and on dead letters other
     than the `dead_letters` expected."""
     started = time.monotonic()
-    await refresh(world.client, world.learners, older_than=300)
+    # Access tokens live 15 minutes and a cluster session lasts longer: staff's too (a 401 once cost a scenario).
+    await refresh(world.client, [world.staff, *world.learners], older_than=300)
     credit_dsn = world.stack.postgres.service_dsn("credit")
     title = f"Surge {uuid.uuid4().hex[:4]}: {fault}"
-    activity = await grand_rounds_attended(world.client, world.staff, world.learners, title, credit_dsn)
+    activity = await grand_rounds_attended(world.client, world.staff.headers, world.learners, title, credit_dsn)
     await world.ledger.board.delete("/_reports")  # the board's listing, read at every count, holds this surge only
     dead_before = await world.ledger.dead_letters()
     surge = Surge(world.client, world.learners, activity, rate=rate)

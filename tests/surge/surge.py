@@ -109,7 +109,8 @@ async def sign_up(client: httpx.AsyncClient, email: str, *, opted_in: bool, **pr
     return learner
 
 
-async def make_staff(client: httpx.AsyncClient, run: str) -> dict[str, str]:
+async def make_staff(client: httpx.AsyncClient, run: str) -> Learner:
+    """A coordinator (the staff role), signed in; `refresh` keeps their token fresh like a learner's."""
     admin = await sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
     staff = await sign_up(client, f"{run}.staff@example.org", opted_in=False, last_name="Coordinator")
     granted = await client.post(
@@ -118,7 +119,8 @@ async def make_staff(client: httpx.AsyncClient, run: str) -> dict[str, str]:
         headers={"Authorization": f"Bearer {admin['access_token']}"},
     )
     expect(granted, 200)
-    return {"Authorization": f"Bearer {(await sign_in(client, staff.email, PASSWORD))['access_token']}"}
+    staff.take(await sign_in(client, staff.email, PASSWORD))  # a token with the role
+    return staff
 
 
 # Sign-ups at once. argon2 (a hash to sign up, a verification to sign in: 96 ms of a core together) runs in the
