@@ -152,15 +152,15 @@ async def claim_counting_round_trips(client, counter):
     return list(counter.round_trips)
 
 
-async def test_a_claim_costs_six_round_trips_once_its_statements_are_prepared(counted):
+async def test_a_claim_costs_five_round_trips_once_its_statements_are_prepared(counted):
     client, counter = counted
     await claim_counting_round_trips(client, counter)  # the connection prepares each statement on first use
 
     round_trips = await claim_counting_round_trips(client, counter)
 
-    # BEGIN; the eligibility read under the learner's lock; the claim; the outbox row with its NOTIFY (one
+    # BEGIN; the eligibility read under the learner's lock; the claim with its outbox row and NOTIFY (one
     # statement); COMMIT; and the pool's reset of the connection on release.
-    assert len(round_trips) == 6, "\n".join(round_trips)
+    assert len(round_trips) == 5, "\n".join(round_trips)
     assert not any(sql.startswith("prepare:") for sql in round_trips), "\n".join(round_trips)
 
 
