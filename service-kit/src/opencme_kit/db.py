@@ -67,9 +67,22 @@ async def _init_connection(conn: Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+async def _keep_session(conn: Connection) -> None:
+    """A pool's reset that sends nothing (asyncpg itself still rolls back a transaction left open)."""
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, reset_session: bool = True) -> Pool:
+    """`reset_session=False`: a connection goes back to the pool without asyncpg's reset query (UNLISTEN *, RESET ALL,
+    CLOSE ALL, pg_advisory_unlock_all: a round trip each time), for a pool whose borrowers leave nothing in the session
+    behind them: they run transactions, SET LOCAL and transaction-level advisory locks only, and release a session
+    lock they take themselves. A transaction left open is still rolled back."""
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=30,
+        reset=None if reset_session else _keep_session,
     )
 
 
