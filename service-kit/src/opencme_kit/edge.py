@@ -61,5 +61,5 @@ class EdgeMiddleware:
             # 500 is what the client sees when the app fails before answering.
             metrics.count_request(scope, status or 500, time.perf_counter() - arrived)
             logs.correlation_id.reset(token)
-            for conn, pool in borrowed:
-                await pool.release(conn)  # asyncpg shields the release from a cancellation
+            for conn, lender in borrowed:
+                await lender.take_back(conn)

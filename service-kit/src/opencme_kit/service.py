@@ -49,15 +49,16 @@ class KitSettings(BaseSettings):
 
 async def get_conn(request: Request) -> db.Connection:
     """The request's database connection: borrowed from the pool when a route first asks for it (after the token is
-    checked, by the order of the route's parameters) and given back by the kit's middleware (edge.py) once the answer
-    has gone or the request has failed. A plain dependency rather than a generator: FastAPI's handling of a generator
-    dependency (exit stacks, a cancel scope, a checkpoint) cost more CPU per request than borrowing the connection."""
+    checked, by the order of the route's parameters), first come first served (db.Lender), and given back by the kit's
+    middleware (edge.py) once the answer has gone or the request has failed. A plain dependency rather than a
+    generator: FastAPI's handling of a generator dependency (exit stacks, a cancel scope, a checkpoint) cost more CPU
+    per request than borrowing the connection."""
     borrowed = request.scope.get(edge.BORROWED)
     if borrowed is None:
         raise RuntimeError("ConnDep needs the kit's EdgeMiddleware (build_api installs it)")
-    pool: db.Pool = request.app.state.pool
-    conn = await pool.acquire()
-    borrowed.append((conn, pool))
+    lender: db.Lender = request.app.state.lender
+    conn = await lender.lend()
+    borrowed.append((conn, lender))
     return conn
 
 
@@ -117,6 +118,7 @@ def build_api(
         app.state.pool = await db.create_pool(
             settings.database_url, max_size=settings.db_pool_size, reset_session=False
         )
+        app.state.lender = db.Lender(app.state.pool)
         await db.apply_migrations(app.state.pool, migrations)
         app.state.verifier = TokenVerifier(settings.jwks_url)
         for step in startup:
