@@ -309,7 +309,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: enough, and cores are few)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes of each API")
-    parser.add_argument("--max-rate", type=int, default=2000, help="claims/s a phase has learners for (default 2000)")
+    parser.add_argument("--max-rate", type=int, default=3000, help="claims/s a phase has learners for (default 3000)")
     parser.add_argument("--pg-dsn", help="superuser DSN of a running PostgreSQL (default: the test profile's)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

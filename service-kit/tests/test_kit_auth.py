@@ -322,3 +322,20 @@ async def test_only_so_many_tokens_are_remembered_the_oldest_forgotten_first(mon
         await verifier.verify(token)
 
     assert len(checked) == 4  # each once, and the first again after the third pushed it out
+
+
+async def test_a_header_seen_in_a_verified_token_is_not_parsed_again_yet_forgeries_under_it_are_refused(monkeypatch):
+    parsed = []
+    get_unverified_header = jwt.get_unverified_header
+    monkeypatch.setattr(
+        auth.jwt, "get_unverified_header", lambda token: parsed.append(token) or get_unverified_header(token)
+    )
+    verifier = TokenVerifier.from_jwks({"keys": [SIGNER.jwk()]})
+
+    await verifier.verify(SIGNER.token())
+    await verifier.verify(SIGNER.token())  # a new token under the same header: its key id is known
+    forgeries = [tampered_payload(), signed_by_another_key_under_our_kid(), short_signature()]
+    problems = [await refused(verifier, token) for token in forgeries]
+
+    assert len(parsed) == 1
+    assert [(p.status, p.detail) for p in problems] == [(401, "invalid or expired access token")] * 3

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from pydantic import BaseModel
 
-from opencme_kit import db, errors, idempotency
+from opencme_kit import errors, idempotency
 
 
 class Order(BaseModel):
@@ -20,12 +20,8 @@ class Placed(BaseModel):
 
 
 @pytest.fixture
-async def pool(make_database, tmp_path):
-    pool = await db.create_pool(await make_database("idempotency"))
-    (tmp_path / "001_placed.sql").write_text("CREATE TABLE placed (id uuid PRIMARY KEY, item text NOT NULL);")
-    await db.apply_migrations(pool, [db.Migrations(tmp_path)])
-    yield pool
-    await pool.close()
+async def pool(pool_with):
+    return await pool_with("CREATE TABLE placed (id uuid PRIMARY KEY, item text NOT NULL);")
 
 
 async def place(pool, order: Order, key: str | None, caller: uuid.UUID, *, refuse: bool = False, pause: float = 0):

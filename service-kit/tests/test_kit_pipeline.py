@@ -47,14 +47,10 @@ async def other_topic(infra):
 
 
 @pytest.fixture
-async def pool(make_database, tmp_path):
-    pool = await db.create_pool(await make_database("kit"))
-    (tmp_path / "001_applied.sql").write_text(
+async def pool(pool_with):
+    return await pool_with(
         "CREATE TABLE applied (event_id uuid PRIMARY KEY, email text NOT NULL, at timestamptz DEFAULT now());"
     )
-    await db.apply_migrations(pool, [db.Migrations(tmp_path)])
-    yield pool
-    await pool.close()
 
 
 async def read(bootstrap: str, topic: str, count: int, timeout: float = 20.0):

@@ -8,13 +8,13 @@ import socket
 import uvicorn
 from fastapi import FastAPI
 
-from opencme_kit import logs, problems
+from opencme_kit import edge, problems
 
 
 def app_with_a_bug() -> FastAPI:
     app = FastAPI()
     problems.install(app)
-    app.add_middleware(logs.CorrelationIdMiddleware)
+    app.add_middleware(edge.EdgeMiddleware)
 
     @app.get("/bug")
     async def bug() -> None:

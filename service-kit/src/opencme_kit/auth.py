@@ -41,7 +41,11 @@ class TokenVerifier:
 
     A token is parsed and its signature checked once (PyJWT): a verified token is remembered, up to `remembered` of
     them (the oldest forgotten first), until it expires, so a learner's next requests cost a lookup. A remembered token
-    counts only while its key is still the one the JWKS gives for its key id."""
+    counts only while its key is still the one the JWKS gives for its key id.
+
+    Identity's tokens share a handful of headers (one per signing key), so the key id of a header segment seen in a
+    verified token is remembered too: a new token's header is then not parsed twice (once for its key id, once by
+    PyJWT's check, which still reads and validates it)."""
 
     def __init__(self, jwks_url: str, *, refetch_interval: float = 10.0, remembered: int = 4096) -> None:
         self.jwks_url = jwks_url
@@ -51,6 +55,7 @@ class TokenVerifier:
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
         self._verified: dict[str, tuple[Principal, float, str, Any]] = {}  # token -> principal, exp, kid, key
+        self._kids: dict[str, str] = {}  # header segment of a verified token -> its key id
 
     @classmethod
     def from_jwks(cls, jwks: dict[str, Any]) -> TokenVerifier:
@@ -91,14 +96,15 @@ class TokenVerifier:
             if time.time() < expires_at and self._keys.get(kid) is key:
                 return principal
             del self._verified[token]  # expired, or its key was replaced: verified afresh (and refused) below
-        unauthorized = Problem(
-            401, "Unauthorized", "invalid or expired access token", headers={"WWW-Authenticate": "Bearer"}
-        )
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise unauthorized from exc
-        kid = str(header.get("kid", ""))
+        header_segment = token.partition(".")[0]
+        known_kid = self._kids.get(header_segment)
+        if known_kid is not None:
+            kid = known_kid
+        else:
+            try:
+                kid = str(jwt.get_unverified_header(token).get("kid", ""))
+            except jwt.PyJWTError as exc:
+                raise _invalid_token() from exc
         key = await self._key(kid)
         try:
             claims = jwt.decode(
@@ -118,11 +124,19 @@ class TokenVerifier:
             )
             expires_at = float(claims["exp"])
         except (jwt.PyJWTError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise unauthorized from exc
+            raise _invalid_token() from exc
         if len(self._verified) >= self.remembered:
             del self._verified[next(iter(self._verified))]
         self._verified[token] = (principal, expires_at, kid, key)
+        if header_segment not in self._kids:
+            if len(self._kids) >= 64:  # more headers than identity's keys ever make: start over
+                self._kids.clear()
+            self._kids[header_segment] = kid
         return principal
+
+
+def _invalid_token() -> Problem:
+    return Problem(401, "Unauthorized", "invalid or expired access token", headers={"WWW-Authenticate": "Bearer"})
 
 
 async def current_principal(request: Request) -> Principal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
     # What every function that takes `conn` accepts: a plain connection or one lent by the pool.
     Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]
     Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+    Lent: TypeAlias = asyncpg.pool.PoolConnectionProxy[asyncpg.Record]  # a connection a pool lent
 else:
     Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
     Pool = asyncpg.Pool
+    Lent = asyncpg.pool.PoolConnectionProxy
 
 MIGRATION_LOCK = 0x0C3E_0001
 
@@ -67,10 +70,49 @@ async def _init_connection(conn: Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+async def _keep_session(conn: Connection) -> None:
+    """A pool's reset that sends nothing (asyncpg itself still rolls back a transaction left open)."""
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, reset_session: bool = True) -> Pool:
+    """`reset_session=False`: a connection goes back to the pool without asyncpg's reset query (UNLISTEN *, RESET ALL,
+    CLOSE ALL, pg_advisory_unlock_all: a round trip each time), for a pool whose borrowers leave nothing in the session
+    behind them: they run transactions, SET LOCAL and transaction-level advisory locks only, and release a session
+    lock they take themselves. A transaction left open is still rolled back."""
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=30,
+        reset=None if reset_session else _keep_session,
     )
+
+
+class Lender:
+    """Lends a pool's connections in the order they were asked for.
+
+    asyncpg's pool gives a connection handed back to whoever asks next, even before the borrower it woke for it has
+    run: under load a borrower lost its turn to newcomers again and again (up to 3.4 s of waiting in the claim
+    benchmark, with a median claim of 30 ms). A first-in, first-out semaphore as large as the pool keeps the line."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self._turns = asyncio.Semaphore(pool.get_max_size())
+
+    async def lend(self) -> Lent:
+        await self._turns.acquire()
+        try:
+            return await self.pool.acquire()
+        except BaseException:
+            self._turns.release()
+            raise
+
+    async def take_back(self, conn: Lent) -> None:
+        try:
+            await self.pool.release(conn)  # asyncpg shields the release from a cancellation
+        finally:
+            self._turns.release()
 
 
 async def apply_migrations(pool: Pool, sets: Sequence[Migrations]) -> list[str]:

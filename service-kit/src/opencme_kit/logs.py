@@ -7,14 +7,14 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
 HEADER = "x-correlation-id"
+_HEADER = HEADER.encode()
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,28 +54,12 @@ def new_correlation_id() -> str:
     return uuid.uuid4().hex
 
 
-class CorrelationIdMiddleware:
-    """Takes X-Correlation-ID from the request (the gateway sets one) or makes one, and echoes it back."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1").strip()
-        cid = incoming[:128] if incoming else new_correlation_id()
-        token = correlation_id.set(cid)
-
-        async def send_with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() != HEADER.encode()]
-                headers.append((HEADER.encode(), cid.encode("latin-1")))
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_header)
-        finally:
-            correlation_id.reset(token)
+def correlation_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The request's X-Correlation-ID (the gateway sets one), up to 128 characters, or a new one. `headers` as ASGI
+    gives them (names in lower case); the kit's middleware (edge.py) sets it for the request and echoes it back."""
+    for name, value in headers:
+        if name == _HEADER:
+            incoming = value.decode("latin-1").strip()
+            if incoming:
+                return incoming[:128]
+    return new_correlation_id()

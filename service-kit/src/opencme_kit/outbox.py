@@ -24,37 +24,72 @@ log = logging.getLogger(__name__)
 CHANNEL = "outbox"
 
 
+_QUEUE = "INSERT INTO outbox (event_id, topic, message_key, payload, headers)"
+# The relay's wake-up, for each row queued: delivered on commit only, so it wakes exactly when there is something to
+# send. In the statement that queues the row, so both cost one round trip.
+_WAKE = f"SELECT pg_notify('{CHANNEL}', '') FROM queued"
+
+
 async def add(conn: db.Connection, envelope: Envelope[Any], *, topic: str | None = None) -> None:
     """Queue `envelope` for publication (on its event type's topic unless `topic` says otherwise); call inside
     the transaction that makes the change it reports."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.add must run inside the transaction of the state change")
     topic = topic or envelope.topic
-    headers = {
-        "event_type": envelope.event_type,
-        "event_version": str(envelope.event_version),
-        "correlation_id": envelope.correlation_id or "",
-    }
+    headers = _headers(envelope)
     # The trace context (traceparent) rides in the row's headers to the Kafka message; none when nothing is traced.
     with tracing.producing(topic, headers):
-        # One round trip: the row, and the relay's wake-up (delivered on commit only, so it wakes exactly when there
-        # is something to send).
         await conn.execute(
-            "WITH queued AS (INSERT INTO outbox (event_id, topic, message_key, payload, headers) "
-            f"VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM queued",
-            envelope.event_id,
-            topic,
-            envelope.subject,
-            envelope.model_dump_json(),
-            headers,
+            f"WITH queued AS ({_QUEUE} VALUES ($1, $2, $3, $4, $5) RETURNING 1) {_WAKE}",
+            *_row(envelope, topic, headers),
         )
 
 
 async def emit(conn: db.Connection, payload: EventPayload, *, producer: str, subject: object) -> Envelope[Any]:
     """Wrap `payload` in an envelope carrying the current correlation id and queue it (see `add`)."""
-    envelope = new_envelope(payload, producer=producer, subject=str(subject), correlation_id=logs.correlation_id.get())
+    envelope = _envelope(payload, producer=producer, subject=subject)
     await add(conn, envelope)
     return envelope
+
+
+async def emit_with(
+    conn: db.Connection, change: str, *args: Any, payload: EventPayload, producer: str, subject: object
+) -> bool:
+    """Run `change`, one INSERT, UPDATE or DELETE ending in RETURNING (its parameters $1 to $n are `args`), and if it
+    returned a row queue `payload` as `emit` does, in the same statement: the change and its event cost one round
+    trip, not two. Returns whether the change returned a row (when it did not, nothing is queued). Call inside the
+    transaction the change belongs to."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("outbox.emit_with must run inside the transaction of the state change")
+    envelope = _envelope(payload, producer=producer, subject=subject)
+    headers = _headers(envelope)
+    n = len(args)
+    with tracing.producing(envelope.topic, headers):
+        changed = await conn.fetchval(
+            f"WITH change AS ({change}), queued AS ({_QUEUE} SELECT ${n + 1}::uuid, ${n + 2}::text, ${n + 3}::text, "
+            f"${n + 4}::text, ${n + 5}::jsonb WHERE EXISTS (SELECT FROM change) RETURNING 1) "
+            f"SELECT EXISTS (SELECT FROM change), ({_WAKE})",
+            *args,
+            *_row(envelope, envelope.topic, headers),
+        )
+    return bool(changed)
+
+
+def _envelope(payload: EventPayload, *, producer: str, subject: object) -> Envelope[Any]:
+    return new_envelope(payload, producer=producer, subject=str(subject), correlation_id=logs.correlation_id.get())
+
+
+def _headers(envelope: Envelope[Any]) -> dict[str, str]:
+    return {
+        "event_type": envelope.event_type,
+        "event_version": str(envelope.event_version),
+        "correlation_id": envelope.correlation_id or "",
+    }
+
+
+def _row(envelope: Envelope[Any], topic: str, headers: dict[str, str]) -> tuple[Any, ...]:
+    """The outbox row's values after its id: event id, topic, message key, payload and headers."""
+    return envelope.event_id, topic, envelope.subject, envelope.model_dump_json(), headers
 
 
 class OutboxRelay:

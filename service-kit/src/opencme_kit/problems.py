@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from . import errors
 from .validation import FieldInvalid
-
-log = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -140,43 +137,17 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    # Innermost of the kit's middleware: a bug answers 500 here, so the server never sees the exception.
-    app.add_middleware(UnexpectedErrorMiddleware)
 
-
-class UnexpectedErrorMiddleware:
-    """Answers an unexpected exception with a problem+json 500 on a connection that stays open.
-
-    Starlette's own last-resort handler answers and then re-raises, and uvicorn closes the keep-alive connection; the
-    gateway, which pools upstream connections, would then send the next request (another user's) down the closed
-    one and answer it 502, and a POST is never retried. Catching the exception here keeps one failure to one request.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracking)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            if started:  # half an answer went out: only closing the connection can tell the client
-                raise
-            body = {
-                "type": "about:blank",
-                "title": "Internal Server Error",
-                "status": 500,
-                "instance": scope.get("path", ""),
-                "detail": "an unexpected error occurred; it has been logged",
-            }
-            await JSONResponse(body, status_code=500, media_type=MEDIA_TYPE)(scope, receive, send)
+def unexpected_error(scope: Scope) -> JSONResponse:
+    """The answer to an unexpected exception: a problem+json 500 that tells nothing internal. The kit's middleware
+    (edge.py) sends it and keeps the keep-alive connection open: Starlette's own last-resort handler answers and then
+    re-raises, and uvicorn closes the connection; the gateway, which pools upstream connections, would then send the
+    next request (another user's) down the closed one and answer it 502, and a POST is never retried."""
+    body = {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "instance": scope.get("path", ""),
+        "detail": "an unexpected error occurred; it has been logged",
+    }
+    return JSONResponse(body, status_code=500, media_type=MEDIA_TYPE)

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
@@ -47,12 +48,15 @@ def _listed(row: asyncpg.Record) -> ListedClaim:
     return ListedClaim(to_claim(row), row["activity_title"], row["activity_format"], row.get("corrected_by_claim_id"))
 
 
-async def insert_claim(conn: db.Connection, claim: domain.Claim) -> bool:
-    """False when the learner already has a standing claim for the activity."""
-    inserted = await conn.fetchval(
-        """INSERT INTO claims (id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at, moc_boards,
-               share_permission, corrects_claim_id, corrected_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (learner_id, activity_id) WHERE revoked_at IS NULL DO NOTHING RETURNING true""",
+# Returns a row unless the learner already has a standing claim for the activity; its parameters are claim_values'.
+INSERT_CLAIM = """INSERT INTO claims (id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at,
+        moc_boards, share_permission, corrects_claim_id, corrected_by)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    ON CONFLICT (learner_id, activity_id) WHERE revoked_at IS NULL DO NOTHING RETURNING true"""
+
+
+def claim_values(claim: domain.Claim) -> tuple[Any, ...]:
+    return (
         claim.id,
         claim.learner_id,
         claim.activity_id,
@@ -65,7 +69,11 @@ async def insert_claim(conn: db.Connection, claim: domain.Claim) -> bool:
         claim.corrects_claim_id,
         claim.corrected_by,
     )
-    return bool(inserted)
+
+
+async def insert_claim(conn: db.Connection, claim: domain.Claim) -> bool:
+    """False when the learner already has a standing claim for the activity."""
+    return bool(await conn.fetchval(INSERT_CLAIM, *claim_values(claim)))
 
 
 async def get_claim(conn: db.Connection, claim_id: uuid.UUID, *, for_update: bool = False) -> domain.Claim | None:

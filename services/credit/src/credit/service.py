@@ -64,9 +64,17 @@ async def claim_credit(*, conn: db.Connection, learner: Principal, request: sche
             moc_boards=tuple(sorted(request.moc_boards)),
             share_permission=request.share_permission,
         )
-        if not await claims_repository.insert_claim(conn, claim):
+        # The claim and its event in one statement; nothing is announced when the learner has a standing claim.
+        inserted = await outbox.emit_with(
+            conn,
+            claims_repository.INSERT_CLAIM,
+            *claims_repository.claim_values(claim),
+            payload=claim_events.claimed(claim, activity),
+            producer=SERVICE,
+            subject=learner_id,
+        )
+        if not inserted:
             raise domain.AlreadyClaimed()
-        await outbox.emit(conn, claim_events.claimed(claim, activity), producer=SERVICE, subject=learner_id)
     return to_claim(claim, activity_title=activity.title, activity_format=activity.format)
 
 

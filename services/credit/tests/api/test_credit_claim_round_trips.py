@@ -152,15 +152,15 @@ async def claim_counting_round_trips(client, counter):
     return list(counter.round_trips)
 
 
-async def test_a_claim_costs_six_round_trips_once_its_statements_are_prepared(counted):
+async def test_a_claim_costs_four_round_trips_once_its_statements_are_prepared(counted):
     client, counter = counted
     await claim_counting_round_trips(client, counter)  # the connection prepares each statement on first use
 
     round_trips = await claim_counting_round_trips(client, counter)
 
-    # BEGIN; the eligibility read under the learner's lock; the claim; the outbox row with its NOTIFY (one
-    # statement); COMMIT; and the pool's reset of the connection on release.
-    assert len(round_trips) == 6, "\n".join(round_trips)
+    # BEGIN; the eligibility read under the learner's lock; the claim with its outbox row and NOTIFY (one
+    # statement); COMMIT. The connection goes back to the pool without a reset query.
+    assert len(round_trips) == 4, "\n".join(round_trips)
     assert not any(sql.startswith("prepare:") for sql in round_trips), "\n".join(round_trips)
 
 
@@ -183,8 +183,8 @@ async def test_the_claimable_list_costs_the_same_round_trips_for_one_activity_as
     listed_five, for_five = await claimable_list_counting_round_trips(client, counter, five)
 
     assert (listed_one, listed_five) == (1, 5)
-    # Who owns the learner's records; the activities with the learner's participation in each; the pool's reset.
-    assert len(for_one) == len(for_five) == 3, "\n".join(for_five)
+    # Who owns the learner's records; the activities with the learner's participation in each.
+    assert len(for_one) == len(for_five) == 2, "\n".join(for_five)
 
 
 async def test_a_claim_with_a_refused_token_takes_no_database_connection(counted):
@@ -196,4 +196,4 @@ async def test_a_claim_with_a_refused_token_takes_no_database_connection(counted
         json={"activity_id": str(uuid.uuid4()), "credits": {AMA: "1"}, "evaluation": EVALUATION},
     )
     assert response.status_code == 401, response.text
-    assert counter.round_trips == []  # not even the pool's reset of a connection taken and given back
+    assert counter.round_trips == []  # no connection was even taken from the pool
