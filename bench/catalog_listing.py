@@ -25,8 +25,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from claim_surge import Account, expect, gather_limited, make_staff, percentile
+from claim_surge import make_staff, percentile
 from idle_stack import BenchStack, bench_stack, wait_quiet
+
+from devstack.clients import Account, expect, gather_limited
 
 P99_GOAL_MS = 100.0
 TOPICS = ["Sepsis", "Heart Failure", "Diabetes", "Stroke", "Anticoagulation", "Asthma", "Hypertension", "Oncology"]

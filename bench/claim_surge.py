@@ -35,7 +35,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,6 +47,7 @@ from certificate_render import make_document
 from idle_stack import BenchStack, bench_stack, wait_quiet
 
 from certificates.rendering import render_certificate_pdf
+from devstack.clients import Account, expect, gather_limited
 from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD
 from opencme_contracts.topics import TOPICS
 
@@ -57,39 +58,6 @@ RENDER_RATIO_GOAL = 1.5
 
 
 # --- accounts and activities through the gateway -------------------------------------------------------------------
-
-
-def expect(response: httpx.Response, *ok: int) -> Any:
-    if response.status_code not in ok:
-        raise RuntimeError(
-            f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text[:300]}"
-        )
-    return response.json() if response.content else None
-
-
-@dataclass
-class Account:
-    email: str
-    id: str
-    headers: dict[str, str] = field(default_factory=dict)
-    refresh_token: str = ""
-    signed_in: float = 0.0
-
-    def take(self, tokens: dict[str, Any]) -> None:
-        self.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-        self.refresh_token = tokens["refresh_token"]
-        self.signed_in = time.monotonic()
-
-
-async def gather_limited(calls: Iterable[Awaitable[Any]], limit: int) -> list[Any]:
-    """Awaits `calls` (coroutines not started yet) with at most `limit` running at once; their results in order."""
-    semaphore = asyncio.Semaphore(limit)
-
-    async def one(call: Awaitable[Any]) -> Any:
-        async with semaphore:
-            return await call
-
-    return await asyncio.gather(*(one(call) for call in calls))
 
 
 async def sign_in(client: httpx.AsyncClient, account: Account, password: str = PASSWORD) -> Account:

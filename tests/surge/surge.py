@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from devstack.clients import Account, expect, gather_limited
 from devstack.stack import ADMIN_EMAIL, ADMIN_PASSWORD
 
 PASSWORD = "surge passphrase for a learner"
@@ -62,38 +63,9 @@ class Budget:
         return max(1.0, self.claims / 500)
 
 
-def expect(response: httpx.Response, *ok: int) -> Any:
-    if response.status_code not in ok:
-        raise AssertionError(
-            f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text[:300]}"
-        )
-    return response.json() if response.content else None
-
-
-async def gather_limited(calls: Iterable[Awaitable[Any]], limit: int) -> list[Any]:
-    """Awaits `calls` (coroutines not started yet) with at most `limit` running at once; their results in order."""
-    semaphore = asyncio.Semaphore(limit)
-
-    async def one(call: Awaitable[Any]) -> Any:
-        async with semaphore:
-            return await call
-
-    return await asyncio.gather(*(one(call) for call in calls))
-
-
 @dataclass
-class Learner:
-    email: str
-    id: str
-    opted_in: bool  # has an ABIM diplomate id and birthday, and claims MOC points reported to ABIM
-    headers: dict[str, str] = field(default_factory=dict)
-    refresh_token: str = ""
-    signed_in: float = 0.0
-
-    def take(self, tokens: dict[str, Any]) -> None:
-        self.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-        self.refresh_token = tokens["refresh_token"]
-        self.signed_in = time.monotonic()
+class Learner(Account):
+    opted_in: bool = False  # has an ABIM diplomate id and birthday, and claims MOC points reported to ABIM
 
 
 async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> dict[str, Any]:
@@ -104,7 +76,7 @@ async def sign_up(client: httpx.AsyncClient, email: str, *, opted_in: bool, **pr
     body = {"email": email, "password": PASSWORD, "first_name": "Surge", "last_name": "Learner", **profile}
     if opted_in:
         body |= {"board_ids": {BOARD: f"AB{uuid.uuid4().hex[:8]}"}, "birth_month": 4, "birth_day": 30}
-    learner = Learner(email, expect(await client.post("/api/identity/users", json=body), 201)["id"], opted_in)
+    learner = Learner(email, expect(await client.post("/api/identity/users", json=body), 201)["id"], opted_in=opted_in)
     learner.take(await sign_in(client, email, PASSWORD))
     return learner
 
