@@ -133,7 +133,7 @@ async def store(
     return Stored.ISSUED
 
 
-async def issue(pool: db.Pool, claim: events.CreditClaimed, settings: Settings, renderer: RenderPool) -> Stored:
+async def issue(pool: db.Pool, claim: events.CreditClaimed, settings: Settings, renderer: RenderPool[bytes]) -> Stored:
     """Draft, render and store the claim's certificate, rendering again while a name change makes the draft stale."""
     certificate: domain.Certificate | None = None
     for _ in range(_MAX_RENDERS):
@@ -166,7 +166,7 @@ class Issuer:
         self,
         pool: db.Pool,
         settings: Settings,
-        renderer: RenderPool | None = None,
+        renderer: RenderPool[bytes] | None = None,
         *,
         concurrency: int | None = None,
         lease_seconds: float = 120.0,

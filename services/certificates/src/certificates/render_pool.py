@@ -15,13 +15,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from certificates.rendering import render_certificate_pdf, warm_up
 
 log = logging.getLogger(__name__)
 
-Render = Callable[[Any], bytes]  # a document (a certificate's, a transcript's) -> its PDF
+Out = TypeVar("Out")  # what a render gives: a certificate's PDF, a sheet of transcript strips
 
 
 class RenderCrashed(Exception):
@@ -44,13 +44,11 @@ def _start_render_process(niceness: int) -> None:
     warm_up()
 
 
-class RenderPool:
-    """`await pool.render(document)` -> the certificate's PDF, rendered in one of `processes` processes (default: one
-    per available core). The processes start on the first render and stay until `close()`."""
+class RenderPool(Generic[Out]):
+    """`await pool.render(document)` -> `render(document)` (e.g. the certificate's PDF), run in one of `processes`
+    processes (default: one per available core). The processes start on the first render and stay until `close()`."""
 
-    def __init__(
-        self, processes: int = 0, render: Render = render_certificate_pdf, *, niceness: int = RENDER_NICENESS
-    ) -> None:
+    def __init__(self, processes: int = 0, *, render: Callable[[Any], Out], niceness: int = RENDER_NICENESS) -> None:
         self.processes = processes or available_cores()
         self._render = render  # a module-level function: it is sent to the processes by name
         self.niceness = niceness
@@ -66,7 +64,7 @@ class RenderPool:
             )
         return self._executor
 
-    async def render(self, document: Any) -> bytes:
+    async def render(self, document: Any) -> Out:
         """The PDF; raises what the renderer raises (`CertificateDoesNotFit`, a `ValueError`: rendering again cannot
         help) or `RenderCrashed` (it can)."""
         executor = self._pool()
@@ -87,4 +85,4 @@ class RenderPool:
 
 
 # The worker's pool: the issuer and replacements (replacements.py) share it.
-shared = RenderPool()
+shared = RenderPool(render=render_certificate_pdf)

@@ -1,5 +1,5 @@
-"""Certificate rendering: a CertificateDocument in, self-contained HTML or a one-page PDF out; likewise a learner's
-transcript (TranscriptDocument, one or more portrait pages). Several frozen PDFs are joined in `bundling`.
+"""Certificate rendering: a CertificateDocument in, self-contained HTML or a one-page PDF out. A learner's transcript
+is drawn in `transcript_pages` with the same fonts and filters; several frozen PDFs are joined in `bundling`.
 
 Pure: no database, no broker, no network. The only files read are the templates beside this module.
 A certificate with credit is a "Certificate of Completion"; one without (attendance only) a "Certificate of Attendance".
@@ -7,16 +7,13 @@ A certificate with credit is a "Certificate of Completion"; one without (attenda
 
 from __future__ import annotations
 
-import hashlib
-import io
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import jinja2
-import pikepdf
 import segno
 import weasyprint
 from markupsafe import Markup
@@ -140,13 +137,29 @@ class _Typesetter(threading.local):
 
     def __init__(self) -> None:
         self.fonts = FontConfiguration()
-        self.certificate = weasyprint.CSS(string=stylesheet_text("certificate.css"), font_config=self.fonts)
-        self.transcript = weasyprint.CSS(string=stylesheet_text("transcript.css"), font_config=self.fonts)
-        self.transcript_stamp = weasyprint.CSS(string=stylesheet_text("transcript-stamp.css"), font_config=self.fonts)
         self.url_fetcher = _offline_url_fetcher()
+        self._sheets: dict[str, weasyprint.CSS] = {}
+        self.certificate = self.css(stylesheet_text("certificate.css"))
+
+    def css(self, text: str) -> weasyprint.CSS:
+        """The stylesheet `text`, parsed once per thread."""
+        sheet = self._sheets.get(text)
+        if sheet is None:
+            sheet = self._sheets[text] = weasyprint.CSS(string=text, font_config=self.fonts)
+        return sheet
 
 
 _typesetter = _Typesetter()
+
+
+def typesetter() -> _Typesetter:
+    """This thread's fonts, URL fetcher and parsed stylesheets."""
+    return _typesetter
+
+
+def template(name: str) -> jinja2.Template:
+    """A template beside this module, with the filters of the certificate (dates, amounts, labels)."""
+    return _env.get_template(name)
 
 
 def _fits(page: weasyprint.Page) -> bool:
@@ -193,108 +206,3 @@ def warm_up() -> None:
             issued_on=date(2026, 1, 1),
         )
     )
-
-
-@dataclass(frozen=True)
-class TranscriptCredit:
-    label: str  # the credit type's singular label, as on the certificate: "AMA PRA Category 1 Credit™"
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class TranscriptRow:
-    certificate_number: str
-    activity_title: str
-    activity_format: str | None  # human label, e.g. "Live course"
-    completed_on: date
-    credits: tuple[TranscriptCredit, ...]
-
-
-@dataclass(frozen=True)
-class TranscriptDocument:
-    learner_name: str | None  # None: no name known yet (no profile and no certificate)
-    learner_degree: str | None
-    provider_name: str
-    period_from: date | None
-    period_to: date | None
-    rows: tuple[TranscriptRow, ...]
-    totals: tuple[TranscriptCredit, ...]
-    printed_on: date
-
-
-def transcript_fingerprint(doc: TranscriptDocument) -> bytes:
-    """A digest of everything the transcript's PDF depends on: the document (a frozen dataclass of dates, text and
-    Decimals, whose repr is exact) and the templates and stylesheets that draw it."""
-    return _digest(b"transcript", doc)
-
-
-def transcript_body_fingerprint(doc: TranscriptDocument) -> bytes:
-    """The same for the transcript's body (`render_transcript_body`): everything but the printing day."""
-    return _digest(b"body", replace(doc, printed_on=date.min))
-
-
-def _digest(part: bytes, doc: TranscriptDocument) -> bytes:
-    digest = _TRANSCRIPT_TEMPLATES.copy()
-    digest.update(part + repr(doc).encode())
-    return digest.digest()
-
-
-# The templates' part of every fingerprint, hashed once.
-_TRANSCRIPT_TEMPLATES = hashlib.sha256(
-    b"".join((_TEMPLATES / name).read_bytes() for name in ("transcript.html", "transcript.css", "transcript-stamp.css"))
-)
-
-
-def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
-    """Portrait Letter pages in the certificate's style; the table header repeats on every page, and every page's
-    footer has the printing date, the provider and "Page i of n"."""
-    return stamp_transcript(render_transcript_body(doc), doc)
-
-
-def render_transcript_body(doc: TranscriptDocument) -> bytes:
-    """Every page of the transcript but what changes with the day: no printing date (its place on the first page is
-    kept free) and no footers. This is the long part (about 10 ms a row); it is the same PDF on any day, so it can be
-    rendered ahead and kept (`transcript_body_fingerprint`)."""
-    html = _env.get_template("transcript.html").render(doc=doc, part="body")
-    typesetter = _typesetter
-    document = weasyprint.HTML(string=html, url_fetcher=typesetter.url_fetcher)
-    return document.write_pdf(stylesheets=[typesetter.transcript], font_config=typesetter.fonts)
-
-
-def stamp_transcript(body: bytes, doc: TranscriptDocument) -> bytes:
-    """The transcript `body` (from `render_transcript_body(doc)`) with the printing date and the footers drawn over
-    its pages: one page of them per page of the body, laid out by WeasyPrint (a few ms a page) and laid over the body's
-    pages unchanged."""
-    with pikepdf.open(io.BytesIO(body)) as pdf:
-        html = _env.get_template("transcript.html").render(doc=doc, part="stamp", pages=len(pdf.pages))
-        typesetter = _typesetter
-        stamp = weasyprint.HTML(string=html, url_fetcher=typesetter.url_fetcher).write_pdf(
-            stylesheets=[typesetter.transcript, typesetter.transcript_stamp], font_config=typesetter.fonts
-        )
-        with pikepdf.open(io.BytesIO(stamp)) as footers:
-            if len(footers.pages) != len(pdf.pages):
-                raise RuntimeError(f"the transcript's stamp has {len(footers.pages)} pages for {len(pdf.pages)}")
-            for page, footer in zip(pdf.pages, footers.pages, strict=True):
-                _lay_over(page, footer)
-            pdf.docinfo["/CreationDate"] = f"D:{doc.printed_on:%Y%m%d}"  # as WeasyPrint writes dcterms.created
-            out = io.BytesIO()
-            # Deterministic, as the body is: the same transcript on the same day is the same bytes.
-            pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
-    return out.getvalue()
-
-
-def _lay_over(page: pikepdf.Page, over: pikepdf.Page) -> None:
-    """`over` drawn on top of `page` (the same size), as pikepdf's add_overlay does but under a fixed name rather than
-    a random one, so that the same transcript is the same bytes."""
-    form = over.as_form_xobject()
-    # WeasyPrint's pages share one resource dictionary: each page gets its own (sharing what is in it), which names
-    # only its own stamp.
-    resources = pikepdf.Dictionary(dict(page.resources.items()))
-    forms = resources.get("/XObject")
-    resources.XObject = pikepdf.Dictionary(dict(forms.items()) if isinstance(forms, pikepdf.Dictionary) else {})
-    page.obj.Resources = resources
-    name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/OpenCMEStamp"), replace_existing=False)
-    placed = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
-    page.contents_add(b"q\n", prepend=True)
-    page.contents_add(b"Q\n" + placed)
-    page.contents_coalesce()

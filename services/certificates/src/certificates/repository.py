@@ -12,6 +12,7 @@ from asyncpg import Record
 
 from certificates.content import CertificateContent
 from certificates.domain import Basis, Certificate, NameVersion
+from certificates.transcript_pages import StripSheet
 from opencme_contracts import events
 from opencme_kit import db
 
@@ -67,6 +68,8 @@ async def move_learner(conn: db.Connection, from_id: uuid.UUID, to_id: uuid.UUID
     await conn.execute("UPDATE certificates SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
     await conn.execute("UPDATE pending_claims SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
     await conn.execute("DELETE FROM transcript_cache WHERE learner_id = $1", from_id)  # printed under the old account
+    # A row's strip is the same whoever's transcript shows it: the survivor's prints use the merged account's.
+    await conn.execute("UPDATE transcript_strips SET learner_id = $2 WHERE learner_id = $1", from_id, to_id)
 
 
 async def has_current_certificate(conn: db.Connection, claim_id: uuid.UUID) -> bool:
@@ -235,7 +238,7 @@ async def newest_content(conn: db.Connection, owner: uuid.UUID) -> CertificateCo
     return CertificateContent.from_stored(stored) if stored is not None else None
 
 
-TRANSCRIPTS_KEPT = 8  # per learner: the periods and days they print most recently, each as printed and its body
+TRANSCRIPTS_KEPT = 8  # per learner: the periods and days they print most recently, as printed
 
 
 async def cached_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes) -> bytes | None:
@@ -243,14 +246,6 @@ async def cached_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerpr
         "SELECT pdf FROM transcript_cache WHERE learner_id = $1 AND fingerprint = $2", learner_id, fingerprint
     )
     return pdf
-
-
-async def has_cached_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT true FROM transcript_cache WHERE learner_id = $1 AND fingerprint = $2", learner_id, fingerprint
-        )
-    )
 
 
 async def cache_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerprint: bytes, pdf: bytes) -> None:
@@ -268,6 +263,30 @@ async def cache_transcript(conn: db.Connection, learner_id: uuid.UUID, fingerpri
             learner_id,
             TRANSCRIPTS_KEPT,
         )
+
+
+async def strip_sheets(conn: db.Connection, learner_id: uuid.UUID) -> list[StripSheet]:
+    """The learner's sheets of transcript strips, oldest first."""
+    rows = await conn.fetch(
+        "SELECT pdf, rows, heights FROM transcript_strips WHERE learner_id = $1 ORDER BY sheet", learner_id
+    )
+    return [StripSheet(r["pdf"], tuple(r["rows"]), tuple(r["heights"])) for r in rows]
+
+
+async def keep_strip_sheet(
+    conn: db.Connection, learner_id: uuid.UUID, sheet: StripSheet, *, only: bool = False
+) -> None:
+    """Keep `sheet` among the learner's; with `only`, instead of every sheet they had (it has all their rows)."""
+    async with conn.transaction():
+        kept = await conn.fetchval(
+            "INSERT INTO transcript_strips (learner_id, rows, heights, pdf) VALUES ($1, $2, $3, $4) RETURNING sheet",
+            learner_id,
+            list(sheet.rows),
+            list(sheet.heights),
+            sheet.pdf,
+        )
+        if only:
+            await conn.execute("DELETE FROM transcript_strips WHERE learner_id = $1 AND sheet < $2", learner_id, kept)
 
 
 @dataclass(frozen=True)

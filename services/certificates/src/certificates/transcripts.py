@@ -11,13 +11,13 @@ from typing import Any
 from certificates import domain, repository, schemas
 from certificates.bundling import combine_pdfs
 from certificates.config import Settings
-from certificates.rendering import (
+from certificates.transcript_pages import (
     TranscriptCredit,
     TranscriptDocument,
     TranscriptRow,
-    render_transcript_body,
-    stamp_transcript,
-    transcript_body_fingerprint,
+    missing_rows,
+    print_transcript,
+    render_strips,
     transcript_fingerprint,
 )
 from opencme_kit import db, errors, merges
@@ -152,28 +152,21 @@ def document_of(t: schemas.Transcript) -> TranscriptDocument:
 
 
 async def transcript_pdf(conn: db.Connection, t: schemas.Transcript) -> bytes:
-    """The PDF of `t`: rendered once, then served from the cache for as long as nothing it shows changes (its
-    fingerprint covers every field, the printing day included, and the templates).
+    """The PDF of `t`: drawn once, then served from the cache for as long as nothing it shows changes (its fingerprint
+    covers every field, the printing day included, and the templates).
 
-    Rendered in two parts: the body (every page without the printing date and footers: seconds for hundreds of
-    certificates) is kept under a fingerprint without the day, and is usually rendered ahead by the worker
-    (`transcripts_ahead`) after the learner's certificates change; the day's stamp (the date and the footers, a few ms
-    a page) is drawn over it when it is printed."""
+    Drawn from the strips of its rows (transcript_pages.py), usually drawn ahead by the worker after the learner's
+    certificates changed (transcripts_ahead.py); a row without one is drawn now and its strip kept."""
     document = document_of(t)
     fingerprint = transcript_fingerprint(document)
     pdf = await repository.cached_transcript(conn, t.learner_id, fingerprint)
     if pdf is None:
-        body = await transcript_body(conn, t.learner_id, document)
-        pdf = await asyncio.to_thread(stamp_transcript, body, document)  # CPU-bound: keep the loop free
+        sheets = await repository.strip_sheets(conn, t.learner_id)
+        missing = missing_rows(document.rows, sheets)
+        if missing:
+            sheet = await asyncio.to_thread(render_strips, missing)  # CPU-bound: keep the loop free
+            await repository.keep_strip_sheet(conn, t.learner_id, sheet)
+            sheets.append(sheet)
+        pdf = await asyncio.to_thread(print_transcript, document, sheets)
         await repository.cache_transcript(conn, t.learner_id, fingerprint, pdf)
     return pdf
-
-
-async def transcript_body(conn: db.Connection, owner: uuid.UUID, document: TranscriptDocument) -> bytes:
-    """The body of the transcript `document`: from the cache, else rendered (in a worker thread) and kept."""
-    fingerprint = transcript_body_fingerprint(document)
-    body = await repository.cached_transcript(conn, owner, fingerprint)
-    if body is None:
-        body = await asyncio.to_thread(render_transcript_body, document)
-        await repository.cache_transcript(conn, owner, fingerprint, body)
-    return body

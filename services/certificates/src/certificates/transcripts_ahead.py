@@ -1,16 +1,18 @@
-"""Transcripts rendered ahead: after a learner's certificates change (or the name their transcript prints), the worker
-renders the body of their whole transcript (`rendering.render_transcript_body`: every page but the printing date and
-footers, seconds of layout for hundreds of certificates) and keeps it in the transcript cache, so that printing it is
-the cached body and the day's stamp (tens of ms a page) instead of seconds.
+"""Transcripts drawn ahead: after a learner's certificates change, the worker draws the strips of the rows their
+transcript does not have yet (`transcript_pages.render_strips`, about 12 ms a row) and keeps them, so that a print of
+any period on any day only draws its header and totals and stacks the kept strips (a fraction of a second), however
+many certificates it lists.
 
 - **Debounced:** a change is noted by a trigger (migration 007) and acted on once the learner has been quiet for
   `quiet_seconds`, so a burst of certificates is one render.
+- **Few sheets:** each render adds a sheet of the new rows' strips (so does a print that draws rows); once a learner
+  has `max_sheets` of them, the next render draws one sheet of all their rows instead, which replaces them.
 - **Never in a surge's way:** nothing is rendered while claims wait in the issue queue (it looks again every
   `busy_recheck` seconds), and renders run in one process
   of their own at niceness 19 (below the certificates' 10), so a surge starting during one takes the cores.
-- **Only where it pays:** a transcript of fewer than `min_rows` certificates renders on demand within a second.
-- **Never stale:** what is kept is keyed by a digest of everything the body shows; a print reads the certificates
-  as they are and uses the body only if it is exactly theirs (a change not rendered yet is rendered when printed).
+- **Only where it pays:** a transcript of fewer than `min_rows` certificates is drawn on demand within a second.
+- **Never stale:** a strip is kept under a digest of everything its row shows; a print reads the certificates as they
+  are and uses a strip only if it is exactly its row's (a row not drawn yet is drawn when printed).
 - **Idle when idle:** it sleeps until the next change falls quiet, woken by the trigger's NOTIFY; with nothing noted
   it looks again once every `recheck_interval` seconds.
 """
@@ -25,7 +27,7 @@ from typing import Any
 from certificates import issue_queue, repository, transcripts
 from certificates.config import Settings
 from certificates.render_pool import RenderPool
-from certificates.rendering import render_transcript_body, transcript_body_fingerprint
+from certificates.transcript_pages import StripSheet, missing_rows, render_strips
 from opencme_kit import db, merges
 from opencme_kit.waking import until_due, woken
 
@@ -42,18 +44,20 @@ class AheadRenderer:
         self,
         pool: db.Pool,
         settings: Settings,
-        renderer: RenderPool | None = None,
+        renderer: RenderPool[StripSheet] | None = None,
         *,
         quiet_seconds: float = 15.0,
         min_rows: int = 40,
+        max_sheets: int = 4,
         recheck_interval: float = 60.0,
         busy_recheck: float = 10.0,
     ) -> None:
         self.pool = pool
         self.settings = settings
-        self.renderer = renderer or RenderPool(1, render_transcript_body, niceness=TRANSCRIPT_NICENESS)
+        self.renderer = renderer or RenderPool(1, render=render_strips, niceness=TRANSCRIPT_NICENESS)
         self.quiet_seconds = quiet_seconds
         self.min_rows = min_rows
+        self.max_sheets = max_sheets
         self.recheck_interval = recheck_interval
         self.busy_recheck = busy_recheck  # how often to look again while claims wait to be issued
         self.rendered = 0
@@ -106,13 +110,15 @@ class AheadRenderer:
         async with self.pool.acquire() as conn:
             owner = await merges.survivor_of(conn, change.learner_id)
             transcript = await transcripts.transcript(conn, owner, None, None, self.settings)
-            document = transcripts.document_of(transcript)
-            fingerprint = transcript_body_fingerprint(document)
-            if len(document.rows) < self.min_rows or await repository.has_cached_transcript(conn, owner, fingerprint):
-                return
-        body = await self.renderer.render(document)
+            rows = transcripts.document_of(transcript).rows
+            sheets = await repository.strip_sheets(conn, owner)
+        missing = missing_rows(rows, sheets)
+        if len(rows) < self.min_rows or not missing:
+            return
+        whole = len(sheets) >= self.max_sheets  # one sheet of every row instead
+        sheet = await self.renderer.render(rows if whole else missing)
         async with self.pool.acquire() as conn:
-            await repository.cache_transcript(conn, owner, fingerprint, body)
+            await repository.keep_strip_sheet(conn, owner, sheet, only=whole)
         self.rendered += 1
 
     def close(self) -> None:

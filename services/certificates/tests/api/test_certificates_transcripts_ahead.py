@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from certificates import issue_queue
 from certificates.render_pool import RenderPool
-from certificates.rendering import render_transcript_body
+from certificates.transcript_pages import render_strips
 from certificates.transcripts_ahead import AheadRenderer
 
 
@@ -20,24 +20,25 @@ def day(year: int, month: int, dom: int) -> datetime:
 
 
 class CountedRenders(RenderPool):
-    """Renders transcript bodies in a thread of the test's process (no process to start) and counts them."""
+    """Draws transcript strips in a thread of the test's process (no process to start), and counts the rows drawn."""
 
     def __init__(self) -> None:
-        super().__init__(processes=1, render=render_transcript_body)
-        self.renders = 0
+        super().__init__(processes=1, render=render_strips)
+        self.renders: list[int] = []  # the rows drawn by each render
 
-    async def render(self, document):
-        self.renders += 1
-        return await asyncio.to_thread(render_transcript_body, document)
+    async def render(self, rows):
+        self.renders.append(len(rows))
+        return await asyncio.to_thread(render_strips, rows)
 
 
-def ahead(service, *, quiet_seconds: float = 0.0, min_rows: int = 2) -> AheadRenderer:
+def ahead(service, *, quiet_seconds: float = 0.0, min_rows: int = 2, max_sheets: int = 4) -> AheadRenderer:
     return AheadRenderer(
         service.app.state.pool,
         service.consumer.issuer.settings,
         CountedRenders(),
         quiet_seconds=quiet_seconds,
         min_rows=min_rows,
+        max_sheets=max_sheets,
     )
 
 
@@ -59,10 +60,12 @@ async def changes_waiting(service) -> int:
     return count
 
 
-async def cached_transcripts(service, learner: uuid.UUID) -> int:
+async def kept(service, learner: uuid.UUID) -> tuple[int, int]:
+    """The learner's sheets of strips and the transcripts kept as printed."""
     async with service.app.state.pool.acquire() as conn:
-        count: int = await conn.fetchval("SELECT count(*) FROM transcript_cache WHERE learner_id = $1", learner)
-    return count
+        sheets: int = await conn.fetchval("SELECT count(*) FROM transcript_strips WHERE learner_id = $1", learner)
+        printed: int = await conn.fetchval("SELECT count(*) FROM transcript_cache WHERE learner_id = $1", learner)
+    return sheets, printed
 
 
 async def printed_text(service, learner: uuid.UUID) -> str:
@@ -71,20 +74,37 @@ async def printed_text(service, learner: uuid.UUID) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
 
 
-async def test_a_changed_transcript_is_rendered_ahead_once_and_printing_it_only_stamps_that_body(service):
+async def test_a_changed_transcript_has_its_rows_drawn_ahead_once_and_printing_it_draws_no_row(service):
     learner, _ = await learner_with(service, "Sepsis Update", "Stroke Care", "Heart Failure")
     assert await changes_waiting(service) == 1  # three certificates, one change to act on
 
     renderer = ahead(service)
     assert await renderer.render_quiet() is None  # nothing else waits
-    assert renderer.renderer.renders == 1 and await changes_waiting(service) == 0
-    assert await cached_transcripts(service, learner) == 1
+    assert renderer.renderer.renders == [3] and await changes_waiting(service) == 0
+    assert await kept(service, learner) == (1, 0)
 
     text = await printed_text(service, learner)
     assert all(title in text for title in ("Sepsis Update", "Stroke Care", "Heart Failure"))
     assert "Page 1 of 1" in text
-    # The print added itself (the body with the day's stamp) and rendered no other body.
-    assert await cached_transcripts(service, learner) == 2
+    # The print kept itself and drew no sheet of rows of its own.
+    assert await kept(service, learner) == (1, 1)
+
+
+async def test_only_new_rows_are_drawn_ahead_and_sheets_are_joined_into_one_when_there_are_many(service):
+    learner, _ = await learner_with(service, "Sepsis Update", "Stroke Care")
+    renderer = ahead(service, max_sheets=2)
+    await renderer.render_quiet()
+
+    await service.consumer.deliver(claimed(learner, day(2024, 6, 1), title="Heart Failure"))
+    await renderer.render_quiet()
+    assert renderer.renderer.renders == [2, 1] and await kept(service, learner) == (2, 0)
+
+    await service.consumer.deliver(claimed(learner, day(2024, 7, 1), title="Asthma"))
+    await renderer.render_quiet()
+    assert renderer.renderer.renders == [2, 1, 4] and await kept(service, learner) == (1, 0)  # every row, one sheet
+
+    text = await printed_text(service, learner)
+    assert all(title in text for title in ("Sepsis Update", "Stroke Care", "Heart Failure", "Asthma"))
 
 
 async def test_a_change_is_rendered_only_once_the_learner_has_been_quiet(service):
@@ -94,7 +114,7 @@ async def test_a_change_is_rendered_only_once_the_learner_has_been_quiet(service
     wait = await renderer.render_quiet()
 
     assert wait is not None and 25 < wait <= 30
-    assert renderer.renderer.renders == 0 and await changes_waiting(service) == 1
+    assert renderer.renderer.renders == [] and await changes_waiting(service) == 1
 
 
 async def test_a_certificate_revoked_after_its_transcript_was_rendered_ahead_is_not_printed(service):
@@ -104,12 +124,12 @@ async def test_a_certificate_revoked_after_its_transcript_was_rendered_ahead_is_
 
     await service.consumer.deliver(revoked(claims[1]))
 
-    # Printed before the revocation was rendered ahead: the kept body is not this transcript's.
+    # Printed before the revocation was noted by the worker: the revoked row's strip is kept, and not printed.
     text = await printed_text(service, learner)
     assert "Sepsis Update" in text and "Heart Failure" in text and "Stroke Care" not in text
 
 
-async def test_a_revocation_is_rendered_ahead_again(service):
+async def test_a_revocation_draws_no_row_again(service):
     learner, claims = await learner_with(service, "Sepsis Update", "Stroke Care", "Heart Failure")
     renderer = ahead(service)
     await renderer.render_quiet()
@@ -118,7 +138,7 @@ async def test_a_revocation_is_rendered_ahead_again(service):
     assert await changes_waiting(service) == 1
     await renderer.render_quiet()
 
-    assert renderer.renderer.renders == 2
+    assert renderer.renderer.renders == [3] and await changes_waiting(service) == 0  # the other rows are as drawn
     text = await printed_text(service, learner)
     assert "Sepsis Update" in text and "Heart Failure" in text and "Stroke Care" not in text
 
@@ -132,6 +152,7 @@ async def test_a_name_change_is_noted_and_printed(service):
 
     assert await changes_waiting(service) == 1
     assert "Jane Smith" in await printed_text(service, learner)
+    assert await kept(service, learner) == (1, 1)  # the rows do not show the name: their strips are as drawn
 
 
 async def test_nothing_is_rendered_ahead_while_claims_wait_to_be_issued(service):
@@ -141,7 +162,7 @@ async def test_nothing_is_rendered_ahead_while_claims_wait_to_be_issued(service)
     renderer = ahead(service)
     try:
         assert await renderer.render_quiet() == renderer.busy_recheck  # and looks again then
-        assert renderer.renderer.renders == 0 and await changes_waiting(service) == 1
+        assert renderer.renderer.renders == [] and await changes_waiting(service) == 1
     finally:
         await service.consumer.issuer.drain()
 
@@ -152,5 +173,5 @@ async def test_a_transcript_shorter_than_the_threshold_is_left_to_be_rendered_wh
 
     assert await renderer.render_quiet() is None
 
-    assert renderer.renderer.renders == 0 and await changes_waiting(service) == 0
-    assert await cached_transcripts(service, learner) == 0
+    assert renderer.renderer.renders == [] and await changes_waiting(service) == 0
+    assert await kept(service, learner) == (0, 0)

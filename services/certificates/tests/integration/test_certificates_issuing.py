@@ -26,6 +26,7 @@ from certificates.config import MIGRATIONS, SERVICE, Settings
 from certificates.consumers import HANDLERS
 from certificates.issuing import Issuer
 from certificates.render_pool import RENDER_NICENESS, RenderPool
+from certificates.rendering import render_certificate_pdf
 from opencme_contracts import new_envelope
 from opencme_kit import db
 from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
@@ -151,7 +152,7 @@ class NeverFinishes(RenderPool):
     """A render pool whose renders hang until cancelled: the issuer is stopped mid-render."""
 
     def __init__(self):
-        super().__init__(processes=1)
+        super().__init__(processes=1, render=render_certificate_pdf)
         self.started = 0
 
     async def render(self, document):
@@ -197,7 +198,7 @@ class RenamedWhileRendering(RenderPool):
     """The shared render pool, with a profile.updated applied (and committed) while the first certificate renders."""
 
     def __init__(self, inbox, event):
-        super().__init__(processes=1)
+        super().__init__(processes=1, render=render_certificate_pdf)
         self.inbox, self.event, self.renders = inbox, event, 0
 
     async def render(self, document):

@@ -350,30 +350,3 @@ def test_the_qr_code_encodes_the_portals_verification_page_of_the_issued_certifi
     html = render_certificate_html(service.document_of(content))
 
     assert str(_qr_svg("https://cme.example.org/verify/7KQ2-M9XD-4TPA")) in html
-
-
-def test_a_transcript_is_its_body_with_the_day_and_page_numbers_drawn_over_every_page():
-    from dataclasses import replace
-
-    from certificates.rendering import (
-        TranscriptDocument,
-        TranscriptRow,
-        render_transcript_body,
-        stamp_transcript,
-        transcript_body_fingerprint,
-    )
-
-    rows = tuple(
-        TranscriptRow(f"OC-2024-{i:06d}", f"Sepsis Update {i}", "Live course", date(2024, 1, 1 + i % 28), ())
-        for i in range(40)
-    )
-    doc = TranscriptDocument("Jane Doe", "MD", "Acme Clinic", None, None, rows, (), date(2026, 12, 1))
-    body = render_transcript_body(doc)
-    later = replace(doc, printed_on=date(2026, 12, 2))
-
-    assert transcript_body_fingerprint(later) == transcript_body_fingerprint(doc)  # the body is the same any day
-    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(stamp_transcript(body, later))).pages]
-    assert len(pages) > 1 and "December 2, 2026" not in pypdf.PdfReader(io.BytesIO(body)).pages[0].extract_text()
-    for number, text in enumerate(pages, start=1):
-        assert "Printed December 2, 2026 · Acme Clinic" in text and f"Page {number} of {len(pages)}" in text
-    assert stamp_transcript(body, later) == stamp_transcript(body, later)  # the same bytes for the same transcript
