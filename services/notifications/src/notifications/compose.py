@@ -7,6 +7,7 @@ sends mail; the caller hands the EmailMessage to SMTP. `context_for` turns the f
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, vCalAddress
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from opencme_kit.clock import utcnow
 
@@ -106,6 +107,12 @@ _env = Environment(
 )
 
 
+@functools.cache
+def _subject(source: str) -> Template:
+    """A kind's subject line, compiled once (compiling is most of what rendering it from its text costs)."""
+    return _env.from_string(source)
+
+
 def context_for(kind: str, facts: Mapping[str, Any], *, first_name: str | None, now: datetime) -> dict[str, Any]:
     """The template context of an email: its facts, the greeting, and what depends on when it is composed."""
     context: dict[str, Any] = {**facts, "first_name": first_name}
@@ -147,7 +154,7 @@ def compose(
 
     message = EmailMessage()
     # Collapsing whitespace keeps a title with a line break from breaking the header.
-    message["Subject"] = " ".join(_env.from_string(spec.subject).render(values).split())
+    message["Subject"] = " ".join(_subject(spec.subject).render(values).split())
     message["From"] = Address(display_name=org.name, addr_spec=sender)
     message["To"] = Address(addr_spec=to)
     message["Date"] = format_datetime(now)
