@@ -49,6 +49,17 @@ class SinkHandler(MaildirHandler):
         self.refused: set[str] = set()
         self.greylist: dict[str, int] = {}
         self.rcpt_commands: dict[str, int] = {}
+        self.greetings = 0  # EHLOs: one per connection
+        self.quits = 0
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list) -> list:
+        self.greetings += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        self.quits += 1
+        return "221 Bye"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list) -> str:
         self.rcpt_commands[address.lower()] = self.rcpt_commands.get(address.lower(), 0) + 1

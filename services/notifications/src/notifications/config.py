@@ -22,6 +22,8 @@ class Settings(KitSettings):
     smtp_username: str | None = None  # AUTH when set
     smtp_password: str | None = None
     smtp_timeout: float = 30.0  # seconds per SMTP command
+    # How long a connection is kept open after a round for the next one (a burst reuses it; 0: closed after each round)
+    smtp_keepalive_seconds: float = Field(default=10.0, ge=0)
     mail_from: str = "no-reply@opencme.local"  # From: address and SMTP envelope sender
 
     # The organisation in every email until identity's first organisation.updated arrives (organisation.py).

@@ -2,6 +2,8 @@
 
 Each round claims a batch of due messages in a short transaction (FOR UPDATE SKIP LOCKED, then a lease, so several
 workers can run side by side), sends them over one SMTP connection with no transaction open, and records each outcome.
+The connection stays open for the next round while mail keeps coming (`smtp_keepalive_seconds` after the last round;
+a NOOP checks it before it is used again): a surge of certificates is not a TCP, TLS and AUTH handshake per email.
 
 Retry policy (its rules are retry_policy.py's): a transient failure (connection refused or timed out, 4xx, and 5xx
 answers about our server or configuration rather than the message) counts an attempt and schedules the next one after
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -39,11 +42,13 @@ _CONNECTION_ERRORS = (
 )
 
 
-def smtp_client(settings: Settings) -> aiosmtplib.SMTP:
+def smtp_client(settings: Settings, *, local_hostname: str | None = None) -> aiosmtplib.SMTP:
     """A client as configured: plain, STARTTLS required, or TLS from the start; certificates always verified (against
-    SMTP_CA_FILE when set); AUTH after TLS when a username is set."""
+    SMTP_CA_FILE when set); AUTH after TLS when a username is set. `local_hostname` is the name it greets the server
+    with (default: this host's FQDN, looked up when it connects)."""
     return aiosmtplib.SMTP(
         hostname=settings.smtp_host,
+        local_hostname=local_hostname,
         port=settings.smtp_port,
         timeout=settings.smtp_timeout,
         use_tls=settings.smtp_implicit_tls,
@@ -74,6 +79,10 @@ class Sender:
         self._wake = asyncio.Event()
         self._outage_rounds = 0
         self.sent = 0
+        self.connections = 0  # SMTP connections opened
+        self._kept: aiosmtplib.SMTP | None = None  # the last round's connection, open for the next
+        self._kept_until = 0.0  # monotonic time at which the kept connection is closed if no round used it
+        self._greeting_name: str | None = None
 
     async def run(self) -> None:
         """Deliver until cancelled; survives database outages by starting over."""
@@ -105,15 +114,42 @@ class Sender:
                         continue
                     await self._idle(listen_conn)
             finally:
+                self._drop_kept()
                 await listen_conn.remove_listener(repository.QUEUED_CHANNEL, listener)
 
     async def _idle(self, conn: db.Connection) -> None:
         next_due = await sender_repository.seconds_until_next_due(conn)
         timeout = until_due(next_due, at_most=self.settings.send_interval)
-        if timeout <= 0:
-            return
-        # Woken by NOTIFY when a message is queued; the timeout covers retries falling due and a missed notice.
-        await woken(self._wake, timeout)
+        if self._kept is not None:  # wake to close it when its time is up
+            timeout = min(timeout, max(0.0, self._kept_until - time.monotonic()))
+        if timeout > 0:
+            # Woken by NOTIFY when a message is queued; the timeout covers retries falling due and a missed notice.
+            await woken(self._wake, timeout)
+        if self._kept is not None and time.monotonic() >= self._kept_until and not self._wake.is_set():
+            smtp, self._kept = self._kept, None
+            await _quit(smtp)
+
+    async def _connection(self) -> aiosmtplib.SMTP:
+        """An open connection: the last round's if it still answers a NOOP, else a new one (raises what connecting
+        raises)."""
+        smtp, self._kept = self._kept, None
+        if smtp is not None:
+            try:
+                await smtp.noop()
+                return smtp
+            except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException):  # closed by the server meanwhile, or gone
+                smtp.close()
+        if self._greeting_name is None:  # what aiosmtplib would otherwise look up (DNS) for every connection
+            self._greeting_name = await asyncio.to_thread(socket.getfqdn)
+        smtp = smtp_client(self.settings, local_hostname=self._greeting_name)
+        await smtp.connect()
+        self.connections += 1
+        return smtp
+
+    def _drop_kept(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
 
     def _delay(self, attempts: int) -> float:
         return retry_policy.retry_delay(
@@ -133,9 +169,8 @@ class Sender:
         # Stop early enough that the lease cannot run out while this round still sends from the batch.
         deadline = time.monotonic() + settings.claim_lease_seconds - 4 * settings.smtp_timeout
         pending = list(batch)
-        smtp = smtp_client(settings)
         try:
-            await smtp.connect()
+            smtp = await self._connection()
         except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException) as exc:
             error = _describe(exc)
             log.warning("mail server %s:%s unreachable: %s", settings.smtp_host, settings.smtp_port, error)
@@ -143,21 +178,25 @@ class Sender:
                 await self._retry(row, error)
             result.retried, result.server_unavailable = len(pending), True
             return result
+        lost = True  # until the round ends as it should: a connection in an unknown state is never used again
         try:
             while pending and time.monotonic() < deadline:
                 row = pending.pop(0)
                 outcome = await self._send_one(smtp, row)
                 setattr(result, outcome, getattr(result, outcome) + 1)
+            lost = False
         except ConnectionLost:
             pass
         finally:
             if pending:
                 async with self.pool.acquire() as conn:
                     await sender_repository.unclaim(conn, [row["id"] for row in pending])
-            try:
-                await smtp.quit()
-            except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException):
+            if lost:
                 smtp.close()
+            elif settings.smtp_keepalive_seconds > 0:
+                self._kept, self._kept_until = smtp, time.monotonic() + settings.smtp_keepalive_seconds
+            else:
+                await _quit(smtp)
         return result
 
     async def _send_one(self, smtp: aiosmtplib.SMTP, row: asyncpg.Record) -> str:
@@ -208,6 +247,13 @@ class Sender:
         log.warning("message %s failed for good: %s", message_id, error)
         async with self.pool.acquire() as conn:
             await sender_repository.mark_failed(conn, message_id, error=error, attempted=attempted)
+
+
+async def _quit(smtp: aiosmtplib.SMTP) -> None:
+    try:
+        await smtp.quit()
+    except (*_CONNECTION_ERRORS, aiosmtplib.SMTPException):
+        smtp.close()
 
 
 def _stop_if_cancelled() -> None:

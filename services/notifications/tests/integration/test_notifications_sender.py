@@ -110,6 +110,63 @@ async def test_a_sender_stopped_just_as_the_server_accepts_a_message_stops(pool,
             await asyncio.gather(task, return_exceptions=True)
 
 
+# --- one connection for a burst ------------------------------------------------------------------------------------
+
+
+async def test_a_burst_goes_out_over_one_connection_kept_open_between_rounds(pool, settings, sink):
+    small_batches = settings.model_copy(update={"send_batch_size": 2, "smtp_keepalive_seconds": 30.0})
+    sender = Sender(pool, small_batches)
+    task = asyncio.create_task(sender.run())
+    try:
+        emails = []
+        for _ in range(4):  # mail trickling in: several rounds
+            emails += await queue_emails(pool, settings, 2)
+            await sink.wait_for(len(emails))
+        await wait_until_settled(pool)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    assert sender.sent == 8 and sender.connections == 1 and sink.handler.greetings == 1
+
+
+async def test_a_kept_connection_the_server_dropped_is_replaced_without_counting_an_attempt(pool, settings, sink):
+    kept = settings.model_copy(update={"smtp_keepalive_seconds": 30.0})
+    sender = Sender(pool, kept)
+    task = asyncio.create_task(sender.run())
+    try:
+        [first] = await queue_emails(pool, settings, 1)
+        await sink.wait_for(1, to=first)
+        await wait_until_settled(pool)
+        sink.stop()  # the server goes away and comes back: the kept connection is dead
+        sink.start()
+        [second] = await queue_emails(pool, settings, 1)
+        await sink.wait_for(1, to=second)
+        await wait_until_settled(pool)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    [row] = await messages_in_db(pool, to_address=second)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 1, None)
+    assert sender.connections == 2
+
+
+async def test_a_connection_nothing_used_for_the_keepalive_is_closed_with_quit(pool, settings, sink):
+    brief = settings.model_copy(update={"smtp_keepalive_seconds": 0.3})
+    task = asyncio.create_task(Sender(pool, brief).run())
+    try:
+        [email] = await queue_emails(pool, settings, 1)
+        await sink.wait_for(1, to=email)
+        assert sink.handler.quits == 0  # kept open for the next round
+        async with asyncio.timeout(5):
+            while sink.handler.quits == 0:
+                await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 # --- waiting when there is nothing to send -----------------------------------------------------------------------
 
 
