@@ -161,6 +161,7 @@ def report(title: str, rows: list[asyncpg.Record], *, burst: bool) -> None:
 async def run(args: argparse.Namespace) -> None:
     config = StackConfig.for_profile("test")
     pg = Postgres(config)
+    started_postgres = not pg.running()  # stopped again at the end, as bench/claim_intake.py does
     pg.start()
     name = f"bench_notifications_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(pg.dsn())
@@ -182,7 +183,7 @@ async def run(args: argparse.Namespace) -> None:
         await queue_burst(pool, settings, args.burst)
         task = asyncio.create_task(sender.run())
         burst = await wait_sent(pool, args.burst)
-        report(f"Burst (batch size {settings.send_batch_size}, one SMTP connection per batch)", burst, burst=True)
+        report(f"Burst (batch size {settings.send_batch_size}, over one kept SMTP connection)", burst, burst=True)
 
         async with pool.acquire() as conn:
             await conn.execute("DELETE FROM messages")
@@ -200,6 +201,8 @@ async def run(args: argparse.Namespace) -> None:
         shutil.rmtree(maildir, ignore_errors=True)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+        if started_postgres:
+            pg.stop()
 
 
 def main() -> None:
