@@ -95,6 +95,47 @@ async def test_relay_publishes_committed_events_in_order_and_never_rolled_back_o
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 25
 
 
+class CommitsWhilePublishing:
+    """A broker whose first publish waits until another event has been committed (and its notice delivered): an event
+    written while the relay publishes a batch."""
+
+    def __init__(self, broker, commit_one):
+        self.broker = broker
+        self.commit_one = commit_one
+        self.committed = False
+
+    async def publish(self, *args, **kwargs):
+        if not self.committed:
+            self.committed = True
+            await self.commit_one()
+            await asyncio.sleep(0.2)  # the notice reaches the relay's listener while this batch is still out
+        return await self.broker.publish(*args, **kwargs)
+
+
+async def test_an_event_committed_while_a_batch_is_published_goes_out_at_once_not_at_the_next_poll(infra, pool, topic):
+    learner = uuid.uuid4()
+
+    async def commit(email: str) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await outbox.add(conn, email_event(learner, email), topic=topic)
+
+    async def commit_one():
+        await commit("meanwhile@example.org")
+
+    await commit("first@example.org")
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    async with broker:
+        publishing = CommitsWhilePublishing(broker, commit_one)
+        relay = OutboxRelay(pool, publishing, lock_key=uuid.uuid4().int % 2**31, missed_notice_interval=60)
+        task = asyncio.create_task(relay.run())
+        try:
+            records = await read(infra.kafka_bootstrap, topic, 2, timeout=10)  # not the 60 s of a missed notice
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert [json.loads(r.value)["data"]["email"] for r in records] == ["first@example.org", "meanwhile@example.org"]
+
+
 async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carries_on(infra, pool, topic):
     async def record_email(conn, envelope, settings):
         if envelope.data.email.startswith("poison"):

@@ -135,10 +135,13 @@ class OutboxRelay:
             await conn.add_listener(CHANNEL, listener)
             try:
                 while True:
+                    # Cleared before looking, not after publishing: a row committed while a batch is being published
+                    # notifies during it, and clearing afterwards lost that notice (the row then waited for
+                    # missed_notice_interval, 30 s; a CI run saw a registration's emails 30 s late).
+                    self._wake.clear()
                     sent = await self.publish_pending(conn)
                     if sent == self.batch_size:
                         continue
-                    self._wake.clear()
                     # A lost connection raises and the relay starts over, publishing what is pending.
                     await woken(self._wake, self.missed_notice_interval)
             finally:
