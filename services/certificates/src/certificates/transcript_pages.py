@@ -38,7 +38,8 @@ TEXT_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 
 # A strip's page: as wide as the text, as tall as the most a page can hold (the strip is what its box covers).
 _STRIP_PAGE_CSS = f"@page {{ size: {TEXT_WIDTH}pt {TEXT_HEIGHT}pt; margin: 0; }}"
-_STYLESHEETS = ("transcript.css", "transcript-strips.css")
+# Read once: every strip document is drawn with them (parsed once per thread by the typesetter, keyed by their text).
+_STYLESHEETS = tuple(stylesheet_text(name) for name in ("transcript.css", "transcript-strips.css"))
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class StripSheet:
 
 # The templates' part of every digest, hashed once: a change to how rows are drawn is another digest, so a strip drawn
 # by older templates is never used.
-_TEMPLATES = hashlib.sha256(b"".join(stylesheet_text(name).encode() for name in ("transcript.html", *_STYLESHEETS)))
+_TEMPLATES = hashlib.sha256(b"".join(text.encode() for text in (stylesheet_text("transcript.html"), *_STYLESHEETS)))
 
 
 def _digest(part: bytes, value: object) -> bytes:
@@ -120,7 +121,7 @@ def _strips(part: str, strip_ids: Sequence[str], **context: object) -> tuple[byt
     fonts = typesetter()
     html = template("transcript.html").render(part=part, **context)
     document = weasyprint.HTML(string=html, url_fetcher=fonts.url_fetcher).render(
-        stylesheets=[fonts.css(stylesheet_text(name)) for name in _STYLESHEETS] + [fonts.css(_STRIP_PAGE_CSS)],
+        stylesheets=[fonts.css(text) for text in (*_STYLESHEETS, _STRIP_PAGE_CSS)],
         font_config=fonts.fonts,
     )
     if len(document.pages) != len(strip_ids):
@@ -190,19 +191,21 @@ def _paginate(
 def print_transcript(doc: TranscriptDocument, sheets: Sequence[StripSheet]) -> bytes:
     """The transcript `doc` as printed on `doc.printed_on`, its rows' strips taken from `sheets` (a row no sheet has
     is drawn now). The same bytes for the same document and sheets."""
-    missing = missing_rows(doc.rows, sheets)
+    digests = [row_digest(row) for row in doc.rows]  # each row's once
+    kept = {digest for sheet in sheets for digest in sheet.rows}
+    missing = {digest: row for digest, row in zip(digests, doc.rows, strict=True) if digest not in kept}
     if missing:
-        sheets = [*sheets, render_strips(missing)]
+        sheets = [*sheets, render_strips(tuple(missing.values()))]
+    where: dict[bytes, _Placed] = {}
+    for number, sheet in enumerate(sheets, start=1):
+        for page, (digest, height) in enumerate(zip(sheet.rows, sheet.heights, strict=True)):
+            where.setdefault(digest, _Placed(number, page, height))
     frame_ids = ["header", "columns" if doc.rows else "empty", "totals", "printed"]
     frame_pdf, frame_extents = _strips("frame", frame_ids, doc=doc)
     frame = {
         name: _Placed(0, i, extent[1]) for i, (name, extent) in enumerate(zip(frame_ids, frame_extents, strict=True))
     }
-    where: dict[bytes, _Placed] = {}
-    for number, sheet in enumerate(sheets, start=1):
-        for page, (digest, height) in enumerate(zip(sheet.rows, sheet.heights, strict=True)):
-            where.setdefault(digest, _Placed(number, page, height))
-    rows = [where[row_digest(row)] for row in doc.rows]
+    rows = [where[digest] for digest in digests]
     if doc.rows:
         pages = _paginate(frame["header"], frame["columns"], rows, [frame["totals"]])
     else:
