@@ -111,9 +111,11 @@ class AheadRenderer:
             owner = await merges.survivor_of(conn, change.learner_id)
             transcript = await transcripts.transcript(conn, owner, None, None, self.settings)
             rows = transcripts.document_of(transcript).rows
+            if len(rows) < self.min_rows:
+                return  # before reading their sheets: most learners have a few certificates, and each change is read
             sheets = await repository.strip_sheets(conn, owner)
         missing = missing_rows(rows, sheets)
-        if len(rows) < self.min_rows or not missing:
+        if not missing:
             return
         whole = len(sheets) >= self.max_sheets  # one sheet of every row instead
         sheet = await self.renderer.render(rows if whole else missing)
