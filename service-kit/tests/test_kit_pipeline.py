@@ -14,7 +14,7 @@ from faststream import FastStream
 
 from opencme_contracts import EmailVerified, new_envelope
 from opencme_kit import db, outbox
-from opencme_kit.messaging import InboxConsumer, Rejected, create_broker
+from opencme_kit.messaging import COMMIT_INTERVAL, InboxConsumer, Rejected, create_broker
 from opencme_kit.outbox import OutboxRelay
 
 
@@ -51,6 +51,29 @@ async def pool(pool_with):
     return await pool_with(
         "CREATE TABLE applied (event_id uuid PRIMARY KEY, email text NOT NULL, at timestamptz DEFAULT now());"
     )
+
+
+async def partition_of(infra, topic: str, key: bytes) -> int:
+    """The partition the producer's default partitioner puts `key` in (each test's messages share one key)."""
+    got = await read(infra.kafka_bootstrap, topic, 1)
+    assert got[0].key == key
+    return got[0].partition
+
+
+async def committed_offset(infra, group: str, partition: TopicPartition, *, at_least: int, within: float) -> int:
+    """The group's committed offset of `partition` (asked of the broker each time) once it is `at_least`, or what it
+    is after `within` seconds."""
+    reader = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=group, enable_auto_commit=False)
+    await reader.start()
+    try:
+        deadline = time.monotonic() + within
+        while True:
+            committed = await reader.committed(partition) or 0
+            if committed >= at_least or time.monotonic() > deadline:
+                return committed
+            await asyncio.sleep(0.1)
+    finally:
+        await reader.stop()
 
 
 async def read(bootstrap: str, topic: str, count: int, timeout: float = 20.0):
@@ -173,7 +196,11 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
                     if await conn.fetchval("SELECT count(*) FROM applied WHERE email = 'last@example.org'"):
                         break
                 await asyncio.sleep(0.1)
-        await asyncio.sleep(0.5)  # let the final ack land
+        # Offsets were committed after processing: the group has consumed every message of the partition, within
+        # the commit interval of the last.
+        partition = TopicPartition(topic, await partition_of(infra, topic, str(learner).encode()))
+        end = await committed_offset(infra, consumer.group_id, partition, at_least=6, within=COMMIT_INTERVAL + 5)
+        assert end == 6
 
     async with pool.acquire() as conn:
         applied = [r["email"] for r in await conn.fetch("SELECT email FROM applied ORDER BY at")]
@@ -185,16 +212,6 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
     assert all(h["x-original-topic"] == topic for h in headers)
     assert "breaks the handler" in headers[1]["x-error"]
     assert dead[0].value == b"{not json"
-
-    # Offsets were committed after processing: the group has consumed every message of the partition.
-    reader = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=consumer.group_id)
-    await reader.start()
-    try:
-        partition = TopicPartition(topic, dead[0].headers and int(headers[0]["x-original-partition"]))
-        end = (await reader.end_offsets([partition]))[partition]
-        assert await reader.committed(partition) == end == 6
-    finally:
-        await reader.stop()
 
 
 async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(make_database, tmp_path):
@@ -255,6 +272,47 @@ async def test_a_stopping_worker_finishes_the_message_in_hand_and_takes_no_other
         assert await conn.fetchval("SELECT email FROM applied WHERE event_id = $1", events[0].event_id) == "slow"
     finally:
         await conn.close()
+    # The message in hand was committed as it finished, well within the commit interval; the others were not taken.
+    partition = TopicPartition(topic, await partition_of(infra, topic, b"k"))
+    assert await committed_offset(infra, service, partition, at_least=1, within=0) == 1
+
+
+async def test_a_burst_is_committed_in_a_few_commits_each_after_its_messages_were_handled(
+    infra, pool, topic, monkeypatch
+):
+    handled: list[uuid.UUID] = []
+    commits: list[dict[TopicPartition, int]] = []
+
+    async def record(conn, envelope, settings):
+        await conn.execute("INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, "burst")
+        handled.append(envelope.event_id)
+
+    real_commit = AIOKafkaConsumer.commit
+
+    async def counted(self, offsets=None):
+        assert offsets is not None, "always explicit offsets: never the position of a message still in hand"
+        commits.append(dict(offsets))
+        return await real_commit(self, offsets)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", counted)
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    service = f"kit-test-{uuid.uuid4().hex[:6]}"
+    consumer = InboxConsumer(broker, service=service, handlers={topic: record}, settings=None)
+    consumer.pool = pool
+    events = [email_event(uuid.uuid4(), f"{n}@example.org") for n in range(60)]
+    async with FastStream(broker):
+        for event in events:  # one partition's worth
+            await broker.publish(event.to_bytes(), topic=topic, key=b"burst")
+        partition = TopicPartition(topic, await partition_of(infra, topic, b"burst"))
+        committed = await committed_offset(
+            infra, consumer.group_id, partition, at_least=60, within=30 + COMMIT_INTERVAL
+        )
+    assert committed == 60
+    assert len(handled) == 60
+    # One commit per interval, not one per message; each commits no further than what had been handled then.
+    assert 1 <= len(commits) <= 10, len(commits)
+    assert [c[partition] for c in commits] == sorted(c[partition] for c in commits)
+    assert commits[-1][partition] == 60
 
 
 async def test_one_consumer_reads_all_of_a_services_topics_each_with_its_own_handler(infra, pool, topic, other_topic):

@@ -2,7 +2,10 @@
 
 Consumers commit offsets only after the effect is in the database (AckPolicy.MANUAL; FastStream's default would
 commit before processing). Each effect is written in the same transaction as an inbox row keyed by the event id, so a
-redelivered event changes nothing. A message that keeps failing goes to `<topic>.dlq` with the error in its headers and
+redelivered event changes nothing. That is also why the offsets of handled messages are committed together, at most
+`COMMIT_INTERVAL` after the first of them rather than one commit per message: a crash redelivers at most that long's
+worth of handled messages, which the inbox skips, and a burst costs Kafka and the consumer one commit a half-second
+instead of one per message. A message that keeps failing goes to `<topic>.dlq` with the error in its headers and
 the consumer carries on; an unreachable database is not the message's fault, so that is retried until it is back.
 """
 
@@ -16,6 +19,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from aiokafka import TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -36,6 +41,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[db.Connection, Envelope[Any], Any], Awaitable[None]]
 BoundHandler = Callable[[db.Connection, Envelope[Any]], Awaitable[None]]
 
+COMMIT_INTERVAL = 0.5  # seconds from a handled message to the commit of its offset (with any handled meanwhile)
 IDLE_FETCH_WAIT_MS = 10_000
 FETCH_ROUTINE_WAKE_MS = 2_000
 
@@ -103,6 +109,12 @@ class InboxConsumer:
         self.progress_at = time.monotonic()
         self.in_flight: tuple[str, int, int] | None = None
         self.subscriber: Any = None
+        # Handled messages whose offsets are not committed yet: partition -> the offset after the last one handled.
+        self._handled: dict[TopicPartition, int] = {}
+        self._kafka_consumer: Any = None  # aiokafka's, from the messages (a reconnect makes another)
+        self._commit_lock = asyncio.Lock()
+        self._commit_soon: asyncio.Task[None] | None = None
+        self._stopping = False
         self.group_id = service  # one consumer group for the service, reading all of its topics
         self.handlers: dict[str, tuple[str, BoundHandler]] = {}
         for topic, handler in handlers.items():
@@ -150,10 +162,57 @@ class InboxConsumer:
             try:
                 with tracing.consuming(topic, msg.headers, attributes):
                     await self._process(topic, consumer_name, handler, body, msg)
-                await msg.ack()
+                await self._handled_one(msg)
             finally:
                 self.in_flight = None
             self.progress_at = time.monotonic()
+
+    async def _handled_one(self, msg: KafkaMessage) -> None:
+        """Its offset is committed with the next commit: within COMMIT_INTERVAL, or at once while the worker stops."""
+        raw = msg.raw_message
+        self._kafka_consumer = msg.consumer
+        self._handled[TopicPartition(raw.topic, raw.partition)] = raw.offset + 1  # type: ignore[union-attr]
+        if self._stopping:
+            await self.commit_handled()
+        elif self._commit_soon is None:
+            self._commit_soon = asyncio.create_task(self._commit_after_interval())
+
+    async def _commit_after_interval(self) -> None:
+        await asyncio.sleep(COMMIT_INTERVAL)
+        self._commit_soon = None  # what is handled from now on waits for the next commit
+        await self.commit_handled()
+
+    async def commit_handled(self) -> None:
+        """Commit the offsets of the messages handled so far (never of one in hand: the offsets are explicit). A
+        partition taken away by a rebalance is left to its new reader, which the inbox keeps from applying a message
+        twice; a failed commit is tried again with the next."""
+        async with self._commit_lock:
+            handled, self._handled = self._handled, {}
+            if not handled:
+                return
+            consumer = self._kafka_consumer
+            assigned = consumer.assignment()
+            offsets = {tp: offset for tp, offset in handled.items() if tp in assigned}
+            try:
+                if offsets:
+                    await consumer.commit(offsets)
+            except (CommitFailedError, IllegalStateError) as exc:
+                log.info("offsets %s not committed, the group was rebalanced: %s", offsets, exc)
+            except Exception:
+                log.warning("committing offsets %s failed; trying again with the next commit", offsets, exc_info=True)
+                for tp, offset in offsets.items():
+                    self._handled[tp] = max(offset, self._handled.get(tp, 0))
+                if self._commit_soon is None and not self._stopping:
+                    self._commit_soon = asyncio.create_task(self._commit_after_interval())
+
+    async def stopping(self) -> None:
+        """The worker is stopping: commit what was handled, and from now on each message as it is handled (the one
+        in hand finishes while the broker stops)."""
+        self._stopping = True
+        if (waiting := self._commit_soon) is not None:  # still asleep: it has taken nothing yet
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+        await self.commit_handled()  # after a commit under way, if there is one (the lock)
 
     async def _process(self, topic: str, consumer_name: str, handler: BoundHandler, body: bytes, msg: Any) -> None:
         try:

@@ -203,9 +203,12 @@ def build_worker(
         stuck_after=settings.consumer_stuck_after,
     )
 
-    # Stopping runs in this order: the loops (relay, background tasks), then the broker, which lets a message in hand
-    # finish (its graceful timeout), then the pool, which that message still needs.
+    # Stopping runs in this order: the loops (relay, background tasks) and the commit of the messages handled so far,
+    # then the broker, which lets a message in hand finish (its graceful timeout; its offset is committed at once),
+    # then the pool, which that message still needs.
     async def stop_loops() -> None:
+        if consumer is not None:
+            await consumer.stopping()
         tasks = state.pop("tasks", [])
         for task in tasks:
             task.cancel()
