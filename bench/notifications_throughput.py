@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import uvloop
 
 from devstack.config import StackConfig
 from devstack.postgres import Postgres
@@ -210,7 +211,12 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--trickle", type=int, default=200)
     parser.add_argument("--rate", type=float, default=50.0, help="emails per second queued in the trickle phase")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the event loop (the worker runs uvloop's)"
+    )
+    args = parser.parse_args()
+    print(f"event loop: {args.loop}")
+    (uvloop.run if args.loop == "uvloop" else asyncio.run)(run(args))
 
 
 if __name__ == "__main__":

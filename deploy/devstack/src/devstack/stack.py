@@ -23,6 +23,7 @@ from devstack.procs import api_command, spawn, stop, wait_until
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin passphrase for the demo"
 PARTS = ("api", "worker")  # the processes of each service
+TOOLS_NICENESS = 15  # the SMTP sink's and the fake board's: notifications' and board reporting's worker_niceness
 
 
 def local_secret(path: Path) -> str:
@@ -173,11 +174,15 @@ class Stack:
         return self._wait_ready(service, part, replica)
 
     def start_tools(self) -> None:
-        """The SMTP sink (mail readable at its web page) and the fake certifying board."""
+        """The SMTP sink (mail readable at its web page) and the fake certifying board. They stand in for servers
+        elsewhere, so they run as nice as the workers that call them (notifications', board reporting's): on the
+        shared cores they take no more of a surge from the certificates than those workers do."""
         c = self.config
+        nice = ["nice", "-n", str(TOOLS_NICENESS)]
         self.processes["smtp-sink"] = spawn(
             "smtp-sink",
             [
+                *nice,
                 sys.executable,
                 "-m",
                 "devstack.smtp_sink",
@@ -191,7 +196,9 @@ class Stack:
             log_dir=c.logs_dir,
         )
         self.processes["fake-board"] = spawn(
-            "fake-board", [sys.executable, "-m", "devstack.fake_board", "--port", str(c.board_port)], log_dir=c.logs_dir
+            "fake-board",
+            [*nice, sys.executable, "-m", "devstack.fake_board", "--port", str(c.board_port)],
+            log_dir=c.logs_dir,
         )
         for name, port in (("smtp-sink", c.smtp_http_port), ("fake-board", c.board_port)):
             wait_until(

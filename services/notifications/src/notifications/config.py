@@ -25,6 +25,8 @@ class Settings(KitSettings):
     # How long a connection is kept open after a round for the next one (a burst reuses it; 0: closed after each round)
     smtp_keepalive_seconds: float = Field(default=10.0, ge=0)
     mail_from: str = "no-reply@opencme.local"  # From: address and SMTP envelope sender
+    # Mail can wait a minute: in a surge that shares the cores, the certificates it announces are made first.
+    worker_niceness: int = Field(default=15, ge=0, le=19)
 
     # The organisation in every email until identity's first organisation.updated arrives (organisation.py).
     org_name: str = "OpenCME Demo Health System"
