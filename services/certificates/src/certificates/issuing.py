@@ -296,6 +296,7 @@ def run_issuer(settings: Settings) -> Callable[[db.Pool], Coroutine[Any, Any, No
 
     async def run(pool: db.Pool) -> None:
         try:
+            await shared_render_pool.start()
             await Issuer(pool, settings, lease_seconds=settings.issue_lease_seconds).run()
         finally:
             shared_render_pool.close()

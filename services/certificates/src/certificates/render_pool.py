@@ -12,6 +12,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,9 +45,15 @@ def _start_render_process(niceness: int) -> None:
     warm_up()
 
 
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)  # keeps this process busy, so that the next task starts another
+    return os.getpid()
+
+
 class RenderPool(Generic[Out]):
     """`await pool.render(document)` -> `render(document)` (e.g. the certificate's PDF), run in one of `processes`
-    processes (default: one per available core). The processes start on the first render and stay until `close()`."""
+    processes (default: one per available core). The processes start with `start()` (the worker's start) or on the
+    first render, and stay until `close()`."""
 
     def __init__(self, processes: int = 0, *, render: Callable[[Any], Out], niceness: int = RENDER_NICENESS) -> None:
         self.processes = processes or available_cores()
@@ -63,6 +70,14 @@ class RenderPool(Generic[Out]):
                 initargs=(self.niceness,),
             )
         return self._executor
+
+    async def start(self) -> None:
+        """Start every process now and let each set its fonts up (a second or two), so that the first certificates
+        after a deploy or a restart do not wait for it: a surge right after one began seconds behind."""
+        executor, loop = self._pool(), asyncio.get_running_loop()
+        # One task per process, all at once: the executor starts a process for each task no idle process can take.
+        pids = await asyncio.gather(*(loop.run_in_executor(executor, _pid_after, 0.2) for _ in range(self.processes)))
+        log.info("render processes ready: %s", sorted(set(pids)))
 
     async def render(self, document: Any) -> Out:
         """The PDF; raises what the renderer raises (`CertificateDoesNotFit`, a `ValueError`: rendering again cannot

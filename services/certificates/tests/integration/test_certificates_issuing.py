@@ -348,6 +348,19 @@ async def test_a_claim_with_an_amount_no_certificate_can_print_is_refused_for_th
         await inbox.deliver(claim)
 
 
+async def test_a_started_pool_has_all_its_processes_set_up_before_the_first_certificate():
+    renderer = RenderPool(processes=2, render=niceness_and_pdf)
+    try:
+        await renderer.start()
+        processes = dict(renderer._executor._processes)  # the executor's own record of its processes, by pid
+        assert len(processes) == 2 and all(p.is_alive() for p in processes.values())
+        answer = await renderer.render(make_document())
+        assert set(renderer._executor._processes) == set(processes)  # none started for the certificate
+    finally:
+        renderer.close()
+    assert answer.split(b"\n", 1)[1].startswith(b"%PDF")
+
+
 async def test_renders_run_at_a_lower_priority_than_the_worker_so_claims_are_answered_first():
     renderer = RenderPool(processes=1, render=niceness_and_pdf)
     try:
