@@ -31,7 +31,11 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {prefix}/access.log;
+    # The combined format with the request's time and the service's (seconds), written in 64 KiB blocks at least
+    # once a second rather than one write per request.
+    log_format timed '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+                     '"$http_referer" "$http_user_agent" rt=$request_time urt=$upstream_response_time';
+    access_log {prefix}/access.log timed buffer=64k flush=1s;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
