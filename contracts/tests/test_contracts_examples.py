@@ -36,3 +36,17 @@ def test_example_round_trips_through_the_wire_format_unchanged(path: Path) -> No
     assert parse_envelope(wire) == envelope
     # Equal documents: the example sets every field and carries none that the model would drop.
     assert json.loads(wire) == json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_part_of_a_meetings_cancellation_fits_a_kafka_message_with_the_longest_addresses():
+    from opencme_contracts import events
+    from opencme_contracts.envelope import new_envelope
+
+    example = json.loads((EXAMPLES_DIR / "activity.cancelled.json").read_text())["data"]
+    registration = example["registrations"][0] | {"email": f"{'a' * 64}@{'b' * 185}.org"}  # 254 characters
+    most = events.ActivityCancelled.REGISTRATIONS_PER_EVENT
+    part = events.ActivityCancelled.model_validate(
+        example | {"registrations": [registration] * most, "reason": "r" * 2000, "part": 1, "parts": 12}
+    )
+    envelope = new_envelope(part, producer="catalog", subject=part.activity.activity_id)
+    assert len(envelope.to_bytes()) < 1_000_000 * 0.5  # Kafka's default limit is 1 MB: half of it at most

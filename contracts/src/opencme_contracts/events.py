@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -208,14 +208,21 @@ class CancelledRegistration(_Part):
 class ActivityCancelled(EventPayload):
     """Staff cancelled a published activity, giving a reason: it left the catalog, and every registration still live
     was cancelled with it (listed here; no registration.cancelled is published for them). Credit can be claimed only
-    for participation recorded before (see the catalog's README)."""
+    for participation recorded before (see the catalog's README).
+
+    An annual meeting's registrations do not fit one Kafka message (1 MB by default): the cancellation is announced
+    in `parts` events, committed together and in order on the activity's key, each with the activity, the reason and
+    the time, and its share of the registrations (each registration in exactly one part, at most 1,000 in one)."""
 
     event_type = "activity.cancelled"
+    REGISTRATIONS_PER_EVENT: ClassVar[int] = 1000  # ~200 bytes each, ~400 with the longest address: ~0.4 MB at most
 
     activity: ActivitySummary
     reason: str
     registrations: tuple[CancelledRegistration, ...] = ()
     cancelled_at: AwareDatetime
+    part: int = Field(default=1, ge=1, description="which of the cancellation's events this is, from 1")
+    parts: int = Field(default=1, ge=1, description="how many events announce the cancellation")
 
 
 @register

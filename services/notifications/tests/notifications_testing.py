@@ -317,9 +317,14 @@ def registration_cancelled(confirmed: Envelope[Any], *, cancelled_at: datetime |
 
 
 def activity_cancelled(
-    *confirmed: Envelope[Any], reason: str = "The course director is ill.", cancelled_at: datetime | None = None
+    *confirmed: Envelope[Any],
+    reason: str = "The course director is ill.",
+    cancelled_at: datetime | None = None,
+    part: int = 1,
+    parts: int = 1,
 ) -> Envelope[Any]:
-    """The cancellation of the activity of the registrations `confirmed` confirmed (all of one activity)."""
+    """The cancellation of the activity of the registrations `confirmed` confirmed (all of one activity), or `part`
+    of the `parts` events announcing it."""
     first = confirmed[0].data
     return _envelope(
         events.ActivityCancelled(
@@ -335,6 +340,8 @@ def activity_cancelled(
                 for c in confirmed
             ),
             cancelled_at=cancelled_at or datetime.now(UTC),
+            part=part,
+            parts=parts,
         ),
         first.activity.activity_id,
     )

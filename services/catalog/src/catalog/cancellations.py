@@ -15,6 +15,10 @@ from opencme_kit import db, outbox
 from opencme_kit.auth import Principal
 from opencme_kit.clock import utcnow
 
+# Registrations listed in one activity.cancelled (the contract's limit, far below Kafka's 1 MB message); a larger
+# meeting's cancellation takes several events.
+REGISTRATIONS_PER_EVENT = events.ActivityCancelled.REGISTRATIONS_PER_EVENT
+
 
 async def unpublish_activity(
     *,
@@ -58,8 +62,9 @@ async def cancel_activity(
     request: schemas.ActivityCancellation,
     provider: str,
 ) -> schemas.Activity:
-    """Cancels a published activity and its live registrations, announcing both in one activity.cancelled; a
-    cancelled one is answered as it is, announcing nothing more."""
+    """Cancels a published activity and its live registrations, announcing both in activity.cancelled (one event per
+    REGISTRATIONS_PER_EVENT registrations, all in this transaction); a cancelled one is answered as it is, announcing
+    nothing more."""
     async with conn.transaction():
         row = await locked_activity(conn, activity_id)
         if (refusal := domain.cancel_refusal(status=row["status"])) is not None:
@@ -71,25 +76,28 @@ async def cancel_activity(
         cancelled = await store.cancel_activity_registrations(
             conn, activity_id, by=staff.id, at=now, reason=request.reason
         )
-        await outbox.emit(
-            conn,
-            events.ActivityCancelled(
-                activity=activity_summary(row),
-                reason=request.reason,
-                registrations=tuple(
-                    events.CancelledRegistration(
-                        registration_id=r["id"],
-                        registration_number=r["number"],
-                        learner_id=r["learner_id"],
-                        email=r["email"],
-                    )
-                    for r in sorted(cancelled, key=lambda r: r["number"])
+        registrations = [
+            events.CancelledRegistration(
+                registration_id=r["id"], registration_number=r["number"], learner_id=r["learner_id"], email=r["email"]
+            )
+            for r in sorted(cancelled, key=lambda r: r["number"])
+        ]
+        per_event = REGISTRATIONS_PER_EVENT
+        shares = [tuple(registrations[i : i + per_event]) for i in range(0, len(registrations), per_event)] or [()]
+        for part, share in enumerate(shares, start=1):
+            await outbox.emit(
+                conn,
+                events.ActivityCancelled(
+                    activity=activity_summary(row),
+                    reason=request.reason,
+                    registrations=share,
+                    cancelled_at=now,
+                    part=part,
+                    parts=len(shares),
                 ),
-                cancelled_at=now,
-            ),
-            producer=SERVICE,
-            subject=activity_id,
-        )
+                producer=SERVICE,
+                subject=activity_id,
+            )
         changed_row = await repository.get_activity(conn, activity_id)
     assert changed_row is not None, "locked above"
     return to_activity(changed_row, provider)

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from catalog_factories import MINT, STAFF, make_attendance, make_session, published_activity, register
 
+from catalog import cancellations
+
 REASON = "The course director is ill; we will announce a new date."
 
 
 async def outbox(client, topic: str, activity_id: str) -> list[dict]:
     async with client.app.state.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT message_key, payload FROM outbox WHERE topic = $1", topic)
+        rows = await conn.fetch("SELECT message_key, payload FROM outbox WHERE topic = $1 ORDER BY id", topic)
     return [json.loads(r["payload"]) | {"key": r["message_key"]} for r in rows if r["message_key"] == activity_id]
 
 
@@ -90,6 +92,35 @@ async def test_cancelling_cancels_every_live_registration_and_announces_them_in_
     assert registration["cancellation_reason"] == REASON
     [own_cancel] = (await client.get("/registrations/mine", headers=MINT.headers(gone))).json()
     assert own_cancel["cancellation_reason"] is None  # they cancelled it themself, before
+
+
+async def test_a_meeting_too_large_for_one_message_is_cancelled_in_several_events_each_registration_in_one(
+    client, monkeypatch
+):
+    monkeypatch.setattr(cancellations, "REGISTRATIONS_PER_EVENT", 2)
+    activity = await published_activity(client)
+    registered = [await register(client, activity, uuid.uuid4()) for _ in range(5)]
+
+    response = await cancel(client, activity)
+
+    assert response.status_code == 200, response.text
+    announced = await outbox(client, "activity.cancelled", activity["id"])
+    assert [(e["data"]["part"], e["data"]["parts"]) for e in announced] == [(1, 3), (2, 3), (3, 3)]
+    assert [len(e["data"]["registrations"]) for e in announced] == [2, 2, 1]
+    listed = [r["registration_id"] for e in announced for r in e["data"]["registrations"]]
+    assert sorted(listed) == sorted(r["id"] for r in registered)  # each once
+    shared = {(e["data"]["reason"], e["data"]["cancelled_at"], e["data"]["activity"]["activity_id"]) for e in announced}
+    assert shared == {(REASON, announced[0]["data"]["cancelled_at"], activity["id"])}  # every part carries them
+    assert len({e["event_id"] for e in announced}) == 3
+
+
+async def test_cancelling_an_activity_nobody_registered_for_is_one_event_listing_nobody(client):
+    activity = await published_activity(client)
+
+    await cancel(client, activity)
+
+    [event] = await outbox(client, "activity.cancelled", activity["id"])
+    assert event["data"]["registrations"] == [] and (event["data"]["part"], event["data"]["parts"]) == (1, 1)
 
 
 async def test_a_cancelled_activity_leaves_the_catalog_but_a_direct_link_shows_it_cancelled_with_the_reason(client):

@@ -4,6 +4,7 @@ delivered to a real SMTP server."""
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from icalendar import Calendar
@@ -126,17 +127,22 @@ async def test_an_online_registration_is_cancelled_without_a_calendar_file(pool,
     assert "Self-paced" in text_and_html(notice)[0]
 
 
+async def two_confirmed(pool, settings, sink, *numbers: str) -> list[tuple[Any, str]]:
+    """A learner per registration number, each registered for the same live course, their confirmations received."""
+    confirmed: list[tuple[Any, str]] = []
+    for number in numbers:
+        learner, email = await registered(pool, settings)
+        same = {"activity_id": confirmed[0][0].data.activity.activity_id} if confirmed else {}
+        confirmed.append((registration_confirmed(learner, email, number=number, **same), email))
+        await apply(pool, settings, confirmed[-1][0])
+        await sink.wait_for(1, to=email)
+    return confirmed
+
+
 async def test_an_activity_cancellation_tells_every_registrant_why_once_with_a_calendar_cancel(
     pool, settings, sink, sender
 ):
-    ada, ada_email = await registered(pool, settings)
-    bob, bob_email = await registered(pool, settings)
-    first = registration_confirmed(ada, ada_email, number="R-3001")
-    second = registration_confirmed(bob, bob_email, number="R-3002", activity_id=first.data.activity.activity_id)
-    await apply(pool, settings, first)
-    await apply(pool, settings, second)
-    await sink.wait_for(1, to=ada_email)
-    await sink.wait_for(1, to=bob_email)
+    (first, ada_email), (second, bob_email) = await two_confirmed(pool, settings, sink, "R-3001", "R-3002")
 
     cancelled = activity_cancelled(first, second, reason="The course director is ill; a new date will follow.")
     await apply(pool, settings, cancelled)
@@ -156,6 +162,23 @@ async def test_an_activity_cancellation_tells_every_registrant_why_once_with_a_c
     assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
     rows = await messages_in_db(pool, to_address=ada_email)
     assert [r["kind"] for r in rows] == ["registration_confirmed", "activity_cancelled"]
+
+
+async def test_a_cancellation_announced_in_parts_tells_each_registrant_once(pool, settings, sink, sender):
+    (first, ada_email), (second, bob_email) = await two_confirmed(pool, settings, sink, "R-3101", "R-3102")
+    cancelled_at = datetime.now(UTC)
+
+    one = activity_cancelled(first, reason="Storm.", cancelled_at=cancelled_at, part=1, parts=2)
+    two = activity_cancelled(second, reason="Storm.", cancelled_at=cancelled_at, part=2, parts=2)
+    for envelope in (one, two, one):  # the first part redelivered after the second
+        await apply(pool, settings, envelope)
+
+    [_, notice] = await sink.wait_for(2, to=ada_email)
+    [_, other] = await sink.wait_for(2, to=bob_email)
+    await wait_until_settled(pool)
+    await asyncio.sleep(0.3)
+    assert len(sink.messages(to=ada_email)) == 2 and len(sink.messages(to=bob_email)) == 2
+    assert "Storm." in text_and_html(notice)[0] and "Storm." in text_and_html(other)[0]
 
 
 async def test_an_activity_cancellation_that_overtakes_the_confirmation_sends_only_its_notice(
