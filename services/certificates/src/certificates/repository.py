@@ -307,6 +307,22 @@ async def oldest_transcript_change(conn: db.Connection, quiet_seconds: float) ->
     return TranscriptChange(row["learner_id"], row["changed_at"], row["wait"]) if row is not None else None
 
 
+async def forget_small_transcript_changes(conn: db.Connection, quiet_seconds: float, min_rows: int) -> int:
+    """Done, in one statement, with every quiet change of a learner whose transcript lists fewer than `min_rows`
+    certificates (most learners: nothing to draw ahead); how many. A change noted meanwhile is not quiet: it stays."""
+    status = await conn.execute(
+        """DELETE FROM transcripts_changed c
+           WHERE c.changed_at <= clock_timestamp() - make_interval(secs => $1)
+             AND (SELECT count(*) FROM certificates
+                  WHERE learner_id = coalesce((SELECT surviving_id FROM merged_accounts WHERE merged_id = c.learner_id),
+                                              c.learner_id)
+                    AND revoked_at IS NULL AND superseded_by IS NULL) < $2""",
+        quiet_seconds,
+        min_rows,
+    )
+    return int(status.split()[-1])
+
+
 async def transcript_change_seen(conn: db.Connection, change: TranscriptChange) -> None:
     """Done with `change`; a change noted since stays (its transcript is rendered again)."""
     await conn.execute(

@@ -10,7 +10,9 @@ many certificates it lists.
 - **Never in a surge's way:** nothing is rendered while claims wait in the issue queue (it looks again every
   `busy_recheck` seconds), and renders run in one process
   of their own at niceness 19 (below the certificates' 10), so a surge starting during one takes the cores.
-- **Only where it pays:** a transcript of fewer than `min_rows` certificates is drawn on demand within a second.
+- **Only where it pays:** a transcript of fewer than `min_rows` certificates is drawn on demand within a second; the
+  quiet changes of all such learners are forgotten in one statement (after a surge: a thousand learners, one change
+  each; one by one they kept the worker busy for a minute).
 - **Never stale:** a strip is kept under a digest of everything its row shows; a print reads the certificates as they
   are and uses a strip only if it is exactly its row's (a row not drawn yet is drawn when printed).
 - **Idle when idle:** it sleeps until the next change falls quiet, woken by the trigger's NOTIFY; with nothing noted
@@ -96,6 +98,8 @@ class AheadRenderer:
                     return change.wait if change is not None else None
                 if await issue_queue.any_waiting(conn):
                     return self.busy_recheck  # claims wait to be issued: they go first
+                if await repository.forget_small_transcript_changes(conn, self.quiet_seconds, self.min_rows):
+                    continue  # after a surge, a thousand learners with a certificate or two each: one statement
             try:
                 await self._render(change)
             except asyncio.CancelledError:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from certificates_testing import MINT, claimed, registered, renamed, revoked
 from pypdf import PdfReader
 
-from certificates import issue_queue
+from certificates import issue_queue, transcripts
 from certificates.render_pool import RenderPool
 from certificates.transcript_pages import render_strips
 from certificates.transcripts_ahead import AheadRenderer
@@ -165,6 +165,27 @@ async def test_nothing_is_rendered_ahead_while_claims_wait_to_be_issued(service)
         assert renderer.renderer.renders == [] and await changes_waiting(service) == 1
     finally:
         await service.consumer.issuer.drain()
+
+
+async def test_the_changes_of_many_short_transcripts_are_forgotten_without_reading_any(service, monkeypatch):
+    learner, _ = await learner_with(service, "Sepsis Update")
+    others = [uuid.uuid4() for _ in range(30)]
+    for other in others:
+        await service.consumer.deliver(registered(other, day(2020, 1, 1)))
+        await service.consumer.deliver(claimed(other, day(2024, 3, 1), title="Stroke Update"))
+    renderer = ahead(service, min_rows=2)
+
+    read = []
+
+    async def reading(conn, owner, *args):
+        read.append(owner)
+        raise AssertionError("a short transcript was read to be drawn ahead")
+
+    monkeypatch.setattr(transcripts, "transcript", reading)
+    assert await renderer.render_quiet() is None
+
+    assert read == [] and renderer.renderer.renders == [] and await changes_waiting(service) == 0
+    assert await kept(service, learner) == (0, 0)
 
 
 async def test_a_transcript_shorter_than_the_threshold_is_left_to_be_rendered_when_printed(service):
