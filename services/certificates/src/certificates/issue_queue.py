@@ -52,9 +52,13 @@ async def seconds_until_next(conn: db.Connection) -> float | None:
     """Seconds until the next waiting claim's lease or retry wait runs out (0 when one is ready now), or None when no
     claim waits. A claim never taken has the lease '-infinity', which PostgreSQL cannot subtract from: it counts as
     now."""
+    # greatest() skips a NULL: over an empty queue min() is NULL and greatest(NULL, now) is now, "due now", which
+    # made an idle issuer look again ten times a second. Hence the CASE.
     seconds: float | None = await conn.fetchval(
         """WITH now AS (SELECT clock_timestamp() AS at)
-           SELECT extract(epoch FROM greatest(min(leased_until), (SELECT at FROM now)) - (SELECT at FROM now))::float8
+           SELECT CASE WHEN min(leased_until) IS NULL THEN NULL
+                       ELSE extract(epoch FROM greatest(min(leased_until), (SELECT at FROM now))
+                                              - (SELECT at FROM now))::float8 END
            FROM issue_queue WHERE failed_at IS NULL"""
     )
     return seconds

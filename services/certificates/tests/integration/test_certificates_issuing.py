@@ -109,6 +109,27 @@ async def test_a_claim_never_taken_is_due_now_not_an_error_when_the_issuer_asks_
         await Issuer(pool, settings).drain()  # leaves the queue empty for the module's other tests
 
 
+async def test_with_nothing_queued_the_issuer_sleeps_until_told_instead_of_looking_ten_times_a_second(pool, settings):
+    async with pool.acquire() as conn:
+        assert await issuing.issue_queue.seconds_until_next(conn) is None  # not 0, "due now"
+    issuer = Issuer(pool, settings)
+    takes: list[int] = []
+    real_take = issuer._take
+
+    async def counted_take(limit: int):
+        takes.append(limit)
+        return await real_take(limit)
+
+    issuer._take = counted_take  # type: ignore[method-assign]
+    task = asyncio.create_task(issuer.run())
+    try:
+        await asyncio.sleep(2.0)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert 1 <= len(takes) <= 2, f"{len(takes)} looks at an empty queue in 2 s"  # the busy loop made ~20
+
+
 async def test_each_claim_gets_exactly_one_certificate_under_redelivery_and_issuers_racing(pool, inbox, settings):
     learner = uuid.uuid4()
     await deliver(inbox, registered(learner, NOW - timedelta(days=30)))
