@@ -113,7 +113,8 @@ class InboxConsumer:
         self._handled: dict[TopicPartition, int] = {}
         self._kafka_consumer: Any = None  # aiokafka's, from the messages (a reconnect makes another)
         self._commit_lock = asyncio.Lock()
-        self._commit_soon: asyncio.Task[None] | None = None
+        self._commit_soon: asyncio.Task[None] | None = None  # the next commit, still waiting for its time
+        self._commits: set[asyncio.Task[None]] = set()  # every commit task until it ends (the loop keeps weak ones)
         self._stopping = False
         self.group_id = service  # one consumer group for the service, reading all of its topics
         self.handlers: dict[str, tuple[str, BoundHandler]] = {}
@@ -175,7 +176,12 @@ class InboxConsumer:
         if self._stopping:
             await self.commit_handled()
         elif self._commit_soon is None:
-            self._commit_soon = asyncio.create_task(self._commit_after_interval())
+            self._commit_later()
+
+    def _commit_later(self) -> None:
+        self._commit_soon = asyncio.create_task(self._commit_after_interval())
+        self._commits.add(self._commit_soon)
+        self._commit_soon.add_done_callback(self._commits.discard)
 
     async def _commit_after_interval(self) -> None:
         await asyncio.sleep(COMMIT_INTERVAL)
@@ -203,7 +209,7 @@ class InboxConsumer:
                 for tp, offset in offsets.items():
                     self._handled[tp] = max(offset, self._handled.get(tp, 0))
                 if self._commit_soon is None and not self._stopping:
-                    self._commit_soon = asyncio.create_task(self._commit_after_interval())
+                    self._commit_later()
 
     async def stopping(self) -> None:
         """The worker is stopping: commit what was handled, and from now on each message as it is handled (the one
