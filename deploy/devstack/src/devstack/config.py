@@ -18,6 +18,10 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 
 # Ports of a service's further replicas: 30 on from the first's, clear of the SMTP sink's and the fake board's.
 REPLICA_STRIDE = 30
+# Linux's first ephemeral port (net.ipv4.ip_local_port_range). A server port above it can be taken, for a moment, as
+# the local end of any outgoing connection: the chaos suite's PostgreSQL once failed to start on 59432 ("Address
+# already in use") right after the main suite's thousands of connections. Every port of every profile stays below it.
+EPHEMERAL_FROM = 32768
 SERVICES: tuple[str, ...] = ("identity", "catalog", "credit", "certificates", "board-reporting", "notifications")
 
 
@@ -62,7 +66,7 @@ class StackConfig:
         return cls(
             profile=profile,
             state_dir=state,
-            pg_port=55432 + offset,
+            pg_port=25432 + offset,  # every port below Linux's ephemeral range (32768-60999): see EPHEMERAL_FROM
             kafka_port=19092 + offset,
             kafka_controller_port=19093 + offset,
             gateway_port=8080 + offset,
