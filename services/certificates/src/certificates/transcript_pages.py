@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -101,12 +101,13 @@ def transcript_fingerprint(doc: TranscriptDocument) -> bytes:
     return _digest(b"transcript", doc)
 
 
-def missing_rows(rows: Iterable[TranscriptRow], sheets: Sequence[StripSheet]) -> tuple[TranscriptRow, ...]:
-    """The rows of `rows` that no sheet has a strip of, each once."""
+def missing_rows(
+    rows: Sequence[TranscriptRow], sheets: Sequence[StripSheet], digests: Sequence[bytes] | None = None
+) -> tuple[TranscriptRow, ...]:
+    """The rows of `rows` that no sheet has a strip of, each once (`digests`: the rows', if the caller has them)."""
     kept = {digest for sheet in sheets for digest in sheet.rows}
     missing: dict[bytes, TranscriptRow] = {}
-    for row in rows:
-        digest = row_digest(row)
+    for row, digest in zip(rows, digests if digests is not None else map(row_digest, rows), strict=True):
         if digest not in kept:
             missing.setdefault(digest, row)
     return tuple(missing.values())
@@ -192,10 +193,8 @@ def print_transcript(doc: TranscriptDocument, sheets: Sequence[StripSheet]) -> b
     """The transcript `doc` as printed on `doc.printed_on`, its rows' strips taken from `sheets` (a row no sheet has
     is drawn now). The same bytes for the same document and sheets."""
     digests = [row_digest(row) for row in doc.rows]  # each row's once
-    kept = {digest for sheet in sheets for digest in sheet.rows}
-    missing = {digest: row for digest, row in zip(digests, doc.rows, strict=True) if digest not in kept}
-    if missing:
-        sheets = [*sheets, render_strips(tuple(missing.values()))]
+    if missing := missing_rows(doc.rows, sheets, digests):
+        sheets = [*sheets, render_strips(missing)]
     where: dict[bytes, _Placed] = {}
     for number, sheet in enumerate(sheets, start=1):
         for page, (digest, height) in enumerate(zip(sheet.rows, sheet.heights, strict=True)):
