@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
-
 from opencme_kit import merges
 from opencme_kit.db import Migrations
-from opencme_kit.service import KitSettings
+from opencme_kit.service import KitSettings, Niceness
 
 SERVICE = "board-reporting"
 MIGRATIONS = (merges.SCHEMA, Migrations.of("board_reporting"))  # the kit's merged_accounts first, then our own
@@ -20,7 +18,7 @@ class Settings(KitSettings):
     submit_interval: float = 60.0
     submit_batch_size: int = 20
     # Board reports are due in days: in a surge that shares the cores, the certificates are made first.
-    worker_niceness: int = Field(default=15, ge=0, le=19)
+    worker_niceness: Niceness = 15
     # With these defaults a board that stays down is retried for two to three days before a report is marked failed.
     max_attempts: int = 20
     retry_base_seconds: float = 30.0

@@ -5,7 +5,7 @@ from pydantic import Field, model_validator
 from notifications.compose import DEFAULT_BRAND_COLOUR, Organisation
 from opencme_kit import merges
 from opencme_kit.db import Migrations
-from opencme_kit.service import KitSettings
+from opencme_kit.service import KitSettings, Niceness
 
 SERVICE = "notifications"
 MIGRATIONS = (merges.SCHEMA, Migrations.of("notifications"))  # the kit's merged_accounts first, then our own
@@ -26,7 +26,7 @@ class Settings(KitSettings):
     smtp_keepalive_seconds: float = Field(default=10.0, ge=0)
     mail_from: str = "no-reply@opencme.local"  # From: address and SMTP envelope sender
     # Mail can wait a minute: in a surge that shares the cores, the certificates it announces are made first.
-    worker_niceness: int = Field(default=15, ge=0, le=19)
+    worker_niceness: Niceness = 15
 
     # The organisation in every email until identity's first organisation.updated arrives (organisation.py).
     org_name: str = "OpenCME Demo Health System"
