@@ -2,10 +2,12 @@
 relay woken on commit) exactly when the change returned a row, and the row queued as emit queues it."""
 
 import asyncio
+import contextlib
 import json
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 
 from opencme_contracts import EmailVerified
@@ -24,9 +26,9 @@ def verified(learner: uuid.UUID) -> EmailVerified:
     return EmailVerified(user_id=learner, email="jane@example.org", verified_at=VERIFIED_AT)
 
 
-async def change_with_its_event(pool, thing: uuid.UUID, learner: uuid.UUID) -> tuple[bool, int]:
+async def change_with_its_event(pool, thing: uuid.UUID, learner: uuid.UUID, *, alone=False) -> tuple[bool, int]:
     """What emit_with answered for inserting `thing`, and how many relay wake-ups (NOTIFY on the outbox channel)
-    its transaction's commit sent."""
+    its transaction's commit sent (`alone`: the statement is the transaction)."""
     woken: list[str] = []
 
     def wake(*args: object) -> None:
@@ -34,9 +36,11 @@ async def change_with_its_event(pool, thing: uuid.UUID, learner: uuid.UUID) -> t
 
     async with pool.acquire() as listener:
         await listener.add_listener(outbox.CHANNEL, wake)
-        async with pool.acquire() as conn, conn.transaction():
+        async with pool.acquire() as conn, contextlib.AsyncExitStack() as transaction:
+            if not alone:
+                await transaction.enter_async_context(conn.transaction())
             changed = await outbox.emit_with(
-                conn, CHANGE, thing, payload=verified(learner), producer="kit-test", subject=learner
+                conn, CHANGE, thing, payload=verified(learner), producer="kit-test", subject=learner, alone=alone
             )
         await asyncio.sleep(0.3)  # a notification follows the commit by a moment
         await listener.remove_listener(outbox.CHANNEL, wake)
@@ -81,6 +85,49 @@ async def test_a_change_that_returned_no_row_queues_nothing_and_wakes_no_one(poo
     async with pool.acquire() as conn:
         assert await queued(conn) == []
     assert (changed, wakes) == (False, 0)
+
+
+@pytest.mark.parametrize("exists", [False, True], ids=["new", "there-already"])
+async def test_a_change_alone_commits_with_its_event_as_in_a_transaction(pool, exists):
+    learner, thing = uuid.uuid4(), uuid.uuid4()
+    if exists:
+        async with pool.acquire() as conn:
+            await conn.execute("INSERT INTO things (id) VALUES ($1)", thing)
+
+    changed, wakes = await change_with_its_event(pool, thing, learner, alone=True)
+
+    async with pool.acquire() as conn:
+        assert not conn.is_in_transaction()
+        events = await queued(conn)
+        assert await conn.fetchval("SELECT count(*) FROM things WHERE id = $1", thing) == 1
+    assert (changed, wakes) == ((False, 0) if exists else (True, 1))
+    assert [e["payload"]["data"]["user_id"] for e in events] == ([] if exists else [str(learner)])
+
+
+async def test_a_change_alone_that_fails_after_its_row_leaves_neither_the_row_nor_its_event(pool):
+    failing = "INSERT INTO things (id) VALUES ($1) RETURNING 1 / (SELECT count(*) - count(*) FROM things)"
+    async with pool.acquire() as conn:
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await outbox.emit_with(
+                conn,
+                failing,
+                uuid.uuid4(),
+                payload=verified(uuid.uuid4()),
+                producer="kit-test",
+                subject="x",
+                alone=True,
+            )
+        assert await conn.fetchval("SELECT count(*) FROM things") == 0
+        assert await queued(conn) == []
+
+
+async def test_emit_with_alone_inside_a_transaction_is_a_bug(pool):
+    async with pool.acquire() as conn, conn.transaction():
+        with pytest.raises(RuntimeError, match="outside any transaction"):
+            await outbox.emit_with(
+                conn, CHANGE, uuid.uuid4(), payload=verified(uuid.uuid4()), producer="kit-test", subject="x", alone=True
+            )
+        assert await conn.fetchval("SELECT count(*) FROM things") == 0
 
 
 async def test_emit_with_outside_a_transaction_is_a_bug(pool):

@@ -53,14 +53,24 @@ async def emit(conn: db.Connection, payload: EventPayload, *, producer: str, sub
 
 
 async def emit_with(
-    conn: db.Connection, change: str, *args: Any, payload: EventPayload, producer: str, subject: object
+    conn: db.Connection,
+    change: str,
+    *args: Any,
+    payload: EventPayload,
+    producer: str,
+    subject: object,
+    alone: bool = False,
 ) -> bool:
     """Run `change`, one INSERT, UPDATE or DELETE ending in RETURNING (its parameters $1 to $n are `args`), and if it
     returned a row queue `payload` as `emit` does, in the same statement: the change and its event cost one round
-    trip, not two. Returns whether the change returned a row (when it did not, nothing is queued). Call inside the
-    transaction the change belongs to."""
-    if not conn.is_in_transaction():
-        raise RuntimeError("outbox.emit_with must run inside the transaction of the state change")
+    trip, not two. Returns whether the change returned a row (when it did not, nothing is queued).
+
+    Call inside the transaction the change belongs to; or, with `alone=True`, outside any, when the change is the
+    whole transaction: PostgreSQL commits one statement, change and event, or neither, and the BEGIN and COMMIT round
+    trips are saved."""
+    if conn.is_in_transaction() == alone:
+        where = "outside any transaction block" if alone else "inside the transaction of the state change"
+        raise RuntimeError(f"outbox.emit_with{'(alone=True)' if alone else ''} must run {where}")
     envelope = _envelope(payload, producer=producer, subject=subject)
     headers = _headers(envelope)
     n = len(args)

@@ -48,11 +48,16 @@ def _listed(row: asyncpg.Record) -> ListedClaim:
     return ListedClaim(to_claim(row), row["activity_title"], row["activity_format"], row.get("corrected_by_claim_id"))
 
 
-# Returns a row unless the learner already has a standing claim for the activity; its parameters are claim_values'.
-INSERT_CLAIM = """INSERT INTO claims (id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at,
+_INSERT_CLAIM = """INSERT INTO claims (id, learner_id, activity_id, credits, evaluation, completed_on, claimed_at,
         moc_boards, share_permission, corrects_claim_id, corrected_by)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    VALUES ($1, {learner}, $3, $4, $5, $6, $7, $8, $9, $10, $11)
     ON CONFLICT (learner_id, activity_id) WHERE revoked_at IS NULL DO NOTHING RETURNING true"""
+# Returns a row unless the learner already has a standing claim for the activity; its parameters are claim_values'.
+# Inside the transaction that took the learner's lock (merges.owner_of, repository.claim_context).
+INSERT_CLAIM = _INSERT_CLAIM.format(learner="$2")
+# The same, as a transaction of its own: it takes the learner's lock itself and fails with serialization_failure
+# (asyncpg.SerializationError) if the learner was merged since the claim was decided (unmerged_learner, migration 008).
+INSERT_CLAIM_ALONE = _INSERT_CLAIM.format(learner="unmerged_learner($2)")
 
 
 def claim_values(claim: domain.Claim) -> tuple[Any, ...]:

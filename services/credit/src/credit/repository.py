@@ -162,9 +162,9 @@ async def claim_context(conn: db.Connection, learner_id: uuid.UUID, activity_id:
     transaction ends), and under it the account that owns the learner's records, the activity and the owner's
     participation in it (the function `claim_eligibility`, 005_claim_eligibility.sql, says why it is a function).
 
-    When the learner was merged, the owner is not locked: the caller takes `merges.owner_of`, which locks it too."""
-    if not conn.is_in_transaction():
-        raise RuntimeError("claim_context must run inside the transaction that records the claim")
+    When the learner was merged, the owner is not locked: the caller takes `merges.owner_of`, which locks it too.
+    Outside a transaction the lock ends with the statement: the claim is then written by INSERT_CLAIM_ALONE, which
+    takes it again and checks the learner was not merged in between (service.claim_credit)."""
     row = await conn.fetchrow(
         """SELECT e.*, a.* FROM claim_eligibility($1, $2) e
            LEFT JOIN activities a ON a.id = $2 AND a.unpublished_at IS NULL""",

@@ -152,15 +152,18 @@ async def claim_counting_round_trips(client, counter):
     return list(counter.round_trips)
 
 
-async def test_a_claim_costs_four_round_trips_once_its_statements_are_prepared(counted):
+async def test_a_claim_costs_two_round_trips_once_its_statements_are_prepared(counted):
     client, counter = counted
     await claim_counting_round_trips(client, counter)  # the connection prepares each statement on first use
 
     round_trips = await claim_counting_round_trips(client, counter)
 
-    # BEGIN; the eligibility read under the learner's lock; the claim with its outbox row and NOTIFY (one
-    # statement); COMMIT. The connection goes back to the pool without a reset query.
-    assert len(round_trips) == 4, "\n".join(round_trips)
+    # The eligibility read under the learner's lock; the claim with its outbox row and NOTIFY, in one statement that
+    # locks the learner again and is its own transaction: no BEGIN, no COMMIT. The connection goes back to the pool
+    # without a reset query.
+    assert len(round_trips) == 2, "\n".join(round_trips)
+    assert "claim_eligibility" in round_trips[0], round_trips[0]
+    assert "unmerged_learner" in round_trips[1] and "INSERT INTO outbox" in round_trips[1], round_trips[1]
     assert not any(sql.startswith("prepare:") for sql in round_trips), "\n".join(round_trips)
 
 

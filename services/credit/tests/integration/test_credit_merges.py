@@ -13,6 +13,7 @@ from credit import merges as credit_merges
 from credit import repository, service
 from credit.config import MIGRATIONS, SERVICE, Settings
 from credit.consumers import HANDLERS
+from credit.domain import AlreadyClaimed
 from credit.main import create_app
 from credit.schemas import ClaimRequest
 from devstack.testing import TokenMint, running_app
@@ -436,3 +437,89 @@ async def test_a_claim_that_waited_for_a_merge_into_its_learner_sees_the_registr
     made = await asyncio.wait_for(claiming, timeout=10)
 
     assert [r["id"] for r in await rows_of(pool, "claims", survivor)] == [made.id]
+
+
+def merge_after_the_claims_first_read(monkeypatch, pool, merged, survivor, *, holding=None, release=None):
+    """Makes the next claim's first read (the one outside a transaction: service._claim_alone) followed by the merge
+    of `merged` into `survivor`: committed before the claim goes on, or, given `holding` and `release`, begun and
+    held open (see merge_held_open) while the claim goes on to write. Returns the reads' transaction states."""
+    read = repository.claim_context
+    outside: list[bool] = []
+
+    async def then_merge(conn, learner_id, activity_id):
+        context = await read(conn, learner_id, activity_id)
+        outside.append(not conn.is_in_transaction())
+        if len(outside) == 1:
+            if holding is None:
+                async with pool.acquire() as other, other.transaction():
+                    await credit_merges.merge_accounts(
+                        other, merged_id=merged, surviving_id=survivor, merged_at=datetime.now(UTC)
+                    )
+            else:
+                asyncio.get_running_loop().create_task(
+                    merge_held_open(pool, merged, survivor, holding=holding, release=release)
+                )
+                await holding.wait()
+        return context
+
+    monkeypatch.setattr(repository, "claim_context", then_merge)
+    return outside
+
+
+async def test_a_claim_whose_learner_was_merged_between_its_read_and_its_write_is_recorded_for_the_survivor(
+    monkeypatch, pool, consumer
+):
+    merged, survivor, act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await deliver(consumer, activity_published(act), registration_confirmed(merged, act))
+    reads = merge_after_the_claims_first_read(monkeypatch, pool, merged, survivor)
+
+    made = await claim(pool, merged, act)
+
+    # Read alone, refused at the write (the merged learner), decided again in a transaction for the survivor.
+    assert reads == [True, False]
+    assert [r["id"] for r in await rows_of(pool, "claims", survivor)] == [made.id]
+    assert await rows_of(pool, "claims", merged) == []
+    assert [e["data"]["claim_id"] for e in await published(pool, "credit.claimed", survivor)] == [str(made.id)]
+    assert await published(pool, "credit.claimed", merged) == []
+
+
+async def test_a_claim_whose_write_waited_for_a_merge_begun_after_its_read_is_recorded_for_the_survivor(
+    monkeypatch, pool, consumer
+):
+    merged, survivor, act = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await deliver(consumer, activity_published(act), registration_confirmed(merged, act))
+    holding, release = asyncio.Event(), asyncio.Event()
+    reads = merge_after_the_claims_first_read(monkeypatch, pool, merged, survivor, holding=holding, release=release)
+
+    claiming = asyncio.create_task(claim(pool, merged, act))
+    await holding.wait()
+    await asyncio.sleep(0.3)
+    assert not claiming.done(), "a claim's write went ahead while a merge of its learner was uncommitted"
+    release.set()
+    made = await asyncio.wait_for(claiming, timeout=10)
+
+    assert reads == [True, False]
+    assert [r["id"] for r in await rows_of(pool, "claims", survivor)] == [made.id]
+    assert await rows_of(pool, "claims", merged) == []
+    assert await published(pool, "credit.claimed", merged) == []
+
+
+async def test_a_second_claim_read_alone_is_refused_without_a_transaction(monkeypatch, pool, consumer):
+    learner, act = uuid.uuid4(), uuid.uuid4()
+    await deliver(consumer, activity_published(act), registration_confirmed(learner, act))
+    first = await claim(pool, learner, act)
+    read = repository.claim_context
+    outside: list[bool] = []
+
+    async def noting(conn, learner_id, activity_id):
+        outside.append(not conn.is_in_transaction())
+        return await read(conn, learner_id, activity_id)
+
+    monkeypatch.setattr(repository, "claim_context", noting)
+
+    with pytest.raises(AlreadyClaimed):
+        await claim(pool, learner, act)
+
+    assert outside == [True]
+    assert [r["id"] for r in await rows_of(pool, "claims", learner)] == [first.id]
+    assert len(await published(pool, "credit.claimed", learner)) == 1
