@@ -38,7 +38,11 @@ def api_command(package: str, port: int, *, workers: int = 1) -> list[str]:
 def spawn(
     name: str, argv: Sequence[str], *, log_dir: Path, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start a long-running child in its own session, its output appended to <log_dir>/<name>.log."""
+    """Start a long-running child in its own process group, its output appended to <log_dir>/<name>.log.
+
+    A process group, not a session: with the kernel's autogroup scheduling (on by default on desktop and many
+    server kernels) every session is a group of its own that gets an equal share of the CPU whatever its niceness, so
+    children in sessions of their own made the workers' niceness count for nothing against the renders and the API."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
     return subprocess.Popen(
@@ -48,7 +52,7 @@ def spawn(
         stdin=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
         cwd=cwd,
-        start_new_session=True,
+        process_group=0,
     )
 
 
