@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -126,12 +127,16 @@ async def submit_due(pool: db.Pool, client: BoardClient, settings: Settings, *, 
     """
     now = now or utcnow()
     leased = await claim_due(pool, settings, now)
+    started = time.monotonic()
     answers = await asyncio.gather(*(client.submit(s.record) for s in leased), return_exceptions=True)
     for submission, answer in zip(leased, answers, strict=True):
         if isinstance(answer, BaseException):  # a client bug is an attempt that failed, not a lost report
             log.error("board client failed on report %s", submission.report_id, exc_info=answer)
             answer = domain.BoardAnswer("transient", reason=f"{type(answer).__name__}: {answer}"[:500])
-        await record_answer_when_possible(pool, settings, submission, answer, now)
+        # A retry's backoff counts from the answer, not from the round's start: a board that is slow to fail would
+        # otherwise have its reports back as soon as it answered (the call's seconds taken off the wait).
+        answered = now + timedelta(seconds=time.monotonic() - started)
+        await record_answer_when_possible(pool, settings, submission, answer, answered)
     return len(leased)
 
 

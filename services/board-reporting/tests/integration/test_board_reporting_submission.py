@@ -122,6 +122,22 @@ async def test_a_transient_failure_is_retried_after_the_backoff_and_then_accepte
     assert await statuses(pool, learner) == ["queued", "submitted", "queued", "submitted", "accepted"]
 
 
+async def test_the_backoff_counts_from_a_slow_boards_answer_not_from_the_rounds_start(
+    pool, settings, board, monkeypatch
+):
+    fake, http, client = board
+    learner = await queued_report(pool)
+    await http.put("/_faults", json={"error_rate": 1.0, "latency_seconds": 0.5})
+    monkeypatch.setattr(submission.random, "random", lambda: 0.0)  # the shortest wait the backoff allows: 30 s
+    start = utcnow()
+    await submission.submit_due(pool, client, settings, now=start)
+    waiting = await report_of(pool, learner)
+    assert [r["statusCode"] for r in fake.reports] == [503]
+    # Counted from the round's start, the half second the board took would come off the 30 s.
+    assert waiting["next_attempt_at"] >= start + timedelta(seconds=30.5)
+    assert await submission.submit_due(pool, client, settings, now=start + timedelta(seconds=30.4)) == 0
+
+
 async def test_a_board_that_stays_down_fails_the_report_after_the_last_attempt(pool, settings, board):
     _, http, client = board
     learner = await queued_report(pool)
