@@ -1,7 +1,14 @@
-"""What several of the kit's tests share: a database of their own, with the kit's tables and one of the test's."""
+"""What several of the kit's tests share: a database of their own, with the kit's tables and one of the test's; an
+event as large as a test needs."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+import opencme_contracts
+from opencme_contracts import ActivityCancelled, new_envelope
 from opencme_kit import db
 
 
@@ -20,3 +27,22 @@ async def pool_with(make_database, tmp_path):
     yield make
     for pool in pools:
         await pool.close()
+
+
+@pytest.fixture
+def cancellation() -> Callable[[str], ActivityCancelled]:
+    """`cancellation(reason)`: the contracts' example of an activity's cancellation, giving `reason`."""
+    example = Path(opencme_contracts.__file__).parents[2] / "examples" / "activity.cancelled.json"
+    data = json.loads(example.read_text())["data"]
+    return lambda reason: ActivityCancelled.model_validate(data | {"reason": reason})
+
+
+@pytest.fixture
+def cancellation_of(cancellation) -> Callable[[int], ActivityCancelled]:
+    """`cancellation_of(size)`: a cancellation whose event, as the outbox queues it, is `size` bytes of JSON."""
+
+    def make(size: int) -> ActivityCancelled:
+        bare = len(new_envelope(cancellation(""), producer="kit-test", subject="activity").model_dump_json())
+        return cancellation("r" * (size - bare))
+
+    return make

@@ -137,3 +137,25 @@ async def test_emit_with_outside_a_transaction_is_a_bug(pool):
                 conn, CHANGE, uuid.uuid4(), payload=verified(uuid.uuid4()), producer="kit-test", subject="x"
             )
         assert await conn.fetchval("SELECT count(*) FROM things") == 0
+
+
+async def test_an_event_over_kafkas_limit_is_refused_and_the_change_it_reports_rolls_back(
+    pool, cancellation, cancellation_of
+):
+    # 600,000 characters, 1.2 MB in UTF-8: the limit is in bytes, as Kafka's is.
+    too_large = cancellation("é" * 600_000)
+    thing = uuid.uuid4()
+    async with pool.acquire() as conn:
+        with pytest.raises(outbox.EventTooLarge, match=r"activity\.cancelled event .* is 1,2[0-9,]* bytes"):  # noqa: PT012 - the rollback is the point
+            async with conn.transaction():
+                await conn.execute("INSERT INTO things (id) VALUES ($1)", thing)
+                await outbox.emit(conn, too_large, producer="kit-test", subject="activity")
+        with pytest.raises(outbox.EventTooLarge):
+            await outbox.emit_with(conn, CHANGE, thing, payload=too_large, producer="kit-test", subject="a", alone=True)
+        assert await conn.fetchval("SELECT count(*) FROM things") == 0
+        assert await queued(conn) == []
+
+        # At the limit, it is queued (and test_kit_pipeline has Kafka take it).
+        async with conn.transaction():
+            await outbox.emit(conn, cancellation_of(outbox.MAX_EVENT_BYTES), producer="kit-test", subject="activity")
+        assert len(await queued(conn)) == 1

@@ -118,6 +118,21 @@ async def test_relay_publishes_committed_events_in_order_and_never_rolled_back_o
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 25
 
 
+async def test_the_largest_event_the_outbox_takes_is_one_kafka_takes(infra, pool, topic, cancellation_of):
+    largest = new_envelope(cancellation_of(outbox.MAX_EVENT_BYTES), producer="kit-test", subject="activity")
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.add(conn, largest, topic=topic)
+        await outbox.add(conn, email_event(uuid.uuid4(), "after@example.org"), topic=topic)
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    async with broker:
+        relay = OutboxRelay(pool, broker, lock_key=uuid.uuid4().int % 2**31, poll_interval=0.2)
+        task = asyncio.create_task(relay.run())
+        records = await read(infra.kafka_bootstrap, topic, 2)
+        task.cancel()
+    assert sorted(len(r.value) for r in records)[-1] == outbox.MAX_EVENT_BYTES
+    assert {json.loads(r.value)["event_type"] for r in records} == {"activity.cancelled", "email.verified"}
+
+
 class CommitsWhilePublishing:
     """A broker whose first publish waits until another event has been committed (and its notice delivered): an event
     written while the relay publishes a batch."""

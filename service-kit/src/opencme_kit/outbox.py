@@ -23,6 +23,15 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "outbox"
 
+# The largest event the outbox takes, JSON-encoded: under Kafka's 1 MiB default for a request and for a message
+# (the producer's max_request_size, the broker's message.max.bytes), with room for the key, headers and batch framing.
+MAX_EVENT_BYTES = 1_000_000
+
+
+class EventTooLarge(ValueError):
+    """An event over MAX_EVENT_BYTES. Queued, Kafka would refuse it for ever and hold back every later event of the
+    service behind it; refused here, the transaction that made it rolls back and nothing is written."""
+
 
 _QUEUE = "INSERT INTO outbox (event_id, topic, message_key, payload, headers)"
 # The relay's wake-up, for each row queued: delivered on commit only, so it wakes exactly when there is something to
@@ -99,7 +108,13 @@ def _headers(envelope: Envelope[Any]) -> dict[str, str]:
 
 def _row(envelope: Envelope[Any], topic: str, headers: dict[str, str]) -> tuple[Any, ...]:
     """The outbox row's values after its id: event id, topic, message key, payload and headers."""
-    return envelope.event_id, topic, envelope.subject, envelope.model_dump_json(), headers
+    payload = envelope.model_dump_json()
+    # A character is at most 4 bytes in UTF-8: most events are measured without encoding them.
+    if len(payload) * 4 > MAX_EVENT_BYTES and (size := len(payload.encode())) > MAX_EVENT_BYTES:
+        raise EventTooLarge(
+            f"{envelope.event_type} event {envelope.event_id} is {size:,} bytes, over the outbox's {MAX_EVENT_BYTES:,}"
+        )
+    return envelope.event_id, topic, envelope.subject, payload, headers
 
 
 class OutboxRelay:
