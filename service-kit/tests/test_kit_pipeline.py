@@ -129,7 +129,7 @@ async def test_the_largest_event_the_outbox_takes_is_one_kafka_takes(infra, pool
         task = asyncio.create_task(relay.run())
         records = await read(infra.kafka_bootstrap, topic, 2)
         task.cancel()
-    assert sorted(len(r.value) for r in records)[-1] == outbox.MAX_EVENT_BYTES
+    assert max(len(r.value) for r in records) == outbox.MAX_EVENT_BYTES
     assert {json.loads(r.value)["event_type"] for r in records} == {"activity.cancelled", "email.verified"}
 
 

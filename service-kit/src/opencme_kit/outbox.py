@@ -109,8 +109,7 @@ def _headers(envelope: Envelope[Any]) -> dict[str, str]:
 def _row(envelope: Envelope[Any], topic: str, headers: dict[str, str]) -> tuple[Any, ...]:
     """The outbox row's values after its id: event id, topic, message key, payload and headers."""
     payload = envelope.model_dump_json()
-    # A character is at most 4 bytes in UTF-8: most events are measured without encoding them.
-    if len(payload) * 4 > MAX_EVENT_BYTES and (size := len(payload.encode())) > MAX_EVENT_BYTES:
+    if (size := len(payload.encode())) > MAX_EVENT_BYTES:  # in bytes, as Kafka counts
         raise EventTooLarge(
             f"{envelope.event_type} event {envelope.event_id} is {size:,} bytes, over the outbox's {MAX_EVENT_BYTES:,}"
         )
