@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(uvicorn.Config(create_app(), host=args.host, port=args.port)).run()
+        # Idle connections kept longer than httpx's clients pool them (5 s), as the SMTP sink's HTTP side does.
+        uvicorn.Server(uvicorn.Config(create_app(), host=args.host, port=args.port, timeout_keep_alive=75)).run()
     return 0
 
 

@@ -493,7 +493,9 @@ def main(argv: list[str] | None = None) -> int:
         smtp.up()
         log.info("SMTP on %s:%d, storing in %s", args.host, args.smtp_port, args.dir)
         app = create_http_app(args.dir, index, smtp)
-        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.http_port))
+        # Idle connections are kept 75 s, longer than httpx's clients keep them pooled (5 s): at uvicorn's 5 s both ends
+        # let go together and a request on a reused connection could find it closed (a chaos run's ReadError).
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.http_port, timeout_keep_alive=75))
         server.run()
     except KeyboardInterrupt:
         pass
