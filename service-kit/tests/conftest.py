@@ -3,13 +3,16 @@ event as large as a test needs."""
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import opencme_contracts
-from opencme_contracts import ActivityCancelled, new_envelope
+from opencme_contracts import ActivityCancelled, Envelope, new_envelope
 from opencme_kit import db
+
+OCCURRED_AT = datetime(2026, 12, 3, 10, 30, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -38,11 +41,14 @@ def cancellation() -> Callable[[str], ActivityCancelled]:
 
 
 @pytest.fixture
-def cancellation_of(cancellation) -> Callable[[int], ActivityCancelled]:
-    """`cancellation_of(size)`: a cancellation whose event, as the outbox queues it, is `size` bytes of JSON."""
+def cancellation_of(cancellation) -> Callable[[int], Envelope[ActivityCancelled]]:
+    """`cancellation_of(size)`: a cancellation's event that is exactly `size` bytes of JSON as the outbox queues it.
+    Its time is pinned: one that falls on a whole second is written 7 bytes shorter."""
 
-    def make(size: int) -> ActivityCancelled:
-        bare = len(new_envelope(cancellation(""), producer="kit-test", subject="activity").model_dump_json())
-        return cancellation("r" * (size - bare))
+    def make(size: int) -> Envelope[ActivityCancelled]:
+        def event(reason: str) -> Envelope[ActivityCancelled]:
+            return new_envelope(cancellation(reason), producer="kit-test", subject="activity", occurred_at=OCCURRED_AT)
+
+        return event("r" * (size - len(event("").model_dump_json())))
 
     return make

@@ -157,5 +157,5 @@ async def test_an_event_over_kafkas_limit_is_refused_and_the_change_it_reports_r
 
         # At the limit, it is queued (and test_kit_pipeline has Kafka take it).
         async with conn.transaction():
-            await outbox.emit(conn, cancellation_of(outbox.MAX_EVENT_BYTES), producer="kit-test", subject="activity")
+            await outbox.add(conn, cancellation_of(outbox.MAX_EVENT_BYTES))
         assert len(await queued(conn)) == 1

@@ -319,7 +319,9 @@ class Ledger:
 
 
 def retry_gaps(entries: list[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
-    """Per claim, the attempts after a failed one: (attempt number that failed, seconds until the next arrived)."""
+    """Per claim, the attempts after a failed one: (attempt number that failed, seconds between its arrival and the
+    next one's). Timed by arrivals, the gap is at least the sender's wait whatever the board's latency: the sender
+    hears the failure after it arrived, and waits from then."""
     by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in entries:
         by_claim[entry["report"]["CreditCertificate"][0]["UniqueID"][0]["value"]].append(entry)

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +218,11 @@ def test_faults_error_rate_fails_about_that_share_and_latency_delays_every_answe
     started = time.monotonic()
     assert board.post("/learner-reports", json=make_report(credit_id="CR-slow")).status_code == 200
     assert time.monotonic() - started >= 0.3
+    # A report is listed as it arrived, before the latency, and as it was answered, after it: the fault-injection
+    # suite times retries by arrivals, which a slow answer cannot bring closer together.
+    slow = board.get("/_reports").json()[-1]
+    waited = datetime.fromisoformat(slow["answeredAt"]) - datetime.fromisoformat(slow["receivedAt"])
+    assert waited.total_seconds() >= 0.3
 
 
 def test_faults_are_refused_out_of_range_and_cleared_with_the_reports(board: TestClient) -> None:

@@ -114,11 +114,13 @@ class FakeBoard:
     reports: list[dict[str, Any]] = field(default_factory=list)
     recorded: dict[RecordKey, dict[str, Any]] = field(default_factory=dict)
 
-    def receive(self, report: LearnerReport) -> tuple[int, dict[str, Any]]:
+    def receive(self, report: LearnerReport, received_at: datetime) -> tuple[int, dict[str, Any]]:
+        """Answer a report that arrived at `received_at` (before any fault latency), and list it."""
         status_code, answer = self._answer(report)
         self.reports.append(
             {
-                "receivedAt": datetime.now(UTC).isoformat(),
+                "receivedAt": received_at.isoformat(),
+                "answeredAt": datetime.now(UTC).isoformat(),
                 "report": report.model_dump(mode="json"),
                 "statusCode": status_code,
                 "answer": answer,
@@ -220,9 +222,10 @@ def create_app() -> FastAPI:
     @app.post("/learner-reports")
     async def save_learner_report(report: LearnerReport) -> JSONResponse:
         """Save (add) or delete a learner's completion record."""
+        received_at = datetime.now(UTC)
         if board.faults.latency_seconds:
             await asyncio.sleep(board.faults.latency_seconds)
-        status_code, answer = board.receive(report)
+        status_code, answer = board.receive(report, received_at)
         headers = {"Retry-After": "1"} if status_code == 503 else None
         return JSONResponse(answer, status_code=status_code, headers=headers)
 
