@@ -42,11 +42,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import uvloop
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from certificate_render import make_document
-from idle_stack import BenchStack, bench_stack, wait_quiet
+from idle_stack import BenchStack, bench_stack, cpu_seconds, wait_quiet
 
 from certificates.rendering import render_certificate_pdf
 from devstack.clients import Account, expect, gather_limited
@@ -284,6 +285,31 @@ async def stored_duplicates(client: httpx.AsyncClient, outcomes: Sequence[Outcom
     return sum(await gather_limited([extra(o) for o in outcomes if o.status == 201], limit=8))
 
 
+async def report_emails(bench: BenchStack, accepted: Sequence[Outcome], since: datetime, *, timeout: float) -> None:
+    """Waits until the mail server has accepted every claim's "your certificate is ready" email (the notifications
+    service's own record of it), and prints when the last one went."""
+    learners, sent = [uuid.UUID(o.learner.id) for o in accepted], 0
+    conn = await asyncpg.connect(bench.admin_dsn("opencme_notifications"))
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                sent, last = await conn.fetchrow(
+                    "SELECT count(*) FILTER (WHERE status = 'sent'), max(sent_at) FROM messages "
+                    "WHERE kind = 'certificate_issued' AND learner_id = ANY($1::uuid[]) AND created_at >= $2",
+                    learners,
+                    since,
+                )
+                if sent >= len(learners):
+                    break
+                await asyncio.sleep(0.5)
+        seconds = (last - since).total_seconds()
+        print(f"     every certificate's email accepted by the mail server after {seconds:.1f} s")
+    except TimeoutError:
+        print(f"     {sent} of {len(learners)} certificate emails sent before the bench gave up")
+    finally:
+        await conn.close()
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest rank: with fewer than 100 values p99 is the largest."""
     ordered = sorted(values)
@@ -327,10 +353,13 @@ async def surge(bench: BenchStack, args: argparse.Namespace, rates: list[float])
         learners = await make_learners(client, args.claims, run)
         for round_no in range(1, args.rounds + 1):
             print(f"\nround {round_no}", flush=True)
+            # The last round's emails and board reports (which yield to renders) are done before rendering is timed.
+            quiet = await asyncio.to_thread(wait_quiet, bench.services())
             rates.append(await asyncio.to_thread(render_rate, args.renders))
             print(
                 f"  A  pure rendering: {rates[-1]:.1f} certificates/s on {os.cpu_count()} cores "
-                f"-> {args.claims} certificates render in {args.claims / rates[-1]:.1f} s",
+                f"-> {args.claims} certificates render in {args.claims / rates[-1]:.1f} s (the stack quiet after "
+                f"{quiet:.0f} s)",
                 flush=True,
             )
             await refresh(client, [staff, *learners], older_than=300)
@@ -339,13 +368,21 @@ async def surge(bench: BenchStack, args: argparse.Namespace, rates: list[float])
             await refresh(client, learners)
             quiet = await asyncio.to_thread(wait_quiet, bench.services())
             print(f"  {args.claims} learners attended; the stack was quiet after {quiet:.0f} s", flush=True)
-            cpu = own_cpu()
+            parts = bench.services() | bench.infrastructure()
+            cpu, stack_cpu, wall_start = own_cpu(), cpu_seconds(parts), datetime.now(UTC)
             outcomes, started = await run_claims(
                 bench, client, [Outcome(learner, activity_id) for learner in learners], timeout=args.timeout
             )
-            cpu = own_cpu() - cpu
+            cpu, stack_cpu = own_cpu() - cpu, {k: v - stack_cpu[k] for k, v in cpu_seconds(parts).items()}
             report(outcomes, started, rates[-1], await stored_duplicates(client, outcomes))
             print(f"     the bench's own clients (claims, downloads, the Kafka reader) took {cpu:.1f} s of CPU")
+            busiest = sorted(stack_cpu.items(), key=lambda kv: -kv[1])
+            print(
+                f"     the stack's CPU, {sum(stack_cpu.values()):.1f} s: "
+                + ", ".join(f"{name} {seconds:.1f}" for name, seconds in busiest if seconds >= 0.1)
+                + " (the certificates worker's with its render processes)"
+            )
+            await report_emails(bench, [o for o in outcomes if o.status == 201], wall_start, timeout=args.timeout)
 
 
 def own_cpu() -> float:

@@ -82,11 +82,15 @@ def session_of(pid: int) -> int:
 
 
 def cpu_seconds(sessions: Mapping[str, int]) -> dict[str, float]:
-    """name -> CPU seconds (user + system, of reaped children too) of every live process in the named session."""
+    """name -> CPU seconds (user + system, of reaped children too) of every live process in the named session, and
+    of the session leader's children that started sessions of their own (PostgreSQL's backends do)."""
     by_session = dict.fromkeys(sessions.values(), 0.0)
     for proc in os.listdir("/proc"):
-        if proc.isdigit() and (fields := _stat(proc)) is not None and int(fields[3]) in by_session:
-            by_session[int(fields[3])] += sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
+        if not proc.isdigit() or (fields := _stat(proc)) is None:
+            continue
+        session = next((int(s) for s in (fields[3], fields[1]) if int(s) in by_session), None)
+        if session is not None:
+            by_session[session] += sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
     return {name: by_session[session] for name, session in sessions.items()}
 
 
@@ -134,9 +138,16 @@ class BenchStack:
         return found
 
     def infrastructure(self) -> dict[str, int]:
-        """PostgreSQL, Kafka and the gateway, for reference (each whole session: the postmaster with its backends)."""
+        """PostgreSQL, Kafka, the gateway, and the development SMTP server and fake board where they run, for
+        reference (each whole session: the postmaster with its backends)."""
         ports, c = listening_pids(), self.config
-        wanted = {"postgres": c.pg_port, "kafka": c.kafka_port, "gateway (nginx)": c.gateway_port}
+        wanted = {
+            "postgres": c.pg_port,
+            "kafka": c.kafka_port,
+            "gateway (nginx)": c.gateway_port,
+            "smtp sink": c.smtp_http_port,
+            "fake board": c.board_port,
+        }
         return {name: session_of(ports[port]) for name, port in wanted.items() if port in ports}
 
 

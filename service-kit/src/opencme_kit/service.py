@@ -9,6 +9,7 @@ import logging
 import os
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import uvicorn
@@ -52,9 +53,9 @@ class KitSettings(BaseSettings):
     worker_health_host: str = "127.0.0.1"
     # The consumer is stuck when messages wait and it has finished none for this many seconds.
     consumer_stuck_after: float = 120.0
-    # The worker process starts this much nicer than its parent (os.nice): work that can wait (mail, board reports)
-    # yields a shared host's cores to the work people wait for, certificates' renders (niceness 10) included. On a
-    # node of its own it changes nothing.
+    # The worker process starts this much nicer than its parent, and so does its session's scheduling group when it
+    # leads one (yield_cores): work that can wait (mail, board reports) yields a shared host's cores to the work
+    # people wait for, certificates' renders included. On a node of its own it changes nothing.
     worker_niceness: Niceness = 0
 
 
@@ -263,6 +264,25 @@ def build_worker(
     return app
 
 
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def yield_cores(niceness: int) -> None:
+    """Makes this process `niceness` nicer (os.nice) and, when it leads a session of its own (as devstack starts each
+    service), makes the session's scheduling group as nice too.
+
+    With the kernel's autogroup scheduling (on in most distributions) each session is a group that shares the cores
+    equally with the others, whatever the niceness of its processes: a worker's niceness then counted only against
+    the processes of its own session, and notifications took as much of the cores in a surge as the certificates'
+    renders did. A process that does not lead its session leaves the group alone, as it is shared (a shell's, a test
+    run's). Without autogroup scheduling, in a container or a cgroup of its own, the group's niceness changes nothing;
+    an orchestrator weighs the worker's CPU instead (its CPU request)."""
+    os.nice(niceness)
+    if niceness and os.getsid(0) == os.getpid():
+        with contextlib.suppress(OSError):  # no autogroup scheduling in this kernel
+            AUTOGROUP.write_text(f"{niceness}\n")
+
+
 def run_worker(app: FastStream, settings: KitSettings) -> None:
     """Runs a worker process until SIGINT/SIGTERM: plain FastStream, or, with WORKER_HEALTH_PORT set, under the kit's
     quiet uvicorn server with GET /healthz, so that an orchestrator can restart a worker whose broker connection is
@@ -270,7 +290,7 @@ def run_worker(app: FastStream, settings: KitSettings) -> None:
 
     The loop is uvloop's, as the APIs' (uvicorn picks it): in a 1,000-claim surge the certificates and notifications
     workers took about a fifth less CPU on it than on asyncio's."""
-    os.nice(settings.worker_niceness)
+    yield_cores(settings.worker_niceness)
     if settings.worker_health_port is None:
         uvloop.run(app.run())
         return
