@@ -293,12 +293,14 @@ async def report_emails(bench: BenchStack, accepted: Sequence[Outcome], since: d
     try:
         async with asyncio.timeout(timeout):
             while True:
-                sent, last = await conn.fetchrow(
+                row = await conn.fetchrow(
                     "SELECT count(*) FILTER (WHERE status = 'sent'), max(sent_at) FROM messages "
                     "WHERE kind = 'certificate_issued' AND learner_id = ANY($1::uuid[]) AND created_at >= $2",
                     learners,
                     since,
                 )
+                assert row is not None  # an aggregate without GROUP BY gives one row
+                sent, last = row
                 if sent >= len(learners):
                     break
                 await asyncio.sleep(0.5)
