@@ -41,10 +41,11 @@ def spawn(
     """Start a long-running child in its own session, its output appended to <log_dir>/<name>.log.
 
     A session of its own is also a scheduling group of its own where the kernel's autogroup scheduling is on (it is
-    here): each child gets a fair share of the cores whatever the others' niceness. Tried with all children in `up`'s
-    session, so that the niceness of the workers and the renders counted between services: the surge was not clearly
-    faster, and the SMTP sink and fake board, at niceness 15 among a surge's renders, answered so late that the
-    fault-injection suite's backoff check failed in two runs of three."""
+    here): each child gets a fair share of the cores whatever the others' niceness, unless it makes its group nicer.
+    The workers whose work can wait do (the kit's `yield_cores`); the SMTP sink and fake board, which stand for
+    servers elsewhere, do not. Tried before that, with all children in `up`'s session so that niceness counted
+    between services: the surge was not clearly faster, and the SMTP sink and fake board, at niceness 15 among a
+    surge's renders, answered so late that the fault-injection suite's backoff check failed in two runs of three."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
     return subprocess.Popen(

@@ -175,8 +175,9 @@ class Stack:
 
     def start_tools(self) -> None:
         """The SMTP sink (mail readable at its web page) and the fake certifying board. They stand in for servers
-        elsewhere, so they run as nice as the workers that call them (notifications', board reporting's): on the
-        shared cores they take no more of a surge from the certificates than those workers do."""
+        elsewhere and work only when the workers that call them (notifications', board reporting's) do, which yield
+        their cores in a surge; they run as nice as those workers, but their sessions' scheduling groups are left at
+        an equal share (see `procs.spawn`), so that they answer at once when called."""
         c = self.config
         nice = ["nice", "-n", str(TOOLS_NICENESS)]
         self.processes["smtp-sink"] = spawn(
