@@ -125,16 +125,16 @@ async def submit_due(pool: db.Pool, client: BoardClient, settings: Settings, *, 
 
     No transaction stays open during the calls, and workers running rounds side by side never take the same report.
     """
-    now = now or utcnow()
+    now, started = now or utcnow(), time.monotonic()  # the round's clock runs from `now`, leasing included
     leased = await claim_due(pool, settings, now)
-    started = time.monotonic()
     answers = await asyncio.gather(*(client.submit(s.record) for s in leased), return_exceptions=True)
     for submission, answer in zip(leased, answers, strict=True):
         if isinstance(answer, BaseException):  # a client bug is an attempt that failed, not a lost report
             log.error("board client failed on report %s", submission.report_id, exc_info=answer)
             answer = domain.BoardAnswer("transient", reason=f"{type(answer).__name__}: {answer}"[:500])
-        # A retry's backoff counts from the answer, not from the round's start: a board that is slow to fail would
-        # otherwise have its reports back as soon as it answered (the call's seconds taken off the wait).
+        # A retry's backoff counts from the answer, not from the round's start: a board that is slow to fail, or a
+        # lease that took long (a busy database, a worker yielding its cores), would otherwise have its reports back
+        # as soon as it answered (those seconds taken off the wait).
         answered = now + timedelta(seconds=time.monotonic() - started)
         await record_answer_when_possible(pool, settings, submission, answer, answered)
     return len(leased)

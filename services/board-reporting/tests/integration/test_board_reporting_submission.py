@@ -138,6 +138,27 @@ async def test_the_backoff_counts_from_a_slow_boards_answer_not_from_the_rounds_
     assert await submission.submit_due(pool, client, settings, now=start + timedelta(seconds=30.4)) == 0
 
 
+async def test_the_backoff_counts_from_the_answer_when_leasing_the_reports_took_long(
+    pool, settings, board, monkeypatch
+):
+    fake, http, client = board
+    learner = await queued_report(pool)
+    await http.put("/_faults", json={"down": True})
+    monkeypatch.setattr(submission.random, "random", lambda: 0.0)  # the shortest wait the backoff allows: 30 s
+    lease = submission.claim_due
+
+    async def slow_lease(*args, **kwargs):  # a database or a worker slow to lease (the fault-injection suite's)
+        await asyncio.sleep(0.5)
+        return await lease(*args, **kwargs)
+
+    monkeypatch.setattr(submission, "claim_due", slow_lease)
+    start = utcnow()
+    await submission.submit_due(pool, client, settings, now=start)
+    assert [r["statusCode"] for r in fake.reports] == [503]
+    # Counted from when the lease was done, the half second it took would come off the 30 s.
+    assert (await report_of(pool, learner))["next_attempt_at"] >= start + timedelta(seconds=30.5)
+
+
 async def test_a_board_that_stays_down_fails_the_report_after_the_last_attempt(pool, settings, board):
     _, http, client = board
     learner = await queued_report(pool)
