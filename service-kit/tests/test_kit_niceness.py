@@ -8,9 +8,8 @@ import sys
 from opencme_kit.service import AUTOGROUP
 
 REPORT = (
-    "import os, pathlib; from opencme_kit.service import yield_cores; yield_cores(7); "
-    "group = pathlib.Path('/proc/self/autogroup'); "
-    "print(os.nice(0), group.read_text().split()[-1] if group.exists() else '-')"
+    "import os; from opencme_kit.service import AUTOGROUP, yield_cores; yield_cores(7); "
+    "print(os.nice(0), AUTOGROUP.read_text().split()[-1] if AUTOGROUP.exists() else '-')"
 )
 
 
