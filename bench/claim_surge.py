@@ -10,9 +10,10 @@ enters its code, the bench waits until credit offers the activity to each of the
 all N claims are sent at once over `--connections` connections; a Kafka consumer reads certificate.issued and each
 learner fetches their certificate's PDF as soon as it is announced. The surge ends when the last PDF has been
 downloaded (200, a PDF). Duplicates: certificates per claim, from the events and from each learner's
-/certificates/mine. The anchor, measured A B A B with the surges in this one run: the same certificates rendered by
+/certificates/mine. The anchor, measured A B A B A with the surges in this one run: the same certificates rendered by
 certificates.rendering alone (bench/certificate_render.py's documents) in a process pool as wide as the machine's cores,
-which gives the render-bound rate and the render-bound time of N certificates.
+which gives the render-bound rate and the render-bound time of N certificates. Each surge is compared with the mean of
+the anchors just before and just after it, and the CPU of a render in the surge with a render's alone.
 
 The stack is started here (see bench/idle_stack.py: OPENCME_PORT_OFFSET's dev ports, a state folder of its own,
 SIGNUP_IP_LIMIT raised for the learners), or `--attach` drives the one running there, which must have been started with
@@ -47,7 +48,7 @@ import httpx
 import uvloop
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from certificate_render import make_document
-from idle_stack import BenchStack, bench_stack, cpu_seconds, wait_quiet
+from idle_stack import CLOCK_TICKS, BenchStack, bench_stack, cpu_seconds, proc_stat, wait_quiet
 
 from certificates.rendering import render_certificate_pdf
 from devstack.clients import Account, expect, gather_limited
@@ -289,6 +290,8 @@ async def report_emails(bench: BenchStack, accepted: Sequence[Outcome], since: d
     """Waits until the mail server has accepted every claim's "your certificate is ready" email (the notifications
     service's own record of it), and prints when the last one went."""
     learners, sent = [uuid.UUID(o.learner.id) for o in accepted], 0
+    if not learners:
+        return
     conn = await asyncpg.connect(bench.admin_dsn("opencme_notifications"))
     try:
         async with asyncio.timeout(timeout):
@@ -330,40 +333,71 @@ def _render(i: int) -> int:
     return len(render_certificate_pdf(make_document(i, 1)))
 
 
-def render_rate(count: int) -> float:
-    """Certificates per second that certificates.rendering alone reaches with one process per core."""
+@dataclass(frozen=True)
+class Anchor:
+    rate: float  # certificates a second
+    cpu: float  # CPU seconds of the render processes, their warm-up included (one certificate each)
+
+
+def render_rate(count: int) -> Anchor:
+    """Certificates per second that certificates.rendering alone reaches with one process per core, and the CPU its
+    processes took."""
     cores = os.cpu_count() or 1
     spawn = multiprocessing.get_context("spawn")  # not fork: this process runs an event loop and its connections
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ProcessPoolExecutor(max_workers=cores, mp_context=spawn, initializer=_warm_up) as pool:
         list(pool.map(time.sleep, [0.5] * cores))  # every process started and warmed up
         started = time.perf_counter()
         sizes = list(pool.map(_render, range(1, count + 1)))
         elapsed = time.perf_counter() - started
     assert all(sizes)
-    return count / elapsed
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's processes, joined when it shut down
+    cpu = reaped.ru_utime + reaped.ru_stime - children.ru_utime - children.ru_stime
+    return Anchor(count / elapsed, cpu)
+
+
+async def time_rendering(bench: BenchStack, args: argparse.Namespace, when: str) -> Anchor:
+    """Pure rendering, timed once the stack is quiet (the last round's emails and board reports, which yield to
+    renders, and whatever a set-up set off)."""
+    quiet = await asyncio.to_thread(wait_quiet, bench.services())
+    anchor = await asyncio.to_thread(render_rate, args.renders)
+    print(
+        f"  A  pure rendering {when}: {anchor.rate:.1f} certificates/s on {os.cpu_count()} cores -> {args.claims} "
+        f"certificates render in {args.claims / anchor.rate:.1f} s, {anchor.cpu / args.renders * 1000:.0f} ms of CPU "
+        f"each (the stack quiet after {quiet:.0f} s)",
+        flush=True,
+    )
+    return anchor
+
+
+def split_session(session: int) -> tuple[float, float]:
+    """CPU seconds of a session's leader and of its other live processes (the certificates worker and its render
+    processes)."""
+    leader = rest = 0.0
+    for proc in os.listdir("/proc"):
+        if proc.isdigit() and (fields := proc_stat(proc)) is not None and int(fields[3]) == session:
+            seconds = sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
+            if int(proc) == session:
+                leader += seconds
+            else:
+                rest += seconds
+    return leader, rest
 
 
 # --- the benchmark -------------------------------------------------------------------------------------------------
 
 
-async def surge(bench: BenchStack, args: argparse.Namespace, rates: list[float]) -> None:
+async def surge(bench: BenchStack, args: argparse.Namespace) -> None:
     run = uuid.uuid4().hex[:6]
     limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
     async with httpx.AsyncClient(base_url=bench.gateway_url, timeout=120, limits=limits) as client:
         print("set-up (not timed) ...", flush=True)
         staff = await make_staff(client, run)
         learners = await make_learners(client, args.claims, run)
+        after = await time_rendering(bench, args, "before the first round")
         for round_no in range(1, args.rounds + 1):
             print(f"\nround {round_no}", flush=True)
-            # The last round's emails and board reports (which yield to renders) are done before rendering is timed.
-            quiet = await asyncio.to_thread(wait_quiet, bench.services())
-            rates.append(await asyncio.to_thread(render_rate, args.renders))
-            print(
-                f"  A  pure rendering: {rates[-1]:.1f} certificates/s on {os.cpu_count()} cores "
-                f"-> {args.claims} certificates render in {args.claims / rates[-1]:.1f} s (the stack quiet after "
-                f"{quiet:.0f} s)",
-                flush=True,
-            )
+            before = after
             await refresh(client, [staff, *learners], older_than=300)
             activity_id, code = await grand_rounds(client, staff, f"Grand Rounds: Surge {run}-{round_no}")
             await attend(client, learners, code, activity_id)
@@ -371,20 +405,26 @@ async def surge(bench: BenchStack, args: argparse.Namespace, rates: list[float])
             quiet = await asyncio.to_thread(wait_quiet, bench.services())
             print(f"  {args.claims} learners attended; the stack was quiet after {quiet:.0f} s", flush=True)
             parts = bench.services() | bench.infrastructure()
+            worker = parts["certificates-worker"]
             cpu, stack_cpu, wall_start = own_cpu(), cpu_seconds(parts), datetime.now(UTC)
+            worker_cpu = split_session(worker)
             outcomes, started = await run_claims(
                 bench, client, [Outcome(learner, activity_id) for learner in learners], timeout=args.timeout
             )
             cpu, stack_cpu = own_cpu() - cpu, {k: v - stack_cpu[k] for k, v in cpu_seconds(parts).items()}
-            report(outcomes, started, rates[-1], await stored_duplicates(client, outcomes))
+            leader, renders = (now - then for now, then in zip(split_session(worker), worker_cpu, strict=True))
+            last = report(outcomes, started, await stored_duplicates(client, outcomes))
             print(f"     the bench's own clients (claims, downloads, the Kafka reader) took {cpu:.1f} s of CPU")
             busiest = sorted(stack_cpu.items(), key=lambda kv: -kv[1])
             print(
                 f"     the stack's CPU, {sum(stack_cpu.values()):.1f} s: "
                 + ", ".join(f"{name} {seconds:.1f}" for name, seconds in busiest if seconds >= 0.1)
-                + " (the certificates worker's with its render processes)"
+                + f" (the certificates worker's: its render processes {renders:.1f}, the worker itself {leader:.1f})"
             )
             await report_emails(bench, [o for o in outcomes if o.status == 201], wall_start, timeout=args.timeout)
+            after = await time_rendering(bench, args, "after the round")
+            if last is not None:
+                compare(last, sum(o.status == 201 for o in outcomes), args, before, after, renders)
 
 
 def own_cpu() -> float:
@@ -392,7 +432,9 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def report(outcomes: Sequence[Outcome], started: float, render: float, stored_duplicates: int) -> None:
+def report(outcomes: Sequence[Outcome], started: float, stored_duplicates: int) -> float | None:
+    """Prints what the surge's claims and certificates saw; returns when the last certificate was downloaded
+    (seconds after the start), None if none was."""
     accepted = [o for o in outcomes if o.status == 201]
     answered = [o.answered - started for o in outcomes if o.answered is not None]
     claim_latency = [o.answered - started - o.due for o in outcomes if o.answered is not None]
@@ -406,33 +448,51 @@ def report(outcomes: Sequence[Outcome], started: float, render: float, stored_du
     if len(done) < len(accepted):
         print(f"     only {len(done)} of {len(accepted)} certificates downloadable before the bench gave up")
     if done:
-        last = max(done)
-        render_bound = len(accepted) / render
         print(
-            f"     every certificate downloadable after {last:.1f} s = {len(done) / last:.1f} certificates/s "
-            f"(p50 {statistics.median(done):.1f} s) | goal <= {SURGE_GOAL_SECONDS:.0f} s"
-        )
-        print(
-            f"     anchor: render-bound {render_bound:.1f} s at {render:.1f} certificates/s -> the pipeline takes "
-            f"{last / render_bound:.2f}x pure rendering | goal <= {RENDER_RATIO_GOAL}x"
+            f"     every certificate downloadable after {max(done):.1f} s = {len(done) / max(done):.1f} "
+            f"certificates/s (p50 {statistics.median(done):.1f} s) | goal <= {SURGE_GOAL_SECONDS:.0f} s"
         )
     print(f"     duplicates: {announced_twice} announced twice, {stored_duplicates} stored twice (goal 0)", flush=True)
+    return max(done) if done else None
+
+
+def compare(last: float, issued: int, args: argparse.Namespace, before: Anchor, after: Anchor, renders: float) -> None:
+    """The surge beside pure rendering timed just before and just after it: the machine's speed drifts within
+    minutes here, and one anchor on one side of the surge made the ratio swing with it."""
+    rate = statistics.mean([before.rate, after.rate])
+    render_bound = issued / rate
+    each = statistics.mean([before.cpu, after.cpu]) / args.renders
+    print(
+        f"     anchor: render-bound {render_bound:.1f} s at {rate:.1f} certificates/s (mean of {before.rate:.1f} "
+        f"before and {after.rate:.1f} after) -> the pipeline takes {last / render_bound:.2f}x pure rendering "
+        f"({last * before.rate / issued:.2f}x against the anchor before, {last * after.rate / issued:.2f}x after) "
+        f"| goal <= {RENDER_RATIO_GOAL}x"
+    )
+    print(
+        f"     a render's CPU: {renders / issued * 1000:.0f} ms in the surge's render processes, {each * 1000:.0f} ms "
+        f"alone",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=1000, help="learners, each claiming once per round")
-    parser.add_argument("--rounds", type=int, default=2, help="A B rounds (default 2: A B A B)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="rounds, each a surge with pure rendering timed before and after it (default 2: A B A B A)",
+    )
     parser.add_argument("--renders", type=int, default=200, help="certificates rendered for the anchor per round")
     parser.add_argument("--connections", type=int, default=64, help="client connections to the gateway")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for a surge's certificates")
     parser.add_argument("--attach", action="store_true", help="drive the stack running on OPENCME_PORT_OFFSET")
     args = parser.parse_args()
-    rates: list[float] = []
     with bench_stack(attach=args.attach, env={"SIGNUP_IP_LIMIT": str(10 * args.claims + 100)}) as bench:
         # The learners' clients on uvloop, as the services' loops are: the load generator shares the cores, so the
         # less of them it takes the closer the figures are to the stack's own.
-        uvloop.run(surge(bench, args, rates))
+        uvloop.run(surge(bench, args))
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def listening_pids() -> dict[int, int]:
     return found
 
 
-def _stat(pid: str) -> list[str] | None:
+def proc_stat(pid: str) -> list[str] | None:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -75,7 +75,7 @@ def _stat(pid: str) -> list[str] | None:
 
 
 def session_of(pid: int) -> int:
-    fields = _stat(str(pid))
+    fields = proc_stat(str(pid))
     if fields is None:
         raise SystemExit(f"process {pid} is gone")
     return int(fields[3])
@@ -86,7 +86,7 @@ def cpu_seconds(sessions: Mapping[str, int]) -> dict[str, float]:
     of the session leader's children that started sessions of their own (PostgreSQL's backends do)."""
     by_session = dict.fromkeys(sessions.values(), 0.0)
     for proc in os.listdir("/proc"):
-        if not proc.isdigit() or (fields := _stat(proc)) is None:
+        if not proc.isdigit() or (fields := proc_stat(proc)) is None:
             continue
         session = next((int(s) for s in (fields[3], fields[1]) if int(s) in by_session), None)
         if session is not None:
