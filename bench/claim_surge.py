@@ -329,31 +329,31 @@ def _warm_up() -> None:
     render_certificate_pdf(make_document(0, 1))
 
 
-def _render(i: int) -> int:
-    return len(render_certificate_pdf(make_document(i, 1)))
+def _render(i: int) -> tuple[int, float]:
+    """The PDF's size and the CPU seconds its render took."""
+    cpu = time.process_time()
+    size = len(render_certificate_pdf(make_document(i, 1)))
+    return size, time.process_time() - cpu
 
 
 @dataclass(frozen=True)
 class Anchor:
     rate: float  # certificates a second
-    cpu: float  # CPU seconds of the render processes, their warm-up included (one certificate each)
+    cpu: float  # CPU seconds of the renders
 
 
 def render_rate(count: int) -> Anchor:
-    """Certificates per second that certificates.rendering alone reaches with one process per core, and the CPU its
-    processes took."""
+    """Certificates per second that certificates.rendering alone reaches with one process per core, and the CPU the
+    renders took."""
     cores = os.cpu_count() or 1
     spawn = multiprocessing.get_context("spawn")  # not fork: this process runs an event loop and its connections
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ProcessPoolExecutor(max_workers=cores, mp_context=spawn, initializer=_warm_up) as pool:
         list(pool.map(time.sleep, [0.5] * cores))  # every process started and warmed up
         started = time.perf_counter()
-        sizes = list(pool.map(_render, range(1, count + 1)))
+        renders = list(pool.map(_render, range(1, count + 1)))
         elapsed = time.perf_counter() - started
-    assert all(sizes)
-    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's processes, joined when it shut down
-    cpu = reaped.ru_utime + reaped.ru_stime - children.ru_utime - children.ru_stime
-    return Anchor(count / elapsed, cpu)
+    assert all(size for size, _ in renders)
+    return Anchor(count / elapsed, sum(cpu for _, cpu in renders))
 
 
 async def time_rendering(bench: BenchStack, args: argparse.Namespace, when: str) -> Anchor:
@@ -368,6 +368,33 @@ async def time_rendering(bench: BenchStack, args: argparse.Namespace, when: str)
         flush=True,
     )
     return anchor
+
+
+async def postgres_cpu(bench: BenchStack) -> dict[str, float]:
+    """CPU seconds of each PostgreSQL server process now, by what it serves: its database for a client's backend (the
+    services' pools keep theirs), its kind for the others (the WAL writer, the checkpointer, ...)."""
+    conn = await asyncpg.connect(bench.admin_dsn())
+    try:
+        rows = await conn.fetch("SELECT pid, coalesce(datname, backend_type) AS part FROM pg_stat_activity")
+    finally:
+        await conn.close()
+    by_part: dict[str, float] = {}
+    for row in rows:
+        if (fields := proc_stat(str(row["pid"]))) is not None:
+            seconds = sum(int(v) for v in fields[11:13]) / CLOCK_TICKS
+            by_part[f"{row['part']}:{row['pid']}"] = seconds
+    return by_part
+
+
+def postgres_parts(before: dict[str, float], after: dict[str, float]) -> str:
+    """What each database's backends (and the server's own processes) took between two `postgres_cpu` readings; a
+    backend that ended meanwhile is missing, one that started is counted whole."""
+    took: dict[str, float] = {}
+    for key, seconds in after.items():
+        part = key.rsplit(":", 1)[0]
+        took[part] = took.get(part, 0.0) + seconds - before.get(key, 0.0)
+    busiest = sorted(took.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{part} {seconds:.1f}" for part, seconds in busiest if seconds >= 0.1)
 
 
 def split_session(session: int) -> tuple[float, float]:
@@ -407,12 +434,13 @@ async def surge(bench: BenchStack, args: argparse.Namespace) -> None:
             parts = bench.services() | bench.infrastructure()
             worker = parts["certificates-worker"]
             cpu, stack_cpu, wall_start = own_cpu(), cpu_seconds(parts), datetime.now(UTC)
-            worker_cpu = split_session(worker)
+            worker_cpu, pg_cpu = split_session(worker), await postgres_cpu(bench)
             outcomes, started = await run_claims(
                 bench, client, [Outcome(learner, activity_id) for learner in learners], timeout=args.timeout
             )
             cpu, stack_cpu = own_cpu() - cpu, {k: v - stack_cpu[k] for k, v in cpu_seconds(parts).items()}
             leader, renders = (now - then for now, then in zip(split_session(worker), worker_cpu, strict=True))
+            pg_parts = postgres_parts(pg_cpu, await postgres_cpu(bench))
             last = report(outcomes, started, await stored_duplicates(client, outcomes))
             print(f"     the bench's own clients (claims, downloads, the Kafka reader) took {cpu:.1f} s of CPU")
             busiest = sorted(stack_cpu.items(), key=lambda kv: -kv[1])
@@ -421,6 +449,7 @@ async def surge(bench: BenchStack, args: argparse.Namespace) -> None:
                 + ", ".join(f"{name} {seconds:.1f}" for name, seconds in busiest if seconds >= 0.1)
                 + f" (the certificates worker's: its render processes {renders:.1f}, the worker itself {leader:.1f})"
             )
+            print(f"     PostgreSQL's by database: {pg_parts}")
             await report_emails(bench, [o for o in outcomes if o.status == 201], wall_start, timeout=args.timeout)
             after = await time_rendering(bench, args, "after the round")
             if last is not None:
