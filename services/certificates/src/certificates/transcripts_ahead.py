@@ -15,8 +15,8 @@ many certificates it lists.
   each; one by one they kept the worker busy for a minute).
 - **Never stale:** a strip is kept under a digest of everything its row shows; a print reads the certificates as they
   are and uses a strip only if it is exactly its row's (a row not drawn yet is drawn when printed).
-- **Idle when idle:** it sleeps until the next change falls quiet, woken by the trigger's NOTIFY; with nothing noted
-  it looks again once every `recheck_interval` seconds.
+- **Idle when idle:** it sleeps until the next change falls quiet; with nothing noted, until the trigger's NOTIFY, or
+  at most `recheck_interval` seconds.
 """
 
 from __future__ import annotations
@@ -83,10 +83,19 @@ class AheadRenderer:
             try:
                 while True:
                     self._wake.clear()
-                    wait = await self.render_quiet()
-                    await woken(self._wake, until_due(wait, at_most=self.recheck_interval, at_least=0.1))
+                    await self.rest(await self.render_quiet())
             finally:
                 await conn.remove_listener(CHANNEL, listener)
+
+    async def rest(self, wait: float | None) -> None:
+        """Sleeps `wait` seconds (the next change falls quiet, or claims wait to be issued), or, with no change noted
+        (None), until a change's NOTIFY. Notices do not end a wait for a change: one noted meanwhile falls quiet after
+        it (a learner's new change moves theirs later, never sooner), and in a surge every certificate notifies, so
+        waking for each read the changes and the issue queue again a thousand times for nothing."""
+        if wait is None:
+            await woken(self._wake, self.recheck_interval)
+        else:
+            await asyncio.sleep(until_due(wait, at_most=self.recheck_interval, at_least=0.1))
 
     async def render_quiet(self) -> float | None:
         """Render the transcripts whose changes have fallen quiet; the seconds until the next one does (None: no

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from certificates_testing import MINT, claimed, registered, renamed, revoked
 from pypdf import PdfReader
 
-from certificates import issue_queue, transcripts
+from certificates import issue_queue, repository, transcripts
 from certificates.render_pool import RenderPool
 from certificates.transcript_pages import render_strips
 from certificates.transcripts_ahead import AheadRenderer
@@ -196,3 +196,54 @@ async def test_a_transcript_shorter_than_the_threshold_is_left_to_be_rendered_wh
 
     assert renderer.renderer.renders == [] and await changes_waiting(service) == 0
     assert await kept(service, learner) == (0, 0)
+
+
+async def looks_counted(monkeypatch) -> list[float | None]:
+    """Each time the renderer reads its changes, the wait it found (None: no change noted)."""
+    looks: list[float | None] = []
+    read = repository.oldest_transcript_change
+
+    async def reading(conn, quiet_seconds):
+        change = await read(conn, quiet_seconds)
+        looks.append(change.wait if change is not None else None)
+        return change
+
+    monkeypatch.setattr(repository, "oldest_transcript_change", reading)
+    return looks
+
+
+async def eventually(check, seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not check():
+            await asyncio.sleep(0.05)
+
+
+async def test_changes_noted_while_one_falls_quiet_do_not_wake_the_renderer(service, monkeypatch):
+    learner, _ = await learner_with(service, "Sepsis Update")
+    looks = await looks_counted(monkeypatch)
+    running = asyncio.create_task(ahead(service, quiet_seconds=30).run())
+    try:
+        await eventually(lambda: looks)
+        for month in range(2, 7):  # a surge: every certificate notifies
+            await service.consumer.deliver(claimed(learner, day(2024, month, 1), title=f"Update {month}"))
+        await asyncio.sleep(0.5)  # what a notice would have woken had the time to look again
+        assert len(looks) == 1 and looks[0] is not None and looks[0] > 25
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_a_change_noted_while_none_was_wakes_the_renderer_at_once(service, monkeypatch):
+    async with service.app.state.pool.acquire() as conn:
+        await conn.execute("DELETE FROM transcripts_changed")
+    looks = await looks_counted(monkeypatch)
+    renderer = ahead(service)  # looks again on its own after 60 s only
+    running = asyncio.create_task(renderer.run())
+    try:
+        await eventually(lambda: looks == [None])
+        await learner_with(service, "Sepsis Update", "Stroke Care")
+
+        await eventually(lambda: renderer.renderer.renders == [2])
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
