@@ -25,6 +25,8 @@ async def record_claim(*, conn: db.Connection, claim: CreditClaimed, now: dateti
     A claim of a merged account is the survivor's, reported with the survivor's profile (board IDs), and a claim
     revoked before it arrived opens nothing.
     """
+    if not claim.moc_boards:
+        return []  # most claims: nothing to report, nothing to read or lock (in a surge, a thousand of them at once)
     opened = []
     async with conn.transaction():
         # Exclusive: a claim and a profile change of one learner arrive on different topics; one after the other,

@@ -1,5 +1,6 @@
 """Claims and profiles through the consumer handlers against a real PostgreSQL; events are read from the outbox."""
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from faststream.kafka import TestKafkaBroker
 
 from board_reporting.config import SERVICE
 from board_reporting.consumers import HANDLERS
+from opencme_kit import merges as kit_merges
 from opencme_kit.messaging import InboxConsumer, create_broker
 
 
@@ -51,6 +53,16 @@ async def test_a_claim_for_a_matched_learner_queues_one_report_per_board_due_in_
     assert [(e["data"]["board_code"], e["data"]["status"]) for e in events] == [("ABIM", "queued"), ("ABP", "queued")]
     assert events[0]["producer"] == "board-reporting" and events[0]["data"]["due_by"] == "2026-05-14"
     assert events[0]["data"]["claim_id"] == str(claim.data.claim_id)
+
+
+async def test_a_claim_naming_no_board_opens_nothing_and_waits_for_no_lock_of_the_learners(pool):
+    learner = uuid.uuid4()
+    await deliver(pool, registered(learner))
+    async with pool.acquire() as holder, holder.transaction():
+        await kit_merges.owner_of(holder, learner)  # the learner's lock, held as a profile change or a merge holds it
+        async with asyncio.timeout(5):
+            await deliver(pool, claimed(learner, boards=()))
+    assert await reports_of(pool, learner) == [] and await status_events(pool, learner) == []
 
 
 async def test_a_redelivered_claim_opens_no_second_report_and_emits_nothing_more(pool):
