@@ -62,7 +62,9 @@ async def steady(bench: BenchStack, args: argparse.Namespace) -> None:
         quiet = await asyncio.to_thread(wait_quiet, bench.services())
         print(f"  {activities} activities attended by every learner; the stack was quiet after {quiet:.0f} s")
         print(f"{claims} claims at {args.rate:g}/s for {args.seconds:g} s ...", flush=True)
-        outcomes, started = await run_claims(bench, client, schedule, timeout=args.seconds + args.drain)
+        outcomes, started = await run_claims(
+            bench, schedule, connections=args.connections, timeout=args.seconds + args.drain
+        )
         duplicates = await stored_duplicates(client, outcomes)
 
     accepted = [o for o in outcomes if o.status == 201]
