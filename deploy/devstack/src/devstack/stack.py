@@ -23,7 +23,7 @@ from devstack.procs import api_command, spawn, stop, wait_until
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin passphrase for the demo"
 PARTS = ("api", "worker")  # the processes of each service
-TOOLS_NICENESS = 15  # the SMTP sink's and the fake board's: notifications' and board reporting's worker_niceness
+TOOLS_NICENESS = 19  # the SMTP sink's and the fake board's: notifications' and board reporting's worker_niceness
 
 
 def local_secret(path: Path) -> str:

@@ -18,7 +18,7 @@ class Settings(KitSettings):
     submit_interval: float = 60.0
     submit_batch_size: int = 20
     # Board reports are due in days: in a surge that shares the cores, the certificates are made first.
-    worker_niceness: Niceness = 15
+    worker_niceness: Niceness = 19
     # With these defaults a board that stays down is retried for two to three days before a report is marked failed.
     max_attempts: int = 20
     retry_base_seconds: float = 30.0

@@ -26,7 +26,7 @@ class Settings(KitSettings):
     smtp_keepalive_seconds: float = Field(default=10.0, ge=0)
     mail_from: str = "no-reply@opencme.local"  # From: address and SMTP envelope sender
     # Mail can wait a minute: in a surge that shares the cores, the certificates it announces are made first.
-    worker_niceness: Niceness = 15
+    worker_niceness: Niceness = 19
 
     # The organisation in every email until identity's first organisation.updated arrives (organisation.py).
     org_name: str = "OpenCME Demo Health System"
