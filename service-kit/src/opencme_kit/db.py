@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -77,8 +78,8 @@ async def _keep_session(conn: Connection) -> None:
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, reset_session: bool = True) -> Pool:
     """`reset_session=False`: a connection goes back to the pool without asyncpg's reset query (UNLISTEN *, RESET ALL,
     CLOSE ALL, pg_advisory_unlock_all: a round trip each time), for a pool whose borrowers leave nothing in the session
-    behind them: they run transactions, SET LOCAL and transaction-level advisory locks only, and release a session
-    lock they take themselves. A transaction left open is still rolled back."""
+    behind them: they run transactions, SET LOCAL and transaction-level advisory locks only, and borrow the connection
+    they LISTEN or take a session lock on with `held`. A transaction left open is still rolled back."""
     return await asyncpg.create_pool(
         dsn,
         min_size=min_size,
@@ -87,6 +88,26 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, reset_
         command_timeout=30,
         reset=None if reset_session else _keep_session,
     )
+
+
+@contextlib.asynccontextmanager
+async def held(pool: Pool) -> AsyncIterator[Lent]:
+    """A connection borrowed for as long as a loop runs, to keep session state on: a LISTEN, a session advisory lock.
+    It goes back to the pool reset (asyncpg's reset query: UNLISTEN *, pg_advisory_unlock_all(), RESET ALL, CLOSE ALL,
+    and its listeners dropped), or closed when it cannot be reset (it broke, or the reset was cancelled): no borrower
+    after it inherits the state, also from a pool that does not reset what it takes back (`reset_session=False`)."""
+    async with pool.acquire() as conn:
+        try:
+            yield conn
+        finally:
+            try:
+                await conn.reset()
+            except BaseException as exc:
+                # Closed instead: the pool opens a new one (it may have seen the connection close and taken it back).
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    conn.terminate()
+                if not isinstance(exc, Exception):
+                    raise  # a cancellation goes on; after a failure, the caller hears of what ended its loop
 
 
 class Lender:

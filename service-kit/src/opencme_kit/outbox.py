@@ -151,26 +151,22 @@ class OutboxRelay:
                 await asyncio.sleep(self.poll_interval)
 
     async def _lead(self) -> None:
-        async with self.pool.acquire() as conn:
+        # The lock and the LISTEN end with the connection's session state when it goes back (db.held).
+        async with db.held(self.pool) as conn:
             # Another relay of this service leads while it holds the lock: stand by.
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):  # noqa: ASYNC110
                 await asyncio.sleep(self.poll_interval)
-            listener = lambda *_: self._wake.set()  # noqa: E731
-            await conn.add_listener(CHANNEL, listener)
-            try:
-                while True:
-                    # Cleared before looking, not after publishing: a row committed while a batch is being published
-                    # notifies during it, and clearing afterwards lost that notice (the row then waited for
-                    # missed_notice_interval, 30 s; a CI run saw a registration's emails 30 s late).
-                    self._wake.clear()
-                    sent = await self.publish_pending(conn)
-                    if sent == self.batch_size:
-                        continue
-                    # A lost connection raises and the relay starts over, publishing what is pending.
-                    await woken(self._wake, self.missed_notice_interval)
-            finally:
-                await conn.remove_listener(CHANNEL, listener)
-                await conn.execute("SELECT pg_advisory_unlock($1)", self.lock_key)
+            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
+            while True:
+                # Cleared before looking, not after publishing: a row committed while a batch is being published
+                # notifies during it, and clearing afterwards lost that notice (the row then waited for
+                # missed_notice_interval, 30 s; a CI run saw a registration's emails 30 s late).
+                self._wake.clear()
+                sent = await self.publish_pending(conn)
+                if sent == self.batch_size:
+                    continue
+                # A lost connection raises and the relay starts over, publishing what is pending.
+                await woken(self._wake, self.missed_notice_interval)
 
     async def publish_pending(self, conn: db.Connection) -> int:
         rows = await conn.fetch(

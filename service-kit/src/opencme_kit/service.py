@@ -247,7 +247,9 @@ def build_worker(
     async def connect_db() -> None:
         logs.configure_logging(service, settings.log_level)
         tracing.configure(service)
-        state["pool"] = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
+        # No reset query on each return, as for the APIs: what a worker keeps in a session (its loops' LISTENs, the
+        # relay's lock) is on connections borrowed with db.held, reset when they go back.
+        state["pool"] = await db.create_pool(settings.database_url, max_size=settings.db_pool_size, reset_session=False)
         await db.apply_migrations(state["pool"], migrations)
         if consumer is not None:
             consumer.pool = state["pool"]

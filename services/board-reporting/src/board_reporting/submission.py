@@ -193,26 +193,22 @@ _AFTER_A_FAILED_ROUND = 5.0
 
 async def _submit_rounds(pool: db.Pool, client: BoardClient, settings: Settings) -> None:
     queued = asyncio.Event()
-    listener = lambda *_: queued.set()  # noqa: E731
-    async with pool.acquire() as listen_conn:
-        await listen_conn.add_listener(submissions.QUEUED_CHANNEL, listener)
-        try:
-            while True:
-                queued.clear()  # before the round, so a report queued meanwhile is not slept through
-                try:
-                    sent = await submit_due(pool, client, settings)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("board submission round failed; trying again")
-                    wait = min(settings.submit_interval, _AFTER_A_FAILED_ROUND)
-                else:
-                    if sent >= settings.submit_batch_size:
-                        continue
-                    # Not less than a tenth of a second: a report due now that the round skipped is locked by
-                    # another worker's round.
-                    due = await submissions.seconds_until_next_due(listen_conn)
-                    wait = until_due(due, at_most=settings.submit_interval, at_least=0.1)
-                await woken(queued, wait)
-        finally:
-            await listen_conn.remove_listener(submissions.QUEUED_CHANNEL, listener)
+    async with db.held(pool) as listen_conn:  # its LISTEN ends when the connection goes back
+        await listen_conn.add_listener(submissions.QUEUED_CHANNEL, lambda *_: queued.set())
+        while True:
+            queued.clear()  # before the round, so a report queued meanwhile is not slept through
+            try:
+                sent = await submit_due(pool, client, settings)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("board submission round failed; trying again")
+                wait = min(settings.submit_interval, _AFTER_A_FAILED_ROUND)
+            else:
+                if sent >= settings.submit_batch_size:
+                    continue
+                # Not less than a tenth of a second: a report due now that the round skipped is locked by another
+                # worker's round.
+                due = await submissions.seconds_until_next_due(listen_conn)
+                wait = until_due(due, at_most=settings.submit_interval, at_least=0.1)
+            await woken(queued, wait)

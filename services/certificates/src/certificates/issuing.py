@@ -218,26 +218,22 @@ class Issuer:
             log.warning("stopped while issuing %d claims; their leases will run out", len(claims), exc_info=True)
 
     async def _serve(self) -> None:
-        listener: Callable[..., None] = lambda *_: self._wake.set()  # noqa: E731
-        async with self.pool.acquire() as conn:
-            await conn.add_listener(issue_queue.CHANNEL, listener)
-            try:
-                while True:
-                    self._wake.clear()
-                    free = self.concurrency - len(self._in_flight)
-                    wait = self.recheck_interval  # every slot busy: a finished issue wakes the loop
-                    if free > 0:
-                        taken = await self._take(free)
-                        for queued in taken:
-                            self._start(queued)
-                        if len(taken) < free:
-                            # Not less than a tenth of a second: a row due now that `take` skipped is locked by
-                            # another issuer's transaction.
-                            due = await issue_queue.seconds_until_next(conn)
-                            wait = until_due(due, at_most=self.recheck_interval, at_least=0.1)
-                    await woken(self._wake, wait)
-            finally:
-                await conn.remove_listener(issue_queue.CHANNEL, listener)
+        async with db.held(self.pool) as conn:  # its LISTEN ends when the connection goes back
+            await conn.add_listener(issue_queue.CHANNEL, lambda *_: self._wake.set())
+            while True:
+                self._wake.clear()
+                free = self.concurrency - len(self._in_flight)
+                wait = self.recheck_interval  # every slot busy: a finished issue wakes the loop
+                if free > 0:
+                    taken = await self._take(free)
+                    for queued in taken:
+                        self._start(queued)
+                    if len(taken) < free:
+                        # Not less than a tenth of a second: a row due now that `take` skipped is locked by another
+                        # issuer's transaction.
+                        due = await issue_queue.seconds_until_next(conn)
+                        wait = until_due(due, at_most=self.recheck_interval, at_least=0.1)
+                await woken(self._wake, wait)
 
     async def _take(self, limit: int) -> list[issue_queue.Queued]:
         async with self.pool.acquire() as conn:

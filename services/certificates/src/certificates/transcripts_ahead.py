@@ -77,15 +77,11 @@ class AheadRenderer:
                 await asyncio.sleep(self.settings.outbox_poll_interval)
 
     async def _serve(self) -> None:
-        listener: Callable[..., None] = lambda *_: self._wake.set()  # noqa: E731
-        async with self.pool.acquire() as conn:
-            await conn.add_listener(CHANNEL, listener)
-            try:
-                while True:
-                    self._wake.clear()
-                    await self.rest(await self.render_quiet())
-            finally:
-                await conn.remove_listener(CHANNEL, listener)
+        async with db.held(self.pool) as conn:  # its LISTEN ends when the connection goes back
+            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
+            while True:
+                self._wake.clear()
+                await self.rest(await self.render_quiet())
 
     async def rest(self, wait: float | None) -> None:
         """Sleeps `wait` seconds (the next change falls quiet, or claims wait to be issued), or, with no change noted

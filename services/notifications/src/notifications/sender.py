@@ -96,9 +96,8 @@ class Sender:
                 await asyncio.sleep(self._delay(1))
 
     async def _serve(self) -> None:
-        async with self.pool.acquire() as listen_conn:
-            listener = lambda *_: self._wake.set()  # noqa: E731
-            await listen_conn.add_listener(repository.QUEUED_CHANNEL, listener)
+        async with db.held(self.pool) as listen_conn:  # its LISTEN ends when the connection goes back
+            await listen_conn.add_listener(repository.QUEUED_CHANNEL, lambda *_: self._wake.set())
             try:
                 while True:
                     _stop_if_cancelled()
@@ -115,7 +114,6 @@ class Sender:
                     await self._idle(listen_conn)
             finally:
                 self._drop_kept()
-                await listen_conn.remove_listener(repository.QUEUED_CHANNEL, listener)
 
     async def _idle(self, conn: db.Connection) -> None:
         next_due = await sender_repository.seconds_until_next_due(conn)
