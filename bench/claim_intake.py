@@ -52,6 +52,7 @@ from typing import Any
 
 import asyncpg
 from claim_intake_anchor import SCHEMA as ANCHOR_SCHEMA
+from idle_stack import cpu_of, proc_stat
 
 from credit import repository
 from credit.config import MIGRATIONS
@@ -131,30 +132,18 @@ class Phase:
         return "  ".join(f"{part} {seconds / max(1, self.claims) * 1000:.2f}" for part, seconds in self.cpu.items())
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[str]:
-    """/proc/<pid>/stat after the command name: [state, ppid, pgrp, ...]; utime, stime, cutime, cstime at 11-14."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
 def cpu_seconds(*, group: int | None = None, parent: int | None = None) -> float:
     """CPU time of a process group (an API's gunicorn processes, nginx), or of a process and its children (PostgreSQL's
     postmaster and backends), with what their exited children used."""
-    total = 0
+    total = 0.0
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = _stat(int(entry.name))
-        except (FileNotFoundError, ProcessLookupError):
+        if not entry.name.isdigit() or (stat := proc_stat(entry.name)) is None:
             continue
         if (group is not None and int(stat[2]) == group) or (
             parent is not None and parent in (int(entry.name), int(stat[1]))
         ):
-            total += sum(int(x) for x in stat[11:15])
-    return total / TICKS
+            total += cpu_of(stat)
+    return total
 
 
 def free_port() -> int:

@@ -49,7 +49,7 @@ import httpx
 import uvloop
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from certificate_render import make_document
-from idle_stack import CLOCK_TICKS, BenchStack, bench_stack, cpu_seconds, proc_stat, wait_quiet
+from idle_stack import BenchStack, bench_stack, cpu_of, cpu_seconds, proc_stat, process_cpu, wait_quiet
 
 from certificates.rendering import render_certificate_pdf
 from devstack.clients import Account, expect, gather_limited
@@ -396,8 +396,7 @@ async def postgres_cpu(bench: BenchStack) -> dict[str, float]:
     by_part: dict[str, float] = {}
     for row in rows:
         if (fields := proc_stat(str(row["pid"]))) is not None:
-            seconds = sum(int(v) for v in fields[11:13]) / CLOCK_TICKS
-            by_part[f"{row['part']}:{row['pid']}"] = seconds
+            by_part[f"{row['part']}:{row['pid']}"] = cpu_of(fields, children=False)
     return by_part
 
 
@@ -410,20 +409,6 @@ def postgres_parts(before: dict[str, float], after: dict[str, float]) -> str:
         took[part] = took.get(part, 0.0) + seconds - before.get(key, 0.0)
     busiest = sorted(took.items(), key=lambda kv: -kv[1])
     return ", ".join(f"{part} {seconds:.1f}" for part, seconds in busiest if seconds >= 0.1)
-
-
-def split_session(session: int) -> tuple[float, float]:
-    """CPU seconds of a session's leader and of its other live processes (the certificates worker and its render
-    processes)."""
-    leader = rest = 0.0
-    for proc in os.listdir("/proc"):
-        if proc.isdigit() and (fields := proc_stat(proc)) is not None and int(fields[3]) == session:
-            seconds = sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
-            if int(proc) == session:
-                leader += seconds
-            else:
-                rest += seconds
-    return leader, rest
 
 
 # --- the benchmark -------------------------------------------------------------------------------------------------
@@ -449,7 +434,7 @@ async def surge(bench: BenchStack, args: argparse.Namespace) -> None:
             parts = bench.services() | bench.infrastructure()
             worker = parts["certificates-worker"]
             cpu, stack_cpu, wall_start = own_cpu(), cpu_seconds(parts), datetime.now(UTC)
-            worker_cpu, pg_cpu = split_session(worker), await postgres_cpu(bench)
+            worker_cpu, pg_cpu = process_cpu(worker), await postgres_cpu(bench)
             outcomes, started = await run_claims(
                 bench,
                 [Outcome(learner, activity_id) for learner in learners],
@@ -457,7 +442,9 @@ async def surge(bench: BenchStack, args: argparse.Namespace) -> None:
                 timeout=args.timeout,
             )
             cpu, stack_cpu = own_cpu() - cpu, {k: v - stack_cpu[k] for k, v in cpu_seconds(parts).items()}
-            leader, renders = (now - then for now, then in zip(split_session(worker), worker_cpu, strict=True))
+            # The worker's session is the worker (its leader) and its render processes.
+            leader = process_cpu(worker) - worker_cpu
+            renders = stack_cpu["certificates-worker"] - leader
             pg_parts = postgres_parts(pg_cpu, await postgres_cpu(bench))
             last = report(outcomes, started, await stored_duplicates(client, outcomes))
             print(f"     the bench's own clients (claims, downloads, the Kafka reader) took {cpu:.1f} s of CPU")
@@ -468,11 +455,12 @@ async def surge(bench: BenchStack, args: argparse.Namespace) -> None:
                 + f" (the certificates worker's: its render processes {renders:.1f}, the worker itself {leader:.1f})"
             )
             print(f"     PostgreSQL's by database: {pg_parts}")
-            await report_emails(bench, [o for o in outcomes if o.status == 201], wall_start, timeout=args.timeout)
+            accepted = [o for o in outcomes if o.status == 201]
+            await report_emails(bench, accepted, wall_start, timeout=args.timeout)
             after = await time_rendering(bench, args, "after the round")
             if last is not None:
                 rest = sum(stack_cpu.values()) - renders + cpu
-                compare(last, sum(o.status == 201 for o in outcomes), args, before, after, renders, rest)
+                compare(last, len(accepted), args, before, after, renders, rest)
 
 
 def own_cpu() -> float:

@@ -74,6 +74,19 @@ def proc_stat(pid: str) -> list[str] | None:
     return stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd (state) on; the name may hold spaces
 
 
+def cpu_of(fields: list[str], *, children: bool = True) -> float:
+    """CPU seconds (user + system) of a process from its `proc_stat` fields, with those of its reaped children."""
+    return sum(int(v) for v in fields[11 : 15 if children else 13]) / CLOCK_TICKS
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of one live process, with those of its reaped children."""
+    fields = proc_stat(str(pid))
+    if fields is None:
+        raise SystemExit(f"process {pid} is gone")
+    return cpu_of(fields)
+
+
 def session_of(pid: int) -> int:
     fields = proc_stat(str(pid))
     if fields is None:
@@ -90,7 +103,7 @@ def cpu_seconds(sessions: Mapping[str, int]) -> dict[str, float]:
             continue
         session = next((int(s) for s in (fields[3], fields[1]) if int(s) in by_session), None)
         if session is not None:
-            by_session[session] += sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
+            by_session[session] += cpu_of(fields)
     return {name: by_session[session] for name, session in sessions.items()}
 
 

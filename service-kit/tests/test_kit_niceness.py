@@ -14,6 +14,11 @@ REPORT = (
 )
 
 
+def shown_group() -> str | None:
+    """This process's scheduling group as the kernel shows it; None without autogroup scheduling."""
+    return AUTOGROUP.read_text() if AUTOGROUP.exists() else None
+
+
 def group_niceness(shown: str | None) -> str | None:
     """The niceness of a session's scheduling group as /proc/<pid>/autogroup shows it ("/autogroup-75780 nice 7"), or
     None where the kernel has no autogroup scheduling or the process is in the root group, which shows nothing: the
@@ -36,8 +41,8 @@ def test_a_worker_leading_its_session_makes_the_sessions_group_as_nice_as_itself
 
 
 def test_a_worker_in_a_shared_session_leaves_the_group_alone() -> None:
-    before = AUTOGROUP.read_text() if AUTOGROUP.exists() else None
+    before = shown_group()
     niceness, group = run(new_session=False)
     assert niceness == min(19, os.nice(0) + 7)
-    assert (AUTOGROUP.read_text() if AUTOGROUP.exists() else None) == before
+    assert shown_group() == before
     assert group == group_niceness(before)
