@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import anyio
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -227,6 +228,42 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
     assert all(h["x-original-topic"] == topic for h in headers)
     assert "breaks the handler" in headers[1]["x-error"]
     assert dead[0].value == b"{not json"
+
+
+async def test_a_message_is_handled_on_the_event_loop_without_a_thread_hand_over(infra, pool, topic, monkeypatch):
+    """FastStream's dependency injection runs a synchronous step on a worker thread (anyio.to_thread): a parameter
+    resolved from its context was one, a thread hand-over for every message of every consumer."""
+    handed_over: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kwargs):
+        handed_over.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+
+    async def record_email(conn, envelope, settings):
+        await conn.execute(
+            "INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, envelope.data.email
+        )
+
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    consumer = InboxConsumer(
+        broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", handlers={topic: record_email}, settings=None
+    )
+    consumer.pool = pool
+    learner = uuid.uuid4()
+    async with FastStream(broker):
+        for n in range(5):
+            event = email_event(learner, f"n{n}@example.org")
+            await broker.publish(event.to_bytes(), topic=topic, key=str(learner).encode())
+        async with asyncio.timeout(30):
+            while True:
+                async with pool.acquire() as conn:
+                    if await conn.fetchval("SELECT count(*) FROM applied") == 5:
+                        break
+                await asyncio.sleep(0.1)
+    assert handed_over == []
 
 
 async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(make_database, tmp_path):

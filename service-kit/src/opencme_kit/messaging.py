@@ -153,8 +153,13 @@ class InboxConsumer:
         )
         self.subscriber = subscriber
 
+        # The message is taken from FastStream's context here, not asked for as a `Context` parameter: fast_depends
+        # resolves such a parameter by running its (synchronous) lookup on a worker thread, a thread hand-over for
+        # every message. The broker's context is read when a message comes: the app (FastStream(broker)) gives the
+        # broker its own when it starts.
         @subscriber
-        async def consume(body: bytes, msg: KafkaMessage) -> None:
+        async def consume(body: bytes) -> None:
+            msg: KafkaMessage = self.broker.context.get_local("message")
             raw = msg.raw_message  # one record (a batch would be a tuple)
             topic: str = raw.topic  # type: ignore[union-attr]
             consumer_name, handler = self.handlers[topic]
