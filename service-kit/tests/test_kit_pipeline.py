@@ -15,7 +15,7 @@ from faststream import FastStream
 
 from opencme_contracts import EmailVerified, new_envelope
 from opencme_kit import db, outbox
-from opencme_kit.messaging import COMMIT_INTERVAL, InboxConsumer, Rejected, create_broker
+from opencme_kit.messaging import COMMIT_INTERVAL, InboxConsumer, Rejected, create_broker, ignoring
 from opencme_kit.outbox import OutboxRelay
 
 
@@ -264,6 +264,33 @@ async def test_a_message_is_handled_on_the_event_loop_without_a_thread_hand_over
                         break
                 await asyncio.sleep(0.1)
     assert handed_over == []
+
+
+async def test_events_a_handler_leaves_alone_are_passed_over_without_a_transaction_and_committed(infra, pool, topic):
+    @ignoring(lambda verified: verified.email.endswith("@elsewhere.org"))
+    async def record_email(conn, envelope, settings):
+        await conn.execute(
+            "INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, envelope.data.email
+        )
+
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    consumer = InboxConsumer(
+        broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", handlers={topic: record_email}, settings=None
+    )
+    consumer.pool = pool
+    learner = uuid.uuid4()
+    events = [email_event(learner, email) for email in ("a@example.org", "b@elsewhere.org", "c@example.org")]
+    async with FastStream(broker):
+        for event in events:
+            await broker.publish(event.to_bytes(), topic=topic, key=str(learner).encode())
+        partition = TopicPartition(topic, await partition_of(infra, topic, str(learner).encode()))
+        # Committed past all three: the one left alone is done with, not pending.
+        assert await committed_offset(infra, consumer.group_id, partition, at_least=3, within=30) == 3
+    async with pool.acquire() as conn:
+        applied = [r["email"] for r in await conn.fetch("SELECT email FROM applied ORDER BY at")]
+        seen = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM inbox")}
+    assert applied == ["a@example.org", "c@example.org"]
+    assert seen == {events[0].event_id, events[2].event_id}
 
 
 async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(make_database, tmp_path):

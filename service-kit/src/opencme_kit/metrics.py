@@ -38,6 +38,9 @@ CONSUMER_PROCESSED = Counter("opencme_consumer_processed", "Events applied by th
 CONSUMER_DUPLICATES = Counter(
     "opencme_consumer_duplicates", "Events skipped because the inbox had already applied them", ["topic"]
 )
+CONSUMER_IGNORED = Counter(
+    "opencme_consumer_ignored", "Events the handler leaves alone, passed over without a transaction", ["topic"]
+)
 CONSUMER_DEAD_LETTERED = Counter(
     "opencme_consumer_dead_lettered", "Messages sent to the topic's dead-letter topic", ["topic"]
 )

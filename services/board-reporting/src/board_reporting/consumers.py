@@ -10,9 +10,10 @@ from board_reporting.config import Settings
 from opencme_contracts import AccountMerged, CreditClaimed, CreditRevoked, Envelope, ProfileUpdated, UserRegistered
 from opencme_kit import db
 from opencme_kit.clock import utcnow
-from opencme_kit.messaging import Handler
+from opencme_kit.messaging import Handler, ignoring
 
 
+@ignoring(lambda claim: not claim.moc_boards)  # most claims: no transaction, no inbox row
 async def on_credit_claimed(conn: db.Connection, envelope: Envelope[CreditClaimed], settings: Settings) -> None:
     """Open a report for each board the learner asked us to report the claim to (a merged learner's, the survivor's)."""
     await service.record_claim(conn=conn, claim=envelope.data, now=utcnow())

@@ -191,3 +191,18 @@ async def test_the_worker_routes_each_topic_to_its_handler_through_the_inbox(poo
         "board-reporting.on_account_merged",
         "board-reporting.on_credit_revoked",
     }
+
+
+async def test_the_worker_passes_over_a_claim_naming_no_board_without_an_inbox_row(pool):
+    broker = create_broker("127.0.0.1:9", client_id="board-reporting-test")
+    consumer = InboxConsumer(broker, service=SERVICE, handlers=HANDLERS, settings=SETTINGS)
+    consumer.pool = pool
+    learner = uuid.uuid4()
+    nothing_to_report, to_report = claimed(learner, boards=()), claimed(learner, boards=("ABIM",))
+    async with TestKafkaBroker(broker):
+        for envelope in (registered(learner, board_ids={"ABIM": "1"}), nothing_to_report, to_report):
+            await broker.publish(envelope.to_bytes(), topic=envelope.topic, key=str(learner).encode())
+    assert [r["claim_id"] for r in await reports_of(pool, learner)] == [to_report.data.claim_id]
+    async with pool.acquire() as conn:
+        seen = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM inbox WHERE topic = 'credit.claimed'")}
+    assert seen == {to_report.event_id}
