@@ -230,6 +230,21 @@ async def test_consumer_applies_each_event_once_dead_letters_bad_ones_and_carrie
     assert dead[0].value == b"{not json"
 
 
+async def record_email(conn, envelope, settings):
+    """A handler: the verified address goes into `applied`."""
+    await conn.execute("INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, envelope.data.email)
+
+
+def recording_consumer(infra, pool, topic: str, handler) -> tuple:
+    """A broker and an inbox consumer of `topic` with `handler`, on `pool`."""
+    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
+    consumer = InboxConsumer(
+        broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", handlers={topic: handler}, settings=None
+    )
+    consumer.pool = pool
+    return broker, consumer
+
+
 async def test_a_message_is_handled_on_the_event_loop_without_a_thread_hand_over(infra, pool, topic, monkeypatch):
     """FastStream's dependency injection runs a synchronous step on a worker thread (anyio.to_thread): a parameter
     resolved from its context was one, a thread hand-over for every message of every consumer."""
@@ -242,16 +257,7 @@ async def test_a_message_is_handled_on_the_event_loop_without_a_thread_hand_over
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
 
-    async def record_email(conn, envelope, settings):
-        await conn.execute(
-            "INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, envelope.data.email
-        )
-
-    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
-    consumer = InboxConsumer(
-        broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", handlers={topic: record_email}, settings=None
-    )
-    consumer.pool = pool
+    broker, _ = recording_consumer(infra, pool, topic, record_email)
     learner = uuid.uuid4()
     async with FastStream(broker):
         for n in range(5):
@@ -267,17 +273,8 @@ async def test_a_message_is_handled_on_the_event_loop_without_a_thread_hand_over
 
 
 async def test_events_a_handler_leaves_alone_are_passed_over_without_a_transaction_and_committed(infra, pool, topic):
-    @ignoring(lambda verified: verified.email.endswith("@elsewhere.org"))
-    async def record_email(conn, envelope, settings):
-        await conn.execute(
-            "INSERT INTO applied (event_id, email) VALUES ($1, $2)", envelope.event_id, envelope.data.email
-        )
-
-    broker = create_broker(infra.kafka_bootstrap, client_id="kit-test")
-    consumer = InboxConsumer(
-        broker, service=f"kit-test-{uuid.uuid4().hex[:6]}", handlers={topic: record_email}, settings=None
-    )
-    consumer.pool = pool
+    leaves_alone = ignoring(lambda verified: verified.email.endswith("@elsewhere.org"))
+    broker, consumer = recording_consumer(infra, pool, topic, leaves_alone(record_email))
     learner = uuid.uuid4()
     events = [email_event(learner, email) for email in ("a@example.org", "b@elsewhere.org", "c@example.org")]
     async with FastStream(broker):
