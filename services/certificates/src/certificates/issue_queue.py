@@ -20,15 +20,21 @@ class Queued:
 
 
 async def add(conn: db.Connection, claim: events.CreditClaimed, correlation_id: str | None) -> None:
-    """Queue `claim` (once: a claim already queued stays as it is); call inside the transaction that accepts it."""
+    """Queue `claim` and wake the issuers, unless it has a current certificate already (its event published again
+    under a new id) or is queued already (it stays as it is); call inside the transaction that accepts it. One
+    statement: the check, the insert and the NOTIFY (delivered at commit) were three round trips."""
     await conn.execute(
-        "INSERT INTO issue_queue (claim_id, claim, correlation_id) VALUES ($1, $2::text::jsonb, $3) "
-        "ON CONFLICT DO NOTHING",
+        f"""WITH queued AS (
+                INSERT INTO issue_queue (claim_id, claim, correlation_id)
+                SELECT $1, $2::text::jsonb, $3
+                WHERE NOT EXISTS (SELECT FROM certificates WHERE claim_id = $1 AND superseded_by IS NULL)
+                ON CONFLICT DO NOTHING
+                RETURNING true)
+            SELECT pg_notify('{CHANNEL}', '') FROM queued""",
         claim.claim_id,
         claim.model_dump_json(),
         correlation_id,
     )
-    await conn.execute(f"NOTIFY {CHANNEL}")
 
 
 async def take(conn: db.Connection, limit: int, lease_seconds: float) -> list[Queued]:

@@ -56,9 +56,7 @@ async def accept(conn: db.Connection, claim: events.CreditClaimed, correlation_i
             CertificateCredit(credit_type_label=credit.credit_type, amount=credit.amount, statement=credit.statement)
     except ValueError as exc:
         raise Rejected(f"certificate for claim {claim.claim_id} cannot be rendered: {exc}") from exc
-    if await repository.has_current_certificate(conn, claim.claim_id):
-        return  # issued already (the claim's event published again under a new id)
-    await issue_queue.add(conn, claim, correlation_id)
+    await issue_queue.add(conn, claim, correlation_id)  # not if issued already (the event published again)
 
 
 async def draft(
