@@ -257,7 +257,7 @@ class InboxConsumer:
         except (ValidationError, UnknownEventError, ValueError) as exc:
             await self._dead_letter(topic, consumer_name, body, msg, exc)
             return
-        if (leaves_alone := self._leaves_alone.get(topic)) is not None and leaves_alone(envelope.data):
+        if self._left_alone(topic, envelope):
             CONSUMER_IGNORED.labels(topic).inc()
             return
         token = logs.correlation_id.set(envelope.correlation_id)
@@ -293,7 +293,20 @@ class InboxConsumer:
     async def deliver(self, envelope: Envelope[Any]) -> None:
         """Apply `envelope` as a message from Kafka would be, inbox included (tests, replays from a DLQ)."""
         consumer_name, handler = self.handlers[envelope.topic]
-        await self._apply_once(consumer_name, handler, envelope)
+        if not self._left_alone(envelope.topic, envelope):
+            await self._apply_once(consumer_name, handler, envelope)
+
+    def _left_alone(self, topic: str, envelope: Envelope[Any]) -> bool:
+        """Whether `topic`'s handler is marked `ignoring` events such as this one. A mark that cannot tell (its
+        predicate fails on this event's data) leaves the event to the handler, through the inbox as any other."""
+        leaves_alone = self._leaves_alone.get(topic)
+        if leaves_alone is None:
+            return False
+        try:
+            return bool(leaves_alone(envelope.data))
+        except Exception:
+            log.warning("could not tell whether %s leaves %s alone", topic, envelope.event_id, exc_info=True)
+            return False
 
     async def _apply_once(self, consumer_name: str, handler: BoundHandler, envelope: Envelope[Any]) -> bool:
         """Applies `envelope` unless the inbox says it was; returns whether it was applied now."""
