@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import FastStream
 
 from opencme_contracts import EmailVerified, new_envelope
-from opencme_kit import db, outbox
+from opencme_kit import db, messaging, outbox
 from opencme_kit.messaging import COMMIT_INTERVAL, InboxConsumer, Rejected, create_broker, ignoring
 from opencme_kit.outbox import OutboxRelay
 
@@ -293,6 +293,33 @@ async def test_events_a_handler_leaves_alone_are_passed_over_without_a_transacti
         seen = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM inbox")}
     assert applied == ["a@example.org", "unclear@elsewhere.org", "c@example.org"]
     assert seen == {events[0].event_id, events[2].event_id, events[3].event_id}
+
+
+async def test_a_fault_outside_the_handlers_attempts_dead_letters_the_message_and_the_consumer_carries_on(
+    infra, pool, topic, monkeypatch
+):
+    parse = messaging.parse_envelope
+
+    def failing_parse(body: bytes):
+        if b"fault@example.org" in body:
+            raise RuntimeError("not a refusal of the message: a fault of the consumer's own")
+        return parse(body)
+
+    monkeypatch.setattr(messaging, "parse_envelope", failing_parse)
+    broker, consumer = recording_consumer(infra, pool, topic, record_email)
+    learner = uuid.uuid4()
+    events = [email_event(learner, email) for email in ("a@example.org", "fault@example.org", "c@example.org")]
+    async with FastStream(broker):
+        for event in events:
+            await broker.publish(event.to_bytes(), topic=topic, key=str(learner).encode())
+        partition = TopicPartition(topic, await partition_of(infra, topic, str(learner).encode()))
+        assert await committed_offset(infra, consumer.group_id, partition, at_least=3, within=30) == 3
+    async with pool.acquire() as conn:
+        applied = [r["email"] for r in await conn.fetch("SELECT email FROM applied ORDER BY at")]
+    assert applied == ["a@example.org", "c@example.org"]
+    (dead,) = await read(infra.kafka_bootstrap, f"{topic}.dlq", 1)
+    assert dead.value == events[1].to_bytes()
+    assert dict(dead.headers)["x-error-type"] == b"RuntimeError"
 
 
 async def test_a_worker_whose_broker_cannot_start_releases_its_database_pool(make_database, tmp_path):

@@ -193,7 +193,13 @@ class InboxConsumer:
             }
             try:
                 with tracing.consuming(topic, msg.headers, attributes):
-                    await self._process(topic, consumer_name, handler, body, msg)
+                    try:
+                        await self._process(topic, consumer_name, handler, body, msg)
+                    except Exception as exc:
+                        # A fault outside the handler's attempts (which dead-letter what keeps failing): the next
+                        # message's commit would otherwise pass over this one without a trace.
+                        log.exception("handling a message from %s failed outside its attempts", topic)
+                        await self._dead_letter(topic, consumer_name, body, msg, exc)
                 await self._handled_one(msg)
             finally:
                 self.in_flight = None
