@@ -245,6 +245,24 @@ def recording_consumer(infra, pool, topic: str, handler) -> tuple:
     return broker, consumer
 
 
+async def consumed(infra, pool, topic: str, handler, emails: tuple[str, ...]) -> tuple[list, list[str]]:
+    """One learner's events verifying `emails`, consumed by a recording consumer with `handler` until its offsets are
+    committed past all of them: the events, and the addresses `applied` holds after that."""
+    broker, consumer = recording_consumer(infra, pool, topic, handler)
+    learner = uuid.uuid4()
+    events = [email_event(learner, email) for email in emails]
+    async with FastStream(broker):
+        for event in events:
+            await broker.publish(event.to_bytes(), topic=topic, key=str(learner).encode())
+        partition = TopicPartition(topic, await partition_of(infra, topic, str(learner).encode()))
+        # Committed past all of them: one left alone or dead-lettered is done with, not pending.
+        committed = await committed_offset(infra, consumer.group_id, partition, at_least=len(events), within=30)
+        assert committed == len(events)
+    async with pool.acquire() as conn:
+        applied = [r["email"] for r in await conn.fetch("SELECT email FROM applied ORDER BY at")]
+    return events, applied
+
+
 async def test_a_message_is_handled_on_the_event_loop_without_a_thread_hand_over(infra, pool, topic, monkeypatch):
     """FastStream's dependency injection runs a synchronous step on a worker thread (anyio.to_thread): a parameter
     resolved from its context was one, a thread hand-over for every message of every consumer."""
@@ -257,18 +275,9 @@ async def test_a_message_is_handled_on_the_event_loop_without_a_thread_hand_over
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
 
-    broker, _ = recording_consumer(infra, pool, topic, record_email)
-    learner = uuid.uuid4()
-    async with FastStream(broker):
-        for n in range(5):
-            event = email_event(learner, f"n{n}@example.org")
-            await broker.publish(event.to_bytes(), topic=topic, key=str(learner).encode())
-        async with asyncio.timeout(30):
-            while True:
-                async with pool.acquire() as conn:
-                    if await conn.fetchval("SELECT count(*) FROM applied") == 5:
-                        break
-                await asyncio.sleep(0.1)
+    emails = tuple(f"n{n}@example.org" for n in range(5))
+    _, applied = await consumed(infra, pool, topic, record_email, emails)
+    assert applied == list(emails)
     assert handed_over == []
 
 
@@ -278,18 +287,9 @@ async def test_events_a_handler_leaves_alone_are_passed_over_without_a_transacti
             raise ValueError("cannot tell")  # such an event is left to the handler
         return verified.email.endswith("@elsewhere.org")
 
-    broker, consumer = recording_consumer(infra, pool, topic, ignoring(elsewhere)(record_email))
-    learner = uuid.uuid4()
     emails = ("a@example.org", "b@elsewhere.org", "unclear@elsewhere.org", "c@example.org")
-    events = [email_event(learner, email) for email in emails]
-    async with FastStream(broker):
-        for event in events:
-            await broker.publish(event.to_bytes(), topic=topic, key=str(learner).encode())
-        partition = TopicPartition(topic, await partition_of(infra, topic, str(learner).encode()))
-        # Committed past all four: the one left alone is done with, not pending.
-        assert await committed_offset(infra, consumer.group_id, partition, at_least=4, within=30) == 4
+    events, applied = await consumed(infra, pool, topic, ignoring(elsewhere)(record_email), emails)
     async with pool.acquire() as conn:
-        applied = [r["email"] for r in await conn.fetch("SELECT email FROM applied ORDER BY at")]
         seen = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM inbox")}
     assert applied == ["a@example.org", "unclear@elsewhere.org", "c@example.org"]
     assert seen == {events[0].event_id, events[2].event_id, events[3].event_id}
@@ -306,16 +306,8 @@ async def test_a_fault_outside_the_handlers_attempts_dead_letters_the_message_an
         return parse(body)
 
     monkeypatch.setattr(messaging, "parse_envelope", failing_parse)
-    broker, consumer = recording_consumer(infra, pool, topic, record_email)
-    learner = uuid.uuid4()
-    events = [email_event(learner, email) for email in ("a@example.org", "fault@example.org", "c@example.org")]
-    async with FastStream(broker):
-        for event in events:
-            await broker.publish(event.to_bytes(), topic=topic, key=str(learner).encode())
-        partition = TopicPartition(topic, await partition_of(infra, topic, str(learner).encode()))
-        assert await committed_offset(infra, consumer.group_id, partition, at_least=3, within=30) == 3
-    async with pool.acquire() as conn:
-        applied = [r["email"] for r in await conn.fetch("SELECT email FROM applied ORDER BY at")]
+    emails = ("a@example.org", "fault@example.org", "c@example.org")
+    events, applied = await consumed(infra, pool, topic, record_email, emails)
     assert applied == ["a@example.org", "c@example.org"]
     (dead,) = await read(infra.kafka_bootstrap, f"{topic}.dlq", 1)
     assert dead.value == events[1].to_bytes()
