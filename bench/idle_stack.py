@@ -80,11 +80,12 @@ def cpu_of(fields: list[str], *, children: bool = True) -> float:
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds of one live process, with those of its reaped children."""
+    """CPU seconds of one live process, its own: not its reaped children's (a render process that ended is the
+    certificates worker's child, not the worker's own work)."""
     fields = proc_stat(str(pid))
     if fields is None:
         raise SystemExit(f"process {pid} is gone")
-    return cpu_of(fields)
+    return cpu_of(fields, children=False)
 
 
 def session_of(pid: int) -> int:
