@@ -45,8 +45,13 @@ export function BoardReports() {
   const reports = useQuery({
     queryKey: ["reports"],
     queryFn: () => unwrap(api.boardReporting.GET("/reports/mine")),
-    // Reports move on their own (queued -> sent -> accepted): the page follows while one is on its way.
-    refetchInterval: (query) => (query.state.data?.some((r) => IN_FLIGHT.has(r.status)) ? 5000 : false),
+    // Reports move on their own (queued -> sent -> accepted): the page follows while one is on its way. A report is
+    // opened moments after its claim (board reporting reads the claim's event), so an empty list is looked at again
+    // too: a learner who comes here straight from claiming MOC points sees the report arrive without reloading.
+    refetchInterval: (query) => {
+      const list = query.state.data;
+      return list?.length === 0 || list?.some((r) => IN_FLIGHT.has(r.status)) ? 5000 : false;
+    },
   });
   return (
     <Page title={t("reports.title")} lead={t("reports.lead")}>
