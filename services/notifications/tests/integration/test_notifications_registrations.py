@@ -121,6 +121,7 @@ async def test_an_online_registration_is_cancelled_without_a_calendar_file(pool,
     learner, email = await registered(pool, settings)
     confirmed = registration_confirmed(learner, email, format="enduring", starts_at=None, ends_at=None, fee_cents=0)
     await apply(pool, settings, confirmed)
+    await sink.wait_for(1, to=email)  # sent, so the cancellation does not withdraw it while still queued
     await apply(pool, settings, registration_cancelled(confirmed))
     [_, notice] = await sink.wait_for(2, to=email)
     assert list(notice.iter_attachments()) == [] and notice.get_content_type() == "multipart/alternative"
