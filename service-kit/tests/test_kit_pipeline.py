@@ -11,6 +11,8 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient
+from aiokafka.protocol.fetch import FetchRequest
 from faststream import FastStream
 
 from opencme_contracts import EmailVerified, new_envelope
@@ -357,6 +359,9 @@ async def test_a_stopping_worker_finishes_the_message_in_hand_and_takes_no_other
     events = [email_event(uuid.uuid4(), f"{n}@example.org") for n in range(3)]
     await worker.start()
     try:
+        # Started, the worker has its consumer hold idle fetches long (hold_idle_fetches).
+        fetcher = worker.health.consumer.subscriber.consumer._fetcher  # type: ignore[attr-defined]  # build_worker's app
+        assert fetcher._get_actions_per_node.holds_idle_fetches
         for event in events:  # one partition's worth: taken one after another
             await worker.broker.publish(event.to_bytes(), topic=topic, key=b"k")
         async with asyncio.timeout(30):
@@ -442,3 +447,55 @@ async def test_one_consumer_reads_all_of_a_services_topics_each_with_its_own_han
                     break
                 await asyncio.sleep(0.1)
     assert applied == {on_first.event_id: "first", on_second.event_id: "second"}
+
+
+async def test_a_fetch_naming_every_partition_is_held_long_and_one_leaving_some_out_briefly(
+    infra, pool, topic, monkeypatch
+):
+    """Idle, the broker holds a fetch of all the consumer's partitions up to IDLE_FETCH_WAIT_MS (data on any of them
+    ends it); while a partition's records are still in the consumer's buffer, the fetch of the others is held only
+    PARTIAL_FETCH_WAIT_MS, so that partition is fetched again soon after its records are used up."""
+    fetches: list[tuple[int, int]] = []  # (the wait the broker is asked for, how many partitions the fetch names)
+    real_send = AIOKafkaClient.send
+    ours = None  # the consumer's client once it has started (the test's own readers fetch too)
+
+    async def recorded(self, node_id, request, **kwargs):
+        if self is ours and isinstance(request, FetchRequest):
+            fetches.append((request._max_wait_ms, sum(len(parts) for _, parts in request.topics)))
+        return await real_send(self, node_id, request, **kwargs)
+
+    monkeypatch.setattr(AIOKafkaClient, "send", recorded)
+    in_hand, let_go = asyncio.Event(), asyncio.Event()
+
+    async def slow(conn, envelope, settings):
+        in_hand.set()
+        await let_go.wait()
+        await record_email(conn, envelope, settings)
+
+    async def until_a_fetch(wait: int) -> tuple[int, int]:
+        async with asyncio.timeout(20):
+            while not (found := [fetch for fetch in fetches if fetch[0] == wait]):
+                await asyncio.sleep(0.05)
+        return found[-1]
+
+    broker, consumer = recording_consumer(infra, pool, topic, slow)
+    event = email_event(uuid.uuid4(), "held@example.org")
+    async with FastStream(broker):
+        consumer.started()  # as the worker does once its broker has started
+        ours = consumer.subscriber.consumer._client
+        assert await until_a_fetch(messaging.IDLE_FETCH_WAIT_MS) == (messaging.IDLE_FETCH_WAIT_MS, 3)
+        await broker.publish(event.to_bytes(), topic=topic, key=b"held")
+        async with asyncio.timeout(20):
+            await in_hand.wait()  # its record stays in the buffer until the handler is done with it
+        assert await until_a_fetch(messaging.PARTIAL_FETCH_WAIT_MS) == (messaging.PARTIAL_FETCH_WAIT_MS, 2)
+        let_go.set()
+        partition = TopicPartition(topic, await partition_of(infra, topic, b"held"))
+        assert await committed_offset(infra, consumer.group_id, partition, at_least=1, within=30) == 1
+        fetches_before = len(fetches)
+        await until_a_fetch(messaging.IDLE_FETCH_WAIT_MS)
+        async with asyncio.timeout(20):
+            while len(fetches) == fetches_before:
+                await asyncio.sleep(0.05)
+    # Every fetch is one or the other: all three partitions held long, fewer held briefly; the last one, all again.
+    assert set(fetches) <= {(messaging.IDLE_FETCH_WAIT_MS, 3), (messaging.PARTIAL_FETCH_WAIT_MS, 2)}, fetches
+    assert fetches[-1] == (messaging.IDLE_FETCH_WAIT_MS, 3)

@@ -48,7 +48,12 @@ Handler = Callable[[db.Connection, Envelope[Any], Any], Awaitable[None]]
 BoundHandler = Callable[[db.Connection, Envelope[Any]], Awaitable[None]]
 
 COMMIT_INTERVAL = 0.5  # seconds from a handled message to the commit of its offset (with any handled meanwhile)
-IDLE_FETCH_WAIT_MS = 1_000
+# How long the broker holds a fetch that finds nothing. A fetch naming every partition the consumer reads is held
+# long: data on any of them ends the wait at once. One leaving some out (their records are still in the consumer's
+# buffer) is held briefly, as a partition emptied meanwhile is fetched only after it ends (see hold_idle_fetches).
+IDLE_FETCH_WAIT_MS = 10_000
+PARTIAL_FETCH_WAIT_MS = 250
+ONE_FETCH_WAIT_MS = 1_000  # the compromise for every fetch, where the consumer cannot tell them apart
 FETCH_ROUTINE_WAKE_MS = 2_000
 
 
@@ -86,6 +91,37 @@ def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
         logger=logging.getLogger("faststream.access"),
         log_level=logging.DEBUG,
     )
+
+
+def hold_idle_fetches(consumer: Any) -> bool:
+    """Makes an aiokafka consumer hold a fetch IDLE_FETCH_WAIT_MS when it names every partition, and
+    PARTIAL_FETCH_WAIT_MS when it leaves some out; True once it does (again: nothing to do).
+
+    aiokafka sends one fetch wait for all. A fetch names only the partitions whose buffered records are used up, and a
+    partition emptied while a fetch is held is fetched only after that fetch ends. Held 10 s for all, a 100-claim burst
+    had its last fifth of certificates issued 7 s after the rest; held 1 s for all, each idle consumer answered an
+    empty fetch of all its partitions every second, most of an idle worker's CPU (notifications reads 33). A fetch
+    sent with nothing buffered names every partition, so holding it long delays nothing. (Before, every fetch was held
+    ONE_FETCH_WAIT_MS, the compromise: idle, all the services' processes took 1.25 % of a core, 0.80 % at 10 s.)
+
+    This sets aiokafka's private fetch wait just before its fetcher builds each round of requests, from its buffer at
+    that moment; kit tests check both waits on the requests sent, so an aiokafka that builds them otherwise fails them.
+    Without the attributes it needs, the consumer keeps its one configured wait (logged)."""
+    fetcher: Any = getattr(consumer, "_fetcher", None)
+    build = getattr(fetcher, "_get_actions_per_node", None)
+    if build is None or not all(hasattr(fetcher, name) for name in ("_records", "_fetch_max_wait_ms")):
+        log.warning("aiokafka's fetcher has changed: every fetch is held %d ms", ONE_FETCH_WAIT_MS)
+        return False
+    if getattr(build, "holds_idle_fetches", False):
+        return True
+
+    def actions_per_node(assignment: Any) -> Any:
+        fetcher._fetch_max_wait_ms = PARTIAL_FETCH_WAIT_MS if fetcher._records else IDLE_FETCH_WAIT_MS
+        return build(assignment)
+
+    actions_per_node.holds_idle_fetches = True  # type: ignore[attr-defined]
+    fetcher._get_actions_per_node = actions_per_node
+    return True
 
 
 async def _with_settings(handler: Handler, settings: Any, conn: db.Connection, envelope: Envelope[Any]) -> None:
@@ -159,13 +195,8 @@ class InboxConsumer:
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
-            # Idle, the broker holds each fetch this long before answering empty (data ends the wait at once): the
-            # default 0.5 s woke every consumer twice a second for nothing. Not longer: a fetch names only the
-            # partitions with nothing left in the consumer's buffer, and a partition emptied while one is held waits
-            # for it to end. At 10 s, a 100-claim burst had its last fifth of certificates issued 7 s after the rest
-            # (every certificate downloadable after 11.5-13.3 s, 4.2-4.7 s at 1 s); idle, all the services' processes
-            # took 1.25 % of a core at 1 s, 0.80 % at 10 s.
-            fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
+            # Until `started` makes the wait depend on the fetch (hold_idle_fetches), and if it cannot.
+            fetch_max_wait_ms=ONE_FETCH_WAIT_MS,
             # The consumer's background fetch routine also wakes on its own every this long (aiokafka's default 0.2 s,
             # a quarter of an idle worker's CPU); fetched data, a rebalance and a new assignment wake it at once.
             consumer_timeout_ms=FETCH_ROUTINE_WAKE_MS,
@@ -205,9 +236,16 @@ class InboxConsumer:
                 self.in_flight = None
             self.progress_at = time.monotonic()
 
+    def started(self) -> None:
+        """The broker has started the Kafka consumer: its idle fetches are held long (hold_idle_fetches)."""
+        if self.subscriber is not None and self.subscriber.consumer is not None:
+            hold_idle_fetches(self.subscriber.consumer)
+
     async def _handled_one(self, msg: KafkaMessage) -> None:
         """Its offset is committed with the next commit: within COMMIT_INTERVAL, or at once while the worker stops."""
         raw = msg.raw_message
+        if msg.consumer is not self._kafka_consumer:  # the first message, or the first of a consumer made anew
+            hold_idle_fetches(msg.consumer)
         self._kafka_consumer = msg.consumer
         self._handled[TopicPartition(raw.topic, raw.partition)] = raw.offset + 1  # type: ignore[union-attr]
         if self._stopping:

@@ -256,6 +256,8 @@ def build_worker(
 
     @app.after_startup
     async def start_loops() -> None:
+        if consumer is not None:
+            consumer.started()
         relay = OutboxRelay(
             state["pool"], broker, lock_key=zlib.crc32(service.encode()), poll_interval=settings.outbox_poll_interval
         )
