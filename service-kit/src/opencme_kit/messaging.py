@@ -93,9 +93,9 @@ def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
     )
 
 
-def hold_idle_fetches(consumer: Any) -> bool:
+def hold_idle_fetches(consumer: Any) -> None:
     """Makes an aiokafka consumer hold a fetch IDLE_FETCH_WAIT_MS when it names every partition, and
-    PARTIAL_FETCH_WAIT_MS when it leaves some out; True once it does (again: nothing to do).
+    PARTIAL_FETCH_WAIT_MS when it leaves some out (once: a consumer that does already is left as it is).
 
     aiokafka sends one fetch wait for all. A fetch names only the partitions whose buffered records are used up, and a
     partition emptied while a fetch is held is fetched only after that fetch ends. Held 10 s for all, a 100-claim burst
@@ -111,9 +111,9 @@ def hold_idle_fetches(consumer: Any) -> bool:
     build = getattr(fetcher, "_get_actions_per_node", None)
     if build is None or not all(hasattr(fetcher, name) for name in ("_records", "_fetch_max_wait_ms")):
         log.warning("aiokafka's fetcher has changed: every fetch is held %d ms", ONE_FETCH_WAIT_MS)
-        return False
+        return
     if getattr(build, "holds_idle_fetches", False):
-        return True
+        return
 
     def actions_per_node(assignment: Any) -> Any:
         fetcher._fetch_max_wait_ms = PARTIAL_FETCH_WAIT_MS if fetcher._records else IDLE_FETCH_WAIT_MS
@@ -121,7 +121,6 @@ def hold_idle_fetches(consumer: Any) -> bool:
 
     actions_per_node.holds_idle_fetches = True  # type: ignore[attr-defined]
     fetcher._get_actions_per_node = actions_per_node
-    return True
 
 
 async def _with_settings(handler: Handler, settings: Any, conn: db.Connection, envelope: Envelope[Any]) -> None:
