@@ -6,7 +6,11 @@ A is `render_certificate_pdf` (what the certificates worker runs for every certi
 (bench/certificate_render_anchor.py: raw WeasyPrint on the same HTML and CSS, the stylesheet parsed once, one
 FontConfiguration). Both render the same certificates, in alternating rounds of n / rounds each, after one warm-up
 render apiece; each prints median, p99 and rate, and the ratio of the medians (the goal: at most 2x). Each
-certificate differs in number, code and learner, so that no cache can serve a repeat.
+certificate differs in number, code and learner, so that no cache can serve a repeat; they share their activity, as
+a surge's do, so A lays each learner's parts over the activity's backdrop, drawn once. Beside them, in the same
+rounds: A1, the first certificate of an activity (its backdrop drawn first: each certificate another activity), and
+A0, the certificate laid out whole (`render_whole_certificate_pdf`, what A falls back to for a name too long for the
+backdrop's line).
 
 Then memory: RSS of this process before and after `--memory` more renders by the service's renderer (the goal: flat;
 a FontConfiguration per render used to keep ~230 KiB each). `--memory 0` skips it.
@@ -15,6 +19,7 @@ a FontConfiguration per render used to keep ~230 KiB each). `--memory 0` skips i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import statistics
 import time
@@ -26,6 +31,7 @@ from certificates.rendering import (
     CertificateCredit,
     CertificateDocument,
     render_certificate_pdf,
+    render_whole_certificate_pdf,
 )
 
 STATEMENTS = {
@@ -63,6 +69,12 @@ def make_document(i: int, credit_types: int) -> CertificateDocument:
         provider_address="Office of Continuing Medical Education · 100 Main Street, Boston, MA 02115",
         issued_on=date(2026, 3, 20),
     )
+
+
+def another_activity(i: int, credit_types: int, every: int = 1) -> CertificateDocument:
+    """Certificate i, of activity i // every (the activity's title says which)."""
+    doc = make_document(i, credit_types)
+    return dataclasses.replace(doc, activity_title=f"{doc.activity_title} (part {i // every})")
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -123,23 +135,27 @@ def main() -> None:
     credits = args.credits
     service = Side("A  service: render_certificate_pdf", lambda i: render_certificate_pdf(make_document(i, credits)))
     raw = Side("B  anchor: raw WeasyPrint, shared CSS + fonts", lambda i: anchor.render(anchor_html[i]))
-    service.render(0), raw.render(0)  # warm-up: fonts and stylesheets set up once
+    first = Side("A1 service, first of its activity", lambda i: render_certificate_pdf(another_activity(i, credits)))
+    whole = Side("A0 service, laid out whole", lambda i: render_whole_certificate_pdf(make_document(i, credits)))
+    sides = (service, raw, first, whole)
+    for side in sides:
+        side.render(0)  # warm-up: fonts and stylesheets set up once
 
     per_round = max(1, args.n // args.rounds)
     for start in range(1, args.n + 1, per_round):
         numbers = range(start, min(start + per_round, args.n + 1))
-        service.run(numbers)
-        raw.run(numbers)
+        for side in sides:
+            side.run(numbers)
 
     print(f"certificates: {args.n} per side (credit types each: {args.credits}; one process, one thread)")
-    a, b = service.report(), raw.report()
-    print(f"ratio of medians A / B: {a / b:.2f} (goal: at most 2)")
+    a, b, a1, a0 = (side.report() for side in sides)
+    print(f"ratio of medians A / B: {a / b:.2f} (goal: at most 2); A1 / B: {a1 / b:.2f}; A0 / B: {a0 / b:.2f}")
 
     if args.memory:
         before = rss_kib()
         started = time.perf_counter()
-        for i in range(args.memory):
-            render_certificate_pdf(make_document(10_000 + i, args.credits))
+        for i in range(args.memory):  # another activity every 50, so that kept backdrops are let go of too
+            render_certificate_pdf(another_activity(10_000 + i, args.credits, every=50))
         after = rss_kib()
         took = time.perf_counter() - started
         print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Iterator
 from datetime import date
 
 import pikepdf
@@ -38,9 +39,32 @@ def opened(pdf: bytes) -> pikepdf.Pdf:
     return OPENED[-1]
 
 
-def fonts_by_page(pdf: pikepdf.Pdf) -> list[dict[str, pikepdf.Dictionary]]:
-    """For each page, its fonts by face ("DejaVu-Sans"), the subset tag dropped."""
-    return [{str(font.BaseFont).split("+", 1)[1]: font for font in page.Resources.Font.values()} for page in pdf.pages]
+def fonts_of(resources: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
+    """Every font `resources` names, its forms' included (a certificate is drawn in layers, each a form)."""
+    yield from resources.get("/Font", {}).values()
+    for form in resources.get("/XObject", {}).values():
+        yield from fonts_of(form.get("/Resources", pikepdf.Dictionary()))
+
+
+def fonts_by_page(pdf: pikepdf.Pdf) -> list[dict[str, list[pikepdf.Dictionary]]]:
+    """For each page, the fonts it draws with by face ("DejaVu-Sans"), the subset tag dropped."""
+    pages = []
+    for page in pdf.pages:
+        faces: dict[str, list[pikepdf.Dictionary]] = {}
+        for font in fonts_of(page.Resources):
+            faces.setdefault(str(font.BaseFont).split("+", 1)[1], []).append(font)
+        pages.append(faces)
+    return pages
+
+
+def objgens(fonts: list[pikepdf.Dictionary]) -> set[tuple[int, int]]:
+    return {font.objgen for font in fonts}
+
+
+def drawn(page: pikepdf.Page) -> list[bytes]:
+    """What the page draws: its content stream and each of its forms', in the order of their names."""
+    forms = page.Resources.get("/XObject", {})
+    return [page.Contents.read_bytes(), *(forms[name].read_bytes() for name in sorted(forms.keys()))]
 
 
 def text_of(pdf: bytes) -> list[str]:
@@ -57,7 +81,7 @@ def test_every_page_keeps_its_frozen_content_and_text_in_the_order_given(bundle)
     assert len(combined.pages) == len(NAMES)
     for index, page in enumerate(combined.pages):
         single = opened(frozen(index)).pages[0]
-        assert page.Contents.read_bytes() == single.Contents.read_bytes()
+        assert drawn(page) == drawn(single)
     assert text_of(bundle) == [text_of(frozen(i))[0] for i in range(len(NAMES))]
     assert all(name in text for name, text in zip(NAMES, text_of(bundle), strict=True))
 
@@ -67,19 +91,23 @@ def test_the_pages_share_one_font_per_face(bundle):
     faces = set(pages[0])
     assert {"DejaVu-Sans", "DejaVu-Serif", "DejaVu-Serif-Bold"} <= faces
     for face in faces:
-        assert len({page[face].objgen for page in pages if face in page}) == 1, face
+        # One font for all the pages, and for every layer of each (a certificate's layers each have their subsets).
+        assert len(set().union(*(objgens(page[face]) for page in pages if face in page))) == 1, face
 
 
 def test_the_shared_font_holds_every_glyph_and_width_each_page_was_frozen_with(bundle):
     shared = fonts_by_page(opened(bundle))
     for index in range(len(NAMES)):
         own = fonts_by_page(opened(frozen(index)))[0]
-        for face, font in own.items():
-            mine, merged = _read_subset(font), _read_subset(shared[index][face])
-            assert mine is not None and merged is not None
-            assert mine.glyphs.items() <= merged.glyphs.items(), face
-            assert mine.widths.items() <= merged.widths.items(), face
-            assert mine.to_unicode.items() <= merged.to_unicode.items(), face
+        for face, fonts in own.items():
+            assert len(objgens(shared[index][face])) == 1  # one font for all the layers
+            merged = _read_subset(shared[index][face][0])
+            for font in fonts:
+                mine = _read_subset(font)
+                assert mine is not None and merged is not None
+                assert mine.glyphs.items() <= merged.glyphs.items(), face
+                assert mine.widths.items() <= merged.widths.items(), face
+                assert mine.to_unicode.items() <= merged.to_unicode.items(), face
 
 
 def test_a_bundle_weighs_far_less_than_its_certificates_apart(bundle):
@@ -101,12 +129,12 @@ def test_each_certificate_has_a_bookmark_to_its_page(bundle):
 
 
 def with_width_changed(pdf: bytes, face: str) -> bytes:
-    """The PDF with the first width of one face's subset changed, as a certificate frozen with another version of the
-    font would differ."""
+    """The PDF with the first width of each of one face's subsets changed, as a certificate frozen with another version
+    of the font would differ."""
     document = pikepdf.open(io.BytesIO(pdf))
-    font = fonts_by_page(document)[0][face]
-    widths = font.DescendantFonts[0].W
-    widths[1][0] = int(widths[1][0]) + 7
+    for font in fonts_by_page(document)[0][face]:
+        widths = font.DescendantFonts[0].W
+        widths[1][0] = int(widths[1][0]) + 7
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -116,13 +144,15 @@ def test_subsets_that_disagree_on_a_glyph_are_not_merged():
     changed = with_width_changed(frozen(1), "DejaVu-Sans")
     bundle = combine_pdfs([frozen(0), changed, frozen(2)])
     pages = fonts_by_page(opened(bundle))
-    sans = [page["DejaVu-Sans"] for page in pages]
-    assert sans[0].objgen == sans[2].objgen != sans[1].objgen
-    mine = _read_subset(fonts_by_page(opened(changed))[0]["DejaVu-Sans"])
-    kept = _read_subset(sans[1])
-    assert mine is not None and kept is not None and mine.widths == kept.widths
+    sans = [objgens(page["DejaVu-Sans"]) for page in pages]
+    assert len(sans[0]) == 1 and sans[0] == sans[2] and not sans[0] & sans[1]
+    kept = [_read_subset(font) for font in pages[1]["DejaVu-Sans"]]
+    for font in fonts_by_page(opened(changed))[0]["DejaVu-Sans"]:
+        mine = _read_subset(font)
+        assert mine is not None
+        assert any(k is not None and mine.widths.items() <= k.widths.items() for k in kept)
     # The other faces agree and are still shared.
-    assert len({page["DejaVu-Serif"].objgen for page in pages}) == 1
+    assert len(set().union(*(objgens(page["DejaVu-Serif"]) for page in pages))) == 1
 
 
 def test_one_certificate_is_bundled_as_it_is():
