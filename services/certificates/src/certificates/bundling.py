@@ -48,6 +48,7 @@ def combine_pdfs(pdfs: Iterable[bytes]) -> bytes:
         starts.append((len(combined.pages), str(source.docinfo.get("/Title", f"Document {number}"))))
         combined.pages.extend(source.pages)
     _share_fonts(combined)
+    _share_identical_forms(combined)
     with combined.open_outline() as outline:
         outline.root.extend(pikepdf.OutlineItem(title, page) for page, title in starts)
     out = io.BytesIO()
@@ -119,6 +120,48 @@ def _share_fonts(pdf: pikepdf.Pdf) -> None:
             for member in group.members:
                 for fonts, key in users[member.font.objgen]:
                     fonts[key] = shared
+
+
+def _share_identical_forms(pdf: pikepdf.Pdf) -> None:
+    """Point every page at one copy of each form that several draw alike: a certificate is drawn as its activity's
+    backdrop with the learner's own parts over it, each a form, so the certificates of one activity carry the same
+    backdrop. (Alike once their fonts are shared: the same drawing, the same resources.)"""
+    kept: dict[bytes, pikepdf.Object] = {}
+    memo: dict[tuple[int, int], bytes] = {}
+    for page in pdf.pages:
+        forms = page.obj.get("/Resources", pikepdf.Dictionary()).get("/XObject")
+        if not isinstance(forms, pikepdf.Dictionary):
+            continue
+        for name in list(forms.keys()):
+            form = forms[name]
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == pikepdf.Name.Form:
+                forms[name] = kept.setdefault(_fingerprint(form, memo), form)
+
+
+def _fingerprint(obj: object, memo: dict[tuple[int, int], bytes]) -> bytes:
+    """A digest of what `obj` holds, the same for objects alike wherever they are (indirect ones by content)."""
+    if not isinstance(obj, pikepdf.Object):  # a number or a boolean, which pikepdf hands over as Python's
+        return f"{type(obj).__name__}:{obj}".encode()
+    if obj.is_indirect:
+        if obj.objgen in memo:
+            return memo[obj.objgen]
+        memo[obj.objgen] = b"@%d,%d" % obj.objgen  # where it is, should it (in a loop) lead back to itself
+    digest = hashlib.sha256()
+    if isinstance(obj, pikepdf.Stream):
+        digest.update(b"stream")
+        digest.update(hashlib.sha256(obj.read_raw_bytes()).digest())
+    if isinstance(obj, (pikepdf.Stream, pikepdf.Dictionary)):
+        for key in sorted(obj.keys()):
+            if key != "/Length":
+                digest.update(key.encode() + _fingerprint(obj[key], memo))
+    elif isinstance(obj, pikepdf.Array):
+        digest.update(b"[" + b"".join(_fingerprint(item, memo) for item in obj) + b"]")
+    else:
+        digest.update(obj.unparse())
+    fingerprint = digest.digest()
+    if obj.is_indirect:
+        memo[obj.objgen] = fingerprint
+    return fingerprint
 
 
 def _font_entries(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Dictionary, pikepdf.Name]]:

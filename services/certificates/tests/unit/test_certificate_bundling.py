@@ -170,3 +170,20 @@ def test_the_documents_are_used_as_given_not_rerendered():
     bundle = combine_pdfs([out.getvalue(), frozen(0)])
     assert len(opened(bundle).pages) == 2
     assert text_of(bundle)[1] == text_of(frozen(0))[0]
+
+
+def test_certificates_of_one_activity_share_its_backdrop_in_the_bundle():
+    same_activity = [
+        render_certificate_pdf(make_document(learner_name=name, certificate_number=f"OC-2026-{n:06d}"))
+        for n, name in enumerate(NAMES[:3])
+    ]
+
+    combined = opened(combine_pdfs(same_activity))
+
+    forms = [page.Resources.XObject for page in combined.pages]
+    assert [sorted(f.keys()) for f in forms] == [["/L0", "/L1", "/L2", "/L3"]] * 3
+    # The backdrop's two layers (L0, L2): one copy each for the three pages; each learner's parts (L1, L3) their own.
+    assert len({f[name].objgen for f in forms for name in ("/L0", "/L2")}) == 2
+    assert len({f[name].objgen for f in forms for name in ("/L1", "/L3")}) == 6
+    for page, pdf in zip(combined.pages, same_activity, strict=True):
+        assert drawn(page) == drawn(opened(pdf).pages[0])
