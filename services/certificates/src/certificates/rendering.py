@@ -145,7 +145,7 @@ def stylesheet_text(name: str) -> str:
     return (_TEMPLATES / name).read_text(encoding="utf-8")
 
 
-BACKDROPS_KEPT = 16  # per thread; a backdrop is ~40 KB
+BACKDROPS_KEPT = 16  # per thread; a backdrop is ~25 KB
 
 
 class _Typesetter(threading.local):
@@ -210,7 +210,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
 
     Most of a certificate is the same for every learner of an activity, and laying it out is most of the cost. So the
     page is put together from the activity's backdrop (drawn once per thread, `Backdrop`) and the learner's own parts
-    laid over it where the backdrop kept their places: about a third of the work of the whole. When a part is not the
+    laid over it where the backdrop kept their places: about half the work of the whole. When a part is not the
     size the backdrop kept for it (a name too long for one line), the certificate is laid out whole instead. Either way
     the page looks the same: the fast way only skips laying out again what a learner does not change.
     """
