@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import uuid
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import pypdf
 
 from certificates.issuing import Issuer
 from certificates.rendering import CertificateCredit, CertificateDocument, render_certificate_pdf
@@ -37,6 +39,24 @@ def make_credit(
     label: str = "AMA PRA Category 1 Credit™", amount: str = "1.75", statement: str = AMA_STATEMENT
 ) -> CertificateCredit:
     return CertificateCredit(credit_type_label=label, amount=Decimal(amount), statement=statement)
+
+
+TextRun = tuple[str, float, float, float]  # text, x, y (PDF points from the bottom left, to 0.01), font size
+
+
+def text_runs(pdf: bytes) -> list[TextRun]:
+    """Every run of text a one-page PDF draws, its forms' included, with where it starts, in the order it is drawn."""
+    found: list[TextRun] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            a, b, c, d, e, f = cm
+            x, y = a * tm[4] + c * tm[5] + e, b * tm[4] + d * tm[5] + f
+            found.append((text, round(x, 2), round(y, 2), round(size * tm[0] * a, 2)))
+
+    (page,) = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    page.extract_text(visitor_text=visit)
+    return found
 
 
 def make_document(**changes: object) -> CertificateDocument:

@@ -9,27 +9,10 @@ from datetime import date
 import pikepdf
 import pypdf
 import pytest
-from certificates_testing import AMA_STATEMENT, MOC_STATEMENT, make_credit, make_document
+from certificates_testing import AMA_STATEMENT, MOC_STATEMENT, make_credit, make_document, text_runs
 
 from certificates import rendering
 from certificates.rendering import CertificateDocument, render_certificate_pdf, render_whole_certificate_pdf
-
-Run = tuple[str, float, float, float]  # text, x, y (PDF points from the bottom left), font size
-
-
-def runs(pdf: bytes) -> list[Run]:
-    """Every run of text the page draws, forms included, with where it starts, in the order it is drawn."""
-    found: list[Run] = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            a, b, c, d, e, f = cm
-            x, y = a * tm[4] + c * tm[5] + e, b * tm[4] + d * tm[5] + f
-            found.append((text, round(x, 2), round(y, 2), round(size * tm[0] * a, 2)))
-
-    (page,) = pypdf.PdfReader(io.BytesIO(pdf)).pages
-    page.extract_text(visitor_text=visit)
-    return found
 
 
 def links(pdf: bytes) -> list[tuple[str, list[float]]]:
@@ -76,14 +59,14 @@ def test_the_layered_certificate_shows_what_the_whole_one_does_where_it_does(act
 
     fast, whole = layered(doc), render_whole_certificate_pdf(doc)
 
-    assert sorted(runs(fast)) == sorted(runs(whole))
+    assert sorted(text_runs(fast)) == sorted(text_runs(whole))
     assert links(fast) == links(whole) == [(doc.verification_url, links(whole)[0][1])]
     assert bookmarks(fast) == bookmarks(whole)
     assert pypdf.PdfReader(io.BytesIO(fast)).metadata == pypdf.PdfReader(io.BytesIO(whole)).metadata
 
 
 def test_the_name_comes_between_the_words_before_and_after_it_and_the_footer_reads_in_order():
-    text = " ".join(run[0].strip() for run in runs(layered(make_document())))
+    text = " ".join(run[0].strip() for run in text_runs(layered(make_document())))
 
     assert "This is to certify that Jane Q. Doe, MD participated in Updates in Hospital Medicine 2026" in " ".join(
         text.split()
@@ -95,7 +78,7 @@ def test_the_name_comes_between_the_words_before_and_after_it_and_the_footer_rea
 
 def test_nothing_of_the_backdrops_stand_in_learner_shows():
     pdf = layered(make_document())
-    text = " ".join(run[0] for run in runs(pdf))
+    text = " ".join(run[0] for run in text_runs(pdf))
 
     for stand_in in rendering._STAND_INS.values():
         if isinstance(stand_in, date):
@@ -111,7 +94,7 @@ def test_a_name_too_long_for_the_backdrops_line_is_laid_out_whole():
     pdf = render_certificate_pdf(doc)
 
     assert pdf == render_whole_certificate_pdf(doc)
-    assert doc.learner_name in " ".join(" ".join(run[0] for run in runs(pdf)).split())
+    assert doc.learner_name in " ".join(" ".join(run[0] for run in text_runs(pdf)).split())
 
 
 def test_the_backdrop_is_drawn_once_per_activity_and_credit(monkeypatch):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pypdf
 import pytest
-from certificates_testing import AMA_STATEMENT, MOC_STATEMENT, claimed, make_credit, make_document
+from certificates_testing import AMA_STATEMENT, MOC_STATEMENT, claimed, make_credit, make_document, text_runs
 
 from certificates import domain, service
 from certificates.rendering import (
@@ -285,15 +285,7 @@ def make_long_document(credit_types: int, statement: str = AMA_STATEMENT) -> Cer
 
 def text_origins(doc: CertificateDocument) -> list[tuple[float, float]]:
     """Where each run of text starts on the page, in PDF points from the bottom-left corner."""
-    origins = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            a, b, c, d, e, f = cm
-            origins.append((a * tm[4] + c * tm[5] + e, b * tm[4] + d * tm[5] + f))
-
-    pdf_reader(doc).pages[0].extract_text(visitor_text=visit)
-    return origins
+    return [(x, y) for _, x, y, _ in text_runs(pdf_of(doc))]
 
 
 @pytest.mark.parametrize(
