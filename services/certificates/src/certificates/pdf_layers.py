@@ -42,7 +42,10 @@ def lay_over(layers: Sequence[Layer], *, described_by: bytes) -> bytes:
         page.obj.Contents = out.make_stream("\n".join(drawn).encode())
         if links:
             page.obj.Annots = links
-        bookmarks = [title for pdf, index in layers for title in _bookmarks(opened[pdf], index)]
+        titles = {pdf: _bookmarks(document) for pdf, document in opened.items()}  # each document's read once
+        bookmarks = [
+            title for pdf, index in layers for title in titles[pdf].get(opened[pdf].pages[index].obj.objgen, [])
+        ]
         if bookmarks:
             with out.open_outline() as outline:
                 outline.root.extend(pikepdf.OutlineItem(title, 0) for title in bookmarks)
@@ -59,12 +62,11 @@ def lay_over(layers: Sequence[Layer], *, described_by: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _bookmarks(pdf: pikepdf.Pdf, index: int) -> list[str]:
-    """The titles of the top-level bookmarks of `pdf` that lead to its page `index`."""
-    page = pdf.pages[index].obj
+def _bookmarks(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[str]]:
+    """The titles of the top-level bookmarks of `pdf`, by the page (its object's id) each leads to."""
+    titles: dict[tuple[int, int], list[str]] = {}
     with pdf.open_outline() as outline:
-        return [
-            item.title
-            for item in outline.root
-            if isinstance(item.destination, pikepdf.Array) and item.destination[0].objgen == page.objgen
-        ]
+        for item in outline.root:
+            if isinstance(item.destination, pikepdf.Array):
+                titles.setdefault(item.destination[0].objgen, []).append(item.title)
+    return titles
